@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Kernels are compiled for x86-64-v3 (AVX2 + FMA), which every x86-64 server of the last decade has.
+let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-march=x86-64-v3", "-fno-math-errno", "-ffp-contract=fast"])]
+
+let package = Package(
+    name: "Neuron",
+    products: [
+        .library(name: "Neuron", targets: ["Neuron"]),
+        .executable(name: "neuron", targets: ["NeuronCLI"]),
+    ],
+    targets: [
+        .target(
+            name: "CNeuronKernels",
+            path: "Sources/CNeuronKernels",
+            cSettings: kernelFlags,
+            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("m"), .unsafeFlags(["-l:libgomp.so.1"])]
+        ),
+        .target(name: "Neuron", dependencies: ["CNeuronKernels"], path: "Sources/Neuron"),
+        .executableTarget(name: "NeuronCLI", dependencies: ["Neuron"], path: "Sources/NeuronCLI"),
+        .testTarget(
+            name: "NeuronTests",
+            dependencies: ["Neuron"],
+            path: "Tests/NeuronTests",
+            exclude: ["Fixtures"]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,91 @@
+// Strided copies (contiguous(), concatenation, padding, slice scatter), casts and fills.
+#include "NeuronKernels.h"
+#include "strided.h"
+#include <string.h>
+
+typedef struct { nk_layout layout; const void *src; void *dst; int element_size; } copy_job;
+
+#define COPY_LOOP(T)                                                                           \
+    {                                                                                          \
+        const T *src = job->src;                                                               \
+        T *dst = job->dst;                                                                     \
+        nk_walker w;                                                                           \
+        nk_walker_start(&w, &job->layout, begin, end);                                         \
+        int last = job->layout.ndim - 1;                                                       \
+        int64_t ss = job->layout.stride[0][last], sd = job->layout.stride[1][last];            \
+        int64_t offsets[2], count;                                                             \
+        while ((count = nk_walker_row(&w, offsets)) > 0) {                                     \
+            const T *rs = src + offsets[0];                                                    \
+            T *rd = dst + offsets[1];                                                          \
+            if (ss == 1 && sd == 1) memcpy(rd, rs, (size_t)count * sizeof(T));                 \
+            else for (int64_t i = 0; i < count; i++) rd[i * sd] = rs[i * ss];                  \
+            nk_walker_advance(&w, count);                                                      \
+        }                                                                                      \
+    }
+
+static void copy_range(void *context, int64_t begin, int64_t end) {
+    const copy_job *job = context;
+    switch (job->element_size) {
+    case 1: COPY_LOOP(uint8_t) break;
+    case 4: COPY_LOOP(uint32_t) break;
+    default: COPY_LOOP(uint64_t) break;
+    }
+}
+
+void nk_copy(int element_size, int ndim, const int64_t *shape, const void *src,
+             const int64_t *ssrc, void *dst, const int64_t *sdst) {
+    copy_job job;
+    const int64_t *strides[2] = { ssrc, sdst };
+    nk_layout_make(&job.layout, ndim, shape, 2, strides);
+    job.src = src;
+    job.dst = dst;
+    job.element_size = element_size;
+    nk_parallel_for(nk_layout_count(&job.layout), 65536, copy_range, &job);
+}
+
+#define CAST_LOOP(TS, TD)                                                                      \
+    {                                                                                          \
+        const TS *s = src;                                                                     \
+        TD *d = dst;                                                                           \
+        for (int64_t i = 0; i < n; i++) d[i] = (TD)s[i];                                       \
+    }
+#define CAST_TO_BOOL(TS)                                                                       \
+    {                                                                                          \
+        const TS *s = src;                                                                     \
+        uint8_t *d = dst;                                                                      \
+        for (int64_t i = 0; i < n; i++) d[i] = s[i] != 0;                                      \
+    }
+#define CAST_FROM(TS)                                                                          \
+    switch (to) {                                                                              \
+    case 0: CAST_LOOP(TS, float) break;                                                        \
+    case 1: CAST_LOOP(TS, double) break;                                                       \
+    case 2: CAST_LOOP(TS, int64_t) break;                                                      \
+    default: CAST_TO_BOOL(TS) break;                                                           \
+    }
+
+void nk_cast(int from, int to, const void *src, void *dst, int64_t n) {
+    switch (from) {
+    case 0: CAST_FROM(float) break;
+    case 1: CAST_FROM(double) break;
+    case 2: CAST_FROM(int64_t) break;
+    default: CAST_FROM(uint8_t) break;
+    }
+}
+
+void nk_fill(int element_size, void *dst, int64_t n, const void *value) {
+    switch (element_size) {
+    case 1: memset(dst, *(const uint8_t *)value, (size_t)n); break;
+    case 4: {
+        uint32_t v, *d = dst;
+        memcpy(&v, value, 4);
+        for (int64_t i = 0; i < n; i++) d[i] = v;
+        break;
+    }
+    default: {
+        uint64_t v, *d = dst;
+        memcpy(&v, value, 8);
+        for (int64_t i = 0; i < n; i++) d[i] = v;
+        break;
+    }
+    }
+}

@@ -1,0 +1,104 @@
+// C kernels behind Neuron's CPU backend: memory, threads, element-wise math, reductions,
+// strided copies, indexing and GEMM. Strides and sizes are in elements, not bytes.
+#ifndef NEURON_KERNELS_H
+#define NEURON_KERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+
+// ---- Memory: a size-class cache of large buffers; small ones come straight from malloc.
+void *nk_alloc(size_t bytes, size_t *capacity);
+void nk_free(void *pointer, size_t capacity);
+int64_t nk_live_bytes(void);
+int64_t nk_cached_bytes(void);
+void nk_clear_cache(void);
+void nk_set_cache_limit(int64_t bytes);
+
+// ---- Threads: work is split over the OpenMP (libgomp) team that oneDNN also uses.
+void nk_set_num_threads(int count);
+int nk_num_threads(void);
+typedef void (*nk_range_fn)(void *context, int64_t begin, int64_t end);
+/// Runs fn over [0, n) in contiguous ranges; single-threaded below 2 × grain.
+void nk_parallel_for(int64_t n, int64_t grain, nk_range_fn fn, void *context);
+
+// ---- Autograd recording switch, per thread.
+int nk_grad_enabled(void);
+int nk_set_grad_enabled(int enabled); // returns the previous value
+
+// ---- Element-wise.
+typedef enum {
+    NK_NEG, NK_EXP, NK_LOG, NK_SQRT, NK_RSQRT, NK_ABS, NK_SIGN, NK_SIGMOID, NK_TANH, NK_RELU,
+    NK_LEAKY_RELU, NK_ELU, NK_GELU, NK_GELU_TANH, NK_SILU, NK_SOFTPLUS, NK_ERF, NK_CLAMP,
+    NK_STEP, NK_SQUARE, NK_RECIPROCAL, NK_LOG1P, NK_EXPM1, NK_SIN, NK_COS
+} nk_unary_op;
+/// y = op(x) on contiguous data; p0 and p1 are the op's parameters (slope, alpha, bounds…).
+void nk_unary_f32(int op, const float *x, float *y, int64_t n, double p0, double p1);
+void nk_unary_f64(int op, const double *x, double *y, int64_t n, double p0, double p1);
+
+typedef enum { NK_ADD, NK_SUB, NK_MUL, NK_DIV, NK_POW, NK_MAXIMUM, NK_MINIMUM } nk_binary_op;
+typedef enum { NK_EQ, NK_NE, NK_LT, NK_LE, NK_GT, NK_GE } nk_compare_op;
+/// out (contiguous, shape) = a op b where a and b are read through broadcast strides.
+void nk_binary_f32(int op, int ndim, const int64_t *shape, const float *a, const int64_t *sa,
+                   const float *b, const int64_t *sb, float *out);
+void nk_binary_f64(int op, int ndim, const int64_t *shape, const double *a, const int64_t *sa,
+                   const double *b, const int64_t *sb, double *out);
+void nk_binary_i64(int op, int ndim, const int64_t *shape, const int64_t *a, const int64_t *sa,
+                   const int64_t *b, const int64_t *sb, int64_t *out);
+void nk_compare_f32(int op, int ndim, const int64_t *shape, const float *a, const int64_t *sa,
+                    const float *b, const int64_t *sb, uint8_t *out);
+void nk_compare_f64(int op, int ndim, const int64_t *shape, const double *a, const int64_t *sa,
+                    const double *b, const int64_t *sb, uint8_t *out);
+void nk_compare_i64(int op, int ndim, const int64_t *shape, const int64_t *a, const int64_t *sa,
+                    const int64_t *b, const int64_t *sb, uint8_t *out);
+void nk_compare_u8(int op, int ndim, const int64_t *shape, const uint8_t *a, const int64_t *sa,
+                   const uint8_t *b, const int64_t *sb, uint8_t *out);
+/// out = cond ? a : b for elements of `element_size` bytes (1, 4 or 8).
+void nk_where(int element_size, int ndim, const int64_t *shape, const uint8_t *cond,
+              const int64_t *sc, const void *a, const int64_t *sa, const void *b,
+              const int64_t *sb, void *out);
+
+// ---- Copies and casts.
+/// dst[view] = src[view] for elements of 1, 4 or 8 bytes, both sides strided.
+void nk_copy(int element_size, int ndim, const int64_t *shape, const void *src,
+             const int64_t *ssrc, void *dst, const int64_t *sdst);
+/// Element types: 0 float32, 1 float64, 2 int64, 3 bool (uint8). Contiguous.
+void nk_cast(int from, int to, const void *src, void *dst, int64_t n);
+void nk_fill(int element_size, void *dst, int64_t n, const void *value);
+
+// ---- Reductions over the middle axis of a contiguous [outer, reduce, inner] block.
+void nk_sum_f32(const float *x, float *out, int64_t outer, int64_t reduce, int64_t inner);
+void nk_sum_f64(const double *x, double *out, int64_t outer, int64_t reduce, int64_t inner);
+void nk_sum_i64(const int64_t *x, int64_t *out, int64_t outer, int64_t reduce, int64_t inner);
+/// Max (or min when is_min) with the index of the first extreme; NaN wins, as in PyTorch.
+void nk_extreme_f32(const float *x, float *out, int64_t *indices, int64_t outer, int64_t reduce,
+                    int64_t inner, int is_min);
+void nk_extreme_f64(const double *x, double *out, int64_t *indices, int64_t outer,
+                    int64_t reduce, int64_t inner, int is_min);
+void nk_extreme_i64(const int64_t *x, int64_t *out, int64_t *indices, int64_t outer,
+                    int64_t reduce, int64_t inner, int is_min);
+
+// ---- Indexing over the middle axis of contiguous [outer, axis, inner] blocks.
+// Each returns the first out-of-range index found, or -1 when all are valid.
+int64_t nk_gather(int element_size, const void *x, const int64_t *index, void *out, int64_t outer,
+                  int64_t x_axis, int64_t index_axis, int64_t inner);
+int64_t nk_scatter_add_f32(float *out, const int64_t *index, const float *src, int64_t outer,
+                           int64_t out_axis, int64_t index_axis, int64_t inner);
+int64_t nk_scatter_add_f64(double *out, const int64_t *index, const double *src, int64_t outer,
+                           int64_t out_axis, int64_t index_axis, int64_t inner);
+int64_t nk_index_select(int element_size, const void *x, const int64_t *index, int64_t count,
+                        void *out, int64_t outer, int64_t axis, int64_t inner);
+int64_t nk_index_add_f32(float *out, const int64_t *index, int64_t count, const float *src,
+                         int64_t outer, int64_t axis, int64_t inner);
+int64_t nk_index_add_f64(double *out, const int64_t *index, int64_t count, const double *src,
+                         int64_t outer, int64_t axis, int64_t inner);
+
+// ---- GEMM, row-major: C = alpha * op(A) * op(B) + beta * C.
+void nk_gemm_f32(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                 const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                 int64_t ldc);
+void nk_gemm_f64(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, double alpha,
+                 const double *a, int64_t lda, const double *b, int64_t ldb, double beta,
+                 double *c, int64_t ldc);
+/// Products with m·n·k up to this size use a plain loop instead of oneDNN (call overhead).
+void nk_set_small_gemm_limit(int64_t flops);
+
+#endif

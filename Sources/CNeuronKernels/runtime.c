@@ -1,0 +1,144 @@
+// Memory cache, thread team and the per-thread autograd switch.
+#include "NeuronKernels.h"
+#include <pthread.h>
+#include <stdlib.h>
+
+// ---------------------------------------------------------------- memory
+// Buffers of at least SMALL_LIMIT bytes are rounded up to a size class (four classes per
+// power of two) and kept on a free list when released, so a training step that allocates
+// the same shapes every iteration stops paying for mmap/munmap and page faults.
+enum { SMALL_LIMIT = 16384, CLASSES = 64 * 4 };
+
+typedef struct free_block { struct free_block *next; } free_block;
+
+static free_block *free_lists[CLASSES];
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t cached_bytes = 0;
+static int64_t cache_limit = (int64_t)2 << 30;
+static int64_t live_bytes = 0;
+
+static int size_class(size_t bytes, size_t *rounded) {
+    int high = 63 - __builtin_clzll((unsigned long long)bytes);
+    size_t step = (size_t)1 << (high - 2);
+    size_t quarters = (bytes + step - 1) / step; // 4..8
+    *rounded = quarters * step;
+    return high * 4 + (int)(quarters - 4);
+}
+
+void *nk_alloc(size_t bytes, size_t *capacity) {
+    if (bytes < SMALL_LIMIT) {
+        size_t size = bytes < 16 ? 16 : (bytes + 15) & ~(size_t)15;
+        *capacity = size;
+        __atomic_add_fetch(&live_bytes, (int64_t)size, __ATOMIC_RELAXED);
+        return malloc(size);
+    }
+    size_t rounded;
+    int cls = size_class(bytes, &rounded);
+    *capacity = rounded;
+    __atomic_add_fetch(&live_bytes, (int64_t)rounded, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&cache_lock);
+    free_block *block = free_lists[cls];
+    if (block) {
+        free_lists[cls] = block->next;
+        cached_bytes -= (int64_t)rounded;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    if (block) return block;
+    return aligned_alloc(64, rounded);
+}
+
+void nk_free(void *pointer, size_t capacity) {
+    if (!pointer) return;
+    __atomic_sub_fetch(&live_bytes, (int64_t)capacity, __ATOMIC_RELAXED);
+    if (capacity < SMALL_LIMIT) { free(pointer); return; }
+    size_t rounded;
+    int cls = size_class(capacity, &rounded);
+    pthread_mutex_lock(&cache_lock);
+    if (cached_bytes + (int64_t)capacity <= cache_limit) {
+        free_block *block = pointer;
+        block->next = free_lists[cls];
+        free_lists[cls] = block;
+        cached_bytes += (int64_t)capacity;
+        pointer = NULL;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    free(pointer);
+}
+
+int64_t nk_live_bytes(void) { return __atomic_load_n(&live_bytes, __ATOMIC_RELAXED); }
+
+int64_t nk_cached_bytes(void) {
+    pthread_mutex_lock(&cache_lock);
+    int64_t bytes = cached_bytes;
+    pthread_mutex_unlock(&cache_lock);
+    return bytes;
+}
+
+void nk_clear_cache(void) {
+    pthread_mutex_lock(&cache_lock);
+    for (int i = 0; i < CLASSES; i++) {
+        free_block *block = free_lists[i];
+        while (block) { free_block *next = block->next; free(block); block = next; }
+        free_lists[i] = NULL;
+    }
+    cached_bytes = 0;
+    pthread_mutex_unlock(&cache_lock);
+}
+
+void nk_set_cache_limit(int64_t bytes) {
+    pthread_mutex_lock(&cache_lock);
+    cache_limit = bytes;
+    pthread_mutex_unlock(&cache_lock);
+    if (nk_cached_bytes() > bytes) nk_clear_cache();
+}
+
+// ---------------------------------------------------------------- threads
+// libgomp's entry points, declared here because the toolchain's clang ships no omp.h for
+// it. oneDNN runs on the same team, so the two never compete for the two cores.
+extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
+extern int omp_get_thread_num(void);
+extern int omp_get_num_threads(void);
+extern int omp_get_max_threads(void);
+extern void omp_set_num_threads(int count);
+
+static int thread_count = 0;
+
+void nk_set_num_threads(int count) {
+    thread_count = count < 1 ? 1 : count;
+    omp_set_num_threads(thread_count);
+}
+
+int nk_num_threads(void) {
+    if (thread_count == 0) thread_count = omp_get_max_threads();
+    return thread_count;
+}
+
+typedef struct { nk_range_fn fn; void *context; int64_t n; } range_job;
+
+static void run_range_job(void *data) {
+    range_job *job = data;
+    int64_t threads = omp_get_num_threads(), me = omp_get_thread_num();
+    int64_t begin = job->n * me / threads, end = job->n * (me + 1) / threads;
+    if (begin < end) job->fn(job->context, begin, end);
+}
+
+void nk_parallel_for(int64_t n, int64_t grain, nk_range_fn fn, void *context) {
+    int threads = nk_num_threads();
+    if (grain < 1) grain = 1;
+    int64_t useful = n / grain;
+    if (threads > useful) threads = (int)useful;
+    if (threads <= 1) { if (n > 0) fn(context, 0, n); return; }
+    range_job job = { fn, context, n };
+    GOMP_parallel(run_range_job, &job, (unsigned)threads, 0);
+}
+
+// ---------------------------------------------------------------- autograd switch
+static _Thread_local int grad_disabled = 0;
+
+int nk_grad_enabled(void) { return !grad_disabled; }
+
+int nk_set_grad_enabled(int enabled) {
+    int previous = !grad_disabled;
+    grad_disabled = !enabled;
+    return previous;
+}

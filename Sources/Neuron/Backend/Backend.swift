@@ -1,0 +1,57 @@
+/// Where a tensor's memory lives and which kernels compute on it.
+public enum Device: Sendable, Equatable, CustomStringConvertible {
+    case cpu
+
+    public var description: String { "cpu" }
+
+    var backend: CPUBackend { CPUBackend.shared }
+}
+
+/// Element-wise unary kernels; raw values match the kernel library's `nk_unary_op`.
+enum UnaryKernel: Int32 {
+    case neg, exp, log, sqrt, rsqrt, abs, sign, sigmoid, tanh, relu, leakyRelu, elu, gelu
+    case geluTanh, silu, softplus, erf, clamp, step, square, reciprocal, log1p, expm1, sin, cos
+}
+
+/// Element-wise binary kernels; raw values match `nk_binary_op`.
+enum BinaryKernel: Int32 {
+    case add, sub, mul, div, pow, maximum, minimum
+}
+
+/// Comparisons; raw values match `nk_compare_op`.
+enum CompareKernel: Int32 {
+    case eq, ne, lt, le, gt, ge
+}
+
+/// The contract every device implements. Ops check shapes and record autograd; a backend
+/// only computes, always into fresh contiguous outputs unless the method says otherwise.
+protocol Backend {
+    func unary(_ kernel: UnaryKernel, _ x: Tensor, _ p0: Double, _ p1: Double) -> Tensor
+    func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor
+    func compare(_ kernel: CompareKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor
+    func select(_ condition: Tensor, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor
+    /// Copies `source` element by element into the (possibly strided) view `destination`.
+    func copy(_ source: Tensor, into destination: Tensor)
+    func cast(_ x: Tensor, to dtype: DType) -> Tensor
+    func fill(_ x: Tensor, with value: Double)
+    func sum(_ x: Tensor, outer: Int, reduce: Int, inner: Int, shape: [Int]) -> Tensor
+    func extreme(_ x: Tensor, outer: Int, reduce: Int, inner: Int, shape: [Int], min: Bool)
+        -> (values: Tensor, indices: Tensor)
+    func gather(_ x: Tensor, _ index: Tensor, outer: Int, axisSize: Int, inner: Int) -> Tensor
+    func scatterAdd(into out: Tensor, _ index: Tensor, _ source: Tensor, outer: Int,
+                    axisSize: Int, inner: Int)
+    func indexSelect(_ x: Tensor, _ index: Tensor, outer: Int, axisSize: Int, inner: Int,
+                     shape: [Int]) -> Tensor
+    func indexAdd(into out: Tensor, _ index: Tensor, _ source: Tensor, outer: Int,
+                  axisSize: Int, inner: Int)
+    /// out[batch] = op(a[batch]) · op(b[batch]) for matrices described by `MatrixOperand`s.
+    func matmul(_ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)],
+                m: Int, n: Int, k: Int)
+}
+
+/// A matrix inside a tensor, read directly (or transposed) without a copy.
+struct MatrixOperand {
+    let tensor: Tensor
+    let transposed: Bool
+    let leadingDimension: Int
+}

@@ -1,0 +1,160 @@
+import CNeuronKernels
+
+/// The CPU backend: C kernels for element-wise work, oneDNN for GEMM.
+final class CPUBackend: Backend {
+    static let shared = CPUBackend()
+
+    /// Runs `body` with a tensor's shape and broadcast strides (towards `shape`) as Int64 arrays.
+    @inline(__always)
+    func withLayout<R>(_ shape: [Int], _ tensors: [Tensor],
+                       _ body: (UnsafePointer<Int64>, [UnsafePointer<Int64>]) -> R) -> R {
+        let strides = tensors.map { broadcastStrides($0, to: shape) }
+        return shape.withInt64Pointer { shapePointer in
+            switch strides.count {
+            case 1:
+                return strides[0].withInt64Pointer { body(shapePointer, [$0]) }
+            case 2:
+                return strides[0].withInt64Pointer { s0 in
+                    strides[1].withInt64Pointer { body(shapePointer, [s0, $0]) }
+                }
+            default:
+                return strides[0].withInt64Pointer { s0 in
+                    strides[1].withInt64Pointer { s1 in
+                        strides[2].withInt64Pointer { body(shapePointer, [s0, s1, $0]) }
+                    }
+                }
+            }
+        }
+    }
+
+    func unary(_ kernel: UnaryKernel, _ x: Tensor, _ p0: Double, _ p1: Double) -> Tensor {
+        let input = x.isContiguous ? x : contiguousCopy(x)
+        let out = Tensor(uninitialized: x.shape, dtype: x.dtype)
+        switch x.dtype {
+        case .float32:
+            nk_unary_f32(kernel.rawValue, input.pointer(as: Float.self), out.pointer(as: Float.self),
+                         Int64(x.count), p0, p1)
+        case .float64:
+            nk_unary_f64(kernel.rawValue, input.pointer(as: Double.self), out.pointer(as: Double.self),
+                         Int64(x.count), p0, p1)
+        default:
+            // Integer and boolean inputs are computed in float64 and converted back.
+            let wide = unary(kernel, cast(input, to: .float64), p0, p1)
+            return cast(wide, to: x.dtype)
+        }
+        return out
+    }
+
+    func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
+        let out = Tensor(uninitialized: shape, dtype: a.dtype)
+        withLayout(shape, [a, b]) { shapePointer, strides in
+            let rank = Int32(shape.count)
+            switch a.dtype {
+            case .float32:
+                nk_binary_f32(kernel.rawValue, rank, shapePointer, a.pointer(as: Float.self), strides[0],
+                              b.pointer(as: Float.self), strides[1], out.pointer(as: Float.self))
+            case .float64:
+                nk_binary_f64(kernel.rawValue, rank, shapePointer, a.pointer(as: Double.self), strides[0],
+                              b.pointer(as: Double.self), strides[1], out.pointer(as: Double.self))
+            case .int64:
+                nk_binary_i64(kernel.rawValue, rank, shapePointer, a.pointer(as: Int64.self), strides[0],
+                              b.pointer(as: Int64.self), strides[1], out.pointer(as: Int64.self))
+            case .bool:
+                preconditionFailure("binary kernels take float or int64 tensors")
+            }
+        }
+        return out
+    }
+
+    func compare(_ kernel: CompareKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
+        let out = Tensor(uninitialized: shape, dtype: .bool)
+        withLayout(shape, [a, b]) { shapePointer, strides in
+            let rank = Int32(shape.count), result = out.pointer(as: UInt8.self)
+            switch a.dtype {
+            case .float32:
+                nk_compare_f32(kernel.rawValue, rank, shapePointer, a.pointer(as: Float.self), strides[0],
+                               b.pointer(as: Float.self), strides[1], result)
+            case .float64:
+                nk_compare_f64(kernel.rawValue, rank, shapePointer, a.pointer(as: Double.self), strides[0],
+                               b.pointer(as: Double.self), strides[1], result)
+            case .int64:
+                nk_compare_i64(kernel.rawValue, rank, shapePointer, a.pointer(as: Int64.self), strides[0],
+                               b.pointer(as: Int64.self), strides[1], result)
+            case .bool:
+                nk_compare_u8(kernel.rawValue, rank, shapePointer, a.pointer(as: UInt8.self), strides[0],
+                              b.pointer(as: UInt8.self), strides[1], result)
+            }
+        }
+        return out
+    }
+
+    func select(_ condition: Tensor, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
+        let out = Tensor(uninitialized: shape, dtype: a.dtype)
+        withLayout(shape, [condition, a, b]) { shapePointer, strides in
+            nk_where(Int32(a.dtype.size), Int32(shape.count), shapePointer,
+                     condition.pointer(as: UInt8.self), strides[0], a.pointer, strides[1],
+                     b.pointer, strides[2], out.pointer)
+        }
+        return out
+    }
+
+    func copy(_ source: Tensor, into destination: Tensor) {
+        precondition(source.dtype == destination.dtype)
+        let shape = destination.shape
+        withLayout(shape, [source, destination]) { shapePointer, strides in
+            nk_copy(Int32(source.dtype.size), Int32(shape.count), shapePointer, source.pointer,
+                    strides[0], destination.pointer, strides[1])
+        }
+    }
+
+    func contiguousCopy(_ x: Tensor) -> Tensor {
+        let out = Tensor(uninitialized: x.shape, dtype: x.dtype)
+        copy(x, into: out)
+        return out
+    }
+
+    func cast(_ x: Tensor, to dtype: DType) -> Tensor {
+        let input = x.isContiguous ? x : contiguousCopy(x)
+        let out = Tensor(uninitialized: x.shape, dtype: dtype)
+        nk_cast(x.dtype.rawValue, dtype.rawValue, input.pointer, out.pointer, Int64(x.count))
+        return out
+    }
+
+    func fill(_ x: Tensor, with value: Double) {
+        precondition(x.isContiguous)
+        switch x.dtype {
+        case .float32:
+            var v = Float(value)
+            nk_fill(4, x.pointer, Int64(x.count), &v)
+        case .float64:
+            var v = value
+            nk_fill(8, x.pointer, Int64(x.count), &v)
+        case .int64:
+            var v = Int64(value)
+            nk_fill(8, x.pointer, Int64(x.count), &v)
+        case .bool:
+            var v: UInt8 = value != 0 ? 1 : 0
+            nk_fill(1, x.pointer, Int64(x.count), &v)
+        }
+    }
+}
+
+/// Strides that read `tensor` as if it had `shape` (NumPy broadcasting, aligned right).
+func broadcastStrides(_ tensor: Tensor, to shape: [Int]) -> [Int] {
+    var result = [Int](repeating: 0, count: shape.count)
+    let shift = shape.count - tensor.rank
+    for axis in 0..<tensor.rank where tensor.shape[axis] != 1 {
+        result[axis + shift] = tensor.strides[axis]
+    }
+    return result
+}
+
+extension Array where Element == Int {
+    @inline(__always)
+    func withInt64Pointer<R>(_ body: (UnsafePointer<Int64>) -> R) -> R {
+        withUnsafeBufferPointer { buffer in
+            let raw = UnsafeRawPointer(buffer.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+            return body(raw.assumingMemoryBound(to: Int64.self))
+        }
+    }
+}

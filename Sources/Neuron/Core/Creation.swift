@@ -1,0 +1,104 @@
+// Creating tensors from values, constants, ranges and Swift arrays.
+
+extension Tensor {
+    /// A tensor filled with `value`.
+    public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32) -> Tensor {
+        let out = Tensor(uninitialized: shape, dtype: dtype)
+        out.device.backend.fill(out, with: value)
+        return out
+    }
+
+    public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor { full(shape, 0, dtype: dtype) }
+    public static func ones(_ shape: [Int], dtype: DType = .float32) -> Tensor { full(shape, 1, dtype: dtype) }
+
+    /// Zeros of this tensor's shape and type.
+    public func zerosLike() -> Tensor { Tensor.zeros(shape, dtype: dtype) }
+    /// Ones of this tensor's shape and type.
+    public func onesLike() -> Tensor { Tensor.ones(shape, dtype: dtype) }
+
+    /// start, start + step, … below `end` (as `torch.arange`).
+    public static func arange(_ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .float32) -> Tensor {
+        precondition(step != 0 && (end - start) / step >= 0, "arange: empty or infinite range \(start)..<\(end) by \(step)")
+        let n = Int(((end - start) / step).rounded(.up))
+        return Tensor((0..<n).map { start + Double($0) * step }, shape: [n]).to(dtype)
+    }
+
+    /// `count` evenly spaced values from start to end, both included.
+    public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
+        precondition(count >= 0, "linspace: negative count \(count)")
+        let step = count > 1 ? (end - start) / Double(count - 1) : 0
+        return Tensor((0..<count).map { $0 == count - 1 && count > 1 ? end : start + Double($0) * step }, shape: [count]).to(dtype)
+    }
+
+    /// The identity matrix (ones on the diagonal of a rows × columns matrix).
+    public static func eye(_ rows: Int, _ columns: Int? = nil, dtype: DType = .float32) -> Tensor {
+        let cols = columns ?? rows
+        var values = [Double](repeating: 0, count: rows * cols)
+        for i in 0..<Swift.min(rows, cols) { values[i * cols + i] = 1 }
+        return Tensor(values, shape: [rows, cols]).to(dtype)
+    }
+
+    static func fromBuffer<T>(_ values: [T], shape: [Int]?, dtype: DType, _ op: String) -> Tensor {
+        let shape = shape ?? [values.count]
+        precondition(shape.reduce(1, *) == values.count,
+                     "\(op): \(values.count) values do not fill shape \(shape)")
+        let out = Tensor(uninitialized: shape, dtype: dtype)
+        values.withUnsafeBytes { out.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        return out
+    }
+
+    /// A float32 tensor (1-D unless `shape` is given).
+    public convenience init(_ values: [Float], shape: [Int]? = nil) {
+        let t = Tensor.fromBuffer(values, shape: shape, dtype: .float32, "Tensor")
+        self.init(storage: t.storage, shape: t.shape, strides: t.strides, dtype: .float32)
+    }
+
+    /// A float64 tensor (1-D unless `shape` is given).
+    public convenience init(_ values: [Double], shape: [Int]? = nil) {
+        let t = Tensor.fromBuffer(values, shape: shape, dtype: .float64, "Tensor")
+        self.init(storage: t.storage, shape: t.shape, strides: t.strides, dtype: .float64)
+    }
+
+    /// An int64 tensor (1-D unless `shape` is given).
+    public convenience init(_ values: [Int], shape: [Int]? = nil) {
+        let t = Tensor.fromBuffer(values.map { Int64($0) }, shape: shape, dtype: .int64, "Tensor")
+        self.init(storage: t.storage, shape: t.shape, strides: t.strides, dtype: .int64)
+    }
+
+    /// A boolean tensor (1-D unless `shape` is given).
+    public convenience init(_ values: [Bool], shape: [Int]? = nil) {
+        let t = Tensor.fromBuffer(values.map { UInt8($0 ? 1 : 0) }, shape: shape, dtype: .bool, "Tensor")
+        self.init(storage: t.storage, shape: t.shape, strides: t.strides, dtype: .bool)
+    }
+
+    /// A tensor of `values` in the given type, `[[1, 2], [3, 4]]`-style nesting flattened by the caller.
+    public convenience init(_ values: [Double], shape: [Int]? = nil, dtype: DType) {
+        let t = Tensor(values, shape: shape).to(dtype)
+        self.init(storage: t.storage, shape: t.shape, strides: t.strides, dtype: dtype)
+    }
+
+    /// A 0-dimensional tensor holding one number.
+    public convenience init(_ value: Double, dtype: DType = .float32) {
+        let t = Tensor.full([], value, dtype: dtype)
+        self.init(storage: t.storage, shape: [], strides: [], dtype: dtype)
+    }
+}
+
+extension Tensor {
+    /// The elements in row-major order, converted to `type`.
+    public func toArray(_ type: Float.Type) -> [Float] { elements(as: .float32, Float.self) }
+    public func toArray(_ type: Double.Type) -> [Double] { elements(as: .float64, Double.self) }
+    public func toArray(_ type: Int.Type) -> [Int] { elements(as: .int64, Int64.self).map { Int($0) } }
+    public func toArray(_ type: Bool.Type) -> [Bool] { elements(as: .bool, UInt8.self).map { $0 != 0 } }
+
+    func elements<T>(as type: DType, _: T.Type) -> [T] {
+        let dense = (dtype == type ? self : device.backend.cast(self, to: type)).contiguous()
+        return Array(UnsafeBufferPointer(start: dense.pointer(as: T.self), count: count))
+    }
+
+    /// The value of a one-element tensor.
+    public func item() -> Double {
+        precondition(count == 1, "item: the tensor of shape \(shape) has \(count) elements, not 1")
+        return toArray(Double.self)[0]
+    }
+}

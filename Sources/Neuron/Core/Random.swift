@@ -1,0 +1,126 @@
+import Glibc
+
+/// A seeded pseudo-random generator (xoshiro256**, seeded through SplitMix64). The same
+/// seed gives the same numbers on every machine.
+public final class RandomGenerator {
+    var state: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    public init(seed: UInt64) { reseed(seed) }
+
+    /// Restarts the sequence from `seed`.
+    public func reseed(_ seed: UInt64) {
+        var s = seed
+        func splitMix() -> UInt64 {
+            s &+= 0x9E37_79B9_7F4A_7C15
+            var z = s
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        state = (splitMix(), splitMix(), splitMix(), splitMix())
+    }
+
+    /// The generator's full state, to save in a checkpoint.
+    public var stateWords: [UInt64] {
+        get { [state.0, state.1, state.2, state.3] }
+        set {
+            precondition(newValue.count == 4, "RandomGenerator: state has 4 words, got \(newValue.count)")
+            state = (newValue[0], newValue[1], newValue[2], newValue[3])
+        }
+    }
+
+    @inline(__always)
+    public func next() -> UInt64 {
+        let result = ((state.1 &* 5) << 7 | (state.1 &* 5) >> 57) &* 9
+        let t = state.1 << 17
+        state.2 ^= state.0
+        state.3 ^= state.1
+        state.1 ^= state.2
+        state.0 ^= state.3
+        state.2 ^= t
+        state.3 = state.3 << 45 | state.3 >> 19
+        return result
+    }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    @inline(__always)
+    public func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// Uniform integer in 0..<bound (Lemire's unbiased method).
+    public func next(below bound: Int) -> Int {
+        precondition(bound > 0)
+        let b = UInt64(bound)
+        var m = next().multipliedFullWidth(by: b)
+        if m.low < b {
+            let threshold = (0 &- b) % b
+            while m.low < threshold { m = next().multipliedFullWidth(by: b) }
+        }
+        return Int(m.high)
+    }
+
+    /// Standard normal (Box–Muller; one draw per call for reproducibility).
+    public func nextNormal() -> Double {
+        let u1 = 1 - nextUnit(), u2 = nextUnit()
+        return (-2 * Glibc.log(u1)).squareRoot() * Glibc.cos(2 * Double.pi * u2)
+    }
+}
+
+/// The process-wide default generator used when none is passed.
+public enum Random {
+    public static let generator = RandomGenerator(seed: 0)
+
+    /// Reseeds the default generator (PyTorch's `torch.manual_seed`).
+    public static func seed(_ seed: UInt64) { generator.reseed(seed) }
+}
+
+extension Tensor {
+    static func generated(_ shape: [Int], dtype: DType, _ op: String, _ value: () -> Double) -> Tensor {
+        precondition(dtype.isFloatingPoint, "\(op): needs a floating-point type, got \(dtype)")
+        let out = Tensor(uninitialized: shape, dtype: dtype)
+        let n = out.count
+        if dtype == .float32 {
+            let p = out.pointer(as: Float.self)
+            for i in 0..<n { p[i] = Float(value()) }
+        } else {
+            let p = out.pointer(as: Double.self)
+            for i in 0..<n { p[i] = value() }
+        }
+        return out
+    }
+
+    /// Uniform samples in [low, high).
+    public static func uniform(_ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float32,
+                               generator: RandomGenerator = Random.generator) -> Tensor {
+        generated(shape, dtype: dtype, "uniform") { low + (high - low) * generator.nextUnit() }
+    }
+
+    /// Normal samples with the given mean and standard deviation.
+    public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32,
+                              generator: RandomGenerator = Random.generator) -> Tensor {
+        generated(shape, dtype: dtype, "normal") { mean + std * generator.nextNormal() }
+    }
+
+    /// 1 with probability `p`, else 0.
+    public static func bernoulli(_ shape: [Int], p: Double, dtype: DType = .float32,
+                                 generator: RandomGenerator = Random.generator) -> Tensor {
+        precondition(p >= 0 && p <= 1, "bernoulli: probability \(p) is outside [0, 1]")
+        return generated(shape, dtype: dtype, "bernoulli") { generator.nextUnit() < p ? 1 : 0 }
+    }
+
+    /// A random ordering of 0..<n (int64), by Fisher–Yates.
+    public static func permutation(_ n: Int, generator: RandomGenerator = Random.generator) -> Tensor {
+        var values = Array(0..<n)
+        if n > 1 {
+            for i in stride(from: n - 1, to: 0, by: -1) { values.swapAt(i, generator.next(below: i + 1)) }
+        }
+        return Tensor(values)
+    }
+
+    /// Uniform integers in low..<high (int64).
+    public static func randint(_ low: Int, _ high: Int, _ shape: [Int],
+                               generator: RandomGenerator = Random.generator) -> Tensor {
+        precondition(high > low, "randint: empty range \(low)..<\(high)")
+        let n = shape.reduce(1, *)
+        return Tensor((0..<n).map { _ in low + generator.next(below: high - low) }, shape: shape)
+    }
+}

@@ -1,0 +1,3 @@
+import Neuron
+
+print(Tensor([1, 2, 3] as [Float]))
