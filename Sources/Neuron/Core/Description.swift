@@ -9,7 +9,7 @@ extension Tensor: CustomStringConvertible {
         let format = Tensor.numberFormat(shown.map { $0.map { values[$0] } } ?? values, dtype: dtype)
         let width = (shown ?? Array(values.indices)).map { format(values[$0]).count }.max() ?? 0
         var text = "tensor("
-        let indent = String(repeating: " ", count: 8)
+        let indent = String(repeating: " ", count: 7)
         text += render(values, format, width, dim: 0, base: 0, indent: indent, summarise: summarise)
         var extras: [String] = []
         if dtype != .float32 && dtype != .int64 { extras.append("dtype=\(dtype)") }
@@ -27,7 +27,7 @@ extension Tensor: CustomStringConvertible {
             ? Array(0..<edge) + [nil] + Array((size - edge)..<size) : Array(0..<size)
         let elementStride = shape[(dim + 1)...].reduce(1, *)
         if dim == rank - 1 {
-            let items = positions.map { p in p.map { pad(format(values[base + $0]), width) } ?? "..." }
+            let items = positions.map { p in p.map { pad(format(values[base + $0]), width) } ?? " ..." }
             return "[" + items.joined(separator: ", ") + "]"
         }
         let inner = indent + " "
@@ -64,11 +64,13 @@ extension Tensor: CustomStringConvertible {
         }
         let finite = values.filter { $0.isFinite }
         let magnitudes = finite.map { Swift.abs($0) }.filter { $0 > 0 }
-        if finite.allSatisfy({ $0.rounded() == $0 }) && (magnitudes.max() ?? 0) < 1e8 {
+        let largest = magnitudes.max() ?? 0, smallest = magnitudes.min() ?? 0
+        let wideRange = largest / Swift.max(smallest, .leastNonzeroMagnitude) > 1000
+        if finite.allSatisfy({ $0.rounded() == $0 }) {
+            if largest > 1e8 || wideRange { return { cFormat("%.4e", $0) } }
             return { $0.isFinite ? String(Int64($0)) + "." : cFormat("%g", $0) }
         }
-        let largest = magnitudes.max() ?? 0, smallest = magnitudes.min() ?? 0
-        if largest >= 1e8 || smallest < 1e-4 || largest / Swift.max(smallest, .leastNonzeroMagnitude) > 1000 {
+        if largest > 1e8 || smallest < 1e-4 || wideRange {
             return { cFormat("%.4e", $0) }
         }
         return { cFormat("%.4f", $0) }

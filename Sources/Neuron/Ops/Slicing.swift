@@ -6,10 +6,10 @@ public enum TensorIndex: Sendable {
     case at(Int)
     /// Positions start..<end by step (nil bounds mean the ends); negative bounds count from the end.
     case range(Int?, Int?, step: Int)
-    /// The whole dimension.
-    case all
-    /// A new dimension of size 1.
-    case newAxis
+    /// The whole dimension (written `.all` inside a subscript).
+    case whole
+    /// A new dimension of size 1 (written `.newAxis` inside a subscript).
+    case inserted
 }
 
 /// Values usable inside `tensor[...]`: Int, ranges, `stride(from:to:by:)`, `TensorIndex`.
@@ -55,17 +55,17 @@ extension Tensor {
     public subscript(_ indices: TensorIndexConvertible...) -> Tensor { index(indices.map { $0.tensorIndex }) }
 
     func index(_ indices: [TensorIndex]) -> Tensor {
-        let used = indices.filter { if case .newAxis = $0 { false } else { true } }.count
+        let used = indices.filter { if case .inserted = $0 { false } else { true } }.count
         precondition(used <= rank, "subscript: \(used) indices for a tensor of shape \(shape)")
         var spec = SliceSpec(starts: [], steps: [], sizes: [])
         var resultShape: [Int] = []
         var axis = 0
         for entry in indices {
             switch entry {
-            case .newAxis:
+            case .inserted:
                 resultShape.append(1)
                 continue
-            case .all:
+            case .whole:
                 spec.starts.append(0); spec.steps.append(1); spec.sizes.append(shape[axis])
                 resultShape.append(shape[axis])
             case .at(let i):
@@ -124,4 +124,11 @@ extension Tensor {
         if Tensor.recording(self) { out.record("sliceScatter", [self]) { g, _ in [g.slice(spec)] } }
         return out
     }
+}
+
+extension TensorIndexConvertible where Self == TensorIndex {
+    /// The whole dimension: `x[.all, 0]`.
+    public static var all: TensorIndex { .whole }
+    /// A new dimension of size 1: `x[.newAxis, 0]`.
+    public static var newAxis: TensorIndex { .inserted }
 }

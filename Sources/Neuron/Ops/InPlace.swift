@@ -1,0 +1,27 @@
+// In-place updates, for optimisers and code inside `noGrad { }`.
+
+extension Tensor {
+    func checkInPlace(_ op: String) {
+        precondition(!(_requiresGrad && GradMode.isEnabled),
+                     "\(op): in-place update of a tensor of shape \(shape) that requires a gradient; wrap it in noGrad { }")
+    }
+
+    /// Overwrites the elements with `source` (broadcast to this shape, converted to this type).
+    public func assign(_ source: Tensor) {
+        checkInPlace("assign")
+        _ = broadcastShape(source.shape, shape, "assign")
+        precondition(broadcastShape(source.shape, shape, "assign") == shape,
+                     "assign: shape \(source.shape) does not broadcast to \(shape)")
+        let value = source.dtype == dtype ? source : device.backend.cast(source, to: dtype)
+        device.backend.copy(value.expanded(to: shape), into: self)
+    }
+
+    /// Sets every element to `value`.
+    public func fill(_ value: Double) {
+        checkInPlace("fill")
+        if isContiguous { device.backend.fill(self, with: value) } else { assign(scalar(value)) }
+    }
+
+    /// Sets every element to zero.
+    public func zero() { fill(0) }
+}
