@@ -18,7 +18,8 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("m"), .unsafeFlags(["-l:libgomp.so.1"])]
         ),
         .target(name: "Neuron", dependencies: ["CNeuronKernels"], path: "Sources/Neuron"),
-        .executableTarget(name: "NeuronCLI", dependencies: ["Neuron"], path: "Sources/NeuronCLI"),
+        .target(name: "NeuronBench", dependencies: ["Neuron"], path: "Sources/NeuronBench"),
+        .executableTarget(name: "NeuronCLI", dependencies: ["Neuron", "NeuronBench"], path: "Sources/NeuronCLI"),
         .testTarget(
             name: "NeuronTests",
             dependencies: ["Neuron"],

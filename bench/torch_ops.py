@@ -1,6 +1,6 @@
 """PyTorch reference for the micro-benchmarks printed by `neuron bench ops`.
 
-Run: /work/venv/bin/python bench/torch_ops.py
+Run: .venv/bin/python bench/torch_ops.py
 
 Prints one JSON object per line on stdout, with the same names as Neuron plus
 "framework":"pytorch". Diagnostics (versions, thread counts) go to stderr.

@@ -27,6 +27,21 @@ final class CPUBackend: Backend {
         }
     }
 
+    /// Like `withLayout` for two operands, without allocating when both are dense with the
+    /// output's shape or one is a single element (the per-op cost of small tensors).
+    @inline(__always)
+    func withFlatLayout<R>(_ shape: [Int], _ a: Tensor, _ b: Tensor,
+                           _ body: (Int32, UnsafePointer<Int64>, UnsafePointer<Int64>, UnsafePointer<Int64>) -> R) -> R {
+        let aFlat = a.shape == shape && a.isContiguous, bFlat = b.shape == shape && b.isContiguous
+        guard (aFlat || a.count == 1) && (bFlat || b.count == 1) else {
+            return withLayout(shape, [a, b]) { body(Int32(shape.count), $0, $1[0], $1[1]) }
+        }
+        var layout: (Int64, Int64, Int64) = (Int64(shape.reduce(1, *)), aFlat ? 1 : 0, bFlat ? 1 : 0)
+        return withUnsafePointer(to: &layout) { tuple in
+            tuple.withMemoryRebound(to: Int64.self, capacity: 3) { p in body(1, p, p + 1, p + 2) }
+        }
+    }
+
     func unary(_ kernel: UnaryKernel, _ x: Tensor, _ p0: Double, _ p1: Double) -> Tensor {
         let input = x.isContiguous ? x : contiguousCopy(x)
         let out = Tensor(uninitialized: x.shape, dtype: x.dtype)
@@ -47,18 +62,17 @@ final class CPUBackend: Backend {
 
     func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
         let out = Tensor(uninitialized: shape, dtype: a.dtype)
-        withLayout(shape, [a, b]) { shapePointer, strides in
-            let rank = Int32(shape.count)
+        withFlatLayout(shape, a, b) { rank, shapePointer, sa, sb in
             switch a.dtype {
             case .float32:
-                nk_binary_f32(kernel.rawValue, rank, shapePointer, a.pointer(as: Float.self), strides[0],
-                              b.pointer(as: Float.self), strides[1], out.pointer(as: Float.self))
+                nk_binary_f32(kernel.rawValue, rank, shapePointer, a.pointer(as: Float.self), sa,
+                              b.pointer(as: Float.self), sb, out.pointer(as: Float.self))
             case .float64:
-                nk_binary_f64(kernel.rawValue, rank, shapePointer, a.pointer(as: Double.self), strides[0],
-                              b.pointer(as: Double.self), strides[1], out.pointer(as: Double.self))
+                nk_binary_f64(kernel.rawValue, rank, shapePointer, a.pointer(as: Double.self), sa,
+                              b.pointer(as: Double.self), sb, out.pointer(as: Double.self))
             case .int64:
-                nk_binary_i64(kernel.rawValue, rank, shapePointer, a.pointer(as: Int64.self), strides[0],
-                              b.pointer(as: Int64.self), strides[1], out.pointer(as: Int64.self))
+                nk_binary_i64(kernel.rawValue, rank, shapePointer, a.pointer(as: Int64.self), sa,
+                              b.pointer(as: Int64.self), sb, out.pointer(as: Int64.self))
             case .bool:
                 preconditionFailure("binary kernels take float or int64 tensors")
             }
@@ -68,21 +82,21 @@ final class CPUBackend: Backend {
 
     func compare(_ kernel: CompareKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
         let out = Tensor(uninitialized: shape, dtype: .bool)
-        withLayout(shape, [a, b]) { shapePointer, strides in
-            let rank = Int32(shape.count), result = out.pointer(as: UInt8.self)
+        withFlatLayout(shape, a, b) { rank, shapePointer, sa, sb in
+            let result = out.pointer(as: UInt8.self)
             switch a.dtype {
             case .float32:
-                nk_compare_f32(kernel.rawValue, rank, shapePointer, a.pointer(as: Float.self), strides[0],
-                               b.pointer(as: Float.self), strides[1], result)
+                nk_compare_f32(kernel.rawValue, rank, shapePointer, a.pointer(as: Float.self), sa,
+                               b.pointer(as: Float.self), sb, result)
             case .float64:
-                nk_compare_f64(kernel.rawValue, rank, shapePointer, a.pointer(as: Double.self), strides[0],
-                               b.pointer(as: Double.self), strides[1], result)
+                nk_compare_f64(kernel.rawValue, rank, shapePointer, a.pointer(as: Double.self), sa,
+                               b.pointer(as: Double.self), sb, result)
             case .int64:
-                nk_compare_i64(kernel.rawValue, rank, shapePointer, a.pointer(as: Int64.self), strides[0],
-                               b.pointer(as: Int64.self), strides[1], result)
+                nk_compare_i64(kernel.rawValue, rank, shapePointer, a.pointer(as: Int64.self), sa,
+                               b.pointer(as: Int64.self), sb, result)
             case .bool:
-                nk_compare_u8(kernel.rawValue, rank, shapePointer, a.pointer(as: UInt8.self), strides[0],
-                              b.pointer(as: UInt8.self), strides[1], result)
+                nk_compare_u8(kernel.rawValue, rank, shapePointer, a.pointer(as: UInt8.self), sa,
+                              b.pointer(as: UInt8.self), sb, result)
             }
         }
         return out
