@@ -8,6 +8,7 @@ let package = Package(
     name: "Neuron",
     products: [
         .library(name: "Neuron", targets: ["Neuron"]),
+        .library(name: "NeuronNN", targets: ["NeuronNN"]),
         .executable(name: "neuron", targets: ["NeuronCLI"]),
     ],
     targets: [
@@ -18,8 +19,15 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("m"), .unsafeFlags(["-l:libgomp.so.1"])]
         ),
         .target(name: "Neuron", dependencies: ["CNeuronKernels"], path: "Sources/Neuron"),
-        .target(name: "NeuronBench", dependencies: ["Neuron"], path: "Sources/NeuronBench"),
+        .target(name: "NeuronNN", dependencies: ["Neuron"], path: "Sources/NeuronNN"),
+        .target(name: "NeuronBench", dependencies: ["Neuron", "NeuronNN"], path: "Sources/NeuronBench"),
         .executableTarget(name: "NeuronCLI", dependencies: ["Neuron", "NeuronBench"], path: "Sources/NeuronCLI"),
+        .testTarget(
+            name: "NeuronNNTests",
+            dependencies: ["Neuron", "NeuronNN"],
+            path: "Tests/NeuronNNTests",
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "NeuronTests",
             dependencies: ["Neuron"],

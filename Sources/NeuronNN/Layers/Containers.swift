@@ -1,0 +1,43 @@
+import Neuron
+
+/// Layers applied one after another; children are named by position ("0", "1", …).
+public final class Sequential: Module, Layer {
+    public let layers: [any Layer]
+
+    public init(_ layers: [any Layer]) {
+        self.layers = layers
+        super.init()
+    }
+
+    public convenience init(_ layers: any Layer...) { self.init(layers) }
+
+    public override func namedChildren() -> [(String, Module)] {
+        layers.enumerated().map { ("\($0.offset)", $0.element as Module) }
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        layers.reduce(input) { $1($0) }
+    }
+
+    public subscript(index: Int) -> any Layer { layers[index] }
+    public var count: Int { layers.count }
+}
+
+/// Passes its input through unchanged.
+public final class Identity: Module, Layer {
+    public override init() { super.init() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { input }
+}
+
+/// Flattens dimensions `startAxis...endAxis` (by default all but the batch).
+public final class Flatten: Module, Layer {
+    public let startAxis: Int, endAxis: Int
+
+    public init(startAxis: Int = 1, endAxis: Int = -1) {
+        self.startAxis = startAxis
+        self.endAxis = endAxis
+        super.init()
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.flattened(from: startAxis, to: endAxis) }
+}

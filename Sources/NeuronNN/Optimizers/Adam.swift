@@ -1,0 +1,55 @@
+import Glibc
+import Neuron
+
+/// Adam (and, with `decoupledWeightDecay`, AdamW), as PyTorch's `torch.optim.Adam`/`AdamW`.
+public class Adam: Optimizer {
+    let decoupled: Bool
+
+    public init(_ groups: [ParameterGroup], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                eps: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false, decoupledWeightDecay: Bool = false) {
+        decoupled = decoupledWeightDecay
+        super.init(groups, defaults: ["lr": lr, "beta1": betas.0, "beta2": betas.1, "eps": eps,
+                                      "weight_decay": weightDecay, "amsgrad": amsgrad ? 1 : 0])
+    }
+
+    public convenience init(_ parameters: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                            eps: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false) {
+        self.init([ParameterGroup(parameters)], lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad)
+    }
+
+    public override func update(_ parameter: Tensor, grad: Tensor, group: ParameterGroup,
+                                state: inout [String: Tensor], step: Int) {
+        let lr = group.learningRate, beta1 = group["beta1"], beta2 = group["beta2"], decay = group["weight_decay"]
+        var g = grad
+        var current = parameter
+        if decay != 0 {
+            if decoupled { current = parameter * (1 - lr * decay) } else { g = g + parameter * decay }
+        }
+        let mean = (state["exp_avg"] ?? g.zerosLike()) * beta1 + g * (1 - beta1)
+        let square = (state["exp_avg_sq"] ?? g.zerosLike()) * beta2 + g.square() * (1 - beta2)
+        state["exp_avg"] = mean
+        state["exp_avg_sq"] = square
+        var second = square
+        if group["amsgrad"] != 0 {
+            second = state["max_exp_avg_sq"].map { Tensor.maximum($0, square) } ?? square
+            state["max_exp_avg_sq"] = second
+        }
+        let correction1 = 1 - pow(beta1, Double(step)), correction2 = 1 - pow(beta2, Double(step))
+        let denominator = second.sqrt() / correction2.squareRoot() + group["eps"]
+        parameter.assign(current - mean / denominator * (lr / correction1))
+    }
+}
+
+/// AdamW: Adam with weight decay applied to the weights directly (default 0.01).
+public final class AdamW: Adam {
+    public init(_ groups: [ParameterGroup], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                eps: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false) {
+        super.init(groups, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad,
+                   decoupledWeightDecay: true)
+    }
+
+    public convenience init(_ parameters: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                            eps: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false) {
+        self.init([ParameterGroup(parameters)], lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad)
+    }
+}
