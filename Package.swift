@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "Neuron", targets: ["Neuron"]),
         .library(name: "NeuronNN", targets: ["NeuronNN"]),
+        .library(name: "NeuronData", targets: ["NeuronData"]),
         .executable(name: "neuron", targets: ["NeuronCLI"]),
     ],
     targets: [
@@ -20,17 +21,18 @@ let package = Package(
         ),
         .target(name: "Neuron", dependencies: ["CNeuronKernels"], path: "Sources/Neuron"),
         .target(name: "NeuronNN", dependencies: ["Neuron"], path: "Sources/NeuronNN"),
+        .target(name: "NeuronData", dependencies: ["Neuron"], path: "Sources/NeuronData"),
         .target(name: "NeuronBench", dependencies: ["Neuron", "NeuronNN"], path: "Sources/NeuronBench"),
         .executableTarget(name: "NeuronCLI", dependencies: ["Neuron", "NeuronBench"], path: "Sources/NeuronCLI"),
         .testTarget(
             name: "NeuronNNTests",
-            dependencies: ["Neuron", "NeuronNN"],
+            dependencies: ["Neuron", "NeuronNN", "NeuronData"],
             path: "Tests/NeuronNNTests",
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "NeuronTests",
-            dependencies: ["Neuron"],
+            dependencies: ["Neuron", "NeuronData"],
             path: "Tests/NeuronTests",
             exclude: ["Fixtures"]
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Neuron
+import NeuronData
 
 /// Reads the PyTorch-produced fixtures (safetensors) next to the tests.
 enum Fixtures {
@@ -9,24 +10,7 @@ enum Fixtures {
     static let ops: [String: Tensor] = load("ops.safetensors")
 
     static func load(_ name: String) -> [String: Tensor] {
-        let data = try! Data(contentsOf: directory.appendingPathComponent(name))
-        let headerLength = data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-        let header = try! JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + Int(headerLength)))) as! [String: Any]
-        let body = data.subdata(in: (8 + Int(headerLength))..<data.count)
-        var result: [String: Tensor] = [:]
-        for (key, value) in header where key != "__metadata__" {
-            let entry = value as! [String: Any]
-            let shape = entry["shape"] as! [Int]
-            let offsets = entry["data_offsets"] as! [Int]
-            let bytes = body.subdata(in: offsets[0]..<offsets[1])
-            switch entry["dtype"] as! String {
-            case "F32": result[key] = Tensor(bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }, shape: shape)
-            case "F64": result[key] = Tensor(bytes.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }, shape: shape)
-            case "I64": result[key] = Tensor(bytes.withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) }.map { Int($0) }, shape: shape)
-            default: fatalError("unexpected dtype in fixture \(key)")
-            }
-        }
-        return result
+        try! SafeTensors.read(directory.appendingPathComponent(name).path).tensors
     }
 
     static func tensor(_ name: String) -> Tensor {

@@ -102,3 +102,13 @@ extension Tensor {
         return toArray(Double.self)[0]
     }
 }
+
+extension Tensor {
+    /// The raw bytes of the elements, in row-major order.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let dense = contiguous()
+        return try withExtendedLifetime(dense) {
+            try body(UnsafeRawBufferPointer(start: dense.pointer, count: dense.count * dense.dtype.size))
+        }
+    }
+}

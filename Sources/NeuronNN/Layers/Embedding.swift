@@ -20,12 +20,17 @@ public final class Embedding: Module, Layer {
 
     /// Looks up int64 indices of any shape; the result adds a last dimension.
     public func callAsFunction(_ indices: Tensor) -> Tensor {
+        Embedding.lookUp(weight, indices, paddingIndex: paddingIndex)
+    }
+
+    /// Rows of `table` for int64 `indices` of any shape; no gradient reaches row `paddingIndex`.
+    public static func lookUp(_ table: Tensor, _ indices: Tensor, paddingIndex: Int? = nil) -> Tensor {
         precondition(indices.dtype == .int64, "Embedding: indices must be int64, got \(indices.dtype) of shape \(indices.shape)")
-        var table = weight
+        var rows = table
         if let paddingIndex {
-            let trainable = Tensor.arange(0, Double(weight.shape[0]), dtype: .int64) .!= Double(paddingIndex)
-            table = Tensor.where(trainable.unsqueezed(axis: 1), weight, weight.detach())
+            let trainable = Tensor.arange(0, Double(table.shape[0]), dtype: .int64) .!= Double(paddingIndex)
+            rows = Tensor.where(trainable.unsqueezed(axis: 1), table, table.detach())
         }
-        return table.indexSelect(axis: 0, index: indices.reshaped([-1])).reshaped(indices.shape + [weight.shape[1]])
+        return rows.indexSelect(axis: 0, index: indices.reshaped([-1])).reshaped(indices.shape + [table.shape[1]])
     }
 }

@@ -1,0 +1,107 @@
+import Testing
+import Neuron
+@testable import NeuronNN
+
+/// Ten steps on a fixed least-squares problem, against PyTorch's trajectories.
+@Suite struct OptimizerTests {
+    func f(_ name: String) -> Tensor { NNFixtures.f(name) }
+
+    typealias Make = ([Tensor]) -> (Optimizer, LRScheduler?)
+
+    static let cases: [(String, Make)] = [
+        ("sgd", { (SGD($0, lr: 0.1), nil) }),
+        ("sgd_momentum", { (SGD($0, lr: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 0.01), nil) }),
+        ("sgd_nesterov", { (SGD($0, lr: 0.05, momentum: 0.9, weightDecay: 0.001, nesterov: true), nil) }),
+        ("adam", { (Adam($0, lr: 0.01), nil) }),
+        ("adam_wd_amsgrad", { (Adam($0, lr: 0.02, betas: (0.8, 0.95), eps: 1e-6, weightDecay: 0.1, amsgrad: true), nil) }),
+        ("adamw", { (AdamW($0, lr: 0.01, weightDecay: 0.05), nil) }),
+        ("rmsprop", { (RMSprop($0, lr: 0.01), nil) }),
+        ("rmsprop_centered_momentum", { (RMSprop($0, lr: 0.01, alpha: 0.9, weightDecay: 0.01, momentum: 0.5, centered: true), nil) }),
+        ("adagrad", { (Adagrad($0, lr: 0.1, lrDecay: 0.01, weightDecay: 0.01, initialAccumulatorValue: 0.1), nil) }),
+        ("groups", { p in
+            (SGD([ParameterGroup([p[0]]), ParameterGroup([p[1]], options: ["lr": 0.01, "weight_decay": 0.1])],
+                 lr: 0.1, momentum: 0.9), nil)
+        }),
+        ("sgd_steplr", { p in
+            let optimizer = SGD(p, lr: 0.1, momentum: 0.9)
+            return (optimizer, StepLR(optimizer, stepSize: 3, gamma: 0.5))
+        }),
+        ("adam_cosine", { p in
+            let optimizer = Adam(p, lr: 0.05)
+            return (optimizer, CosineAnnealingLR(optimizer, period: 10, minimum: 0.001))
+        }),
+    ]
+
+    func run(_ optimizer: Optimizer, _ scheduler: LRScheduler?, _ w: Tensor, _ b: Tensor, steps: Range<Int>,
+             record: (Int, Double) -> Void) {
+        let x = f("opt.X"), y = f("opt.Y")
+        for step in steps {
+            optimizer.zeroGrad()
+            let loss = (x.matmul(w) + b - y).square().mean()
+            loss.backward()
+            optimizer.step()
+            scheduler?.step()
+            record(step, loss.item())
+        }
+    }
+
+    @Test(arguments: cases.indices)
+    func followsPyTorchTrajectory(_ i: Int) {
+        let (name, make) = Self.cases[i]
+        let w = f("opt.w0").copy().requiringGrad(), b = f("opt.b0").copy().requiringGrad()
+        let (optimizer, scheduler) = make([w, b])
+        run(optimizer, scheduler, w, b, steps: 0..<10) { step, loss in
+            expectClose(Tensor(loss, dtype: .float64), f("\(name).loss")[step], rtol: 1e-9, "\(name) loss \(step)")
+            expectClose(w, f("\(name).w")[step], rtol: 1e-9, atol: 1e-12, "\(name) w after step \(step + 1)")
+            expectClose(b, f("\(name).b")[step], rtol: 1e-9, atol: 1e-12, "\(name) b after step \(step + 1)")
+        }
+    }
+
+    @Test(arguments: cases.indices)
+    func resumesExactlyFromItsStateDict(_ i: Int) throws {
+        let (name, make) = Self.cases[i]
+        let w = f("opt.w0").copy().requiringGrad(), b = f("opt.b0").copy().requiringGrad()
+        let (optimizer, scheduler) = make([w, b])
+        run(optimizer, scheduler, w, b, steps: 0..<4) { _, _ in }
+        let saved = optimizer.stateDict(), savedSchedule = scheduler?.stateDict()
+        let w2 = w.copy().detach().requiringGrad(), b2 = b.copy().detach().requiringGrad()
+        let (resumed, resumedSchedule) = make([w2, b2])
+        try resumed.load(stateDict: saved)
+        if let savedSchedule { resumedSchedule?.load(stateDict: savedSchedule) }
+        run(resumed, resumedSchedule, w2, b2, steps: 4..<10) { _, _ in }
+        expectClose(w2, f("\(name).w")[9], rtol: 1e-9, "\(name) resumed w")
+        expectClose(b2, f("\(name).b")[9], rtol: 1e-9, "\(name) resumed b")
+    }
+
+    @Test func frozenParametersGetNoGradientUpdateOrState() {
+        let model = Sequential(Linear(3, 4), ReLU(), Linear(4, 2))
+        (model[0] as! Linear).freeze()
+        let optimizer = Adam(model.parameters(), lr: 0.1)
+        let frozen = (model[0] as! Linear).weight.copy().detach()
+        let trained = (model[2] as! Linear).weight.copy().detach()
+        for _ in 0..<3 {
+            optimizer.zeroGrad()
+            model(Tensor.normal([5, 3])).square().mean().backward()
+            optimizer.step()
+        }
+        let first = model[0] as! Linear, last = model[2] as! Linear
+        #expect(first.weight.grad == nil && first.bias!.grad == nil)
+        #expect(first.weight.toArray(Float.self) == frozen.toArray(Float.self))
+        #expect(last.weight.toArray(Float.self) != trained.toArray(Float.self))
+        #expect(optimizer.state[0] == nil && optimizer.state[1] == nil && optimizer.state[2] != nil)
+        first.unfreeze()
+        #expect(first.weight.requiresGrad)
+    }
+
+    @Test func clippingByNormAndValue() {
+        let a = Tensor([3, 0] as [Double]).requiringGrad(), b = Tensor([4] as [Double]).requiringGrad()
+        (a.sum() * 0 + (a * Tensor([3, 0] as [Double])).sum() + (b * 4).sum()).backward()
+        let norm = clipGradNorm([a, b], maxNorm: 1)
+        #expect(abs(norm - 5) < 1e-12)
+        expectClose(a.grad!, Tensor([0.6, 0] as [Double]), rtol: 1e-6)
+        expectClose(b.grad!, Tensor([0.8] as [Double]), rtol: 1e-6)
+        clipGradValue([a, b], clipValue: 0.7)
+        expectClose(b.grad!, Tensor([0.7] as [Double]))
+        #expect(clipGradNorm([a, b], maxNorm: 10) < 10)
+    }
+}
