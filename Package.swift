@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Neuron", targets: ["Neuron"]),
         .library(name: "NeuronNN", targets: ["NeuronNN"]),
         .library(name: "NeuronData", targets: ["NeuronData"]),
+        .library(name: "NeuronModels", targets: ["NeuronModels"]),
         .executable(name: "neuron", targets: ["NeuronCLI"]),
     ],
     targets: [
@@ -21,8 +22,11 @@ let package = Package(
         ),
         .target(name: "Neuron", dependencies: ["CNeuronKernels"], path: "Sources/Neuron"),
         .target(name: "NeuronNN", dependencies: ["Neuron"], path: "Sources/NeuronNN"),
-        .target(name: "NeuronData", dependencies: ["Neuron"], path: "Sources/NeuronData"),
-        .target(name: "NeuronBench", dependencies: ["Neuron", "NeuronNN"], path: "Sources/NeuronBench"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
+        .target(name: "NeuronData", dependencies: ["Neuron", "CNeuronKernels", "CZlib", "CCairo"], path: "Sources/NeuronData"),
+        .target(name: "NeuronModels", dependencies: ["Neuron", "NeuronNN"], path: "Sources/NeuronModels"),
+        .target(name: "NeuronBench", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels"], path: "Sources/NeuronBench"),
         .executableTarget(name: "NeuronCLI", dependencies: ["Neuron", "NeuronBench"], path: "Sources/NeuronCLI"),
         .testTarget(
             name: "NeuronNNTests",

@@ -101,7 +101,8 @@ extern int omp_get_num_threads(void);
 extern int omp_get_max_threads(void);
 extern void omp_set_num_threads(int count);
 
-static int thread_count = 0;
+// Per thread, so a data-loading thread can run its kernels single-threaded.
+static _Thread_local int thread_count = 0;
 
 void nk_set_num_threads(int count) {
     thread_count = count < 1 ? 1 : count;

@@ -24,14 +24,18 @@ public func medianTime(runs: Int, warmup: Int = 3, _ body: () -> Void) -> Double
 public struct BenchResult {
     public let name: String
     public let fields: [(String, Double)]
+    /// A quality figure reported next to the speed (e.g. test accuracy).
+    public let metric: (String, Double)?
 
-    public init(_ name: String, _ fields: [(String, Double)]) {
+    public init(_ name: String, _ fields: [(String, Double)], metric: (String, Double)? = nil) {
         self.name = name
         self.fields = fields
+        self.metric = metric
     }
 
     public var json: String {
-        let values = fields.map { "\"\($0.0)\":\(formatNumber($0.1))" }
+        var values = fields.map { "\"\($0.0)\":\(formatNumber($0.1))" }
+        if let metric { values += ["\"metric_name\":\"\(metric.0)\"", "\"metric\":\(formatNumber(metric.1))"] }
         return "{\"name\":\"\(name)\"," + values.joined(separator: ",") + "}"
     }
 }

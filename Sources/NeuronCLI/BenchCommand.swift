@@ -18,6 +18,8 @@ func runBench(_ arguments: [String]) {
     switch suite {
     case "ops":
         for result in OpsBench.run() { print(result.json) }
+    case "mlp":
+        do { print(try ModelBench.mlp().json) } catch { fail("bench: \(error)") }
     default:
         fail("bench: unknown suite '\(suite)'; run `neuron bench --help`")
     }

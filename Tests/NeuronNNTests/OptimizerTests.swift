@@ -105,3 +105,21 @@ import Neuron
         #expect(clipGradNorm([a, b], maxNorm: 10) < 10)
     }
 }
+
+extension OptimizerTests {
+    /// Float32 parameters take the fused single-pass Adam kernel; it must follow PyTorch too.
+    @Test(arguments: ["adam", "adam_wd_amsgrad", "adamw"])
+    func fusedFloat32AdamFollowsPyTorch(_ name: String) {
+        let make = Self.cases.first { $0.0 == name }!.1
+        let w = f("opt.w0").to(.float32).requiringGrad(), b = f("opt.b0").to(.float32).requiringGrad()
+        let (optimizer, _) = make([w, b])
+        let x = f("opt.X").to(.float32), y = f("opt.Y").to(.float32)
+        for step in 0..<10 {
+            optimizer.zeroGrad()
+            (x.matmul(w) + b - y).square().mean().backward()
+            optimizer.step()
+            expectClose(w, f("\(name).w")[step], rtol: 2e-5, atol: 2e-6, "\(name) float32 w step \(step + 1)")
+            expectClose(b, f("\(name).b")[step], rtol: 2e-5, atol: 2e-6, "\(name) float32 b step \(step + 1)")
+        }
+    }
+}

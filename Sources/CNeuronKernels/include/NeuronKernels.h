@@ -101,4 +101,13 @@ void nk_gemm_f64(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, doub
 /// Products with m·n·k up to this size use a plain loop instead of oneDNN (call overhead).
 void nk_set_small_gemm_limit(int64_t flops);
 
+
+
+// ---- Fused optimiser updates (in place, contiguous float32). --------------------------------
+/// One Adam/AdamW step for n elements. `max_sq` may be NULL (no AMSGrad). `step_size` is
+/// lr / (1 − β₁ᵗ), `correction2_sqrt` is √(1 − β₂ᵗ); `decay` is L2 (added to the gradient)
+/// unless `decoupled`, where the parameter is multiplied by (1 − lr·decay) first.
+void nk_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_avg_sq, float *max_sq,
+                 int64_t n, double lr, double beta1, double beta2, double eps, double decay,
+                 int decoupled, double step_size, double correction2_sqrt);
 #endif

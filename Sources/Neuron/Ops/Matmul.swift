@@ -35,8 +35,17 @@ extension Tensor {
         }
         if recording(a, b) {
             out.record("matmul", [a, b]) { g, _ in
-                [a._requiresGrad ? g.matmul(b.transposed()).sumTo(a.shape) : nil,
-                 b._requiresGrad ? a.transposed().matmul(g).sumTo(b.shape) : nil]
+                // Each gradient is produced in its operand's memory order, so that the gradient
+                // of a transposed view (a Linear layer's Wᵀ) comes out contiguous for W.
+                func gradA() -> Tensor {
+                    a.gemmLayout()?.transposed == true && a.rank == 2
+                        ? b.matmul(g.transposed()).transposed() : g.matmul(b.transposed()).sumTo(a.shape)
+                }
+                func gradB() -> Tensor {
+                    b.gemmLayout()?.transposed == true && b.rank == 2
+                        ? g.transposed().matmul(a).transposed() : a.transposed().matmul(g).sumTo(b.shape)
+                }
+                return [a._requiresGrad ? gradA() : nil, b._requiresGrad ? gradB() : nil]
             }
         }
         return out

@@ -20,6 +20,18 @@ public class Adam: Optimizer {
     public override func update(_ parameter: Tensor, grad: Tensor, group: ParameterGroup,
                                 state: inout [String: Tensor], step: Int) {
         let lr = group.learningRate, beta1 = group["beta1"], beta2 = group["beta2"], decay = group["weight_decay"]
+        if parameter.dtype == .float32 {
+            let mean = state["exp_avg"] ?? parameter.zerosLike(), square = state["exp_avg_sq"] ?? parameter.zerosLike()
+            let maximum = group["amsgrad"] != 0 ? (state["max_exp_avg_sq"] ?? parameter.zerosLike()) : nil
+            if FusedUpdates.adam(parameter: parameter, grad: grad, expAvg: mean, expAvgSq: square, maxExpAvgSq: maximum,
+                                 lr: lr, beta1: beta1, beta2: beta2, eps: group["eps"], weightDecay: decay,
+                                 decoupled: decoupled, step: step) {
+                state["exp_avg"] = mean
+                state["exp_avg_sq"] = square
+                if let maximum { state["max_exp_avg_sq"] = maximum }
+                return
+            }
+        }
         var g = grad
         var current = parameter
         if decay != 0 {

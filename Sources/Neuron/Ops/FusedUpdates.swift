@@ -1,0 +1,24 @@
+import CNeuronKernels
+import Glibc
+
+/// Optimiser updates fused into one pass over memory, for optimisers in other modules.
+public enum FusedUpdates {
+    /// One Adam (or, with `decoupled`, AdamW) step in place on float32 tensors of one shape.
+    /// Returns false, changing nothing, when the tensors are not dense float32 of one size;
+    /// the caller then falls back to tensor operations.
+    public static func adam(parameter: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?,
+                            lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double,
+                            decoupled: Bool, step: Int) -> Bool {
+        let tensors = [parameter, grad, expAvg, expAvgSq] + (maxExpAvgSq.map { [$0] } ?? [])
+        guard tensors.allSatisfy({ $0.dtype == .float32 && $0.isContiguous && $0.count == parameter.count }) else {
+            return false
+        }
+        parameter.checkInPlace("adam")
+        let stepSize = lr / (1 - pow(beta1, Double(step)))
+        let correction2 = (1 - pow(beta2, Double(step))).squareRoot()
+        nk_adam_f32(parameter.pointer(as: Float.self), grad.pointer(as: Float.self), expAvg.pointer(as: Float.self),
+                    expAvgSq.pointer(as: Float.self), maxExpAvgSq?.pointer(as: Float.self), Int64(parameter.count),
+                    lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, stepSize, correction2)
+        return true
+    }
+}

@@ -1,0 +1,30 @@
+import Neuron
+import NeuronData
+import NeuronModels
+import NeuronNN
+
+/// One epoch of training (batch 64, Adam 1e-3) on Fashion-MNIST, then test accuracy.
+public enum ModelBench {
+    public static func mlp(directory: String? = nil) throws -> BenchResult {
+        Random.seed(0)
+        let train = try FashionMNIST.load(.train, directory: directory)
+        let test = try FashionMNIST.load(.test, directory: directory)
+        let model = MLP()
+        let optimizer = Adam(model.parameters(), lr: 1e-3)
+        let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 0)
+        let start = now()
+        var seen = 0
+        for batch in loader.batches(epoch: 0) {
+            optimizer.zeroGrad()
+            let loss = crossEntropy(model(batch.inputs), batch.targets)
+            loss.backward()
+            optimizer.step()
+            seen += batch.targets.count
+        }
+        let seconds = now() - start
+        model.eval()
+        let accuracy = noGrad { (model(test.inputs).argmax(axis: 1) .== test.targets).to(.float64).mean().item() }
+        return BenchResult("mlp", [("samples_per_s", Double(seen) / seconds), ("train_seconds", seconds)],
+                           metric: ("test_accuracy", accuracy))
+    }
+}

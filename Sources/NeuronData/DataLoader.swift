@@ -1,0 +1,132 @@
+import CNeuronKernels
+import Dispatch
+import Neuron
+import Synchronization
+
+/// A function applied to every batch's inputs, with a generator for random augmentation.
+public typealias Transform = (Tensor, RandomGenerator) -> Tensor
+
+/// Mini-batches over a dataset: shuffled with a seed, optionally transformed, assembled on a
+/// background thread while the caller trains. Epoch `e` always yields the same batches for
+/// the same seed, whatever happened before, so a resumed run sees the same data.
+public final class DataLoader {
+    public let dataset: Dataset
+    public let batchSize: Int
+    public let shuffle: Bool
+    public let dropLast: Bool
+    public let seed: UInt64
+    public let transform: Transform?
+    public let prefetch: Bool
+
+    public init(_ dataset: Dataset, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0,
+                transform: Transform? = nil, prefetch: Bool = true) {
+        precondition(batchSize > 0, "DataLoader: batch size must be positive, got \(batchSize)")
+        self.dataset = dataset
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.dropLast = dropLast
+        self.seed = seed
+        self.transform = transform
+        self.prefetch = prefetch
+    }
+
+    /// Batches in one epoch.
+    public var batchesPerEpoch: Int {
+        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+    }
+
+    /// The order examples are visited in during `epoch`.
+    public func order(epoch: Int) -> [Int] {
+        guard shuffle else { return Array(0..<dataset.count) }
+        let generator = RandomGenerator(seed: seed &+ 0x5851_F42D_4C95_7F2D &* UInt64(epoch + 1))
+        return Tensor.permutation(dataset.count, generator: generator).toArray(Int.self)
+    }
+
+    /// Batch `index` of `epoch`, transformed with its own generator.
+    public func batch(epoch: Int, index: Int, order: [Int]) -> Batch {
+        let start = index * batchSize
+        var batch = dataset.batch(Array(order[start..<Swift.min(start + batchSize, order.count)]))
+        if let transform {
+            let generator = RandomGenerator(seed: seed ^ (UInt64(epoch) << 32 | UInt64(index)) &* 0x9E37_79B9_7F4A_7C15)
+            batch.inputs = transform(batch.inputs, generator)
+        }
+        return batch
+    }
+
+    /// The batches of `epoch` from batch `start` on.
+    public func batches(epoch: Int, from start: Int = 0) -> Batches {
+        Batches(loader: self, epoch: epoch, start: start)
+    }
+
+    /// One epoch's batches as a sequence, prefetched when the loader allows it.
+    public struct Batches: Sequence {
+        let loader: DataLoader
+        let epoch: Int
+        let start: Int
+
+        public func makeIterator() -> Iterator { Iterator(loader: loader, epoch: epoch, start: start) }
+
+        public final class Iterator: IteratorProtocol {
+            let loader: DataLoader
+            let epoch: Int
+            let order: [Int]
+            var position: Int
+            let prefetcher: Prefetcher?
+
+            init(loader: DataLoader, epoch: Int, start: Int) {
+                self.loader = loader
+                self.epoch = epoch
+                order = loader.order(epoch: epoch)
+                position = start
+                prefetcher = loader.prefetch ? Prefetcher(loader: loader, epoch: epoch, order: order, start: start) : nil
+            }
+
+            public func next() -> Batch? {
+                guard position < loader.batchesPerEpoch else { return nil }
+                defer { position += 1 }
+                return prefetcher?.take() ?? loader.batch(epoch: epoch, index: position, order: order)
+            }
+
+            deinit { prefetcher?.cancel() }
+        }
+    }
+}
+
+/// Assembles batches on a background thread, at most `depth` ahead of the consumer.
+final class Prefetcher: @unchecked Sendable {
+    let ready = DispatchSemaphore(value: 0)
+    let free: DispatchSemaphore
+    let queue = Mutex<[Batch]>([])
+    let cancelled = Atomic<Bool>(false)
+    let finished = DispatchSemaphore(value: 0)
+
+    init(loader: DataLoader, epoch: Int, order: [Int], start: Int, depth: Int = 3) {
+        free = DispatchSemaphore(value: depth)
+        let total = loader.batchesPerEpoch
+        DispatchQueue.global().async { [self] in
+            // Kernels on this thread run single-threaded: the trainer owns the thread team.
+            nk_set_num_threads(1)
+            for index in start..<total {
+                free.wait()
+                if cancelled.load(ordering: .acquiring) { break }
+                let batch = loader.batch(epoch: epoch, index: index, order: order)
+                queue.withLock { $0.append(batch) }
+                ready.signal()
+            }
+            finished.signal()
+        }
+    }
+
+    func take() -> Batch? {
+        ready.wait()
+        let batch = queue.withLock { $0.removeFirst() }
+        free.signal()
+        return batch
+    }
+
+    func cancel() {
+        cancelled.store(true, ordering: .releasing)
+        free.signal()
+        finished.wait()
+    }
+}

@@ -1,0 +1,36 @@
+import Glibc
+import Neuron
+
+/// Zalando's Fashion-MNIST: 60,000 training and 10,000 test images of 28 × 28 grey pixels
+/// in 10 classes, read from the IDX files Debian's `dataset-fashion-mnist` installs.
+public enum FashionMNIST {
+    public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
+    public static let classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+    public enum Split: Sendable { case train, test }
+
+    /// Images as float32 [N, 1, 28, 28] scaled to [0, 1] and labels as int64 [N].
+    /// `directory` defaults to Debian's location; files may be gzipped or not.
+    public static func load(_ split: Split, directory: String? = nil) throws -> TensorDataset {
+        let folder = directory ?? defaultDirectory
+        let prefix = split == .train ? "train" : "t10k"
+        func locate(_ stem: String) throws -> String {
+            for name in ["\(prefix)-\(stem).gz", "\(prefix)-\(stem)"] where access("\(folder)/\(name)", R_OK) == 0 {
+                return "\(folder)/\(name)"
+            }
+            if directory == nil {
+                throw DataError("Fashion-MNIST not found in \(folder): install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist)")
+            }
+            throw DataError("Fashion-MNIST file \(prefix)-\(stem)[.gz] not found in \(folder)")
+        }
+        let images = try IDX.read(try locate("images-idx3-ubyte"), asFloat: true)
+        let labels = try IDX.read(try locate("labels-idx1-ubyte"))
+        guard images.rank == 3, images.shape[1] == 28, images.shape[2] == 28, labels.rank == 1,
+              labels.shape[0] == images.shape[0]
+        else {
+            throw DataError("Fashion-MNIST files in \(folder) have unexpected shapes \(images.shape) and \(labels.shape)")
+        }
+        return TensorDataset(inputs: (images / 255).reshaped([-1, 1, 28, 28]), targets: labels)
+    }
+}

@@ -1,0 +1,118 @@
+import Neuron
+
+/// NumPy's `.npz` archives: a zip file of `.npy` entries, stored or deflated, with zip64
+/// size fields as NumPy writes them. Entries are checked against their CRC-32.
+public enum NPZ {
+    public static func read(_ path: String) throws -> [String: Tensor] {
+        do {
+            return try decode(try readFileBytes(path))
+        } catch let error as DataError {
+            throw error.message.hasPrefix(path) ? error : DataError("\(path): \(error.message)")
+        }
+    }
+
+    /// Writes arrays as stored (uncompressed) `.npy` entries, atomically.
+    public static func write(_ arrays: [String: Tensor], to path: String) throws {
+        let bytes = encode(arrays)
+        try bytes.withUnsafeBytes { try writeFileAtomically(path, [$0]) }
+    }
+
+    static func u16(_ b: [UInt8], _ at: Int) -> Int { Int(b[at]) | Int(b[at + 1]) << 8 }
+    static func u32(_ b: [UInt8], _ at: Int) -> Int { u16(b, at) | u16(b, at + 2) << 16 }
+    static func u64(_ b: [UInt8], _ at: Int) -> UInt64 { UInt64(u32(b, at)) | UInt64(u32(b, at + 4)) << 32 }
+
+    public static func decode(_ bytes: [UInt8]) throws -> [String: Tensor] {
+        // The end-of-central-directory record sits in the last 22 + 65535 bytes.
+        guard bytes.count >= 22 else { throw DataError("too short for a zip archive") }
+        var end = -1
+        var at = bytes.count - 22
+        while at >= Swift.max(0, bytes.count - 22 - 65535) {
+            if u32(bytes, at) == 0x0605_4B50 { end = at; break }
+            at -= 1
+        }
+        guard end >= 0 else { throw DataError("not a zip archive (no end-of-central-directory record)") }
+        let entries = u16(bytes, end + 10)
+        var position = u32(bytes, end + 16)
+        var result: [String: Tensor] = [:]
+        for _ in 0..<entries {
+            guard position + 46 <= bytes.count, u32(bytes, position) == 0x0201_4B50 else {
+                throw DataError("corrupt zip central directory")
+            }
+            let method = u16(bytes, position + 10)
+            let crc = UInt32(u32(bytes, position + 16))
+            var compressed = UInt64(u32(bytes, position + 20)), size = UInt64(u32(bytes, position + 24))
+            let nameLength = u16(bytes, position + 28), extraLength = u16(bytes, position + 30)
+            let commentLength = u16(bytes, position + 32)
+            var localOffset = UInt64(u32(bytes, position + 42))
+            guard position + 46 + nameLength + extraLength <= bytes.count else { throw DataError("corrupt zip central directory") }
+            let name = String(decoding: bytes[(position + 46)..<(position + 46 + nameLength)], as: UTF8.self)
+            // Zip64: sizes and offset marked 0xFFFFFFFF live in extra field 0x0001, in order.
+            var extra = position + 46 + nameLength
+            let extraEnd = extra + extraLength
+            while extra + 4 <= extraEnd {
+                let id = u16(bytes, extra), length = u16(bytes, extra + 2)
+                if id == 1 {
+                    var field = extra + 4
+                    for value in [0, 1, 2] {
+                        let marked = value == 0 ? size == 0xFFFF_FFFF : value == 1 ? compressed == 0xFFFF_FFFF : localOffset == 0xFFFF_FFFF
+                        guard marked else { continue }
+                        guard field + 8 <= extra + 4 + length else { throw DataError("\(name): corrupt zip64 field") }
+                        let v = u64(bytes, field)
+                        if value == 0 { size = v } else if value == 1 { compressed = v } else { localOffset = v }
+                        field += 8
+                    }
+                }
+                extra += 4 + length
+            }
+            position = extraEnd + commentLength
+            guard localOffset + 30 <= UInt64(bytes.count), u32(bytes, Int(localOffset)) == 0x0403_4B50 else {
+                throw DataError("\(name): corrupt zip local header")
+            }
+            let local = Int(localOffset)
+            let dataStart = local + 30 + u16(bytes, local + 26) + u16(bytes, local + 28)
+            guard compressed <= UInt64(bytes.count), dataStart + Int(compressed) <= bytes.count else {
+                throw DataError("\(name): entry runs past the end of the archive")
+            }
+            let raw = Array(bytes[dataStart..<(dataStart + Int(compressed))])
+            let data: [UInt8]
+            switch method {
+            case 0: data = raw
+            case 8: data = try Compression.inflate(raw, windowBits: -15, limit: Int(Swift.min(size, UInt64(Compression.limit))))
+            default: throw DataError("\(name): unsupported zip compression method \(method)")
+            }
+            guard UInt64(data.count) == size else { throw DataError("\(name): size \(data.count) differs from the declared \(size)") }
+            guard data.withUnsafeBytes({ Compression.crc32($0) }) == crc else { throw DataError("\(name): CRC mismatch") }
+            let key = name.hasSuffix(".npy") ? String(name.dropLast(4)) : name
+            do {
+                result[key] = try NPY.decode(data)
+            } catch let error as DataError {
+                throw DataError("\(name): \(error.message)")
+            }
+        }
+        return result
+    }
+
+    public static func encode(_ arrays: [String: Tensor]) -> [UInt8] {
+        var archive: [UInt8] = []
+        var central: [UInt8] = []
+        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+        func le32(_ v: Int) -> [UInt8] { le16(v & 0xFFFF) + le16(v >> 16 & 0xFFFF) }
+        let names = arrays.keys.sorted()
+        for key in names {
+            let data = NPY.encode(arrays[key]!)
+            let name = Array((key + ".npy").utf8)
+            let crc = Int(data.withUnsafeBytes { Compression.crc32($0) })
+            // Version 2.0, no flags, stored, DOS date 1980-01-01.
+            let common = le16(20) + le16(0) + le16(0) + le16(0) + le16(0x21) + le32(crc) + le32(data.count) + le32(data.count)
+                + le16(name.count)
+            central += le32(0x0201_4B50) + le16(20) + common + le16(0) + le16(0) + le16(0) + le16(0) + le32(0)
+                + le32(archive.count) + name
+            archive += le32(0x0403_4B50) + common + le16(0) + name + data
+        }
+        let centralOffset = archive.count
+        archive += central
+        archive += le32(0x0605_4B50) + le16(0) + le16(0) + le16(names.count) + le16(names.count)
+            + le32(central.count) + le32(centralOffset) + le16(0)
+        return archive
+    }
+}
