@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "NeuronNN", targets: ["NeuronNN"]),
         .library(name: "NeuronData", targets: ["NeuronData"]),
         .library(name: "NeuronModels", targets: ["NeuronModels"]),
+        .library(name: "NeuronTrain", targets: ["NeuronTrain"]),
         .executable(name: "neuron", targets: ["NeuronCLI"]),
     ],
     targets: [
@@ -25,9 +26,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
         .target(name: "NeuronData", dependencies: ["Neuron", "CNeuronKernels", "CZlib", "CCairo"], path: "Sources/NeuronData"),
+        .target(name: "NeuronTrain", dependencies: ["Neuron", "NeuronNN", "NeuronData"], path: "Sources/NeuronTrain"),
         .target(name: "NeuronModels", dependencies: ["Neuron", "NeuronNN"], path: "Sources/NeuronModels"),
         .target(name: "NeuronBench", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels"], path: "Sources/NeuronBench"),
-        .executableTarget(name: "NeuronCLI", dependencies: ["Neuron", "NeuronBench"], path: "Sources/NeuronCLI"),
+        .executableTarget(
+            name: "NeuronCLI",
+            dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronTrain", "NeuronBench"],
+            path: "Sources/NeuronCLI"
+        ),
         .testTarget(
             name: "NeuronNNTests",
             dependencies: ["Neuron", "NeuronNN", "NeuronData"],

@@ -1,12 +1,14 @@
 import Glibc
-import NeuronBench
 
 /// `neuron`: the command-line tool. Errors print one line and exit with status 2.
 let usage = """
     usage: neuron <command> [options]
 
     commands:
-      bench ops     micro-benchmarks of the tensor core (one JSON object per line)
+      train      train a model on a dataset, with checkpoints, logs and plots
+      evaluate   test accuracy and confusion matrix of a saved model
+      predict    run a saved model on a batch stored as .npy
+      bench      benchmarks (ops, mlp), one JSON object per line
 
     Run `neuron <command> --help` for a command's options.
     """
@@ -21,10 +23,10 @@ guard let command = arguments.first else { fail("missing command; run `neuron --
 arguments.removeFirst()
 
 switch command {
-case "--help", "-h", "help":
-    print(usage)
-case "bench":
-    runBench(arguments)
-default:
-    fail("unknown command '\(command)'; run `neuron --help`")
+case "--help", "-h", "help": print(usage)
+case "train": runTrain(arguments)
+case "evaluate": runEvaluate(arguments)
+case "predict": runPredict(arguments)
+case "bench": runBench(arguments)
+default: fail("unknown command '\(command)'; run `neuron --help`")
 }

@@ -10,9 +10,16 @@ public enum FashionMNIST {
 
     public enum Split: Sendable { case train, test }
 
-    /// Images as float32 [N, 1, 28, 28] scaled to [0, 1] and labels as int64 [N].
-    /// `directory` defaults to Debian's location; files may be gzipped or not.
-    public static func load(_ split: Split, directory: String? = nil) throws -> TensorDataset {
+    /// Mean and standard deviation of the training pixels (scaled to [0, 1]).
+    public static let pixelMean = 0.2860, pixelStd = 0.3530
+
+    /// Standardises [0, 1] pixels with the training set's mean and standard deviation.
+    public static func normalize(_ images: Tensor) -> Tensor { (images - pixelMean) / pixelStd }
+
+    /// Images as float32 [N, 1, 28, 28] scaled to [0, 1] (then standardised when `normalized`)
+    /// and labels as int64 [N]. `directory` defaults to Debian's location; files may be
+    /// gzipped or not.
+    public static func load(_ split: Split, directory: String? = nil, normalized: Bool = false) throws -> TensorDataset {
         let folder = directory ?? defaultDirectory
         let prefix = split == .train ? "train" : "t10k"
         func locate(_ stem: String) throws -> String {
@@ -31,6 +38,7 @@ public enum FashionMNIST {
         else {
             throw DataError("Fashion-MNIST files in \(folder) have unexpected shapes \(images.shape) and \(labels.shape)")
         }
-        return TensorDataset(inputs: (images / 255).reshaped([-1, 1, 28, 28]), targets: labels)
+        let pixels = (images / 255).reshaped([-1, 1, 28, 28])
+        return TensorDataset(inputs: normalized ? normalize(pixels) : pixels, targets: labels)
     }
 }

@@ -1,0 +1,79 @@
+import Glibc
+import Neuron
+import NeuronData
+import NeuronModels
+import NeuronNN
+import NeuronTrain
+
+/// Loads a model's weights from a model file (plain names) or a training checkpoint
+/// (`model.` prefix).
+func loadModel(_ name: String, checkpoint path: String, command: String) -> any Layer {
+    guard let model = ModelZoo.make(name) else {
+        fail("\(command): unknown model '\(name)' (choose from \(ModelZoo.names.joined(separator: ", ")))")
+    }
+    do {
+        let (tensors, _) = try SafeTensors.read(path)
+        var state: StateDict = [:]
+        let prefixed = tensors.keys.contains { $0.hasPrefix("model.") }
+        for (key, tensor) in tensors where !prefixed || key.hasPrefix("model.") {
+            state[prefixed ? String(key.dropFirst(6)) : key] = tensor
+        }
+        try model.load(stateDict: state)
+    } catch {
+        fail("\(command): \(error)")
+    }
+    model.eval()
+    return model
+}
+
+func runEvaluate(_ arguments: [String]) {
+    let options = Options(command: "evaluate", specs: [
+        .init(name: "model", value: "NAME", help: "model architecture: \(ModelZoo.names.joined(separator: ", "))"),
+        .init(name: "checkpoint", value: "FILE", help: "model.safetensors or checkpoint.safetensors"),
+        .init(name: "data", value: "DIR", help: "Fashion-MNIST folder (default: Debian's location)"),
+    ], arguments: arguments)
+    let model = loadModel(options.required("model"), checkpoint: options.required("checkpoint"), command: "evaluate")
+    do {
+        let test = try FashionMNIST.load(.test, directory: options.string("data"))
+        let outputs = noGrad { Tensor.concat(DataLoader(test, batchSize: 1000, prefetch: false).batches(epoch: 0).map { model($0.inputs) }) }
+        let matrix = confusionMatrix(outputs: outputs, targets: test.targets, classes: 10)
+        let correct = (0..<10).reduce(0) { $0 + matrix[$1][$1] }
+        print("confusion matrix (rows: true class, columns: predicted class)")
+        let header = (0..<10).map { pad(String($0), 5) }.joined()
+        print(pad("", 14) + header)
+        for (i, row) in matrix.enumerated() {
+            print(pad(FashionMNIST.classNames[i], 14, left: false) + row.map { pad(String($0), 5) }.joined())
+        }
+        print("test_accuracy=\(formatFixed(Double(correct) / Double(test.count), 4))")
+    } catch {
+        fail("evaluate: \(error)")
+    }
+}
+
+func pad(_ text: String, _ width: Int, left: Bool = true) -> String {
+    let fill = String(repeating: " ", count: max(width - text.count, 0))
+    return left ? fill + text : text + fill
+}
+
+func runPredict(_ arguments: [String]) {
+    let options = Options(command: "predict", specs: [
+        .init(name: "model", value: "NAME", help: "model architecture: \(ModelZoo.names.joined(separator: ", "))"),
+        .init(name: "checkpoint", value: "FILE", help: "model.safetensors or checkpoint.safetensors"),
+        .init(name: "input", value: "X.npy", help: "images as float [N, 28, 28], [N, 1, 28, 28] or [N, 784] in [0, 1]"),
+        .init(name: "output", value: "Y.npy", help: "where to write the logits, float32 [N, 10]"),
+    ], arguments: arguments)
+    let model = loadModel(options.required("model"), checkpoint: options.required("checkpoint"), command: "predict")
+    let outputPath = options.required("output")
+    do {
+        let input = try NPY.read(options.required("input"))
+        guard input.dtype.isFloatingPoint, input.count % 784 == 0, input.count > 0, input.shape.first.map({ input.count / $0 == 784 }) == true else {
+            fail("predict: input of shape \(input.shape) and type \(input.dtype) is not a float batch of 28 × 28 images")
+        }
+        let images = input.to(.float32).reshaped([-1, 1, 28, 28])
+        let logits = noGrad { model(images) }
+        try NPY.write(logits, to: outputPath)
+        print("wrote \(outputPath): logits of shape \(logits.shape)")
+    } catch {
+        fail("predict: \(error)")
+    }
+}

@@ -1,0 +1,20 @@
+import Neuron
+import NeuronNN
+
+/// The models the command-line tool can train by name.
+public enum ModelZoo {
+    /// Names accepted by `make`, with a one-line description each.
+    public static let catalogue: [(name: String, description: String)] = [
+        ("mlp", "784-256-128-10 multi-layer perceptron with ReLU"),
+    ]
+
+    public static var names: [String] { catalogue.map { $0.name } }
+
+    /// A freshly initialised model, or nil for an unknown name.
+    public static func make(_ name: String, generator: RandomGenerator = Random.generator) -> (any Layer)? {
+        switch name {
+        case "mlp": MLP(generator: generator)
+        default: nil
+        }
+    }
+}

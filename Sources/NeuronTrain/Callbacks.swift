@@ -1,0 +1,159 @@
+import Neuron
+import NeuronData
+import NeuronNN
+
+/// Hooks into `Trainer.fit`. Every method has an empty default.
+public protocol Callback: AnyObject {
+    func trainBegin(_ trainer: Trainer) throws
+    func epochBegin(_ trainer: Trainer)
+    /// After each training batch; `logs` holds "loss" and the running metrics.
+    func batchEnd(_ trainer: Trainer, logs: [String: Double]) throws
+    /// After each epoch's validation; `logs` holds every epoch figure.
+    func epochEnd(_ trainer: Trainer, logs: [String: Double]) throws
+    func trainEnd(_ trainer: Trainer) throws
+}
+
+extension Callback {
+    public func trainBegin(_ trainer: Trainer) throws {}
+    public func epochBegin(_ trainer: Trainer) {}
+    public func batchEnd(_ trainer: Trainer, logs: [String: Double]) throws {}
+    public func epochEnd(_ trainer: Trainer, logs: [String: Double]) throws {}
+    public func trainEnd(_ trainer: Trainer) throws {}
+}
+
+/// Whether a smaller or a larger value of a monitored figure is better.
+public enum MonitorMode: Sendable {
+    case min, max
+
+    func improves(_ value: Double, on best: Double?, by delta: Double = 0) -> Bool {
+        guard let best else { return value.isFinite }
+        return self == .min ? value < best - delta : value > best + delta
+    }
+}
+
+/// Saves the model's weights (safetensors) whenever the monitored figure improves.
+public final class ModelCheckpoint: Callback {
+    public let path: String, monitor: String, mode: MonitorMode
+    public private(set) var best: Double?
+
+    public init(path: String, monitor: String = "val_loss", mode: MonitorMode = .min) {
+        self.path = path
+        self.monitor = monitor
+        self.mode = mode
+    }
+
+    public func epochEnd(_ trainer: Trainer, logs: [String: Double]) throws {
+        guard let value = logs[monitor], mode.improves(value, on: best) else { return }
+        best = value
+        try SafeTensors.write(trainer.model.stateDict(), metadata: ["epoch": "\(trainer.epoch)", monitor: "\(value)"], to: path)
+    }
+}
+
+/// Stops training once the monitored figure has not improved by `minDelta` for `patience` epochs.
+public final class EarlyStopping: Callback {
+    public let monitor: String, patience: Int, minDelta: Double, mode: MonitorMode
+    public private(set) var best: Double?
+    public private(set) var waited = 0
+
+    public init(monitor: String = "val_loss", patience: Int = 3, minDelta: Double = 0, mode: MonitorMode = .min) {
+        self.monitor = monitor
+        self.patience = patience
+        self.minDelta = minDelta
+        self.mode = mode
+    }
+
+    public func epochEnd(_ trainer: Trainer, logs: [String: Double]) throws {
+        guard let value = logs[monitor] else { return }
+        if mode.improves(value, on: best, by: minDelta) {
+            best = value
+            waited = 0
+        } else {
+            waited += 1
+            if waited >= patience { trainer.requestStop("early stopping: \(monitor) has not improved for \(patience) epochs") }
+        }
+    }
+}
+
+/// Feeds an epoch figure to a `ReduceLROnPlateau` schedule.
+public final class ReduceLROnPlateauCallback: Callback {
+    public let schedule: ReduceLROnPlateau, monitor: String
+
+    public init(_ schedule: ReduceLROnPlateau, monitor: String = "val_loss") {
+        self.schedule = schedule
+        self.monitor = monitor
+    }
+
+    public func epochEnd(_ trainer: Trainer, logs: [String: Double]) throws {
+        if let value = logs[monitor] { schedule.step(metric: value) }
+    }
+}
+
+/// Stops at the first batch whose loss is NaN or infinite. With `locate`, anomaly
+/// detection runs during training and the stop message names the op that first produced
+/// a non-finite value.
+public final class TerminateOnNaN: Callback {
+    public let locate: Bool
+    public private(set) var message: String?
+
+    public init(locate: Bool = false) { self.locate = locate }
+
+    public func trainBegin(_ trainer: Trainer) throws {
+        if locate {
+            AnomalyDetection.reset()
+            AnomalyDetection.isEnabled = true
+        }
+    }
+
+    public func batchEnd(_ trainer: Trainer, logs: [String: Double]) throws {
+        guard let loss = logs["loss"], !loss.isFinite else { return }
+        var text = "loss became \(loss) at step \(trainer.globalStep) (epoch \(trainer.epoch + 1), batch \(trainer.batchIndex))"
+        if let anomaly = AnomalyDetection.firstAnomaly { text += "; first non-finite value from \(anomaly)" }
+        message = text
+        trainer.requestStop(text)
+    }
+
+    public func trainEnd(_ trainer: Trainer) throws {
+        if locate { AnomalyDetection.isEnabled = false }
+    }
+}
+
+/// Writes every epoch's figures to a CSV file (epoch first), rewritten atomically each epoch
+/// from the trainer's history, so a resumed run keeps the earlier rows.
+public final class CSVLogger: Callback {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    public func epochEnd(_ trainer: Trainer, logs: [String: Double]) throws {
+        let keys = trainer.history.flatMap { $0.keys }.reduce(into: [String]()) { if !$0.contains($1) && $1 != "epoch" { $0.append($1) } }
+        let columns = ["epoch"] + keys.sorted()
+        let rows = trainer.history.map { row in columns.map { key in row[key].map { $0 == $0.rounded() && key == "epoch" ? String(Int($0)) : "\($0)" } ?? "" } }
+        let text = CSV.format(header: columns, rows: rows)
+        try Array(text.utf8).withUnsafeBytes { try writeFileAtomically(path, [$0]) }
+    }
+}
+
+/// Logs epoch figures (and the training loss every `every` steps) to TensorBoard.
+public final class TensorBoardLogger: Callback {
+    public let writer: TensorBoardWriter
+    public let every: Int
+
+    public init(directory: String, every: Int = 50) throws {
+        writer = try TensorBoardWriter(directory: directory)
+        self.every = every
+    }
+
+    public func batchEnd(_ trainer: Trainer, logs: [String: Double]) throws {
+        if trainer.globalStep % every == 0, let loss = logs["loss"] {
+            try writer.scalar("batch/loss", loss, step: trainer.globalStep)
+        }
+    }
+
+    public func epochEnd(_ trainer: Trainer, logs: [String: Double]) throws {
+        for (key, value) in logs.sorted(by: { $0.key < $1.key }) where key != "epoch" {
+            let tag = key.hasPrefix("val_") ? "\(key.dropFirst(4))/validation" : "\(key)/train"
+            try writer.scalar(tag, value, step: trainer.epoch + 1)
+        }
+        writer.flush()
+    }
+}

@@ -1,0 +1,65 @@
+import Neuron
+
+/// A quantity accumulated over batches (accuracy, top-k accuracy, …).
+public protocol Metric: AnyObject {
+    /// The key it appears under in logs ("accuracy"; validation adds "val_").
+    var name: String { get }
+    func reset()
+    /// Adds one batch: the model's outputs and the targets.
+    func update(outputs: Tensor, targets: Tensor)
+    /// The value over everything since `reset()`.
+    var value: Double { get }
+}
+
+/// The fraction of samples whose highest-scoring class is the target class.
+public final class Accuracy: Metric {
+    public let name = "accuracy"
+    var correct = 0, total = 0
+
+    public init() {}
+    public func reset() { correct = 0; total = 0 }
+
+    public func update(outputs: Tensor, targets: Tensor) {
+        correct += Int(noGrad { (outputs.argmax(axis: 1) .== targets).sum().item() })
+        total += targets.count
+    }
+
+    public var value: Double { total == 0 ? 0 : Double(correct) / Double(total) }
+}
+
+/// The fraction of samples whose target is among the `k` highest-scoring classes.
+public final class TopKAccuracy: Metric {
+    public let k: Int
+    public var name: String { "top\(k)_accuracy" }
+    var correct = 0, total = 0
+
+    public init(k: Int) {
+        precondition(k > 0, "TopKAccuracy: k must be positive, got \(k)")
+        self.k = k
+    }
+
+    public func reset() { correct = 0; total = 0 }
+
+    public func update(outputs: Tensor, targets: Tensor) {
+        // The target is in the top k when fewer than k classes score strictly higher.
+        let hits: Double = noGrad {
+            let targetScores = outputs.gather(axis: 1, index: targets.unsqueezed(axis: 1))
+            let higher = (outputs .> targetScores).to(.int64).sum(axis: 1)
+            return (higher .< Double(k)).sum().item()
+        }
+        correct += Int(hits)
+        total += targets.count
+    }
+
+    public var value: Double { total == 0 ? 0 : Double(correct) / Double(total) }
+}
+
+/// The confusion matrix (rows: true class, columns: predicted class) of a classifier's outputs.
+public func confusionMatrix(outputs: Tensor, targets: Tensor, classes: Int) -> [[Int]] {
+    let predicted = noGrad { outputs.argmax(axis: 1) }.toArray(Int.self)
+    var matrix = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+    for (t, p) in zip(targets.toArray(Int.self), predicted) where t >= 0 && t < classes && p < classes {
+        matrix[t][p] += 1
+    }
+    return matrix
+}
