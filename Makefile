@@ -2,7 +2,7 @@
 SWIFT ?= swift
 VENV ?= .venv
 PYTHON ?= $(VENV)/bin/python
-DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev
+DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
 .PHONY: deps build test bench bench-ops venv clean

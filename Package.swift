@@ -41,6 +41,17 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(
+            name: "NeuronDataTests",
+            dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronTrain", "NeuronModels"],
+            path: "Tests/NeuronDataTests",
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "NeuronTrainTests",
+            dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronTrain", "NeuronModels"],
+            path: "Tests/NeuronTrainTests"
+        ),
+        .testTarget(
             name: "NeuronTests",
             dependencies: ["Neuron", "NeuronData"],
             path: "Tests/NeuronTests",

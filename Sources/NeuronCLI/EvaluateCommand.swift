@@ -34,7 +34,7 @@ func runEvaluate(_ arguments: [String]) {
     ], arguments: arguments)
     let model = loadModel(options.required("model"), checkpoint: options.required("checkpoint"), command: "evaluate")
     do {
-        let test = try FashionMNIST.load(.test, directory: options.string("data"))
+        let test = try FashionMNIST.load(.test, directory: options.string("data"), normalized: true)
         let outputs = noGrad { Tensor.concat(DataLoader(test, batchSize: 1000, prefetch: false).batches(epoch: 0).map { model($0.inputs) }) }
         let matrix = confusionMatrix(outputs: outputs, targets: test.targets, classes: 10)
         let correct = (0..<10).reduce(0) { $0 + matrix[$1][$1] }
@@ -62,14 +62,16 @@ func runPredict(_ arguments: [String]) {
         .init(name: "input", value: "X.npy", help: "images as float [N, 28, 28], [N, 1, 28, 28] or [N, 784] in [0, 1]"),
         .init(name: "output", value: "Y.npy", help: "where to write the logits, float32 [N, 10]"),
     ], arguments: arguments)
-    let model = loadModel(options.required("model"), checkpoint: options.required("checkpoint"), command: "predict")
-    let outputPath = options.required("output")
+    let (name, checkpoint) = (options.required("model"), options.required("checkpoint"))
+    let (inputPath, outputPath) = (options.required("input"), options.required("output"))
+    let model = loadModel(name, checkpoint: checkpoint, command: "predict")
     do {
-        let input = try NPY.read(options.required("input"))
+        let input = try NPY.read(inputPath)
         guard input.dtype.isFloatingPoint, input.count % 784 == 0, input.count > 0, input.shape.first.map({ input.count / $0 == 784 }) == true else {
             fail("predict: input of shape \(input.shape) and type \(input.dtype) is not a float batch of 28 × 28 images")
         }
-        let images = input.to(.float32).reshaped([-1, 1, 28, 28])
+        // Models are trained on standardised pixels; inputs come as [0, 1] like the dataset files.
+        let images = FashionMNIST.normalize(input.to(.float32).reshaped([-1, 1, 28, 28]))
         let logits = noGrad { model(images) }
         try NPY.write(logits, to: outputPath)
         print("wrote \(outputPath): logits of shape \(logits.shape)")

@@ -101,7 +101,9 @@ final class Prefetcher: @unchecked Sendable {
     let finished = DispatchSemaphore(value: 0)
 
     init(loader: DataLoader, epoch: Int, order: [Int], start: Int, depth: Int = 3) {
-        free = DispatchSemaphore(value: depth)
+        // Created at 0 and raised: libdispatch traps when a semaphore is freed below its initial value.
+        free = DispatchSemaphore(value: 0)
+        for _ in 0..<depth { free.signal() }
         let total = loader.batchesPerEpoch
         DispatchQueue.global().async { [self] in
             // Kernels on this thread run single-threaded: the trainer owns the thread team.

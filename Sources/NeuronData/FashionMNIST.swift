@@ -20,7 +20,11 @@ public enum FashionMNIST {
     /// and labels as int64 [N]. `directory` defaults to Debian's location; files may be
     /// gzipped or not.
     public static func load(_ split: Split, directory: String? = nil, normalized: Bool = false) throws -> TensorDataset {
-        let folder = directory ?? defaultDirectory
+        try load(split, directory: directory, normalized: normalized, searchingDefault: defaultDirectory)
+    }
+
+    static func load(_ split: Split, directory: String?, normalized: Bool = false, searchingDefault: String) throws -> TensorDataset {
+        let folder = directory ?? searchingDefault
         let prefix = split == .train ? "train" : "t10k"
         func locate(_ stem: String) throws -> String {
             for name in ["\(prefix)-\(stem).gz", "\(prefix)-\(stem)"] where access("\(folder)/\(name)", R_OK) == 0 {

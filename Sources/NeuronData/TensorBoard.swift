@@ -30,14 +30,25 @@ public final class TensorBoardWriter {
 
     /// Logs one scalar under `tag` (e.g. "loss/train") at `step`.
     public func scalar(_ tag: String, _ value: Double, step: Int, wallTime: Double? = nil) throws {
-        var summaryValue = Protobuf()
-        summaryValue.string(1, tag)
-        summaryValue.float(2, Float(value))
-        try write(TensorBoardWriter.event(wallTime: wallTime ?? TensorBoardWriter.now(), step: step, summaryValues: [summaryValue]))
+        try write(TensorBoardWriter.scalarEvent(tag, value, step: step, wallTime: wallTime ?? TensorBoardWriter.now()))
     }
 
     /// Logs a PNG image under `tag`.
-    public func image(_ tag: String, png: [UInt8], width: Int, height: Int, channels: Int, step: Int) throws {
+    public func image(_ tag: String, png: [UInt8], width: Int, height: Int, channels: Int, step: Int,
+                      wallTime: Double? = nil) throws {
+        try write(TensorBoardWriter.imageEvent(tag, png: png, width: width, height: height, channels: channels,
+                                               step: step, wallTime: wallTime ?? TensorBoardWriter.now()))
+    }
+
+    static func scalarEvent(_ tag: String, _ value: Double, step: Int, wallTime: Double) -> [UInt8] {
+        var summaryValue = Protobuf()
+        summaryValue.string(1, tag)
+        summaryValue.float(2, Float(value))
+        return event(wallTime: wallTime, step: step, summaryValues: [summaryValue])
+    }
+
+    static func imageEvent(_ tag: String, png: [UInt8], width: Int, height: Int, channels: Int, step: Int,
+                           wallTime: Double) -> [UInt8] {
         var image = Protobuf()
         image.varint(1, UInt64(height))
         image.varint(2, UInt64(width))
@@ -46,7 +57,7 @@ public final class TensorBoardWriter {
         var summaryValue = Protobuf()
         summaryValue.string(1, tag)
         summaryValue.message(4, image)
-        try write(TensorBoardWriter.event(wallTime: TensorBoardWriter.now(), step: step, summaryValues: [summaryValue]))
+        return event(wallTime: wallTime, step: step, summaryValues: [summaryValue])
     }
 
     /// Pushes buffered records to the file.
@@ -54,8 +65,9 @@ public final class TensorBoardWriter {
 
     static func event(wallTime: Double, step: Int, fileVersion: String? = nil, summaryValues: [Protobuf] = []) -> [UInt8] {
         var event = Protobuf()
-        event.double(1, wallTime)
-        event.varint(2, UInt64(bitPattern: Int64(step)))
+        // proto3 leaves fields at their default value out.
+        if wallTime != 0 { event.double(1, wallTime) }
+        if step != 0 { event.varint(2, UInt64(bitPattern: Int64(step))) }
         if let fileVersion { event.string(3, fileVersion) }
         if !summaryValues.isEmpty {
             var summary = Protobuf()

@@ -3,7 +3,7 @@
 
 Run from the repository root:
 
-    /work/venv/bin/python Tests/NeuronDataTests/Fixtures/make_data_fixtures.py
+    .venv/bin/python Tests/NeuronDataTests/Fixtures/make_data_fixtures.py
 
 Requires torch, numpy and safetensors. The output is deterministic: every run
 produces byte-identical files (no random data, no timestamps: gzip mtime is 0,

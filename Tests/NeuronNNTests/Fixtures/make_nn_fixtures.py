@@ -3,7 +3,7 @@ learning-rate schedulers.
 
 Run from the repository root:
 
-    /work/venv/bin/python Tests/NeuronNNTests/Fixtures/make_nn_fixtures.py
+    .venv/bin/python Tests/NeuronNNTests/Fixtures/make_nn_fixtures.py
 
 Writes Tests/NeuronNNTests/Fixtures/nn.safetensors (safetensors.torch.save_file,
 a single metadata key "generator", so the bytes are identical run to run) and

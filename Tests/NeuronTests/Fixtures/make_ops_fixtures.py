@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    /work/venv/bin/python Tests/NeuronTests/Fixtures/make_ops_fixtures.py
+    .venv/bin/python Tests/NeuronTests/Fixtures/make_ops_fixtures.py
 
 Writes Tests/NeuronTests/Fixtures/ops.safetensors (safetensors.torch.save_file)
 and Tests/NeuronTests/Fixtures/ops_cases.md (this docstring).

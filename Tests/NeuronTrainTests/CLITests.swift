@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import Neuron
+import NeuronData
+
+/// Runs the `neuron` executable built next to the test bundle.
+func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("neuron")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+@Suite(.serialized) struct CLITests {
+    static let usageErrors: [([String], String)] = [
+        ([], "missing command"),
+        (["fly"], "unknown command 'fly'"),
+        (["train"], "train: missing required option '--model'"),
+        (["train", "--model", "nope"], "train: unknown model 'nope'"),
+        (["train", "--model", "mlp", "--epochs", "zero"], "'--epochs' must be an integer ≥ 1, got 'zero'"),
+        (["train", "--model", "mlp", "--lr", "-1"], "'--lr' must be a positive number, got '-1'"),
+        (["train", "--model", "mlp", "--optimizer", "lbfgs"], "'--optimizer' must be one of adam, adamw, sgd"),
+        (["train", "--model", "mlp", "--bogus"], "unknown option '--bogus'"),
+        (["train", "--model", "mlp", "--batch-size"], "option '--batch-size' needs a value"),
+        (["train", "--model", "mlp", "--out", "/tmp/neuron-cli-none", "--resume"], "--resume given but /tmp/neuron-cli-none/checkpoint.safetensors does not exist"),
+        (["train", "--model", "mlp", "--data", "/nonexistent"], "Fashion-MNIST file train-images-idx3-ubyte[.gz] not found in /nonexistent"),
+        (["evaluate", "--model", "mlp"], "evaluate: missing required option '--checkpoint'"),
+        (["evaluate", "--model", "mlp", "--checkpoint", "/nonexistent.safetensors"], "/nonexistent.safetensors: No such file"),
+        (["predict", "--model", "mlp", "--checkpoint", "x"], "predict: missing required option '--input'"),
+        (["bench"], "bench: missing suite"),
+        (["bench", "gpu"], "bench: unknown suite 'gpu'"),
+    ]
+
+    @Test(arguments: usageErrors.indices)
+    func usageErrorsPrintOneLineAndExitTwo(_ i: Int) throws {
+        let (arguments, fragment) = Self.usageErrors[i]
+        let result = try runNeuron(arguments)
+        #expect(result.status == 2, "\(arguments): status \(result.status)")
+        #expect(result.stderr.contains(fragment), "\(arguments): \(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
+    }
+
+    @Test func everyCommandHasHelp() throws {
+        for command in [["--help"], ["train", "--help"], ["evaluate", "--help"], ["predict", "--help"], ["bench", "--help"]] {
+            let result = try runNeuron(command)
+            #expect(result.status == 0 && result.stdout.contains("usage: neuron"), "\(command)")
+        }
+    }
+
+    @Test func corruptCheckpointIsAClearError() throws {
+        let path = NSTemporaryDirectory() + "neuron-corrupt-\(UInt32.random(in: 0...UInt32.max)).safetensors"
+        FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3, 4, 5, 6, 7, 8, 9]))
+        let result = try runNeuron(["evaluate", "--model", "mlp", "--checkpoint", path])
+        #expect(result.status == 2 && result.stderr.contains("header length"))
+        let wrong = NSTemporaryDirectory() + "neuron-wrong-\(UInt32.random(in: 0...UInt32.max)).safetensors"
+        try SafeTensors.write(["1.weight": Tensor.zeros([3, 3])], to: wrong)
+        let mismatch = try runNeuron(["evaluate", "--model", "mlp", "--checkpoint", wrong])
+        #expect(mismatch.status == 2 && mismatch.stderr.contains("1.weight: expected shape [256, 784], found [3, 3]"))
+    }
+
+    /// Train one short epoch, then evaluate and predict with what it wrote; then resume.
+    @Test func trainEvaluatePredictAndResume() throws {
+        let out = NSTemporaryDirectory() + "neuron-cli-run-\(UInt32.random(in: 0...UInt32.max))"
+        let train = try runNeuron(["train", "--model", "mlp", "--epochs", "1", "--batch-size", "256", "--out", out])
+        #expect(train.status == 0, "\(train.stderr)")
+        let last = train.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("test_accuracy=0."))
+        #expect((Double(last.dropFirst("test_accuracy=".count)) ?? 0) > 0.8)
+        for file in ["model.safetensors", "checkpoint.safetensors", "metrics.csv", "curves.png", "curves.svg", "tb"] {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file)")
+        }
+        let evaluate = try runNeuron(["evaluate", "--model", "mlp", "--checkpoint", out + "/model.safetensors"])
+        #expect(evaluate.status == 0 && evaluate.stdout.contains("Ankle boot") && evaluate.stdout.contains(last))
+
+        let images = try FashionMNIST.load(.test).inputs[..<5]
+        try NPY.write(images, to: out + "/x.npy")
+        let predict = try runNeuron(["predict", "--model", "mlp", "--checkpoint", out + "/checkpoint.safetensors",
+                                     "--input", out + "/x.npy", "--output", out + "/y.npy"])
+        #expect(predict.status == 0, "\(predict.stderr)")
+        #expect(try NPY.read(out + "/y.npy").shape == [5, 10])
+
+        let resume = try runNeuron(["train", "--model", "mlp", "--epochs", "2", "--batch-size", "256", "--out", out, "--resume"])
+        #expect(resume.status == 0 && resume.stdout.contains("resuming from epoch 2"))
+        #expect(try CSV.read(out + "/metrics.csv").rows.count == 2)
+    }
+}
