@@ -5,7 +5,7 @@ PYTHON ?= $(VENV)/bin/python
 DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps build test bench bench-ops venv clean
+.PHONY: deps build test demo bench bench-ops bench-mlp check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -15,6 +15,10 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
+# The main job: train the MLP on Fashion-MNIST (5 epochs) and print the test accuracy.
+demo: build
+	.build/release/neuron train --model mlp --epochs 5 --batch-size 64 --optimizer adam --lr 1e-3 --seed 0 --out runs/mlp
+
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
@@ -23,14 +27,23 @@ test: deps
 venv:
 	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
-	@[ -x $(PYTHON) ] || (python3 -m venv $(VENV) && $(VENV)/bin/pip install -q torch safetensors numpy)
+	@[ -x $(PYTHON) ] || (python3 -m venv $(VENV) && $(VENV)/bin/pip install -q torch safetensors numpy tensorboard)
 
 # Tensor-core micro-benchmarks next to PyTorch and the GEMM libraries called from C.
 bench-ops: build venv
 	cc -O2 -o .build/gemm bench/gemm.c -lopenblas -ldnnl
 	$(PYTHON) bench/compare_ops.py --neuron .build/release/neuron --gemm .build/gemm --python $(PYTHON)
 
-bench: bench-ops
+# One training epoch per model, Neuron next to PyTorch, medians of 3 interleaved rounds.
+bench-mlp: build venv
+	$(PYTHON) bench/compare_models.py --neuron .build/release/neuron --python $(PYTHON) mlp
+
+# Python (PyTorch, safetensors, TensorBoard) reads what `make demo` wrote.
+check-interop: venv
+	@[ -f runs/mlp/model.safetensors ] || $(MAKE) demo
+	$(PYTHON) scripts/check_interop.py runs/mlp
+
+bench: bench-ops bench-mlp
 
 clean:
 	rm -rf .build

@@ -1,0 +1,71 @@
+"""Checks that Python reads what `neuron train` writes: the model weights (safetensors) load
+into the same PyTorch architecture and give the same test accuracy, the training checkpoint
+parses, TensorBoard's EventAccumulator reads the event file, and metrics.csv is a table.
+
+    .venv/bin/python scripts/check_interop.py runs/mlp      # after: neuron train --model mlp --out runs/mlp
+
+Needs torch, safetensors and tensorboard (`make venv` installs them). Exits non-zero on a mismatch.
+"""
+
+import csv
+import glob
+import gzip
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+from safetensors import safe_open
+from safetensors.torch import load_file
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+DATA = "/usr/share/datasets/fashion-mnist"
+MEAN, STD = 0.2860, 0.3530
+
+
+def load_idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    ndim = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def main(run):
+    state = load_file(f"{run}/model.safetensors")
+    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    model.load_state_dict(state, strict=True)
+    images = torch.from_numpy(load_idx(f"{DATA}/t10k-images-idx3-ubyte.gz").astype(np.float32) / 255).reshape(-1, 1, 28, 28)
+    labels = torch.from_numpy(load_idx(f"{DATA}/t10k-labels-idx1-ubyte.gz").astype(np.int64))
+    with torch.no_grad():
+        accuracy = (model((images - MEAN) / STD).argmax(1) == labels).float().mean().item()
+    print(f"PyTorch accuracy with Neuron's weights: {accuracy:.4f}")
+
+    with safe_open(f"{run}/checkpoint.safetensors", "pt") as f:
+        keys = list(f.keys())
+        metadata = f.metadata()
+    assert metadata["format"] == "neuron-training-checkpoint", metadata
+    assert any(k.startswith("optimizer.state.") for k in keys) and "progress.epoch" in keys, keys
+    print(f"checkpoint: {len(keys)} tensors, metadata {sorted(metadata)}")
+
+    events = glob.glob(f"{run}/tb/events.out.tfevents.*")
+    assert events, "no event file"
+    accumulator = EventAccumulator(sorted(events)[-1])  # the newest run
+    accumulator.Reload()
+    tags = accumulator.Tags()["scalars"]
+    assert "loss/train" in tags and "accuracy/validation" in tags, tags
+    final = accumulator.Scalars("accuracy/validation")[-1].value
+    print(f"TensorBoard: {len(tags)} scalar tags, last validation accuracy {final:.4f}")
+
+    with open(f"{run}/metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and list(rows[0])[0] == "epoch", rows[:1]
+    logged = float(rows[-1]["val_accuracy"])
+    print(f"metrics.csv: {len(rows)} epochs, last val_accuracy {logged:.4f}")
+    if abs(logged - accuracy) > 1e-4 or abs(final - accuracy) > 1e-4:
+        sys.exit(f"accuracy mismatch: PyTorch {accuracy}, metrics.csv {logged}, TensorBoard {final}")
+    print("interop OK")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "runs/mlp")
