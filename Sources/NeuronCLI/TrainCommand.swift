@@ -68,11 +68,23 @@ func runTrain(_ arguments: [String]) {
         if schedule == "cosine" { trainer.scheduler = CosineAnnealingLR(optimizer, period: epochs) }
         trainer.checkpointPath = checkpointPath
         trainer.checkpointMetadata = ["model": modelName, "seed": "\(seed)", "optimizer": optimizerName]
+        // A look at the data: a grid of the first training images, as PNG and in TensorBoard.
+        let samples = train.inputs[..<32] * FashionMNIST.pixelStd + FashionMNIST.pixelMean
+        try ImageGrid.write(samples, to: "\(out)/samples.png")
+        if let board = trainer.callbacks.compactMap({ $0 as? TensorBoardLogger }).first {
+            let grid = try ImageGrid.png(samples)
+            try board.writer.image("samples/train", png: grid.bytes, width: grid.width, height: grid.height, channels: 3, step: 0)
+        }
         if options.flag("resume") {
             try TrainingCheckpoint.restore(trainer, from: checkpointPath)
             print("resuming from epoch \(trainer.epoch + 1), batch \(trainer.batchIndex) of \(checkpointPath)")
         }
         interruptibleTrainer = trainer
+        // A parent may have left SIGINT blocked; unblock it so Ctrl-C reaches the handler.
+        var interruptMask = sigset_t()
+        sigemptyset(&interruptMask)
+        sigaddset(&interruptMask, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &interruptMask, nil)
         signal(SIGINT) { _ in
             interruptibleTrainer?.requestInterrupt()
             signal(SIGINT, SIG_DFL)  // a second Ctrl-C quits at once
@@ -87,7 +99,7 @@ func runTrain(_ arguments: [String]) {
         try SafeTensors.write(model.stateDict(), metadata: ["model": modelName], to: "\(out)/model.safetensors")
         try plotCurves(trainer.history, to: "\(out)/curves")
         let accuracy = trainer.evaluate(testLoader)["accuracy"] ?? 0
-        print("wrote \(out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, tb/")
+        print("wrote \(out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, samples.png, tb/")
         print("test_accuracy=\(formatFixed(accuracy, 4))")
         if case .stopped = outcome { exit(1) }
     } catch {

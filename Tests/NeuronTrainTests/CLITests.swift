@@ -91,3 +91,28 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
         #expect(try CSV.read(out + "/metrics.csv").rows.count == 2)
     }
 }
+
+extension CLITests {
+    /// Ctrl-C mid-training saves a resumable checkpoint and exits with status 130.
+    @Test func interruptSavesAResumableCheckpoint() throws {
+        let out = NSTemporaryDirectory() + "neuron-cli-interrupt-\(UInt32.random(in: 0...UInt32.max))"
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("neuron")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["train", "--model", "mlp", "--epochs", "3", "--batch-size", "8", "--out", out]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = Pipe()
+        try process.run()
+        // Wait until training has started (the first epoch's data and the sample grid exist).
+        for _ in 0..<300 where !FileManager.default.fileExists(atPath: out + "/samples.png") { usleep(20_000) }
+        usleep(300_000)
+        process.interrupt()
+        let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "\(text)")
+        #expect(text.contains("interrupted: resumable checkpoint saved"))
+        let checkpoint = try SafeTensors.read(out + "/checkpoint.safetensors")
+        #expect(checkpoint.tensors["progress.batch"]!.item() > 0 && checkpoint.tensors["progress.epoch"]!.item() == 0)
+    }
+}
