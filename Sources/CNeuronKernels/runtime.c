@@ -118,6 +118,9 @@ typedef struct { nk_range_fn fn; void *context; int64_t n; } range_job;
 
 static void run_range_job(void *data) {
     range_job *job = data;
+    // Work inside a range stays on this thread: a nested oneDNN call would otherwise split
+    // its work for the whole team and spin at barriers no other thread will reach.
+    omp_set_num_threads(1);
     int64_t threads = omp_get_num_threads(), me = omp_get_thread_num();
     int64_t begin = job->n * me / threads, end = job->n * (me + 1) / threads;
     if (begin < end) job->fn(job->context, begin, end);

@@ -3,13 +3,13 @@ import NeuronData
 import NeuronModels
 import NeuronNN
 
-/// One epoch of training (batch 64, Adam 1e-3) on Fashion-MNIST, then test accuracy.
+/// One epoch of training a zoo model (batch 64, Adam 1e-3) on Fashion-MNIST, then test accuracy.
 public enum ModelBench {
-    public static func mlp(directory: String? = nil) throws -> BenchResult {
+    public static func run(_ name: String, directory: String? = nil) throws -> BenchResult {
         Random.seed(0)
         let train = try FashionMNIST.load(.train, directory: directory)
         let test = try FashionMNIST.load(.test, directory: directory)
-        let model = MLP()
+        guard let model = ModelZoo.make(name) else { throw DataError("unknown model '\(name)'") }
         let optimizer = Adam(model.parameters(), lr: 1e-3)
         let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 0)
         let start = now()
@@ -23,8 +23,12 @@ public enum ModelBench {
         }
         let seconds = now() - start
         model.eval()
-        let accuracy = noGrad { (model(test.inputs).argmax(axis: 1) .== test.targets).to(.float64).mean().item() }
-        return BenchResult("mlp", [("samples_per_s", Double(seen) / seconds), ("train_seconds", seconds)],
+        let accuracy: Double = noGrad {
+            let batches = DataLoader(test, batchSize: 1000, prefetch: false).batches(epoch: 0)
+            let correct = batches.map { (model($0.inputs).argmax(axis: 1) .== $0.targets).sum().item() }.reduce(0, +)
+            return correct / Double(test.count)
+        }
+        return BenchResult(name, [("samples_per_s", Double(seen) / seconds), ("train_seconds", seconds)],
                            metric: ("test_accuracy", accuracy))
     }
 }

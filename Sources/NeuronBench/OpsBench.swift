@@ -4,7 +4,15 @@ import Neuron
 /// and memory bandwidth of a large element-wise op.
 public enum OpsBench {
     public static func run() -> [BenchResult] {
-        [matmul(1024), addOverhead(), mlpStepOverhead(), add1M()]
+        [matmul(1024), addOverhead(), mlpStepOverhead(), add1M(), conv()]
+    }
+
+    /// Float32 3×3 convolution forward, N64 C32→64 14×14, padding 1.
+    public static func conv() -> BenchResult {
+        let generator = RandomGenerator(seed: 4)
+        let x = Tensor.normal([64, 32, 14, 14], generator: generator), w = Tensor.normal([64, 32, 3, 3], generator: generator)
+        let seconds = medianTime(runs: 20) { _ = x.conv2d(w, padding: .explicit(1, 1)) }
+        return BenchResult("conv_n64_32x64_14x14", [("gflops", 2.0 * 64 * 64 * 14 * 14 * 32 * 9 / seconds / 1e9)])
     }
 
     /// Float32 matmul of two n × n matrices.

@@ -6,7 +6,8 @@ let benchUsage = """
     suites:
       ops     matmul_1024 (GFLOP/s), add_1x1_overhead (µs/op), mlp_step_overhead (µs/step),
               add_1M (GB/s)
-      mlp     one epoch of the 784-256-128-10 MLP on Fashion-MNIST (batch 64, Adam 1e-3):
+      mlp, lenet, resnet20
+              one training epoch of the model on Fashion-MNIST (batch 64, Adam 1e-3):
               samples/s, seconds and test accuracy
     """
 
@@ -21,8 +22,8 @@ func runBench(_ arguments: [String]) {
     switch suite {
     case "ops":
         for result in OpsBench.run() { print(result.json) }
-    case "mlp":
-        do { print(try ModelBench.mlp(directory: options.string("data")).json) } catch { fail("bench: \(error)") }
+    case "mlp", "lenet", "resnet20":
+        do { print(try ModelBench.run(suite, directory: options.string("data")).json) } catch { fail("bench: \(error)") }
     default:
         fail("bench: unknown suite '\(suite)'; run `neuron bench --help`")
     }

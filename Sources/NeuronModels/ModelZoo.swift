@@ -6,6 +6,8 @@ public enum ModelZoo {
     /// Names accepted by `make`, with a one-line description each.
     public static let catalogue: [(name: String, description: String)] = [
         ("mlp", "784-256-128-10 multi-layer perceptron with ReLU"),
+        ("lenet", "LeNet-5: two 5×5 convolutions with max pooling, three linear layers"),
+        ("resnet20", "ResNet-20: 3×3 stem, 3 stages of 3 basic residual blocks (16/32/64), batch norm"),
     ]
 
     public static var names: [String] { catalogue.map { $0.name } }
@@ -14,6 +16,8 @@ public enum ModelZoo {
     public static func make(_ name: String, generator: RandomGenerator = Random.generator) -> (any Layer)? {
         switch name {
         case "mlp": MLP(generator: generator)
+        case "lenet": LeNet5(generator: generator)
+        case "resnet20": ResNet20(generator: generator)
         default: nil
         }
     }

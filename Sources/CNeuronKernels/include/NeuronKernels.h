@@ -110,4 +110,38 @@ void nk_set_small_gemm_limit(int64_t flops);
 void nk_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_avg_sq, float *max_sq,
                  int64_t n, double lr, double beta1, double beta2, double eps, double decay,
                  int decoupled, double step_size, double correction2_sqrt);
+
+// ---- Convolution (im2col + GEMM), NCHW. -------------------------------------------------------
+/// The shapes of one 2-D convolution from x-space [n, c, h, w] to y-space [n, oc, oh, ow] with
+/// a weight [oc, c / groups, kh, kw]; padding is given per side (top, left).
+typedef struct {
+    int64_t n, c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, groups;
+} nk_conv_geometry;
+/// y = conv(x, w)
+void nk_conv2d_f32(const nk_conv_geometry *g, const float *x, const float *w, float *y);
+void nk_conv2d_f64(const nk_conv_geometry *g, const double *x, const double *w, double *y);
+/// x = convᵀ(y, w): the adjoint of conv in x (the transposed convolution); overwrites x.
+void nk_conv2d_adjoint_f32(const nk_conv_geometry *g, const float *y, const float *w, float *x);
+void nk_conv2d_adjoint_f64(const nk_conv_geometry *g, const double *y, const double *w, double *x);
+/// dw = ∂⟨y, conv(x, w)⟩/∂w: the weight gradient for input x and output gradient y; overwrites dw.
+void nk_conv2d_weight_grad_f32(const nk_conv_geometry *g, const float *x, const float *y, float *dw);
+void nk_conv2d_weight_grad_f64(const nk_conv_geometry *g, const double *x, const double *y, double *dw);
+
+// ---- Pooling over planes [planes, h, w]. ------------------------------------------------------
+/// Max over windows (stride, padding, dilation); index = position in the input plane (h·w).
+void nk_max_pool_f32(const float *x, float *y, int64_t *indices, int64_t planes, int64_t h, int64_t w,
+                     int64_t oh, int64_t ow, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                     int64_t pw, int64_t dh, int64_t dw);
+void nk_max_pool_f64(const double *x, double *y, int64_t *indices, int64_t planes, int64_t h, int64_t w,
+                     int64_t oh, int64_t ow, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                     int64_t pw, int64_t dh, int64_t dw);
+/// Averages over separable windows: output (i, j) covers rows [hs[i], he[i]) and columns
+/// [ws[j], we[j]) of the input, divided by hdiv[i]·wdiv[j]. `backward` spreads y over x instead
+/// (x must be zeroed by the caller).
+void nk_window_average_f32(const float *x, float *y, int64_t planes, int64_t h, int64_t w, int64_t oh,
+                           int64_t ow, const int64_t *hs, const int64_t *he, const int64_t *ws,
+                           const int64_t *we, const double *hdiv, const double *wdiv, int backward);
+void nk_window_average_f64(const double *x, double *y, int64_t planes, int64_t h, int64_t w, int64_t oh,
+                           int64_t ow, const int64_t *hs, const int64_t *he, const int64_t *ws,
+                           const int64_t *we, const double *hdiv, const double *wdiv, int backward);
 #endif

@@ -1,0 +1,145 @@
+import CNeuronKernels
+
+/// Averaging windows along one dimension: output i covers input [start[i], end[i]) and is
+/// divided by divisor[i].
+struct Windows {
+    var start: [Int] = [], end: [Int] = [], divisor: [Double] = []
+
+    /// Average pooling: kernel, stride, symmetric padding; PyTorch's divisor rules.
+    init(size: Int, kernel: Int, stride: Int, padding: Int, countPadding: Bool) {
+        let outputs = (size + 2 * padding - kernel) / stride + 1
+        for i in 0..<outputs {
+            let from = i * stride - padding, to = Swift.min(from + kernel, size + padding)
+            let clippedFrom = Swift.max(from, 0), clippedTo = Swift.min(to, size)
+            start.append(clippedFrom)
+            end.append(clippedTo)
+            divisor.append(Double(countPadding ? to - from : clippedTo - clippedFrom))
+        }
+    }
+
+    /// Adaptive average pooling to `outputs` bins: [⌊i·size/outputs⌋, ⌈(i+1)·size/outputs⌉).
+    init(size: Int, adaptiveOutputs outputs: Int) {
+        for i in 0..<outputs {
+            let from = i * size / outputs, to = ((i + 1) * size + outputs - 1) / outputs
+            start.append(from)
+            end.append(to)
+            divisor.append(Double(to - from))
+        }
+    }
+
+    var count: Int { start.count }
+}
+
+extension Tensor {
+    /// Max pooling over [N, C, H, W]: the values and, per output, the position of the
+    /// maximum within its input plane (row · width + column), as PyTorch returns them.
+    public func maxPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                          dilation: (Int, Int) = (1, 1)) -> (values: Tensor, indices: Tensor) {
+        precondition(rank == 4 && dtype.isFloatingPoint, "maxPool2d: expects a float input [N, C, H, W], got \(dtype) \(shape)")
+        let stride = stride ?? kernel
+        precondition(padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1, "maxPool2d: padding \(padding) exceeds half the kernel \(kernel)")
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        let oh = (h + 2 * padding.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1
+        let ow = (w + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
+        precondition(oh > 0 && ow > 0, "maxPool2d: kernel \(kernel) is larger than the input \(shape)")
+        let x = contiguous()
+        let values = Tensor(uninitialized: [n, c, oh, ow], dtype: dtype)
+        let indices = Tensor(uninitialized: [n, c, oh, ow], dtype: .int64)
+        let args = [n * c, h, w, oh, ow, kernel.0, kernel.1, stride.0, stride.1, padding.0, padding.1, dilation.0, dilation.1].map { Int64($0) }
+        if dtype == .float32 {
+            nk_max_pool_f32(x.pointer(as: Float.self), values.pointer(as: Float.self), indices.pointer(as: Int64.self),
+                            args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11], args[12])
+        } else {
+            nk_max_pool_f64(x.pointer(as: Double.self), values.pointer(as: Double.self), indices.pointer(as: Int64.self),
+                            args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11], args[12])
+        }
+        guard Tensor.recording(x) else { return (values, indices) }
+        // Recorded as a gather of the chosen positions, whose gradient (and its gradient) exist.
+        let picked = x.reshaped([n * c, h * w]).gather(axis: 1, index: indices.reshaped([n * c, oh * ow]))
+        return (picked.reshaped([n, c, oh, ow]), indices)
+    }
+
+    /// Max pooling over [N, C, L].
+    public func maxPool1d(kernel: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) -> (values: Tensor, indices: Tensor) {
+        precondition(rank == 3, "maxPool1d: expects [N, C, L], got \(shape)")
+        let (values, indices) = unsqueezed(axis: 2).maxPool2d(kernel: (1, kernel), stride: (1, stride ?? kernel),
+                                                              padding: (0, padding), dilation: (1, dilation))
+        return (values.squeezed(axis: 2), indices.squeezed(axis: 2))
+    }
+
+    /// Average pooling over [N, C, H, W]; `countIncludePad` divides by the padded window size.
+    public func avgPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                          countIncludePad: Bool = true) -> Tensor {
+        precondition(rank == 4, "avgPool2d: expects [N, C, H, W], got \(shape)")
+        precondition(padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1, "avgPool2d: padding \(padding) exceeds half the kernel \(kernel)")
+        let stride = stride ?? kernel
+        let rows = Windows(size: shape[2], kernel: kernel.0, stride: stride.0, padding: padding.0, countPadding: countIncludePad)
+        let cols = Windows(size: shape[3], kernel: kernel.1, stride: stride.1, padding: padding.1, countPadding: countIncludePad)
+        precondition(rows.count > 0 && cols.count > 0, "avgPool2d: kernel \(kernel) is larger than the input \(shape)")
+        return windowAverage(rows, cols)
+    }
+
+    /// Average pooling to a fixed output size (PyTorch's `adaptive_avg_pool2d`).
+    public func adaptiveAvgPool2d(_ size: (Int, Int)) -> Tensor {
+        precondition(rank == 4 && size.0 > 0 && size.1 > 0, "adaptiveAvgPool2d: expects [N, C, H, W] and a positive size, got \(shape), \(size)")
+        return windowAverage(Windows(size: shape[2], adaptiveOutputs: size.0), Windows(size: shape[3], adaptiveOutputs: size.1))
+    }
+
+    /// Means over windows (forward) or the adjoint spreading (backward); each is the other's gradient.
+    func windowAverage(_ rows: Windows, _ cols: Windows, backward: Bool = false, inputShape: [Int]? = nil) -> Tensor {
+        precondition(dtype.isFloatingPoint, "avgPool2d: expects a floating-point input, got \(dtype)")
+        let (n, c) = (shape[0], shape[1])
+        let xShape = backward ? inputShape! : shape
+        let yShape = [n, c, rows.count, cols.count]
+        let source = contiguous()
+        let out = backward ? Tensor.zeros(xShape, dtype: dtype) : Tensor(uninitialized: yShape, dtype: dtype)
+        let x = backward ? out : source, y = backward ? source : out
+        let hs = rows.start.map { Int64($0) }, he = rows.end.map { Int64($0) }
+        let ws = cols.start.map { Int64($0) }, we = cols.end.map { Int64($0) }
+        let planes = Int64(n * c), dims = (Int64(xShape[2]), Int64(xShape[3]), Int64(rows.count), Int64(cols.count))
+        if dtype == .float32 {
+            nk_window_average_f32(x.pointer(as: Float.self), y.pointer(as: Float.self), planes, dims.0, dims.1, dims.2, dims.3,
+                                  hs, he, ws, we, rows.divisor, cols.divisor, backward ? 1 : 0)
+        } else {
+            nk_window_average_f64(x.pointer(as: Double.self), y.pointer(as: Double.self), planes, dims.0, dims.1, dims.2, dims.3,
+                                  hs, he, ws, we, rows.divisor, cols.divisor, backward ? 1 : 0)
+        }
+        if Tensor.recording(source) {
+            let originalShape = shape
+            out.record(backward ? "avgPool2dBackward" : "avgPool2d", [source]) { g, _ in
+                [backward ? g.windowAverage(rows, cols) : g.windowAverage(rows, cols, backward: true, inputShape: originalShape)]
+            }
+        }
+        return out
+    }
+
+    /// Nearest-neighbour upsampling of [N, C, H, W] to `size` (PyTorch's `mode='nearest'`).
+    public func upsampleNearest(size: (Int, Int)) -> Tensor {
+        precondition(rank == 4, "upsampleNearest: expects [N, C, H, W], got \(shape)")
+        let rows = Tensor((0..<size.0).map { Swift.min($0 * shape[2] / size.0, shape[2] - 1) })
+        let cols = Tensor((0..<size.1).map { Swift.min($0 * shape[3] / size.1, shape[3] - 1) })
+        return indexSelect(axis: 2, index: rows).indexSelect(axis: 3, index: cols)
+    }
+
+    /// Bilinear upsampling of [N, C, H, W] to `size`, as two interpolation matrix products.
+    public func upsampleBilinear(size: (Int, Int), alignCorners: Bool = false) -> Tensor {
+        precondition(rank == 4 && dtype.isFloatingPoint, "upsampleBilinear: expects a float [N, C, H, W], got \(dtype) \(shape)")
+        func weights(_ input: Int, _ output: Int) -> Tensor {
+            var matrix = [Double](repeating: 0, count: output * input)
+            for o in 0..<output {
+                var source: Double
+                if alignCorners {
+                    source = output > 1 ? Double(o) * Double(input - 1) / Double(output - 1) : 0
+                } else {
+                    source = Swift.max((Double(o) + 0.5) * Double(input) / Double(output) - 0.5, 0)
+                }
+                let low = Swift.min(Int(source), input - 1), high = Swift.min(low + 1, input - 1)
+                let fraction = source - Double(low)
+                matrix[o * input + low] += 1 - fraction
+                matrix[o * input + high] += fraction
+            }
+            return Tensor(matrix, shape: [output, input]).to(dtype)
+        }
+        return weights(shape[2], size.0).matmul(self).matmul(weights(shape[3], size.1).T)
+    }
+}

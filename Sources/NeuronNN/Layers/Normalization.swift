@@ -1,0 +1,109 @@
+import Neuron
+
+/// Batch normalisation over channels (axis 1) of [N, C] or [N, C, …]: batch statistics in
+/// training (running statistics updated with `momentum`, the variance unbiased), running
+/// statistics in evaluation. PyTorch's defaults and state-dict names.
+public class BatchNorm: Module, Layer {
+    public let weight: Tensor?
+    public let bias: Tensor?
+    @Buffer public var runningMean: Tensor
+    @Buffer public var runningVar: Tensor
+    @Buffer public var numBatchesTracked: Tensor
+    public let eps: Double, momentum: Double
+
+    public init(_ channels: Int, eps: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true, dtype: DType = .float32) {
+        weight = affine ? Tensor.ones([channels], dtype: dtype).requiringGrad() : nil
+        bias = affine ? Tensor.zeros([channels], dtype: dtype).requiringGrad() : nil
+        runningMean = Tensor.zeros([channels], dtype: dtype)
+        runningVar = Tensor.ones([channels], dtype: dtype)
+        numBatchesTracked = Tensor.zeros([], dtype: .int64)
+        (self.eps, self.momentum) = (eps, momentum)
+        super.init()
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        precondition(input.rank >= 2 && input.shape[1] == runningMean.count,
+                     "BatchNorm: input \(input.shape) does not have \(runningMean.count) channels on axis 1")
+        let axes = [0] + Array(2..<input.rank)
+        var statShape = [Int](repeating: 1, count: input.rank)
+        statShape[1] = input.shape[1]
+        let mean: Tensor, variance: Tensor
+        if isTraining {
+            let count = input.count / input.shape[1]
+            precondition(count > 1, "BatchNorm: training needs more than one value per channel, got input \(input.shape)")
+            mean = input.mean(axes: axes)
+            variance = (input - mean.reshaped(statShape)).square().mean(axes: axes)
+            noGrad {
+                runningMean.assign(runningMean * (1 - momentum) + mean * momentum)
+                runningVar.assign(runningVar * (1 - momentum) + variance * (momentum * Double(count) / Double(count - 1)))
+                numBatchesTracked.assign(numBatchesTracked + 1)
+            }
+        } else {
+            (mean, variance) = (runningMean, runningVar)
+        }
+        // y = x · scale + shift, with per-channel scale and shift: two passes over the input.
+        var scale = (variance + eps).rsqrt()
+        if let weight { scale = scale * weight }
+        var shift = -mean * scale
+        if let bias { shift = shift + bias }
+        return input * scale.reshaped(statShape) + shift.reshaped(statShape)
+    }
+}
+
+/// Batch normalisation of [N, C] or [N, C, L].
+public final class BatchNorm1d: BatchNorm {}
+
+/// Batch normalisation of [N, C, H, W].
+public final class BatchNorm2d: BatchNorm {}
+
+/// Normalises over the last dimensions (`normalizedShape`), with per-element affine parameters.
+public final class LayerNorm: Module, Layer {
+    public let weight: Tensor?
+    public let bias: Tensor?
+    public let normalizedShape: [Int], eps: Double
+
+    public init(_ normalizedShape: [Int], eps: Double = 1e-5, elementwiseAffine: Bool = true, dtype: DType = .float32) {
+        weight = elementwiseAffine ? Tensor.ones(normalizedShape, dtype: dtype).requiringGrad() : nil
+        bias = elementwiseAffine ? Tensor.zeros(normalizedShape, dtype: dtype).requiringGrad() : nil
+        (self.normalizedShape, self.eps) = (normalizedShape, eps)
+        super.init()
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        precondition(Array(input.shape.suffix(normalizedShape.count)) == normalizedShape,
+                     "LayerNorm: input \(input.shape) does not end in \(normalizedShape)")
+        let axes = Array((input.rank - normalizedShape.count)..<input.rank)
+        let centred = input - input.mean(axes: axes, keepDims: true)
+        var out = centred * (centred.square().mean(axes: axes, keepDims: true) + eps).rsqrt()
+        if let weight { out = out * weight }
+        if let bias { out = out + bias }
+        return out
+    }
+}
+
+/// Normalises groups of channels of [N, C, …] per sample, with per-channel affine parameters.
+public final class GroupNorm: Module, Layer {
+    public let weight: Tensor?
+    public let bias: Tensor?
+    public let groups: Int, channels: Int, eps: Double
+
+    public init(groups: Int, channels: Int, eps: Double = 1e-5, affine: Bool = true, dtype: DType = .float32) {
+        precondition(groups > 0 && channels % groups == 0, "GroupNorm: \(channels) channels do not split into \(groups) groups")
+        weight = affine ? Tensor.ones([channels], dtype: dtype).requiringGrad() : nil
+        bias = affine ? Tensor.zeros([channels], dtype: dtype).requiringGrad() : nil
+        (self.groups, self.channels, self.eps) = (groups, channels, eps)
+        super.init()
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        precondition(input.rank >= 2 && input.shape[1] == channels, "GroupNorm: input \(input.shape) does not have \(channels) channels")
+        let grouped = input.reshaped([input.shape[0], groups, -1])
+        let centred = grouped - grouped.mean(axis: 2, keepDims: true)
+        var out = (centred * (centred.square().mean(axis: 2, keepDims: true) + eps).rsqrt()).reshaped(input.shape)
+        var affineShape = [Int](repeating: 1, count: input.rank)
+        affineShape[1] = channels
+        if let weight { out = out * weight.reshaped(affineShape) }
+        if let bias { out = out + bias.reshaped(affineShape) }
+        return out
+    }
+}
