@@ -15,7 +15,7 @@ let trainSpecs: [Options.Spec] = [
     .init(name: "epochs", value: "N", help: "epochs to train (default 5)"),
     .init(name: "batch-size", value: "B", help: "mini-batch size (default 64)"),
     .init(name: "optimizer", value: "NAME", help: "adam (default), adamw or sgd"),
-    .init(name: "lr", value: "X", help: "learning rate (default 1e-3 for adam/adamw, 0.05 for sgd)"),
+    .init(name: "lr", value: "X", help: "learning rate (default: the model's Adam rate, 1e-3 or 3e-3 for lenet; 0.05 for sgd)"),
     .init(name: "seed", value: "S", help: "random seed (default 0)"),
     .init(name: "out", value: "DIR", help: "output folder (default runs/<model>)"),
     .init(name: "schedule", value: "NAME", help: "learning-rate schedule per epoch: cosine (default, to 0 at the last epoch) or constant"),
@@ -34,7 +34,7 @@ func runTrain(_ arguments: [String]) {
     let epochs = options.int("epochs", default: 5)
     let batchSize = options.int("batch-size", default: 64)
     let optimizerName = options.choice("optimizer", from: ["adam", "adamw", "sgd"], default: "adam")
-    let lr = options.double("lr", default: optimizerName == "sgd" ? 0.05 : 1e-3)!
+    let lr = options.double("lr", default: optimizerName == "sgd" ? 0.05 : ModelZoo.defaultLearningRate(modelName))!
     let seed = options.int("seed", default: 0, minimum: 0)
     let out = options.string("out", default: "runs/\(modelName)")!
     let clipNorm = options.double("clip-norm")

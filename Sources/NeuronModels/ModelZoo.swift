@@ -12,6 +12,11 @@ public enum ModelZoo {
 
     public static var names: [String] { catalogue.map { $0.name } }
 
+    /// The Adam learning rate each model trains best with in five epochs here.
+    public static func defaultLearningRate(_ name: String) -> Double {
+        name == "lenet" ? 3e-3 : 1e-3
+    }
+
     /// A freshly initialised model, or nil for an unknown name.
     public static func make(_ name: String, generator: RandomGenerator = Random.generator) -> (any Layer)? {
         switch name {
