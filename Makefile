@@ -5,7 +5,7 @@ PYTHON ?= $(VENV)/bin/python
 DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps build test demo bench bench-ops bench-mlp check-interop venv clean
+.PHONY: deps build test demo bench bench-ops bench-mlp bench-cnn check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -37,6 +37,9 @@ bench-ops: build venv
 # One training epoch per model, Neuron next to PyTorch, medians of 3 interleaved rounds.
 bench-mlp: build venv
 	$(PYTHON) bench/compare_models.py --neuron .build/release/neuron --python $(PYTHON) mlp
+
+bench-cnn: build venv
+	$(PYTHON) bench/compare_models.py --neuron .build/release/neuron --python $(PYTHON) --rounds 1 lenet resnet20
 
 # Python (PyTorch, safetensors, TensorBoard) reads what `make demo` wrote.
 check-interop: venv
