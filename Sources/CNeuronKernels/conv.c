@@ -125,21 +125,46 @@ DEFINE_BATCH(f64, double)
 
 #define GRAIN(g) ((g)->n > 1 ? 1 : 2)
 
+int64_t nk_conv2d_column_count(const nk_conv_geometry *g) {
+    return g->c * g->kh * g->kw * g->n * g->oh * g->ow;
+}
+
 #define DEFINE_CONV(SUFFIX, T)                                                                 \
-    void nk_conv2d_##SUFFIX(const nk_conv_geometry *g, const T *x, const T *w, T *y) {         \
+    void nk_conv2d_columns_##SUFFIX(const nk_conv_geometry *g, const T *x, T *columns) {       \
+        conv_job job = { g, x, columns, NULL, NULL };                                          \
+        nk_parallel_for(g->n, GRAIN(g), gather_columns_##SUFFIX, &job);                        \
+    }                                                                                          \
+    void nk_conv2d_from_columns_##SUFFIX(const nk_conv_geometry *g, const T *columns, const T *w, T *y) { \
         const int64_t cg = g->c / g->groups, ocg = g->oc / g->groups;                          \
         const int64_t k = cg * g->kh * g->kw, np = g->n * g->oh * g->ow;                       \
-        size_t ccap, ocap;                                                                     \
-        T *columns = scratch_##SUFFIX(g->groups * k * np, &ccap);                              \
+        size_t ocap;                                                                           \
         T *outputs = scratch_##SUFFIX(g->oc * np, &ocap);                                      \
-        conv_job job = { g, x, columns, outputs, y };                                          \
-        nk_parallel_for(g->n, GRAIN(g), gather_columns_##SUFFIX, &job);                        \
+        conv_job job = { g, NULL, (void *)columns, outputs, y };                               \
         for (int64_t gi = 0; gi < g->groups; gi++)                                             \
             nk_gemm_##SUFFIX(0, 0, ocg, np, k, 1, w + gi * ocg * k, k, columns + gi * k * np, np, 0, \
                              outputs + gi * ocg * np, np);                                     \
         nk_parallel_for(g->n, GRAIN(g), to_batch_major_##SUFFIX, &job);                        \
-        nk_free(columns, ccap);                                                                \
         nk_free(outputs, ocap);                                                                \
+    }                                                                                          \
+    void nk_conv2d_weight_grad_from_columns_##SUFFIX(const nk_conv_geometry *g, const T *columns, \
+                                                     const T *y, T *dw) {                      \
+        const int64_t cg = g->c / g->groups, ocg = g->oc / g->groups;                          \
+        const int64_t k = cg * g->kh * g->kw, np = g->n * g->oh * g->ow;                       \
+        size_t ocap;                                                                           \
+        T *outputs = scratch_##SUFFIX(g->oc * np, &ocap);                                      \
+        conv_job job = { g, NULL, (void *)columns, outputs, (void *)y };                       \
+        nk_parallel_for(g->n, GRAIN(g), to_channel_major_##SUFFIX, &job);                      \
+        for (int64_t gi = 0; gi < g->groups; gi++)                                             \
+            nk_gemm_##SUFFIX(0, 1, ocg, k, np, 1, outputs + gi * ocg * np, np, columns + gi * k * np, np, 0, \
+                             dw + gi * ocg * k, k);                                            \
+        nk_free(outputs, ocap);                                                                \
+    }                                                                                          \
+    void nk_conv2d_##SUFFIX(const nk_conv_geometry *g, const T *x, const T *w, T *y) {         \
+        size_t ccap;                                                                           \
+        T *columns = scratch_##SUFFIX(nk_conv2d_column_count(g), &ccap);                       \
+        nk_conv2d_columns_##SUFFIX(g, x, columns);                                             \
+        nk_conv2d_from_columns_##SUFFIX(g, columns, w, y);                                     \
+        nk_free(columns, ccap);                                                                \
     }                                                                                          \
     void nk_conv2d_adjoint_##SUFFIX(const nk_conv_geometry *g, const T *y, const T *w, T *x) { \
         const int64_t cg = g->c / g->groups, ocg = g->oc / g->groups;                          \
@@ -157,19 +182,11 @@ DEFINE_BATCH(f64, double)
         nk_free(outputs, ocap);                                                                \
     }                                                                                          \
     void nk_conv2d_weight_grad_##SUFFIX(const nk_conv_geometry *g, const T *x, const T *y, T *dw) { \
-        const int64_t cg = g->c / g->groups, ocg = g->oc / g->groups;                          \
-        const int64_t k = cg * g->kh * g->kw, np = g->n * g->oh * g->ow;                       \
-        size_t ccap, ocap;                                                                     \
-        T *columns = scratch_##SUFFIX(g->groups * k * np, &ccap);                              \
-        T *outputs = scratch_##SUFFIX(g->oc * np, &ocap);                                      \
-        conv_job job = { g, x, columns, outputs, (void *)y };                                  \
-        nk_parallel_for(g->n, GRAIN(g), gather_columns_##SUFFIX, &job);                        \
-        nk_parallel_for(g->n, GRAIN(g), to_channel_major_##SUFFIX, &job);                      \
-        for (int64_t gi = 0; gi < g->groups; gi++)                                             \
-            nk_gemm_##SUFFIX(0, 1, ocg, k, np, 1, outputs + gi * ocg * np, np, columns + gi * k * np, np, 0, \
-                             dw + gi * ocg * k, k);                                            \
+        size_t ccap;                                                                           \
+        T *columns = scratch_##SUFFIX(nk_conv2d_column_count(g), &ccap);                       \
+        nk_conv2d_columns_##SUFFIX(g, x, columns);                                             \
+        nk_conv2d_weight_grad_from_columns_##SUFFIX(g, columns, y, dw);                        \
         nk_free(columns, ccap);                                                                \
-        nk_free(outputs, ocap);                                                                \
     }
 
 DEFINE_CONV(f32, float)

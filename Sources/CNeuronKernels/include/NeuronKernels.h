@@ -126,6 +126,16 @@ void nk_conv2d_adjoint_f64(const nk_conv_geometry *g, const double *y, const dou
 /// dw = ∂⟨y, conv(x, w)⟩/∂w: the weight gradient for input x and output gradient y; overwrites dw.
 void nk_conv2d_weight_grad_f32(const nk_conv_geometry *g, const float *x, const float *y, float *dw);
 void nk_conv2d_weight_grad_f64(const nk_conv_geometry *g, const double *x, const double *y, double *dw);
+/// The same products in two steps, so a forward pass can keep its columns for the weight
+/// gradient: the columns of x ([groups][k, n·oh·ow], `nk_conv2d_column_count` elements) …
+int64_t nk_conv2d_column_count(const nk_conv_geometry *g);
+void nk_conv2d_columns_f32(const nk_conv_geometry *g, const float *x, float *columns);
+void nk_conv2d_columns_f64(const nk_conv_geometry *g, const double *x, double *columns);
+/// … then y = conv(x, w) or dw from them.
+void nk_conv2d_from_columns_f32(const nk_conv_geometry *g, const float *columns, const float *w, float *y);
+void nk_conv2d_from_columns_f64(const nk_conv_geometry *g, const double *columns, const double *w, double *y);
+void nk_conv2d_weight_grad_from_columns_f32(const nk_conv_geometry *g, const float *columns, const float *y, float *dw);
+void nk_conv2d_weight_grad_from_columns_f64(const nk_conv_geometry *g, const double *columns, const double *y, double *dw);
 
 // ---- Pooling over planes [planes, h, w]. ------------------------------------------------------
 /// Max over windows (stride, padding, dilation); index = position in the input plane (h·w).

@@ -95,15 +95,20 @@ extension Tensor {
         let xs = x.contiguous(), ws = w.contiguous()
         let y = Tensor(uninitialized: outputShape, dtype: x.dtype)
         var g = geometry.kernelGeometry(x: x.shape, weight: w.shape, y: outputShape)
+        // The columns of x serve the forward product and, kept until backward, the weight gradient.
+        let columns = Tensor(uninitialized: [Int(nk_conv2d_column_count(&g))], dtype: x.dtype)
         if x.dtype == .float32 {
-            nk_conv2d_f32(&g, xs.pointer(as: Float.self), ws.pointer(as: Float.self), y.pointer(as: Float.self))
+            nk_conv2d_columns_f32(&g, xs.pointer(as: Float.self), columns.pointer(as: Float.self))
+            nk_conv2d_from_columns_f32(&g, columns.pointer(as: Float.self), ws.pointer(as: Float.self), y.pointer(as: Float.self))
         } else {
-            nk_conv2d_f64(&g, xs.pointer(as: Double.self), ws.pointer(as: Double.self), y.pointer(as: Double.self))
+            nk_conv2d_columns_f64(&g, xs.pointer(as: Double.self), columns.pointer(as: Double.self))
+            nk_conv2d_from_columns_f64(&g, columns.pointer(as: Double.self), ws.pointer(as: Double.self), y.pointer(as: Double.self))
         }
         if recording(x, w) {
+            let saved = w._requiresGrad ? columns : nil
             y.record("conv2d", [x, w]) { grad, _ in
                 [x._requiresGrad ? convolutionAdjoint(grad, w, geometry, inputShape: x.shape) : nil,
-                 w._requiresGrad ? convolutionWeightGrad(x, grad, geometry, weightShape: w.shape) : nil]
+                 w._requiresGrad ? convolutionWeightGrad(x, grad, geometry, weightShape: w.shape, columns: saved) : nil]
             }
         }
         return y
@@ -127,14 +132,25 @@ extension Tensor {
         return x
     }
 
-    static func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int]) -> Tensor {
-        let xs = x.contiguous(), ys = y.contiguous()
+    static func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int],
+                                      columns: Tensor? = nil) -> Tensor {
+        let ys = y.contiguous()
         let dw = Tensor(uninitialized: weightShape, dtype: x.dtype)
         var g = geometry.kernelGeometry(x: x.shape, weight: weightShape, y: y.shape)
+        let cols = columns ?? {
+            let made = Tensor(uninitialized: [Int(nk_conv2d_column_count(&g))], dtype: x.dtype)
+            let xs = x.contiguous()
+            if x.dtype == .float32 {
+                nk_conv2d_columns_f32(&g, xs.pointer(as: Float.self), made.pointer(as: Float.self))
+            } else {
+                nk_conv2d_columns_f64(&g, xs.pointer(as: Double.self), made.pointer(as: Double.self))
+            }
+            return made
+        }()
         if x.dtype == .float32 {
-            nk_conv2d_weight_grad_f32(&g, xs.pointer(as: Float.self), ys.pointer(as: Float.self), dw.pointer(as: Float.self))
+            nk_conv2d_weight_grad_from_columns_f32(&g, cols.pointer(as: Float.self), ys.pointer(as: Float.self), dw.pointer(as: Float.self))
         } else {
-            nk_conv2d_weight_grad_f64(&g, xs.pointer(as: Double.self), ys.pointer(as: Double.self), dw.pointer(as: Double.self))
+            nk_conv2d_weight_grad_from_columns_f64(&g, cols.pointer(as: Double.self), ys.pointer(as: Double.self), dw.pointer(as: Double.self))
         }
         if recording(x, y) {
             dw.record("conv2dWeightGrad", [x, y]) { grad, _ in
