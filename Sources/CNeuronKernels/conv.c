@@ -55,9 +55,16 @@
                         if (iy < 0 || iy >= g->h) continue;                                    \
                         const T *src = row + oy * g->ow;                                       \
                         T *dst = plane + iy * g->w;                                            \
-                        for (int64_t ox = 0; ox < g->ow; ox++) {                               \
-                            int64_t ix = ox * g->sw - g->pl + kj * g->dw;                      \
-                            if (ix >= 0 && ix < g->w) dst[ix] += src[ox];                      \
+                        int64_t x0 = kj * g->dw - g->pl;                                       \
+                        /* output columns whose input column x0 + ox·sw lies inside the row */ \
+                        int64_t lo = x0 < 0 ? (-x0 + g->sw - 1) / g->sw : 0;                   \
+                        int64_t hi = x0 >= g->w ? 0 : (g->w - 1 - x0) / g->sw + 1;             \
+                        if (hi > g->ow) hi = g->ow;                                            \
+                        if (g->sw == 1) {                                                      \
+                            T *to = dst + x0;                                                  \
+                            for (int64_t ox = lo; ox < hi; ox++) to[ox] += src[ox];            \
+                        } else {                                                               \
+                            for (int64_t ox = lo; ox < hi; ox++) dst[x0 + ox * g->sw] += src[ox]; \
                         }                                                                      \
                     }                                                                          \
                 }                                                                              \
