@@ -49,24 +49,10 @@ format as Neuron.
     .venv/bin/python bench/torch_resnet20.py --names    # print the state-dict names, shapes
 """
 
-import argparse
-import gzip
-import json
-import sys
-import time
-
-import numpy as np
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def load_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from torch_common import run
 
 
 class BasicBlock(nn.Module):
@@ -111,45 +97,9 @@ class ResNet20(nn.Module):
         return self.fc(self.flatten(self.avgpool(x)))
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
-    parser.add_argument("--model", default="resnet20")
+def names_flag(parser):
     parser.add_argument("--names", action="store_true", help="print state-dict names and shapes, then exit")
-    args = parser.parse_args()
-    torch.set_num_threads(2)
-    torch.manual_seed(0)
-    if args.names:
-        model = ResNet20()
-        for k, v in model.state_dict().items():
-            print(k, list(v.shape))
-        print("parameters:", sum(p.numel() for p in model.parameters()), file=sys.stderr)
-        return
-    x = torch.from_numpy(load_idx(f"{args.data}/train-images-idx3-ubyte.gz").astype(np.float32) / 255).reshape(-1, 1, 28, 28)
-    y = torch.from_numpy(load_idx(f"{args.data}/train-labels-idx1-ubyte.gz").astype(np.int64))
-    tx = torch.from_numpy(load_idx(f"{args.data}/t10k-images-idx3-ubyte.gz").astype(np.float32) / 255).reshape(-1, 1, 28, 28)
-    ty = torch.from_numpy(load_idx(f"{args.data}/t10k-labels-idx1-ubyte.gz").astype(np.int64))
-    model = ResNet20()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    order = torch.randperm(len(x))
-    model.train()
-    start = time.perf_counter()
-    for i in range(0, len(x), 64):
-        idx = order[i:i + 64]
-        optimizer.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(x[idx]), y[idx])
-        loss.backward()
-        optimizer.step()
-    seconds = time.perf_counter() - start
-    model.eval()
-    correct = 0
-    with torch.no_grad():
-        for i in range(0, len(tx), 1000):
-            correct += (model(tx[i:i + 1000]).argmax(1) == ty[i:i + 1000]).sum().item()
-    accuracy = correct / len(tx)
-    print(json.dumps({"name": args.model, "samples_per_s": len(x) / seconds, "train_seconds": seconds,
-                      "metric_name": "test_accuracy", "metric": accuracy, "framework": "pytorch"}, separators=(",", ":")))
 
 
 if __name__ == "__main__":
-    main()
+    run(ResNet20, "resnet20", names_flag)

@@ -1,0 +1,65 @@
+"""Shared protocol of the PyTorch model benchmarks (torch_mlp.py, torch_lenet.py,
+torch_resnet20.py): 2 threads, Fashion-MNIST preloaded as float32 tensors in [0, 1], one
+epoch over the 60,000 training images in a torch.randperm order, batch 64, cross-entropy,
+Adam lr 1e-3, only the training loop timed; then test accuracy in batches of 1,000 under
+torch.no_grad() and model.eval(). Prints one JSON line in the format of `neuron bench`.
+"""
+
+import argparse
+import gzip
+import json
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def load_idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    ndim = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def load_split(folder, prefix):
+    images = torch.from_numpy(load_idx(f"{folder}/{prefix}-images-idx3-ubyte.gz").astype(np.float32) / 255)
+    labels = torch.from_numpy(load_idx(f"{folder}/{prefix}-labels-idx1-ubyte.gz").astype(np.int64))
+    return images.reshape(-1, 1, 28, 28), labels
+
+
+def run(make_model, name, extra_arguments=None):
+    """Parses --data/--model, builds the model after seeding, trains one epoch, evaluates."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--model", default=name)
+    if extra_arguments:
+        extra_arguments(parser)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    model = make_model()
+    if getattr(args, "names", False):
+        for key, value in model.state_dict().items():
+            print(key, list(value.shape))
+        return
+    x, y = load_split(args.data, "train")
+    tx, ty = load_split(args.data, "t10k")
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    order = torch.randperm(len(x))
+    model.train()
+    start = time.perf_counter()
+    for i in range(0, len(x), 64):
+        idx = order[i:i + 64]
+        optimizer.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x[idx]), y[idx])
+        loss.backward()
+        optimizer.step()
+    seconds = time.perf_counter() - start
+    model.eval()
+    with torch.no_grad():
+        correct = sum((model(tx[i:i + 1000]).argmax(1) == ty[i:i + 1000]).sum().item() for i in range(0, len(tx), 1000))
+    print(json.dumps({"name": args.model, "samples_per_s": len(x) / seconds, "train_seconds": seconds,
+                      "metric_name": "test_accuracy", "metric": correct / len(tx), "framework": "pytorch"},
+                     separators=(",", ":")))
