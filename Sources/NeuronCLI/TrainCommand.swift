@@ -5,8 +5,24 @@ import NeuronModels
 import NeuronNN
 import NeuronTrain
 
-/// The trainer Ctrl-C interrupts (a signal handler cannot capture context).
+/// The trainer Ctrl-C interrupts, and whether Ctrl-C came before it existed (a signal
+/// handler cannot capture context).
 nonisolated(unsafe) var interruptibleTrainer: Trainer?
+nonisolated(unsafe) var interruptedEarly = false
+
+/// Ctrl-C asks the trainer to stop after the current batch; a second Ctrl-C quits at once.
+func installInterruptHandler() {
+    // A parent may have left SIGINT blocked; unblock it so Ctrl-C reaches the handler.
+    var mask = sigset_t()
+    sigemptyset(&mask)
+    sigaddset(&mask, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &mask, nil)
+    signal(SIGINT) { _ in
+        interruptedEarly = true
+        interruptibleTrainer?.requestInterrupt()
+        signal(SIGINT, SIG_DFL)
+    }
+}
 
 let trainSpecs: [Options.Spec] = [
     .init(name: "model", value: "NAME", help: "model to train: \(ModelZoo.names.joined(separator: ", "))"),
@@ -44,6 +60,7 @@ func runTrain(_ arguments: [String]) {
         fail("train: --resume given but \(checkpointPath) does not exist")
     }
 
+    installInterruptHandler()
     do {
         try makeDirectories(out)
         let train = try FashionMNIST.load(.train, directory: options.string("data"), normalized: true)
@@ -80,14 +97,9 @@ func runTrain(_ arguments: [String]) {
             print("resuming from epoch \(trainer.epoch + 1), batch \(trainer.batchIndex) of \(checkpointPath)")
         }
         interruptibleTrainer = trainer
-        // A parent may have left SIGINT blocked; unblock it so Ctrl-C reaches the handler.
-        var interruptMask = sigset_t()
-        sigemptyset(&interruptMask)
-        sigaddset(&interruptMask, SIGINT)
-        pthread_sigmask(SIG_UNBLOCK, &interruptMask, nil)
-        signal(SIGINT) { _ in
-            interruptibleTrainer?.requestInterrupt()
-            signal(SIGINT, SIG_DFL)  // a second Ctrl-C quits at once
+        if interruptedEarly {
+            print("interrupted before training started")
+            exit(130)
         }
         let outcome = try trainer.fit(train: trainLoader, validation: testLoader, epochs: epochs)
         signal(SIGINT, SIG_DFL)

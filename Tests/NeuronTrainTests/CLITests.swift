@@ -100,17 +100,18 @@ extension CLITests {
         let process = Process()
         process.executableURL = binary
         process.arguments = ["train", "--model", "mlp", "--epochs", "3", "--batch-size", "8", "--out", out]
-        let stdout = Pipe()
+        let stdout = Pipe(), stderr = Pipe()
         process.standardOutput = stdout
-        process.standardError = Pipe()
+        process.standardError = stderr
         try process.run()
         // Wait until training has started (the first epoch's data and the sample grid exist).
-        for _ in 0..<300 where !FileManager.default.fileExists(atPath: out + "/samples.png") { usleep(20_000) }
+        for _ in 0..<3000 where !FileManager.default.fileExists(atPath: out + "/samples.png") { usleep(20_000) }
         usleep(300_000)
         process.interrupt()
         let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 130, "\(text)")
+        #expect(process.terminationStatus == 130, "\(text) \(errors)")
         #expect(text.contains("interrupted: resumable checkpoint saved"))
         let checkpoint = try SafeTensors.read(out + "/checkpoint.safetensors")
         #expect(checkpoint.tensors["progress.batch"]!.item() > 0 && checkpoint.tensors["progress.epoch"]!.item() == 0)

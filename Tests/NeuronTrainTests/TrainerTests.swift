@@ -50,36 +50,48 @@ func syntheticClassification(count: Int = 256, seed: UInt64 = 5) -> TensorDatase
         return (trainer, stepLoss)
     }
 
-    @Test func resumedRunRepeatsTheUninterruptedLossesExactly() throws {
+    /// In a child process: the default random generator (used by dropout) is process-wide,
+    /// and tests running alongside would draw from it too.
+    @Test func resumedRunRepeatsTheUninterruptedLossesExactly() async {
+        await #expect(processExitsWith: .success) { try! TrainerTests.checkResumeIsExact() }
+    }
+
+    static func checkResumeIsExact() throws {
+        final class Steps: Callback {
+            var values: [Double] = []
+            let metric: StepLoss
+            init(_ metric: StepLoss) { self.metric = metric }
+            func batchEnd(_ trainer: Trainer, logs: [String: Double]) throws { values.append(metric.value) }
+        }
         let data = syntheticClassification()
         let loader = DataLoader(data, batchSize: 32, shuffle: true, seed: 11)
-        let (full, fullSteps) = makeTrainer()
-        let fullRecorder = LossRecorder()
-        final class Steps: Callback { var values: [Double] = []; let metric: StepLoss; init(_ m: StepLoss) { metric = m }
-            func batchEnd(_ trainer: Trainer, logs: [String: Double]) throws { values.append(metric.value) } }
+        let (full, fullSteps) = TrainerTests().makeTrainer()
         let fullLog = Steps(fullSteps)
-        full.callbacks = [fullRecorder, fullLog]
-        #expect(try full.fit(train: loader, epochs: 3) == .completed)
+        full.callbacks = [fullLog]
+        let fullOutcome = try full.fit(train: loader, epochs: 3)
+        precondition(fullOutcome == .completed)
 
-        let folder = temporaryFolder()
-        let (first, firstSteps) = makeTrainer()
+        let folder = temporaryFolder("resume")
+        let (first, firstSteps) = TrainerTests().makeTrainer()
         let firstLog = Steps(firstSteps), interrupter = LossRecorder()
         interrupter.interruptAt = 13
         first.callbacks = [interrupter, firstLog]
         first.checkpointPath = folder + "/checkpoint.safetensors"
-        #expect(try first.fit(train: loader, epochs: 3) == .interrupted)
+        let firstOutcome = try first.fit(train: loader, epochs: 3)
+        precondition(firstOutcome == .interrupted)
 
         Random.seed(999)  // the checkpoint must restore the generator, whatever it is now
-        let (second, secondSteps) = makeTrainer(seed: 42)
+        let (second, secondSteps) = TrainerTests().makeTrainer(seed: 42)
         let secondLog = Steps(secondSteps)
         second.callbacks = [secondLog]
         try TrainingCheckpoint.restore(second, from: folder + "/checkpoint.safetensors")
-        #expect(second.globalStep == 13 && second.epoch == 1 && second.batchIndex == 5)
-        #expect(try second.fit(train: loader, epochs: 3) == .completed)
-        #expect(firstLog.values + secondLog.values == fullLog.values)
-        #expect(second.history.count == 3)
+        precondition(second.globalStep == 13 && second.epoch == 1 && second.batchIndex == 5, "progress not restored")
+        let secondOutcome = try second.fit(train: loader, epochs: 3)
+        precondition(secondOutcome == .completed)
+        precondition(firstLog.values + secondLog.values == fullLog.values, "resumed losses differ")
+        precondition(second.history.count == 3, "history not restored")
         for (a, b) in zip(full.model.parameters(), second.model.parameters()) {
-            #expect(a.toArray(Float.self) == b.toArray(Float.self))
+            precondition(a.toArray(Float.self) == b.toArray(Float.self), "final weights differ")
         }
     }
 
