@@ -1,5 +1,3 @@
-import CNeuronKernels
-
 /// How a convolution pads its input.
 public enum ConvPadding: Sendable, Equatable {
     /// The same number of zeros on both sides of each spatial dimension (height, width).
@@ -14,14 +12,6 @@ public enum ConvPadding: Sendable, Equatable {
 /// Strides, per-side padding, dilation and groups of one 2-D convolution.
 struct ConvGeometry {
     var sh = 1, sw = 1, top = 0, left = 0, bottom = 0, right = 0, dh = 1, dw = 1, groups = 1
-
-    /// The C kernels' description for x-space shape `x` ([n, c, h, w]) and weight `w`.
-    func kernelGeometry(x: [Int], weight: [Int], y: [Int]) -> nk_conv_geometry {
-        nk_conv_geometry(n: Int64(x[0]), c: Int64(x[1]), h: Int64(x[2]), w: Int64(x[3]), oc: Int64(weight[0]),
-                         oh: Int64(y[2]), ow: Int64(y[3]), kh: Int64(weight[2]), kw: Int64(weight[3]),
-                         sh: Int64(sh), sw: Int64(sw), pt: Int64(top), pl: Int64(left), dh: Int64(dh), dw: Int64(dw),
-                         groups: Int64(groups))
-    }
 
     /// Output size along one dimension.
     static func outputSize(_ size: Int, kernel: Int, stride: Int, before: Int, after: Int, dilation: Int) -> Int {
@@ -92,18 +82,10 @@ extension Tensor {
     // convolutions can be differentiated any number of times.
 
     static func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor {
-        let xs = x.contiguous(), ws = w.contiguous()
-        let y = Tensor(uninitialized: outputShape, dtype: x.dtype)
-        var g = geometry.kernelGeometry(x: x.shape, weight: w.shape, y: outputShape)
+        let backend = x.device.backend
         // The columns of x serve the forward product and, kept until backward, the weight gradient.
-        let columns = Tensor(uninitialized: [Int(nk_conv2d_column_count(&g))], dtype: x.dtype)
-        if x.dtype == .float32 {
-            nk_conv2d_columns_f32(&g, xs.pointer(as: Float.self), columns.pointer(as: Float.self))
-            nk_conv2d_from_columns_f32(&g, columns.pointer(as: Float.self), ws.pointer(as: Float.self), y.pointer(as: Float.self))
-        } else {
-            nk_conv2d_columns_f64(&g, xs.pointer(as: Double.self), columns.pointer(as: Double.self))
-            nk_conv2d_from_columns_f64(&g, columns.pointer(as: Double.self), ws.pointer(as: Double.self), y.pointer(as: Double.self))
-        }
+        let columns = backend.convolutionColumns(x.contiguous(), geometry, weightShape: w.shape, outputShape: outputShape)
+        let y = backend.convolution(columns: columns, w.contiguous(), geometry, inputShape: x.shape, outputShape: outputShape)
         if recording(x, w) {
             let saved = w._requiresGrad ? columns : nil
             y.record("conv2d", [x, w]) { grad, _ in
@@ -115,14 +97,7 @@ extension Tensor {
     }
 
     static func convolutionAdjoint(_ y: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int]) -> Tensor {
-        let ys = y.contiguous(), ws = w.contiguous()
-        let x = Tensor(uninitialized: inputShape, dtype: y.dtype)
-        var g = geometry.kernelGeometry(x: inputShape, weight: w.shape, y: y.shape)
-        if y.dtype == .float32 {
-            nk_conv2d_adjoint_f32(&g, ys.pointer(as: Float.self), ws.pointer(as: Float.self), x.pointer(as: Float.self))
-        } else {
-            nk_conv2d_adjoint_f64(&g, ys.pointer(as: Double.self), ws.pointer(as: Double.self), x.pointer(as: Double.self))
-        }
+        let x = y.device.backend.convolutionAdjoint(y.contiguous(), w.contiguous(), geometry, inputShape: inputShape)
         if recording(y, w) {
             x.record("convTranspose2d", [y, w]) { grad, _ in
                 [y._requiresGrad ? convolution(grad, w, geometry, outputShape: y.shape) : nil,
@@ -134,24 +109,9 @@ extension Tensor {
 
     static func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int],
                                       columns: Tensor? = nil) -> Tensor {
-        let ys = y.contiguous()
-        let dw = Tensor(uninitialized: weightShape, dtype: x.dtype)
-        var g = geometry.kernelGeometry(x: x.shape, weight: weightShape, y: y.shape)
-        let cols = columns ?? {
-            let made = Tensor(uninitialized: [Int(nk_conv2d_column_count(&g))], dtype: x.dtype)
-            let xs = x.contiguous()
-            if x.dtype == .float32 {
-                nk_conv2d_columns_f32(&g, xs.pointer(as: Float.self), made.pointer(as: Float.self))
-            } else {
-                nk_conv2d_columns_f64(&g, xs.pointer(as: Double.self), made.pointer(as: Double.self))
-            }
-            return made
-        }()
-        if x.dtype == .float32 {
-            nk_conv2d_weight_grad_from_columns_f32(&g, cols.pointer(as: Float.self), ys.pointer(as: Float.self), dw.pointer(as: Float.self))
-        } else {
-            nk_conv2d_weight_grad_from_columns_f64(&g, cols.pointer(as: Double.self), ys.pointer(as: Double.self), dw.pointer(as: Double.self))
-        }
+        let backend = x.device.backend
+        let cols = columns ?? backend.convolutionColumns(x.contiguous(), geometry, weightShape: weightShape, outputShape: y.shape)
+        let dw = backend.convolutionWeightGrad(columns: cols, y.contiguous(), geometry, inputShape: x.shape, weightShape: weightShape)
         if recording(x, y) {
             dw.record("conv2dWeightGrad", [x, y]) { grad, _ in
                 [x._requiresGrad ? convolutionAdjoint(y, grad, geometry, inputShape: x.shape) : nil,

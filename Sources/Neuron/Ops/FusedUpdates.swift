@@ -1,6 +1,3 @@
-import CNeuronKernels
-import Glibc
-
 /// Optimiser updates fused into one pass over memory, for optimisers in other modules.
 public enum FusedUpdates {
     /// One Adam (or, with `decoupled`, AdamW) step in place on float32 tensors of one shape.
@@ -14,11 +11,9 @@ public enum FusedUpdates {
             return false
         }
         parameter.checkInPlace("adam")
-        let stepSize = lr / (1 - pow(beta1, Double(step)))
-        let correction2 = (1 - pow(beta2, Double(step))).squareRoot()
-        nk_adam_f32(parameter.pointer(as: Float.self), grad.pointer(as: Float.self), expAvg.pointer(as: Float.self),
-                    expAvgSq.pointer(as: Float.self), maxExpAvgSq?.pointer(as: Float.self), Int64(parameter.count),
-                    lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, stepSize, correction2)
+        parameter.device.backend.adam(parameter, grad: grad, expAvg: expAvg, expAvgSq: expAvgSq, maxExpAvgSq: maxExpAvgSq,
+                                      lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
+                                      decoupled: decoupled, step: step)
         return true
     }
 }

@@ -1,4 +1,7 @@
-import CNeuronKernels
+/// Kernel, stride, padding and dilation of a pooling window.
+struct PoolGeometry {
+    var kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)
+}
 
 /// Averaging windows along one dimension: output i covers input [start[i], end[i]) and is
 /// divided by divisor[i].
@@ -43,16 +46,8 @@ extension Tensor {
         let ow = (w + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
         precondition(oh > 0 && ow > 0, "maxPool2d: kernel \(kernel) is larger than the input \(shape)")
         let x = contiguous()
-        let values = Tensor(uninitialized: [n, c, oh, ow], dtype: dtype)
-        let indices = Tensor(uninitialized: [n, c, oh, ow], dtype: .int64)
-        let args = [n * c, h, w, oh, ow, kernel.0, kernel.1, stride.0, stride.1, padding.0, padding.1, dilation.0, dilation.1].map { Int64($0) }
-        if dtype == .float32 {
-            nk_max_pool_f32(x.pointer(as: Float.self), values.pointer(as: Float.self), indices.pointer(as: Int64.self),
-                            args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11], args[12])
-        } else {
-            nk_max_pool_f64(x.pointer(as: Double.self), values.pointer(as: Double.self), indices.pointer(as: Int64.self),
-                            args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11], args[12])
-        }
+        let (values, indices) = device.backend.maxPool(x, outputSize: (oh, ow),
+                                                       PoolGeometry(kernel: kernel, stride: stride, padding: padding, dilation: dilation))
         guard Tensor.recording(x) else { return (values, indices) }
         // Recorded as a gather of the chosen positions, whose gradient (and its gradient) exist.
         let picked = x.reshaped([n * c, h * w]).gather(axis: 1, index: indices.reshaped([n * c, oh * ow]))
@@ -88,22 +83,8 @@ extension Tensor {
     /// Means over windows (forward) or the adjoint spreading (backward); each is the other's gradient.
     func windowAverage(_ rows: Windows, _ cols: Windows, backward: Bool = false, inputShape: [Int]? = nil) -> Tensor {
         precondition(dtype.isFloatingPoint, "avgPool2d: expects a floating-point input, got \(dtype)")
-        let (n, c) = (shape[0], shape[1])
-        let xShape = backward ? inputShape! : shape
-        let yShape = [n, c, rows.count, cols.count]
         let source = contiguous()
-        let out = backward ? Tensor.zeros(xShape, dtype: dtype) : Tensor(uninitialized: yShape, dtype: dtype)
-        let x = backward ? out : source, y = backward ? source : out
-        let hs = rows.start.map { Int64($0) }, he = rows.end.map { Int64($0) }
-        let ws = cols.start.map { Int64($0) }, we = cols.end.map { Int64($0) }
-        let planes = Int64(n * c), dims = (Int64(xShape[2]), Int64(xShape[3]), Int64(rows.count), Int64(cols.count))
-        if dtype == .float32 {
-            nk_window_average_f32(x.pointer(as: Float.self), y.pointer(as: Float.self), planes, dims.0, dims.1, dims.2, dims.3,
-                                  hs, he, ws, we, rows.divisor, cols.divisor, backward ? 1 : 0)
-        } else {
-            nk_window_average_f64(x.pointer(as: Double.self), y.pointer(as: Double.self), planes, dims.0, dims.1, dims.2, dims.3,
-                                  hs, he, ws, we, rows.divisor, cols.divisor, backward ? 1 : 0)
-        }
+        let out = device.backend.windowAverage(source, rows, cols, backward: backward, inputShape: backward ? inputShape! : shape)
         if Tensor.recording(source) {
             let originalShape = shape
             out.record(backward ? "avgPool2dBackward" : "avgPool2d", [source]) { g, _ in

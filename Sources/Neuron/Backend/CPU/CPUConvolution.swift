@@ -1,0 +1,101 @@
+import CNeuronKernels
+import Glibc
+
+// Convolution, pooling and fused optimiser kernels of the CPU backend.
+extension CPUBackend {
+    func kernelGeometry(_ geometry: ConvGeometry, x: [Int], weight: [Int], y: [Int]) -> nk_conv_geometry {
+        nk_conv_geometry(n: Int64(x[0]), c: Int64(x[1]), h: Int64(x[2]), w: Int64(x[3]), oc: Int64(weight[0]),
+                         oh: Int64(y[2]), ow: Int64(y[3]), kh: Int64(weight[2]), kw: Int64(weight[3]),
+                         sh: Int64(geometry.sh), sw: Int64(geometry.sw), pt: Int64(geometry.top), pl: Int64(geometry.left),
+                         dh: Int64(geometry.dh), dw: Int64(geometry.dw), groups: Int64(geometry.groups))
+    }
+
+    func convolutionColumns(_ x: Tensor, _ geometry: ConvGeometry, weightShape: [Int], outputShape: [Int]) -> Tensor {
+        var g = kernelGeometry(geometry, x: x.shape, weight: weightShape, y: outputShape)
+        let columns = Tensor(uninitialized: [Int(nk_conv2d_column_count(&g))], dtype: x.dtype)
+        if x.dtype == .float32 {
+            nk_conv2d_columns_f32(&g, x.pointer(as: Float.self), columns.pointer(as: Float.self))
+        } else {
+            nk_conv2d_columns_f64(&g, x.pointer(as: Double.self), columns.pointer(as: Double.self))
+        }
+        return columns
+    }
+
+    func convolution(columns: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int], outputShape: [Int]) -> Tensor {
+        var g = kernelGeometry(geometry, x: inputShape, weight: w.shape, y: outputShape)
+        let y = Tensor(uninitialized: outputShape, dtype: w.dtype)
+        if w.dtype == .float32 {
+            nk_conv2d_from_columns_f32(&g, columns.pointer(as: Float.self), w.pointer(as: Float.self), y.pointer(as: Float.self))
+        } else {
+            nk_conv2d_from_columns_f64(&g, columns.pointer(as: Double.self), w.pointer(as: Double.self), y.pointer(as: Double.self))
+        }
+        return y
+    }
+
+    func convolutionAdjoint(_ y: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int]) -> Tensor {
+        var g = kernelGeometry(geometry, x: inputShape, weight: w.shape, y: y.shape)
+        let x = Tensor(uninitialized: inputShape, dtype: y.dtype)
+        if y.dtype == .float32 {
+            nk_conv2d_adjoint_f32(&g, y.pointer(as: Float.self), w.pointer(as: Float.self), x.pointer(as: Float.self))
+        } else {
+            nk_conv2d_adjoint_f64(&g, y.pointer(as: Double.self), w.pointer(as: Double.self), x.pointer(as: Double.self))
+        }
+        return x
+    }
+
+    func convolutionWeightGrad(columns: Tensor, _ y: Tensor, _ geometry: ConvGeometry, inputShape: [Int],
+                               weightShape: [Int]) -> Tensor {
+        var g = kernelGeometry(geometry, x: inputShape, weight: weightShape, y: y.shape)
+        let dw = Tensor(uninitialized: weightShape, dtype: y.dtype)
+        if y.dtype == .float32 {
+            nk_conv2d_weight_grad_from_columns_f32(&g, columns.pointer(as: Float.self), y.pointer(as: Float.self), dw.pointer(as: Float.self))
+        } else {
+            nk_conv2d_weight_grad_from_columns_f64(&g, columns.pointer(as: Double.self), y.pointer(as: Double.self), dw.pointer(as: Double.self))
+        }
+        return dw
+    }
+
+    func maxPool(_ x: Tensor, outputSize: (Int, Int), _ p: PoolGeometry) -> (values: Tensor, indices: Tensor) {
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let values = Tensor(uninitialized: [n, c, outputSize.0, outputSize.1], dtype: x.dtype)
+        let indices = Tensor(uninitialized: values.shape, dtype: .int64)
+        let a = [n * c, h, w, outputSize.0, outputSize.1, p.kernel.0, p.kernel.1, p.stride.0, p.stride.1, p.padding.0,
+                 p.padding.1, p.dilation.0, p.dilation.1].map { Int64($0) }
+        if x.dtype == .float32 {
+            nk_max_pool_f32(x.pointer(as: Float.self), values.pointer(as: Float.self), indices.pointer(as: Int64.self),
+                            a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12])
+        } else {
+            nk_max_pool_f64(x.pointer(as: Double.self), values.pointer(as: Double.self), indices.pointer(as: Int64.self),
+                            a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12])
+        }
+        return (values, indices)
+    }
+
+    /// y = window means of x, or (backward) x = y spread over the windows; `x` is [n, c, h, w].
+    func windowAverage(_ source: Tensor, _ rows: Windows, _ cols: Windows, backward: Bool, inputShape: [Int]) -> Tensor {
+        let (n, c) = (source.shape[0], source.shape[1])
+        let out = backward ? Tensor.zeros(inputShape, dtype: source.dtype)
+            : Tensor(uninitialized: [n, c, rows.count, cols.count], dtype: source.dtype)
+        let x = backward ? out : source, y = backward ? source : out
+        let hs = rows.start.map { Int64($0) }, he = rows.end.map { Int64($0) }
+        let ws = cols.start.map { Int64($0) }, we = cols.end.map { Int64($0) }
+        let planes = Int64(n * c), h = Int64(inputShape[2]), w = Int64(inputShape[3])
+        if source.dtype == .float32 {
+            nk_window_average_f32(x.pointer(as: Float.self), y.pointer(as: Float.self), planes, h, w, Int64(rows.count),
+                                  Int64(cols.count), hs, he, ws, we, rows.divisor, cols.divisor, backward ? 1 : 0)
+        } else {
+            nk_window_average_f64(x.pointer(as: Double.self), y.pointer(as: Double.self), planes, h, w, Int64(rows.count),
+                                  Int64(cols.count), hs, he, ws, we, rows.divisor, cols.divisor, backward ? 1 : 0)
+        }
+        return out
+    }
+
+    func adam(_ parameter: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?,
+              lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, decoupled: Bool, step: Int) {
+        let stepSize = lr / (1 - pow(beta1, Double(step)))
+        let correction2 = (1 - pow(beta2, Double(step))).squareRoot()
+        nk_adam_f32(parameter.pointer(as: Float.self), grad.pointer(as: Float.self), expAvg.pointer(as: Float.self),
+                    expAvgSq.pointer(as: Float.self), maxExpAvgSq?.pointer(as: Float.self), Int64(parameter.count),
+                    lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, stepSize, correction2)
+    }
+}
