@@ -152,10 +152,31 @@ public enum Plot {
         // The first corner whose box no data point falls in.
         let corners = [(right - legendWidth - 8, top + 8), (right - legendWidth - 8, bottom - legendHeight - 8),
                        (left + 8, top + 8), (left + 8, bottom - legendHeight - 8)]
-        let points = chart.series.flatMap { series in zip(series.xs, series.ys).map { (px($0), py($1)) } }
-        let (legendX, legendY) = corners.first { corner in
-            !points.contains { $0.0 >= corner.0 - 4 && $0.0 <= corner.0 + legendWidth + 4 && $0.1 >= corner.1 - 4 && $0.1 <= corner.1 + legendHeight + 4 }
-        } ?? corners[0]
+        // Points along every line segment, so the legend avoids lines as well as data points.
+        var points: [(Double, Double)] = []
+        for series in chart.series {
+            var previous: (Double, Double)?
+            for (x, y) in zip(series.xs, series.ys) where y.isFinite {
+                let current = (px(x), py(y))
+                if let from = previous {
+                    for step in 1...16 {
+                        let t = Double(step) / 16
+                        points.append((from.0 + (current.0 - from.0) * t, from.1 + (current.1 - from.1) * t))
+                    }
+                } else {
+                    points.append(current)
+                }
+                previous = current
+            }
+        }
+        func clear(_ corner: (Double, Double)) -> Bool {
+            !points.contains { point in
+                let insideX = point.0 >= corner.0 - 4 && point.0 <= corner.0 + legendWidth + 12
+                let insideY = point.1 >= corner.1 - 4 && point.1 <= corner.1 + legendHeight + 4
+                return insideX && insideY
+            }
+        }
+        let (legendX, legendY) = corners.first(where: clear) ?? corners[0]
         cairo_set_source_rgba(cr, 1, 1, 1, 0.85)
         cairo_rectangle(cr, legendX, legendY, legendWidth, legendHeight)
         cairo_fill_preserve(cr)
