@@ -86,23 +86,3 @@ public final class Upsample: Module, Layer {
         }
     }
 }
-
-/// Zeroes whole channels with probability `p` during training (scaling the rest by 1/(1−p)).
-public final class Dropout2d: Module, Layer {
-    public let p: Double
-    let generator: RandomGenerator
-
-    public init(_ p: Double = 0.5, generator: RandomGenerator = Random.generator) {
-        precondition(p >= 0 && p < 1, "Dropout2d: probability \(p) must be in [0, 1)")
-        self.p = p
-        self.generator = generator
-        super.init()
-    }
-
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        guard isTraining && p > 0 else { return input }
-        precondition(input.rank >= 3, "Dropout2d: expects [N, C, …], got \(input.shape)")
-        let maskShape = [input.shape[0], input.shape[1]] + [Int](repeating: 1, count: input.rank - 2)
-        return input * (Tensor.bernoulli(maskShape, p: 1 - p, dtype: input.dtype, generator: generator) * (1 / (1 - p)))
-    }
-}
