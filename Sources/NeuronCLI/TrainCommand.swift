@@ -40,6 +40,14 @@ let trainSpecs: [Options.Spec] = [
     .init(name: "resume", value: nil, help: "continue from OUT/checkpoint.safetensors"),
 ]
 
+/// Ends the process after Ctrl-C with status 130. Everything worth keeping is already on disk
+/// (checkpoints are fsynced, logs flushed), so only standard output is flushed and the
+/// libraries' exit-time destructors, which race with their idle worker threads, are skipped.
+func quitAfterInterrupt() -> Never {
+    fflush(stdout)
+    _exit(130)
+}
+
 func runTrain(_ arguments: [String]) {
     let options = Options(command: "train", specs: trainSpecs, arguments: arguments)
     let modelName = options.required("model")
@@ -99,13 +107,13 @@ func runTrain(_ arguments: [String]) {
         interruptibleTrainer = trainer
         if interruptedEarly {
             print("interrupted before training started")
-            exit(130)
+            quitAfterInterrupt()
         }
         let outcome = try trainer.fit(train: trainLoader, validation: testLoader, epochs: epochs)
         signal(SIGINT, SIG_DFL)
         if outcome == .interrupted {
             print("\ninterrupted: resumable checkpoint saved to \(checkpointPath); continue with --resume")
-            exit(130)
+            quitAfterInterrupt()
         }
         if case .stopped(let reason) = outcome { print("stopped: \(reason)") }
         try SafeTensors.write(model.stateDict(), metadata: ["model": modelName], to: "\(out)/model.safetensors")
