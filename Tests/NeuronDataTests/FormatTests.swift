@@ -62,6 +62,13 @@ import NeuronData
         expectDataError("no column 'missing'") { _ = try table.column(named: "missing") }
         expectDataError("is not a number") { _ = try table.numbers(column: 0) }
         expectDataError("unterminated quoted field") { _ = try CSV.parse("a,\"b\n") }
+        let folder = temporaryDirectory()
+        try Array("a,b\n1,2\n3\n".utf8).withUnsafeBytes { try writeFileAtomically(folder + "/ragged.csv", [$0]) }
+        expectDataError("row 3 has 1 fields, the header has 2") { _ = try CSV.read(folder + "/ragged.csv") }
+        try [UInt8]([0xFF, 0xFE, 0x41]).withUnsafeBytes { try writeFileAtomically(folder + "/binary.csv", [$0]) }
+        expectDataError("not UTF-8 text") { _ = try CSV.read(folder + "/binary.csv") }
+        try [UInt8]().withUnsafeBytes { try writeFileAtomically(folder + "/empty.csv", [$0]) }
+        expectDataError("empty CSV file") { _ = try CSV.read(folder + "/empty.csv") }
     }
 
     static let badIDX: [(String, [UInt8])] = [
