@@ -9,34 +9,27 @@ Needs torch, safetensors and tensorboard (`make venv` installs them). Exits non-
 
 import csv
 import glob
-import gzip
+import os
 import sys
 
-import numpy as np
 import torch
 import torch.nn as nn
 from safetensors import safe_open
 from safetensors.torch import load_file
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+from torch_common import load_split  # noqa: E402  (the benchmarks' Fashion-MNIST loader)
+
 DATA = "/usr/share/datasets/fashion-mnist"
 MEAN, STD = 0.2860, 0.3530
-
-
-def load_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def main(run):
     state = load_file(f"{run}/model.safetensors")
     model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
     model.load_state_dict(state, strict=True)
-    images = torch.from_numpy(load_idx(f"{DATA}/t10k-images-idx3-ubyte.gz").astype(np.float32) / 255).reshape(-1, 1, 28, 28)
-    labels = torch.from_numpy(load_idx(f"{DATA}/t10k-labels-idx1-ubyte.gz").astype(np.int64))
+    images, labels = load_split(DATA, "t10k")
     with torch.no_grad():
         accuracy = (model((images - MEAN) / STD).argmax(1) == labels).float().mean().item()
     print(f"PyTorch accuracy with Neuron's weights: {accuracy:.4f}")
