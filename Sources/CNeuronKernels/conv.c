@@ -130,6 +130,12 @@ typedef struct {
 DEFINE_BATCH(f32, float)
 DEFINE_BATCH(f64, double)
 
+// Float32 goes to oneDNN's direct kernels where they win (bench/dnnl_resnet_convs.c): always
+// forward; in x and w only from 4 and 8 input channels per group, below which the blocked
+// layouts waste most of each vector and the column products are faster.
+#define TRY_DNNL_f32(pass, g, a, b, out) (nk_dnnl_conv2d_f32(pass, g, a, b, out) == 0)
+#define TRY_DNNL_f64(pass, g, a, b, out) 0
+
 #define GRAIN(g) ((g)->n > 1 ? 1 : 2)
 
 int64_t nk_conv2d_column_count(const nk_conv_geometry *g) {
@@ -167,6 +173,7 @@ int64_t nk_conv2d_column_count(const nk_conv_geometry *g) {
         nk_free(outputs, ocap);                                                                \
     }                                                                                          \
     void nk_conv2d_##SUFFIX(const nk_conv_geometry *g, const T *x, const T *w, T *y) {         \
+        if (TRY_DNNL_##SUFFIX(NK_CONV_FORWARD, g, x, w, y)) return;                            \
         size_t ccap;                                                                           \
         T *columns = scratch_##SUFFIX(nk_conv2d_column_count(g), &ccap);                       \
         nk_conv2d_columns_##SUFFIX(g, x, columns);                                             \
@@ -174,6 +181,7 @@ int64_t nk_conv2d_column_count(const nk_conv_geometry *g) {
         nk_free(columns, ccap);                                                                \
     }                                                                                          \
     void nk_conv2d_adjoint_##SUFFIX(const nk_conv_geometry *g, const T *y, const T *w, T *x) { \
+        if (g->c / g->groups >= 4 && TRY_DNNL_##SUFFIX(NK_CONV_BACKWARD_DATA, g, y, w, x)) return; \
         const int64_t cg = g->c / g->groups, ocg = g->oc / g->groups;                          \
         const int64_t k = cg * g->kh * g->kw, np = g->n * g->oh * g->ow;                       \
         size_t ccap, ocap;                                                                     \
@@ -189,6 +197,7 @@ int64_t nk_conv2d_column_count(const nk_conv_geometry *g) {
         nk_free(outputs, ocap);                                                                \
     }                                                                                          \
     void nk_conv2d_weight_grad_##SUFFIX(const nk_conv_geometry *g, const T *x, const T *y, T *dw) { \
+        if (g->c / g->groups >= 8 && TRY_DNNL_##SUFFIX(NK_CONV_BACKWARD_WEIGHTS, g, x, y, dw)) return; \
         size_t ccap;                                                                           \
         T *columns = scratch_##SUFFIX(nk_conv2d_column_count(g), &ccap);                       \
         nk_conv2d_columns_##SUFFIX(g, x, columns);                                             \

@@ -3,9 +3,10 @@ import NeuronData
 import NeuronModels
 import NeuronNN
 
-/// One epoch of training a zoo model (batch 64, Adam 1e-3) on Fashion-MNIST, then test accuracy.
+/// One epoch of training a zoo model (batch 64, Adam 1e-3) on Fashion-MNIST, then test accuracy;
+/// `batches` cuts the epoch short.
 public enum ModelBench {
-    public static func run(_ name: String, directory: String? = nil) throws -> BenchResult {
+    public static func run(_ name: String, directory: String? = nil, batches: Int? = nil) throws -> BenchResult {
         Random.seed(0)
         let train = try FashionMNIST.load(.train, directory: directory)
         let test = try FashionMNIST.load(.test, directory: directory)
@@ -14,7 +15,7 @@ public enum ModelBench {
         let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 0)
         let start = now()
         var seen = 0
-        for batch in loader.batches(epoch: 0) {
+        for batch in loader.batches(epoch: 0).prefix(batches ?? Int.max) {
             optimizer.zeroGrad()
             let loss = crossEntropy(model(batch.inputs), batch.targets)
             loss.backward()

@@ -1,14 +1,15 @@
 import NeuronBench
 
 let benchUsage = """
-    usage: neuron bench <suite> [--data DIR]
+    usage: neuron bench <suite> [--data DIR] [--batches N]
 
     suites:
       ops     matmul_1024 (GFLOP/s), add_1x1_overhead (µs/op), mlp_step_overhead (µs/step),
               add_1M (GB/s)
       mlp, lenet, resnet20
               one training epoch of the model on Fashion-MNIST (batch 64, Adam 1e-3):
-              samples/s, seconds and test accuracy
+              samples/s, seconds and test accuracy; --batches N stops the epoch after
+              N batches (a quicker, noisier figure)
     """
 
 func runBench(_ arguments: [String]) {
@@ -17,13 +18,14 @@ func runBench(_ arguments: [String]) {
         print(benchUsage)
         return
     }
-    let options = Options(command: "bench \(suite)", specs: [.init(name: "data", value: "DIR", help: "Fashion-MNIST folder")],
+    let options = Options(command: "bench \(suite)", specs: [.init(name: "data", value: "DIR", help: "Fashion-MNIST folder"),
+                                                               .init(name: "batches", value: "N", help: "batches to train")],
                           arguments: Array(arguments.dropFirst()))
     switch suite {
     case "ops":
         for result in OpsBench.run() { print(result.json) }
     case "mlp", "lenet", "resnet20":
-        do { print(try ModelBench.run(suite, directory: options.string("data")).json) } catch { fail("bench: \(error)") }
+        do { print(try ModelBench.run(suite, directory: options.string("data"), batches: options.int("batches", default: Int.max)).json) } catch { fail("bench: \(error)") }
     default:
         fail("bench: unknown suite '\(suite)'; run `neuron bench --help`")
     }

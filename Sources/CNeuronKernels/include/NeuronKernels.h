@@ -137,6 +137,14 @@ void nk_conv2d_from_columns_f64(const nk_conv_geometry *g, const double *columns
 void nk_conv2d_weight_grad_from_columns_f32(const nk_conv_geometry *g, const float *columns, const float *y, float *dw);
 void nk_conv2d_weight_grad_from_columns_f64(const nk_conv_geometry *g, const double *columns, const double *y, double *dw);
 
+/// The same three products through oneDNN (float32): `pass` picks y = conv(a = x, b = w),
+/// x = convᵀ(a = y, b = w) or dw = grad(a = x, b = y). Returns 0 when done, nonzero when
+/// oneDNN does not support the geometry (the caller then computes it itself).
+enum { NK_CONV_FORWARD = 0, NK_CONV_BACKWARD_DATA = 1, NK_CONV_BACKWARD_WEIGHTS = 2 };
+int nk_dnnl_conv2d_f32(int pass, const nk_conv_geometry *g, const float *a, const float *b, float *out);
+/// Turns the oneDNN path off (0) or on (1), process-wide; for cross-checking the two paths.
+void nk_dnnl_conv_set_enabled(int enabled);
+
 // ---- Pooling over planes [planes, h, w]. ------------------------------------------------------
 /// Max over windows (stride, padding, dilation); index = position in the input plane (h·w).
 void nk_max_pool_f32(const float *x, float *y, int64_t *indices, int64_t planes, int64_t h, int64_t w,

@@ -47,12 +47,11 @@ protocol Backend {
     /// out[batch] = op(a[batch]) · op(b[batch]) for matrices described by `MatrixOperand`s.
     func matmul(_ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)],
                 m: Int, n: Int, k: Int)
-    /// The im2col columns of x for a convolution, and the products computed from them.
-    func convolutionColumns(_ x: Tensor, _ geometry: ConvGeometry, weightShape: [Int], outputShape: [Int]) -> Tensor
-    func convolution(columns: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int], outputShape: [Int]) -> Tensor
+    /// The three products of a 2-D convolution on contiguous NCHW tensors: y = conv(x, w),
+    /// its adjoint in x (the transposed convolution) and the weight gradient for x and dy.
+    func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor
     func convolutionAdjoint(_ y: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int]) -> Tensor
-    func convolutionWeightGrad(columns: Tensor, _ y: Tensor, _ geometry: ConvGeometry, inputShape: [Int],
-                               weightShape: [Int]) -> Tensor
+    func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int]) -> Tensor
     func maxPool(_ x: Tensor, outputSize: (Int, Int), _ pool: PoolGeometry) -> (values: Tensor, indices: Tensor)
     func windowAverage(_ source: Tensor, _ rows: Windows, _ cols: Windows, backward: Bool, inputShape: [Int]) -> Tensor
     /// One fused Adam/AdamW step in place on dense float32 tensors.

@@ -82,15 +82,11 @@ extension Tensor {
     // convolutions can be differentiated any number of times.
 
     static func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor {
-        let backend = x.device.backend
-        // The columns of x serve the forward product and, kept until backward, the weight gradient.
-        let columns = backend.convolutionColumns(x.contiguous(), geometry, weightShape: w.shape, outputShape: outputShape)
-        let y = backend.convolution(columns: columns, w.contiguous(), geometry, inputShape: x.shape, outputShape: outputShape)
+        let y = x.device.backend.convolution(x.contiguous(), w.contiguous(), geometry, outputShape: outputShape)
         if recording(x, w) {
-            let saved = w._requiresGrad ? columns : nil
             y.record("conv2d", [x, w]) { grad, _ in
                 [x._requiresGrad ? convolutionAdjoint(grad, w, geometry, inputShape: x.shape) : nil,
-                 w._requiresGrad ? convolutionWeightGrad(x, grad, geometry, weightShape: w.shape, columns: saved) : nil]
+                 w._requiresGrad ? convolutionWeightGrad(x, grad, geometry, weightShape: w.shape) : nil]
             }
         }
         return y
@@ -107,11 +103,8 @@ extension Tensor {
         return x
     }
 
-    static func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int],
-                                      columns: Tensor? = nil) -> Tensor {
-        let backend = x.device.backend
-        let cols = columns ?? backend.convolutionColumns(x.contiguous(), geometry, weightShape: weightShape, outputShape: y.shape)
-        let dw = backend.convolutionWeightGrad(columns: cols, y.contiguous(), geometry, inputShape: x.shape, weightShape: weightShape)
+    static func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int]) -> Tensor {
+        let dw = x.device.backend.convolutionWeightGrad(x.contiguous(), y.contiguous(), geometry, weightShape: weightShape)
         if recording(x, y) {
             dw.record("conv2dWeightGrad", [x, y]) { grad, _ in
                 [x._requiresGrad ? convolutionAdjoint(y, grad, geometry, inputShape: x.shape) : nil,

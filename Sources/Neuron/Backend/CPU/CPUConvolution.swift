@@ -10,24 +10,13 @@ extension CPUBackend {
                          dh: Int64(geometry.dh), dw: Int64(geometry.dw), groups: Int64(geometry.groups))
     }
 
-    func convolutionColumns(_ x: Tensor, _ geometry: ConvGeometry, weightShape: [Int], outputShape: [Int]) -> Tensor {
-        var g = kernelGeometry(geometry, x: x.shape, weight: weightShape, y: outputShape)
-        let columns = Tensor(uninitialized: [Int(nk_conv2d_column_count(&g))], dtype: x.dtype)
-        if x.dtype == .float32 {
-            nk_conv2d_columns_f32(&g, x.pointer(as: Float.self), columns.pointer(as: Float.self))
-        } else {
-            nk_conv2d_columns_f64(&g, x.pointer(as: Double.self), columns.pointer(as: Double.self))
-        }
-        return columns
-    }
-
-    func convolution(columns: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int], outputShape: [Int]) -> Tensor {
-        var g = kernelGeometry(geometry, x: inputShape, weight: w.shape, y: outputShape)
+    func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor {
+        var g = kernelGeometry(geometry, x: x.shape, weight: w.shape, y: outputShape)
         let y = Tensor(uninitialized: outputShape, dtype: w.dtype)
         if w.dtype == .float32 {
-            nk_conv2d_from_columns_f32(&g, columns.pointer(as: Float.self), w.pointer(as: Float.self), y.pointer(as: Float.self))
+            nk_conv2d_f32(&g, x.pointer(as: Float.self), w.pointer(as: Float.self), y.pointer(as: Float.self))
         } else {
-            nk_conv2d_from_columns_f64(&g, columns.pointer(as: Double.self), w.pointer(as: Double.self), y.pointer(as: Double.self))
+            nk_conv2d_f64(&g, x.pointer(as: Double.self), w.pointer(as: Double.self), y.pointer(as: Double.self))
         }
         return y
     }
@@ -43,14 +32,13 @@ extension CPUBackend {
         return x
     }
 
-    func convolutionWeightGrad(columns: Tensor, _ y: Tensor, _ geometry: ConvGeometry, inputShape: [Int],
-                               weightShape: [Int]) -> Tensor {
-        var g = kernelGeometry(geometry, x: inputShape, weight: weightShape, y: y.shape)
+    func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int]) -> Tensor {
+        var g = kernelGeometry(geometry, x: x.shape, weight: weightShape, y: y.shape)
         let dw = Tensor(uninitialized: weightShape, dtype: y.dtype)
         if y.dtype == .float32 {
-            nk_conv2d_weight_grad_from_columns_f32(&g, columns.pointer(as: Float.self), y.pointer(as: Float.self), dw.pointer(as: Float.self))
+            nk_conv2d_weight_grad_f32(&g, x.pointer(as: Float.self), y.pointer(as: Float.self), dw.pointer(as: Float.self))
         } else {
-            nk_conv2d_weight_grad_from_columns_f64(&g, columns.pointer(as: Double.self), y.pointer(as: Double.self), dw.pointer(as: Double.self))
+            nk_conv2d_weight_grad_f64(&g, x.pointer(as: Double.self), y.pointer(as: Double.self), dw.pointer(as: Double.self))
         }
         return dw
     }

@@ -1,0 +1,203 @@
+// Float32 convolutions through oneDNN's direct (JIT) kernels. They need blocked layouts
+// (nChw8c, OIhw8i8o, ...), so each call reorders its NCHW operands into the layouts the
+// primitive chose and its result back; the reorders are memory-bound and cost far less than
+// the im2col work they replace (bench/dnnl_resnet_convs.c). Primitives and reorders are built
+// once per geometry and pass and kept in a small cache.
+#include "NeuronKernels.h"
+#include <oneapi/dnnl/dnnl.h>
+#include <pthread.h>
+#include <string.h>
+
+enum { CACHE_SIZE = 128 };
+
+typedef struct {
+    int arg;                       // DNNL_ARG_* of this operand
+    dnnl_memory_desc_t user;       // NCHW / OIHW (GOIHW) as Neuron stores it
+    dnnl_memory_desc_t inner;      // the layout the primitive works in
+    dnnl_primitive_t reorder;      // user → inner (inputs) or inner → user (output); NULL if equal
+} operand;
+
+typedef struct {
+    nk_conv_geometry geometry;
+    int pass, supported, used;
+    dnnl_primitive_t primitive;
+    operand inputs[2], output;
+} cache_entry;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static dnnl_engine_t engine;
+static dnnl_stream_t stream;
+static int ready = 0, disabled = 0, next_victim = 0;
+static cache_entry cache[CACHE_SIZE];
+
+void nk_dnnl_conv_set_enabled(int enabled) {
+    pthread_mutex_lock(&lock);
+    disabled = !enabled;
+    pthread_mutex_unlock(&lock);
+}
+
+static void release(cache_entry *e) {
+    if (!e->used) return;
+    if (e->primitive) dnnl_primitive_destroy(e->primitive);
+    for (int i = 0; i < 2; i++)
+        if (e->inputs[i].reorder) dnnl_primitive_destroy(e->inputs[i].reorder);
+    if (e->output.reorder) dnnl_primitive_destroy(e->output.reorder);
+    memset(e, 0, sizeof *e);
+}
+
+static dnnl_status_t make_reorder(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to,
+                                  dnnl_primitive_t *out) {
+    *out = NULL;
+    if (dnnl_memory_desc_equal(from, to)) return dnnl_success;
+    dnnl_primitive_desc_t pd;
+    dnnl_status_t s = dnnl_reorder_primitive_desc_create(&pd, from, engine, to, engine, NULL);
+    if (s != dnnl_success) return s;
+    s = dnnl_primitive_create(out, pd);
+    dnnl_primitive_desc_destroy(pd);
+    return s;
+}
+
+static dnnl_status_t setup_operand(operand *o, int arg, const dnnl_memory_desc_t *user,
+                                   const_dnnl_primitive_desc_t pd, dnnl_query_t query, int is_output) {
+    o->arg = arg;
+    o->user = *user;
+    o->inner = *dnnl_primitive_desc_query_md(pd, query, 0);
+    return is_output ? make_reorder(&o->inner, &o->user, &o->reorder)
+                     : make_reorder(&o->user, &o->inner, &o->reorder);
+}
+
+// Builds the primitive for one pass; any failure (an unsupported geometry) leaves it unsupported.
+static void build(cache_entry *e) {
+    const nk_conv_geometry *g = &e->geometry;
+    int64_t pb = (g->oh - 1) * g->sh + (g->kh - 1) * g->dh + 1 - g->h - g->pt;
+    int64_t pr = (g->ow - 1) * g->sw + (g->kw - 1) * g->dw + 1 - g->w - g->pl;
+    // A stride that leaves input rows unused gives a negative remainder; oneDNN rounds the
+    // output size down the same way, so no padding stands for it.
+    if (pb < 0) pb = 0;
+    if (pr < 0) pr = 0;
+    if ((g->h + g->pt + pb - (g->kh - 1) * g->dh - 1) / g->sh + 1 != g->oh ||
+        (g->w + g->pl + pr - (g->kw - 1) * g->dw - 1) / g->sw + 1 != g->ow)
+        return;
+    dnnl_dims_t xd = {g->n, g->c, g->h, g->w}, yd = {g->n, g->oc, g->oh, g->ow};
+    dnnl_dims_t wd = {g->groups, g->oc / g->groups, g->c / g->groups, g->kh, g->kw};
+    dnnl_dims_t strides = {g->sh, g->sw}, dilates = {g->dh - 1, g->dw - 1};
+    dnnl_dims_t left = {g->pt, g->pl}, right = {pb, pr};
+    int grouped = g->groups > 1;
+    dnnl_memory_desc_t x, y, w, xa, ya, wa;
+    dnnl_memory_desc_init_by_tag(&x, 4, xd, dnnl_f32, dnnl_nchw);
+    dnnl_memory_desc_init_by_tag(&y, 4, yd, dnnl_f32, dnnl_nchw);
+    dnnl_memory_desc_init_by_tag(&w, grouped ? 5 : 4, grouped ? wd : wd + 1, dnnl_f32,
+                                 grouped ? dnnl_goihw : dnnl_oihw);
+    dnnl_memory_desc_init_by_tag(&xa, 4, xd, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&ya, 4, yd, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&wa, grouped ? 5 : 4, grouped ? wd : wd + 1, dnnl_f32, dnnl_format_tag_any);
+
+    dnnl_convolution_desc_t forward;
+    if (dnnl_dilated_convolution_forward_desc_init(&forward, dnnl_forward_training, dnnl_convolution_direct,
+                                                   &xa, &wa, NULL, &ya, strides, dilates, left, right) != dnnl_success)
+        return;
+    dnnl_primitive_desc_t forward_pd = NULL, pd = NULL;
+    if (dnnl_primitive_desc_create(&forward_pd, &forward, NULL, engine, NULL) != dnnl_success) return;
+    dnnl_status_t s = dnnl_success;
+    if (e->pass == NK_CONV_FORWARD) {
+        pd = forward_pd;
+        forward_pd = NULL;
+        s = setup_operand(&e->inputs[0], DNNL_ARG_SRC, &x, pd, dnnl_query_src_md, 0);
+        if (s == dnnl_success) s = setup_operand(&e->inputs[1], DNNL_ARG_WEIGHTS, &w, pd, dnnl_query_weights_md, 0);
+        if (s == dnnl_success) s = setup_operand(&e->output, DNNL_ARG_DST, &y, pd, dnnl_query_dst_md, 1);
+    } else if (e->pass == NK_CONV_BACKWARD_DATA) {
+        dnnl_convolution_desc_t d;
+        s = dnnl_dilated_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &xa, &wa, &ya, strides,
+                                                             dilates, left, right);
+        if (s == dnnl_success) s = dnnl_primitive_desc_create(&pd, &d, NULL, engine, forward_pd);
+        if (s == dnnl_success) s = setup_operand(&e->inputs[0], DNNL_ARG_DIFF_DST, &y, pd, dnnl_query_diff_dst_md, 0);
+        if (s == dnnl_success) s = setup_operand(&e->inputs[1], DNNL_ARG_WEIGHTS, &w, pd, dnnl_query_weights_md, 0);
+        if (s == dnnl_success) s = setup_operand(&e->output, DNNL_ARG_DIFF_SRC, &x, pd, dnnl_query_diff_src_md, 1);
+    } else {
+        dnnl_convolution_desc_t d;
+        s = dnnl_dilated_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct, &xa, &wa, NULL, &ya,
+                                                                strides, dilates, left, right);
+        if (s == dnnl_success) s = dnnl_primitive_desc_create(&pd, &d, NULL, engine, forward_pd);
+        if (s == dnnl_success) s = setup_operand(&e->inputs[0], DNNL_ARG_SRC, &x, pd, dnnl_query_src_md, 0);
+        if (s == dnnl_success) s = setup_operand(&e->inputs[1], DNNL_ARG_DIFF_DST, &y, pd, dnnl_query_diff_dst_md, 0);
+        if (s == dnnl_success) s = setup_operand(&e->output, DNNL_ARG_DIFF_WEIGHTS, &w, pd, dnnl_query_diff_weights_md, 1);
+    }
+    if (s == dnnl_success) s = dnnl_primitive_create(&e->primitive, pd);
+    if (forward_pd) dnnl_primitive_desc_destroy(forward_pd);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    e->supported = s == dnnl_success;
+}
+
+static cache_entry *lookup(const nk_conv_geometry *g, int pass) {
+    for (int i = 0; i < CACHE_SIZE; i++)
+        if (cache[i].used && cache[i].pass == pass && !memcmp(&cache[i].geometry, g, sizeof *g)) return &cache[i];
+    cache_entry *e = NULL;
+    for (int i = 0; i < CACHE_SIZE && !e; i++)
+        if (!cache[i].used) e = &cache[i];
+    if (!e) {
+        e = &cache[next_victim];
+        next_victim = (next_victim + 1) % CACHE_SIZE;
+        release(e);
+    }
+    e->used = 1;
+    e->geometry = *g;
+    e->pass = pass;
+    build(e);
+    return e;
+}
+
+// A memory object over `data` (not owned) in layout `md`.
+static dnnl_memory_t wrap(const dnnl_memory_desc_t *md, void *data) {
+    dnnl_memory_t m = NULL;
+    dnnl_memory_create(&m, md, engine, data);
+    return m;
+}
+
+int nk_dnnl_conv2d_f32(int pass, const nk_conv_geometry *g, const float *a, const float *b, float *out) {
+    pthread_mutex_lock(&lock);
+    if (disabled) { pthread_mutex_unlock(&lock); return 1; }
+    if (!ready) {
+        if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success ||
+            dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) {
+            disabled = 1;
+            pthread_mutex_unlock(&lock);
+            return 1;
+        }
+        ready = 1;
+    }
+    cache_entry *e = lookup(g, pass);
+    if (!e->supported) { pthread_mutex_unlock(&lock); return 1; }
+    const void *sources[2] = {a, b};
+    dnnl_memory_t user[3] = {NULL}, inner[3] = {NULL};
+    void *scratch[3] = {NULL};
+    size_t capacity[3] = {0};
+    dnnl_exec_arg_t args[3];
+    for (int i = 0; i < 3; i++) {
+        operand *o = i < 2 ? &e->inputs[i] : &e->output;
+        void *data = i < 2 ? (void *)sources[i] : out;
+        user[i] = wrap(&o->user, data);
+        if (o->reorder) {
+            scratch[i] = nk_alloc(dnnl_memory_desc_get_size(&o->inner), &capacity[i]);
+            inner[i] = wrap(&o->inner, scratch[i]);
+        }
+        args[i].arg = o->arg;
+        args[i].memory = o->reorder ? inner[i] : user[i];
+        if (i < 2 && o->reorder) {
+            dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, user[i]}, {DNNL_ARG_TO, inner[i]}};
+            dnnl_primitive_execute(o->reorder, stream, 2, r);
+        }
+    }
+    dnnl_primitive_execute(e->primitive, stream, 3, args);
+    if (e->output.reorder) {
+        dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, inner[2]}, {DNNL_ARG_TO, user[2]}};
+        dnnl_primitive_execute(e->output.reorder, stream, 2, r);
+    }
+    dnnl_stream_wait(stream);
+    for (int i = 0; i < 3; i++) {
+        dnnl_memory_destroy(user[i]);
+        if (inner[i]) dnnl_memory_destroy(inner[i]);
+        nk_free(scratch[i], capacity[i]);
+    }
+    pthread_mutex_unlock(&lock);
+    return 0;
+}
