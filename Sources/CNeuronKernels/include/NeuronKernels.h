@@ -145,6 +145,21 @@ int nk_dnnl_conv2d_f32(int pass, const nk_conv_geometry *g, const float *a, cons
 /// Turns the oneDNN path off (0) or on (1), process-wide; for cross-checking the two paths.
 void nk_dnnl_conv_set_enabled(int enabled);
 
+// ---- Batch normalisation over [n, c, inner] (contiguous). ------------------------------------
+/// Per-channel mean and biased variance.
+void nk_channel_stats_f32(const float *x, int64_t n, int64_t c, int64_t inner, double *mean, double *variance);
+void nk_channel_stats_f64(const double *x, int64_t n, int64_t c, int64_t inner, double *mean, double *variance);
+/// Per-channel Σ gy and Σ gy·(x − mean).
+void nk_channel_grad_sums_f32(const float *gy, const float *x, const double *mean, int64_t n, int64_t c,
+                              int64_t inner, double *sum, double *dot);
+void nk_channel_grad_sums_f64(const double *gy, const double *x, const double *mean, int64_t n, int64_t c,
+                              int64_t inner, double *sum, double *dot);
+/// out = a[ch]·u + b[ch]·v + d[ch] (v and b may be NULL).
+void nk_channel_affine_f32(const float *u, const float *v, float *out, const double *a, const double *b,
+                           const double *d, int64_t n, int64_t c, int64_t inner);
+void nk_channel_affine_f64(const double *u, const double *v, double *out, const double *a, const double *b,
+                           const double *d, int64_t n, int64_t c, int64_t inner);
+
 // ---- Pooling over planes [planes, h, w]. ------------------------------------------------------
 /// Max over windows (stride, padding, dilation); index = position in the input plane (h·w).
 void nk_max_pool_f32(const float *x, float *y, int64_t *indices, int64_t planes, int64_t h, int64_t w,

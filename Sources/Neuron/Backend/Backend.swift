@@ -52,6 +52,12 @@ protocol Backend {
     func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor
     func convolutionAdjoint(_ y: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int]) -> Tensor
     func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int]) -> Tensor
+    /// Per-channel statistics and affine maps of a contiguous x viewed as [n, c, inner].
+    func channelStats(_ x: Tensor, n: Int, c: Int, inner: Int) -> (mean: [Double], variance: [Double])
+    /// Σ gy and Σ gy·(x − mean) per channel.
+    func channelGradSums(_ gy: Tensor, _ x: Tensor, mean: [Double], n: Int, c: Int, inner: Int) -> (sum: [Double], dot: [Double])
+    /// a[ch]·u + b[ch]·v + d[ch], with v (and b) optional.
+    func channelAffine(_ u: Tensor, _ v: Tensor?, a: [Double], b: [Double]?, d: [Double], n: Int, c: Int, inner: Int) -> Tensor
     func maxPool(_ x: Tensor, outputSize: (Int, Int), _ pool: PoolGeometry) -> (values: Tensor, indices: Tensor)
     func windowAverage(_ source: Tensor, _ rows: Windows, _ cols: Windows, backward: Bool, inputShape: [Int]) -> Tensor
     /// One fused Adam/AdamW step in place on dense float32 tensors.

@@ -24,27 +24,23 @@ public class BatchNorm: Module, Layer {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank >= 2 && input.shape[1] == runningMean.count,
                      "BatchNorm: input \(input.shape) does not have \(runningMean.count) channels on axis 1")
-        let axes = [0] + Array(2..<input.rank)
-        var statShape = [Int](repeating: 1, count: input.rank)
-        statShape[1] = input.shape[1]
-        let mean: Tensor, variance: Tensor
         if isTraining {
             let count = input.count / input.shape[1]
             precondition(count > 1, "BatchNorm: training needs more than one value per channel, got input \(input.shape)")
-            mean = input.mean(axes: axes)
-            variance = (input - mean.reshaped(statShape)).square().mean(axes: axes)
+            let (output, mean, variance) = input.batchNormalized(weight: weight, bias: bias, eps: eps)
             noGrad {
                 runningMean.assign(runningMean * (1 - momentum) + mean * momentum)
                 runningVar.assign(runningVar * (1 - momentum) + variance * (momentum * Double(count) / Double(count - 1)))
                 numBatchesTracked.assign(numBatchesTracked + 1)
             }
-        } else {
-            (mean, variance) = (runningMean, runningVar)
+            return output
         }
-        // y = x · scale + shift, with per-channel scale and shift: two passes over the input.
-        var scale = (variance + eps).rsqrt()
+        // y = x · scale + shift with the running statistics: two passes over the input.
+        var statShape = [Int](repeating: 1, count: input.rank)
+        statShape[1] = input.shape[1]
+        var scale = (runningVar + eps).rsqrt()
         if let weight { scale = scale * weight }
-        var shift = -mean * scale
+        var shift = -runningMean * scale
         if let bias { shift = shift + bias }
         return input * scale.reshaped(statShape) + shift.reshaped(statShape)
     }

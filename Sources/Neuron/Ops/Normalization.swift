@@ -1,0 +1,61 @@
+extension Tensor {
+    /// Batch normalisation of x [N, C, …] with the batch's own statistics over every axis but 1:
+    /// (x − mean) / √(variance + eps) · weight + bias, with optional per-channel `weight` and
+    /// `bias` [C]. Also returns the batch mean and biased variance (without gradient), from
+    /// which callers update running statistics.
+    ///
+    /// Forward and first-order backward are fused kernels (three and four passes over x); when
+    /// the backward pass itself is recorded (`createGraph`), the gradient is built from
+    /// differentiable ops instead, so higher orders work too.
+    public func batchNormalized(weight: Tensor?, bias: Tensor?, eps: Double) -> (output: Tensor, mean: Tensor, variance: Tensor) {
+        precondition(rank >= 2 && dtype.isFloatingPoint, "batchNormalized: expects a floating-point input [N, C, …], got \(dtype) \(shape)")
+        let (n, c) = (shape[0], shape[1]), inner = count / Swift.max(n * c, 1)
+        precondition(n * inner > 1, "batchNormalized: needs more than one value per channel, got input \(shape)")
+        for parameter in [weight, bias].compactMap({ $0 }) {
+            precondition(parameter.shape == [c] && parameter.dtype == dtype,
+                         "batchNormalized: weight and bias must be \(dtype) [\(c)] for input \(shape), got \(parameter.dtype) \(parameter.shape)")
+        }
+        let x = contiguous(), backend = device.backend
+        let (mean, variance) = backend.channelStats(x, n: n, c: c, inner: inner)
+        let invstd = variance.map { 1 / ($0 + eps).squareRoot() }
+        let gamma = weight?.toArray(Double.self) ?? [Double](repeating: 1, count: c)
+        let beta = bias?.toArray(Double.self) ?? [Double](repeating: 0, count: c)
+        let scale = (0..<c).map { gamma[$0] * invstd[$0] }
+        let shift = (0..<c).map { beta[$0] - mean[$0] * scale[$0] }
+        let y = backend.channelAffine(x, nil, a: scale, b: nil, d: shift, n: n, c: c, inner: inner)
+        let inputs = [self] + [weight, bias].compactMap { $0 }
+        if Tensor.recording(inputs) {
+            let dtype = self.dtype
+            y.record("batchNorm", inputs) { grad, _ in
+                if GradMode.isEnabled { return self.composedBatchNormGradients(grad, weight: weight, hasBias: bias != nil, eps: eps) }
+                let g = grad.contiguous(), m = Double(n * inner)
+                let (sum, dot) = backend.channelGradSums(g, x, mean: mean, n: n, c: c, inner: inner)
+                // dx = γ·σ⁻¹·(dy − Σdy/m − x̂·Σ(dy·x̂)/m), as a·dy + b·x + d per channel.
+                let b = (0..<c).map { -scale[$0] * invstd[$0] * invstd[$0] * dot[$0] / m }
+                let d = (0..<c).map { -scale[$0] * sum[$0] / m - b[$0] * mean[$0] }
+                var grads: [Tensor?] = [self._requiresGrad ? backend.channelAffine(g, x, a: scale, b: b, d: d, n: n, c: c, inner: inner) : nil]
+                if weight != nil { grads.append(Tensor((0..<c).map { dot[$0] * invstd[$0] }, shape: [c], dtype: dtype)) }
+                if bias != nil { grads.append(Tensor(sum, shape: [c], dtype: dtype)) }
+                return grads
+            }
+        }
+        return (y, Tensor(mean, shape: [c], dtype: dtype), Tensor(variance, shape: [c], dtype: dtype))
+    }
+
+    /// The gradients of `batchNormalized` in x, weight and bias from differentiable ops.
+    func composedBatchNormGradients(_ grad: Tensor, weight: Tensor?, hasBias: Bool, eps: Double) -> [Tensor?] {
+        let axes = [0] + Array(2..<rank)
+        var statShape = [Int](repeating: 1, count: rank)
+        statShape[1] = shape[1]
+        let centred = self - mean(axes: axes, keepDims: true)
+        let invstd = (centred.square().mean(axes: axes, keepDims: true) + eps).rsqrt()
+        let normalized = centred * invstd
+        let gNormalized = weight.map { grad * $0.reshaped(statShape) } ?? grad
+        let gx = invstd * (gNormalized - gNormalized.mean(axes: axes, keepDims: true)
+            - normalized * (gNormalized * normalized).mean(axes: axes, keepDims: true))
+        var grads: [Tensor?] = [gx]
+        if weight != nil { grads.append((grad * normalized).sum(axes: axes)) }
+        if hasBias { grads.append(grad.sum(axes: axes)) }
+        return grads
+    }
+}
