@@ -68,6 +68,7 @@ static int64_t ipow(int64_t base, int64_t exponent) {
         case NK_POW: ROW_LOOP(T, T, POW(x, y)) break;                                          \
         case NK_MAXIMUM: ROW_LOOP(T, T, MAX_NAN(x, y)) break;                                  \
         case NK_MINIMUM: ROW_LOOP(T, T, MIN_NAN(x, y)) break;                                  \
+        case NK_MASK_POSITIVE: ROW_LOOP(T, T, y > 0 ? x : (T)0) break;                          \
         }                                                                                      \
     }
 

@@ -15,7 +15,7 @@ enum UnaryKernel: Int32 {
 
 /// Element-wise binary kernels; raw values match `nk_binary_op`.
 enum BinaryKernel: Int32 {
-    case add, sub, mul, div, pow, maximum, minimum
+    case add, sub, mul, div, pow, maximum, minimum, maskPositive
 }
 
 /// Comparisons; raw values match `nk_compare_op`.

@@ -13,7 +13,7 @@ extension Tensor {
 
     public func relu() -> Tensor {
         let x = self
-        return unary(.relu, "relu") { g, _ in g * x.positiveStep() }
+        return unary(.relu, "relu") { g, _ in g.maskedWherePositive(x) }
     }
 
     /// max(0, x) + slope · min(0, x).

@@ -68,4 +68,13 @@ extension Tensor {
 
     /// 1 where x > 0, else 0, in x's type (the derivative of relu).
     func positiveStep() -> Tensor { device.backend.unary(.step, self, 0, 0) }
+
+    /// self where `mask` > 0, else 0: relu's backward `self · step(mask)` in one pass. The
+    /// step's derivative is zero, so only `self` receives a gradient.
+    func maskedWherePositive(_ mask: Tensor) -> Tensor {
+        guard shape == mask.shape && dtype == mask.dtype else { return self * mask.positiveStep() }
+        let out = Tensor.compute(.maskPositive, self, mask, "maskedWherePositive")
+        if Tensor.recording(self) { out.record("maskedWherePositive", [self]) { g, _ in [g.maskedWherePositive(mask)] } }
+        return out
+    }
 }
