@@ -161,6 +161,31 @@ void nk_channel_affine_f32(const float *u, const float *v, float *out, const dou
 void nk_channel_affine_f64(const double *u, const double *v, double *out, const double *a, const double *b,
                            const double *d, int64_t n, int64_t c, int64_t inner);
 
+// ---- Recurrent layers over whole sequences. -------------------------------------------------
+enum { NK_RNN_TANH = 0, NK_RNN_RELU = 1, NK_LSTM = 2, NK_GRU = 3 };
+/// Gate values saved per step and row, in units of h: 1 (RNN) or 4 (LSTM i f g o; GRU r z n
+/// and W_hn·h + b_hn).
+int64_t nk_rnn_gate_width(int kind);
+/// Runs `steps` steps over n rows of hidden size h. xg [steps, n, G·h] holds each step's input
+/// projection with b_ih (G = 4 LSTM, 3 GRU, 1 RNN); whh [G·h, h]; bhh [G·h] or NULL; h0, c0
+/// [n, h] (c0 LSTM only); active [steps, n] or NULL (0: the row's sequence has ended, its state
+/// is carried unchanged). Writes states [steps, S, n, h] (S = 2 for LSTM: h then c) and
+/// gates [steps, n, width·h].
+void nk_rnn_forward_f32(int kind, int64_t steps, int64_t n, int64_t h, const float *xg, const float *whh,
+                        const float *bhh, const float *h0, const float *c0, const uint8_t *active,
+                        float *states, float *gates);
+void nk_rnn_forward_f64(int kind, int64_t steps, int64_t n, int64_t h, const double *xg, const double *whh,
+                        const double *bhh, const double *h0, const double *c0, const uint8_t *active,
+                        double *states, double *gates);
+/// Backward through time from grad [steps, S, n, h] (the gradient of the states): writes
+/// dxg [steps, n, G·h], dwhh, dbhh (may be NULL), dh0 and dc0 (LSTM; else may be NULL).
+void nk_rnn_backward_f32(int kind, int64_t steps, int64_t n, int64_t h, const float *grad, const float *whh,
+                         const float *h0, const float *c0, const uint8_t *active, const float *states,
+                         const float *gates, float *dxg, float *dwhh, float *dbhh, float *dh0, float *dc0);
+void nk_rnn_backward_f64(int kind, int64_t steps, int64_t n, int64_t h, const double *grad, const double *whh,
+                         const double *h0, const double *c0, const uint8_t *active, const double *states,
+                         const double *gates, double *dxg, double *dwhh, double *dbhh, double *dh0, double *dc0);
+
 // ---- Pooling over planes [planes, h, w]. ------------------------------------------------------
 /// Max over windows (stride, padding, dilation); index = position in the input plane (h·w).
 void nk_max_pool_f32(const float *x, float *y, int64_t *indices, int64_t planes, int64_t h, int64_t w,

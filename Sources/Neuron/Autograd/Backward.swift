@@ -2,13 +2,14 @@
 enum Autograd {
     /// Tensors reachable from `root` through recorded ops, in reverse topological order
     /// (outputs before the inputs they depend on). Iterative, so deep graphs cannot overflow.
-    static func reverseTopologicalOrder(from root: Tensor) -> [Tensor] {
+    /// Tensors in `stops` are included but not expanded (treated as leaves).
+    static func reverseTopologicalOrder(from root: Tensor, stops: Set<ObjectIdentifier> = []) -> [Tensor] {
         var order: [Tensor] = []
         var visited = Set<ObjectIdentifier>()
         var stack: [(Tensor, Int)] = [(root, 0)]
         visited.insert(ObjectIdentifier(root))
         while let (tensor, next) = stack.popLast() {
-            let inputs = tensor.node?.inputs ?? []
+            let inputs = stops.contains(ObjectIdentifier(tensor)) ? [] : tensor.node?.inputs ?? []
             if next < inputs.count {
                 stack.append((tensor, next + 1))
                 let input = inputs[next]
@@ -23,10 +24,13 @@ enum Autograd {
     }
 
     /// Propagates `seed` from `root` and returns the gradients of the requested tensors
-    /// (or accumulates into `.grad` of every leaf when `targets` is nil).
+    /// (or accumulates into `.grad` of every leaf when `targets` is nil). `stopAtTargets`
+    /// treats the targets as leaves: the vector-Jacobian product of the subgraph between them
+    /// and `root`, which is what an op whose backward replays a composed graph needs.
     static func run(root: Tensor, seed: Tensor, targets: [Tensor]?, retainGraph: Bool,
-                    createGraph: Bool) -> [Tensor?] {
-        let order = reverseTopologicalOrder(from: root)
+                    createGraph: Bool, stopAtTargets: Bool = false) -> [Tensor?] {
+        let stops = stopAtTargets ? Set((targets ?? []).map { ObjectIdentifier($0) }) : []
+        let order = reverseTopologicalOrder(from: root, stops: stops)
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
         var wanted: [ObjectIdentifier: Tensor] = [:]
         let wantedIDs = Set((targets ?? []).map { ObjectIdentifier($0) })
@@ -37,7 +41,7 @@ enum Autograd {
             let id = ObjectIdentifier(tensor)
             guard var grad = grads.removeValue(forKey: id) else { continue }
             if wantedIDs.contains(id) { wanted[id] = grad }
-            guard let node = tensor.node else {
+            guard let node = tensor.node, !stops.contains(id) else {
                 if targets == nil { accumulate(&grad, into: tensor, createGraph: createGraph) }
                 continue
             }
@@ -54,7 +58,7 @@ enum Autograd {
             }
         }
         if !retainGraph {
-            for tensor in order { tensor.node?.release() }
+            for tensor in order where !stops.contains(ObjectIdentifier(tensor)) { tensor.node?.release() }
         }
         return (targets ?? []).map { wanted[ObjectIdentifier($0)] }
     }

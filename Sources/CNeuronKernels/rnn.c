@@ -1,0 +1,199 @@
+// Recurrent layers over a whole sequence: per step one GEMM (h·W_hhᵀ) and one fused pass
+// for the gates, forward and backward through time, into buffers allocated once per call.
+// PyTorch's gate order: LSTM i, f, g, o; GRU r, z, n. The input projections of every step
+// (x·W_ihᵀ + b_ih) come in precomputed as one GEMM.
+#include "NeuronKernels.h"
+#include "fastmath.h"
+#include <math.h>
+#include <string.h>
+
+// Blocks per projection (G) and per saved gate row (S: LSTM i f g o; GRU r z n and W_hn·h + b_hn).
+static int64_t projection_blocks(int kind) { return kind == NK_LSTM ? 4 : kind == NK_GRU ? 3 : 1; }
+static int64_t saved_blocks(int kind) { return kind == NK_LSTM || kind == NK_GRU ? 4 : 1; }
+static int64_t state_blocks(int kind) { return kind == NK_LSTM ? 2 : 1; }
+
+int64_t nk_rnn_gate_width(int kind) { return saved_blocks(kind); }
+
+typedef struct {
+    int kind;
+    int64_t h;
+    const void *xg, *hg, *h_prev, *c_prev, *gates, *h_out, *c_out;
+    const uint8_t *active;
+    void *gates_out, *h_next, *c_next, *dh, *dc, *dxg, *dhg, *dh_prev;
+} step_job;
+
+static inline float sigmoid_f32(float x) { return nk_sigmoidf(x); }
+static inline float tanh_f32(float x) { return nk_tanhf(x); }
+static inline double sigmoid_f64(double x) { return 1.0 / (1.0 + exp(-x)); }
+static inline double tanh_f64(double x) { return tanh(x); }
+
+#define DEFINE_RNN(SUFFIX, T)                                                                  \
+    /* One step forward for rows [begin, end). */                                              \
+    static void forward_rows_##SUFFIX(void *context, int64_t begin, int64_t end) {             \
+        const step_job *j = context;                                                           \
+        const int64_t h = j->h, g = projection_blocks(j->kind) * h, s = saved_blocks(j->kind) * h; \
+        for (int64_t r = begin; r < end; r++) {                                                \
+            const T *xg = (const T *)j->xg + r * g, *hg = (const T *)j->hg + r * g;             \
+            const T *hp = (const T *)j->h_prev + r * h;                                        \
+            T *gates = (T *)j->gates_out + r * s, *hn = (T *)j->h_next + r * h;                \
+            if (j->active && !j->active[r]) { /* past the end: carry the state */              \
+                memcpy(hn, hp, sizeof(T) * h);                                                 \
+                if (j->kind == NK_LSTM) memcpy((T *)j->c_next + r * h, (const T *)j->c_prev + r * h, sizeof(T) * h); \
+                memset(gates, 0, sizeof(T) * s);                                               \
+                continue;                                                                      \
+            }                                                                                  \
+            switch (j->kind) {                                                                 \
+            case NK_RNN_TANH:                                                                  \
+                for (int64_t k = 0; k < h; k++) hn[k] = gates[k] = tanh_##SUFFIX(xg[k] + hg[k]); \
+                break;                                                                         \
+            case NK_RNN_RELU:                                                                  \
+                for (int64_t k = 0; k < h; k++) {                                              \
+                    T v = xg[k] + hg[k];                                                       \
+                    hn[k] = gates[k] = v > 0 ? v : 0;                                          \
+                }                                                                              \
+                break;                                                                         \
+            case NK_LSTM: {                                                                    \
+                const T *cp = (const T *)j->c_prev + r * h;                                    \
+                T *cn = (T *)j->c_next + r * h;                                                \
+                for (int64_t k = 0; k < h; k++) {                                              \
+                    T i = sigmoid_##SUFFIX(xg[k] + hg[k]);                                     \
+                    T f = sigmoid_##SUFFIX(xg[h + k] + hg[h + k]);                             \
+                    T c = tanh_##SUFFIX(xg[2 * h + k] + hg[2 * h + k]);                        \
+                    T o = sigmoid_##SUFFIX(xg[3 * h + k] + hg[3 * h + k]);                     \
+                    T cell = f * cp[k] + i * c;                                                \
+                    gates[k] = i, gates[h + k] = f, gates[2 * h + k] = c, gates[3 * h + k] = o; \
+                    cn[k] = cell;                                                              \
+                    hn[k] = o * tanh_##SUFFIX(cell);                                           \
+                }                                                                              \
+                break;                                                                         \
+            }                                                                                  \
+            case NK_GRU:                                                                       \
+                for (int64_t k = 0; k < h; k++) {                                              \
+                    T rr = sigmoid_##SUFFIX(xg[k] + hg[k]);                                    \
+                    T z = sigmoid_##SUFFIX(xg[h + k] + hg[h + k]);                             \
+                    T n = tanh_##SUFFIX(xg[2 * h + k] + rr * hg[2 * h + k]);                   \
+                    gates[k] = rr, gates[h + k] = z, gates[2 * h + k] = n, gates[3 * h + k] = hg[2 * h + k]; \
+                    hn[k] = (1 - z) * n + z * hp[k];                                           \
+                }                                                                              \
+                break;                                                                         \
+            }                                                                                  \
+        }                                                                                      \
+    }                                                                                          \
+    /* One step backward for rows [begin, end): from dh (and dc) of this step's outputs to    \
+       the gate pre-activations (dxg, dhg), dc of the previous cell state (in place in dc)     \
+       and the part of the previous h's gradient that bypasses W_hh (dh_prev). */              \
+    static void backward_rows_##SUFFIX(void *context, int64_t begin, int64_t end) {            \
+        const step_job *j = context;                                                           \
+        const int64_t h = j->h, g = projection_blocks(j->kind) * h, s = saved_blocks(j->kind) * h; \
+        for (int64_t r = begin; r < end; r++) {                                                \
+            const T *gates = (const T *)j->gates + r * s, *dh = (const T *)j->dh + r * h;      \
+            T *dxg = (T *)j->dxg + r * g, *dhg = (T *)j->dhg + r * g, *dhp = (T *)j->dh_prev + r * h; \
+            if (j->active && !j->active[r]) { /* state was carried: so is its gradient */     \
+                memcpy(dhp, dh, sizeof(T) * h);                                                \
+                memset(dxg, 0, sizeof(T) * g);                                                 \
+                if (dhg != dxg) memset(dhg, 0, sizeof(T) * g);                                 \
+                continue;                                                                      \
+            }                                                                                  \
+            switch (j->kind) {                                                                 \
+            case NK_RNN_TANH:                                                                  \
+                for (int64_t k = 0; k < h; k++) dxg[k] = dh[k] * (1 - gates[k] * gates[k]), dhp[k] = 0; \
+                break;                                                                         \
+            case NK_RNN_RELU:                                                                  \
+                for (int64_t k = 0; k < h; k++) dxg[k] = gates[k] > 0 ? dh[k] : 0, dhp[k] = 0; \
+                break;                                                                         \
+            case NK_LSTM: {                                                                    \
+                const T *cp = (const T *)j->c_prev + r * h, *cn = (const T *)j->c_out + r * h; \
+                T *dc = (T *)j->dc + r * h;                                                    \
+                for (int64_t k = 0; k < h; k++) {                                              \
+                    T i = gates[k], f = gates[h + k], c = gates[2 * h + k], o = gates[3 * h + k]; \
+                    T tc = tanh_##SUFFIX(cn[k]);                                               \
+                    T dcell = dc[k] + dh[k] * o * (1 - tc * tc);                               \
+                    dxg[k] = dcell * c * i * (1 - i);                                          \
+                    dxg[h + k] = dcell * cp[k] * f * (1 - f);                                  \
+                    dxg[2 * h + k] = dcell * i * (1 - c * c);                                  \
+                    dxg[3 * h + k] = dh[k] * tc * o * (1 - o);                                 \
+                    dc[k] = dcell * f;                                                         \
+                    dhp[k] = 0;                                                                \
+                }                                                                              \
+                break;                                                                         \
+            }                                                                                  \
+            case NK_GRU: {                                                                     \
+                const T *hp = (const T *)j->h_prev + r * h;                                    \
+                for (int64_t k = 0; k < h; k++) {                                              \
+                    T rr = gates[k], z = gates[h + k], n = gates[2 * h + k], hn = gates[3 * h + k]; \
+                    T dn = dh[k] * (1 - z) * (1 - n * n);                                      \
+                    T dz = dh[k] * (hp[k] - n) * z * (1 - z);                                  \
+                    T dr = dn * hn * rr * (1 - rr);                                            \
+                    dxg[k] = dhg[k] = dr;                                                      \
+                    dxg[h + k] = dhg[h + k] = dz;                                              \
+                    dxg[2 * h + k] = dn;                                                       \
+                    dhg[2 * h + k] = dn * rr;                                                  \
+                    dhp[k] = dh[k] * z;                                                        \
+                }                                                                              \
+                break;                                                                         \
+            }                                                                                  \
+            }                                                                                  \
+        }                                                                                      \
+    }                                                                                          \
+    void nk_rnn_forward_##SUFFIX(int kind, int64_t steps, int64_t n, int64_t h, const T *xg,   \
+                                 const T *whh, const T *bhh, const T *h0, const T *c0,         \
+                                 const uint8_t *active, T *states, T *gates) {                 \
+        const int64_t g = projection_blocks(kind) * h, s = saved_blocks(kind) * h;             \
+        const int64_t per_step = state_blocks(kind) * n * h;                                   \
+        size_t capacity;                                                                       \
+        T *hg = nk_alloc(sizeof(T) * (size_t)(n * g), &capacity);                              \
+        for (int64_t t = 0; t < steps; t++) {                                                  \
+            const T *h_prev = t ? states + (t - 1) * per_step : h0;                            \
+            const T *c_prev = t ? states + (t - 1) * per_step + n * h : c0;                    \
+            if (bhh) for (int64_t r = 0; r < n; r++) memcpy(hg + r * g, bhh, sizeof(T) * g);    \
+            nk_gemm_##SUFFIX(0, 1, n, g, h, 1, h_prev, h, whh, h, bhh ? 1 : 0, hg, g);          \
+            step_job job = { .kind = kind, .h = h, .xg = xg + t * n * g, .hg = hg, .h_prev = h_prev, \
+                             .c_prev = c_prev, .active = active ? active + t * n : NULL,       \
+                             .gates_out = gates + t * n * s, .h_next = states + t * per_step,  \
+                             .c_next = states + t * per_step + n * h };                        \
+            nk_parallel_for(n, 8, forward_rows_##SUFFIX, &job);                                \
+        }                                                                                      \
+        nk_free(hg, capacity);                                                                 \
+    }                                                                                          \
+    void nk_rnn_backward_##SUFFIX(int kind, int64_t steps, int64_t n, int64_t h, const T *grad, \
+                                  const T *whh, const T *h0, const T *c0, const uint8_t *active, \
+                                  const T *states, const T *gates, T *dxg, T *dwhh, T *dbhh,    \
+                                  T *dh0, T *dc0) {                                            \
+        const int64_t g = projection_blocks(kind) * h, s = saved_blocks(kind) * h;             \
+        const int64_t per_step = state_blocks(kind) * n * h;                                   \
+        size_t cap_dh, cap_dhp, cap_dhg;                                                       \
+        T *dh = nk_alloc(sizeof(T) * (size_t)(n * h), &cap_dh);                                \
+        T *dh_prev = nk_alloc(sizeof(T) * (size_t)(n * h), &cap_dhp);                          \
+        T *dhg = kind == NK_GRU ? nk_alloc(sizeof(T) * (size_t)(n * g), &cap_dhg) : NULL;      \
+        T *dc = dc0; /* LSTM: the running cell gradient, ending as dc0 */                      \
+        memset(dh_prev, 0, sizeof(T) * (size_t)(n * h));                                       \
+        if (kind == NK_LSTM) memset(dc, 0, sizeof(T) * (size_t)(n * h));                       \
+        memset(dwhh, 0, sizeof(T) * (size_t)(g * h));                                          \
+        if (dbhh) memset(dbhh, 0, sizeof(T) * (size_t)g);                                      \
+        for (int64_t t = steps - 1; t >= 0; t--) {                                             \
+            const T *gh = grad + t * per_step;                                                 \
+            for (int64_t k = 0; k < n * h; k++) dh[k] = gh[k] + dh_prev[k];                    \
+            if (kind == NK_LSTM)                                                               \
+                for (int64_t k = 0; k < n * h; k++) dc[k] += gh[n * h + k];                     \
+            const T *h_prev = t ? states + (t - 1) * per_step : h0;                            \
+            const T *c_prev = t ? states + (t - 1) * per_step + n * h : c0;                    \
+            T *dxg_t = dxg + t * n * g, *dhg_t = dhg ? dhg : dxg_t;                            \
+            step_job job = { .kind = kind, .h = h, .gates = gates + t * n * s, .h_prev = h_prev, \
+                             .c_prev = c_prev, .c_out = states + t * per_step + n * h,         \
+                             .active = active ? active + t * n : NULL, .dh = dh, .dc = dc,     \
+                             .dxg = dxg_t, .dhg = dhg_t, .dh_prev = dh_prev };                 \
+            nk_parallel_for(n, 8, backward_rows_##SUFFIX, &job);                               \
+            nk_gemm_##SUFFIX(0, 0, n, h, g, 1, dhg_t, g, whh, h, 1, dh_prev, h);                \
+            nk_gemm_##SUFFIX(1, 0, g, h, n, 1, dhg_t, g, h_prev, h, 1, dwhh, h);                \
+            if (dbhh)                                                                          \
+                for (int64_t r = 0; r < n; r++)                                                \
+                    for (int64_t k = 0; k < g; k++) dbhh[k] += dhg_t[r * g + k];                \
+        }                                                                                      \
+        memcpy(dh0, dh_prev, sizeof(T) * (size_t)(n * h));                                     \
+        nk_free(dh, cap_dh);                                                                   \
+        nk_free(dh_prev, cap_dhp);                                                             \
+        if (dhg) nk_free(dhg, cap_dhg);                                                        \
+    }
+
+DEFINE_RNN(f32, float)
+DEFINE_RNN(f64, double)

@@ -1,0 +1,123 @@
+import CNeuronKernels
+
+/// The cell a recurrent layer runs at each step.
+public enum RecurrentCell: Int32, Sendable {
+    /// h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)
+    case rnnTanh = 0
+    /// h' = relu(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)
+    case rnnRelu = 1
+    /// Gates i, f, g, o (PyTorch's order); c' = f·c + i·g, h' = o·tanh(c').
+    case lstm = 2
+    /// Gates r, z, n (PyTorch's order); n = tanh(x_n + r·(h·W_hnᵀ + b_hn)), h' = (1 − z)·n + z·h.
+    case gru = 3
+
+    /// Blocks of the hidden size in each projection (W_ih and W_hh have gateCount·H rows).
+    public var gateCount: Int { self == .lstm ? 4 : self == .gru ? 3 : 1 }
+    /// States carried between steps: h, and c for the LSTM.
+    public var stateCount: Int { self == .lstm ? 2 : 1 }
+}
+
+extension Tensor {
+    /// Runs a recurrent cell over a whole sequence and returns every step's states
+    /// [T, S, N, H] (S = 2 for the LSTM: h then c).
+    ///
+    /// - `projections`: [T, N, G·H], each step's x·W_ihᵀ + b_ih (one GEMM for the sequence).
+    /// - `hiddenWeight` W_hh [G·H, H], `hiddenBias` b_hh [G·H] or nil.
+    /// - `h0`, `c0`: [N, H] initial states (`c0` for the LSTM only).
+    /// - `active`: optional bool [T, N]; where false the row's sequence has ended and its
+    ///   state is carried unchanged, so step T − 1 holds each row's final state.
+    ///
+    /// Forward and backward through time are fused kernels (one GEMM and one pass over the
+    /// gates per step); a recorded backward (`createGraph`) replays the recurrence with
+    /// differentiable ops, so higher-order gradients work too.
+    public static func recurrence(_ cell: RecurrentCell, projections: Tensor, hiddenWeight: Tensor, hiddenBias: Tensor?,
+                                  h0: Tensor, c0: Tensor?, active: Tensor?) -> Tensor {
+        let (steps, n) = (projections.shape[0], projections.shape[1]), h = hiddenWeight.shape.last ?? 0
+        let g = cell.gateCount * h, dtype = projections.dtype
+        precondition(projections.rank == 3 && projections.shape[2] == g && hiddenWeight.shape == [g, h],
+                     "recurrence: projections [T, N, \(cell.gateCount)·H] and hidden weight [\(cell.gateCount)·H, H] do not fit: \(projections.shape) and \(hiddenWeight.shape)")
+        precondition(h0.shape == [n, h] && (cell != .lstm || c0?.shape == [n, h]) && (hiddenBias?.shape ?? [g]) == [g],
+                     "recurrence: initial states must be [\(n), \(h)] and the hidden bias [\(g)], got \(h0.shape), \(c0?.shape ?? []), \(hiddenBias?.shape ?? [])")
+        precondition(active.map { $0.shape == [steps, n] && $0.dtype == .bool } ?? true,
+                     "recurrence: active must be bool [\(steps), \(n)], got \(active.map { "\($0.dtype) \($0.shape)" } ?? "")")
+        precondition(dtype.isFloatingPoint && [hiddenWeight, h0].allSatisfy { $0.dtype == dtype },
+                     "recurrence: projections, weights and states must share a floating-point type")
+        let xg = projections.contiguous(), whh = hiddenWeight.contiguous(), bhh = hiddenBias?.contiguous()
+        let hInit = h0.contiguous(), cInit = cell == .lstm ? c0!.contiguous() : nil, mask = active?.contiguous()
+        let states = Tensor(uninitialized: [steps, cell.stateCount, n, h], dtype: dtype)
+        let gates = Tensor(uninitialized: [steps, n, Int(nk_rnn_gate_width(cell.rawValue)) * h], dtype: dtype)
+        let maskPointer = mask?.pointer(as: UInt8.self)
+        if dtype == .float32 {
+            nk_rnn_forward_f32(cell.rawValue, Int64(steps), Int64(n), Int64(h), xg.pointer(as: Float.self), whh.pointer(as: Float.self),
+                               bhh?.pointer(as: Float.self), hInit.pointer(as: Float.self), cInit?.pointer(as: Float.self), maskPointer,
+                               states.pointer(as: Float.self), gates.pointer(as: Float.self))
+        } else {
+            nk_rnn_forward_f64(cell.rawValue, Int64(steps), Int64(n), Int64(h), xg.pointer(as: Double.self), whh.pointer(as: Double.self),
+                               bhh?.pointer(as: Double.self), hInit.pointer(as: Double.self), cInit?.pointer(as: Double.self), maskPointer,
+                               states.pointer(as: Double.self), gates.pointer(as: Double.self))
+        }
+        let inputs = [projections, hiddenWeight] + [hiddenBias, h0, cell == .lstm ? c0 : nil].compactMap { $0 }
+        if recording(inputs) {
+            states.record("recurrence", inputs) { grad, _ in
+                if GradMode.isEnabled {
+                    let replay = composedRecurrence(cell, projections: projections, hiddenWeight: hiddenWeight, hiddenBias: hiddenBias,
+                                                    h0: h0, c0: c0, active: active)
+                    return Autograd.run(root: replay, seed: grad, targets: inputs, retainGraph: true, createGraph: true, stopAtTargets: true)
+                }
+                let dy = grad.contiguous()
+                let dxg = Tensor(uninitialized: xg.shape, dtype: dtype), dwhh = Tensor(uninitialized: whh.shape, dtype: dtype)
+                let dbhh = bhh.map { Tensor(uninitialized: $0.shape, dtype: dtype) }
+                let dh0 = Tensor(uninitialized: [n, h], dtype: dtype), dc0 = cInit.map { Tensor(uninitialized: $0.shape, dtype: dtype) }
+                if dtype == .float32 {
+                    nk_rnn_backward_f32(cell.rawValue, Int64(steps), Int64(n), Int64(h), dy.pointer(as: Float.self), whh.pointer(as: Float.self),
+                                        hInit.pointer(as: Float.self), cInit?.pointer(as: Float.self), maskPointer, states.pointer(as: Float.self),
+                                        gates.pointer(as: Float.self), dxg.pointer(as: Float.self), dwhh.pointer(as: Float.self),
+                                        dbhh?.pointer(as: Float.self), dh0.pointer(as: Float.self), dc0?.pointer(as: Float.self))
+                } else {
+                    nk_rnn_backward_f64(cell.rawValue, Int64(steps), Int64(n), Int64(h), dy.pointer(as: Double.self), whh.pointer(as: Double.self),
+                                        hInit.pointer(as: Double.self), cInit?.pointer(as: Double.self), maskPointer, states.pointer(as: Double.self),
+                                        gates.pointer(as: Double.self), dxg.pointer(as: Double.self), dwhh.pointer(as: Double.self),
+                                        dbhh?.pointer(as: Double.self), dh0.pointer(as: Double.self), dc0?.pointer(as: Double.self))
+                }
+                return [dxg, dwhh] + [dbhh, dh0, dc0].compactMap { $0 }
+            }
+        }
+        return states
+    }
+
+    /// `recurrence` built from differentiable ops, step by step: the replay for recorded
+    /// backward passes and the reference the fused kernels are tested against.
+    static func composedRecurrence(_ cell: RecurrentCell, projections: Tensor, hiddenWeight: Tensor, hiddenBias: Tensor?,
+                                   h0: Tensor, c0: Tensor?, active: Tensor?) -> Tensor {
+        var h = h0, c = c0 ?? h0
+        var steps: [Tensor] = []
+        let whhT = hiddenWeight.transposed()
+        for t in 0..<projections.shape[0] {
+            let x = projections[t]
+            var hg = h.matmul(whhT)
+            if let hiddenBias { hg = hg + hiddenBias }
+            var hNext: Tensor, cNext = c
+            switch cell {
+            case .rnnTanh: hNext = (x + hg).tanh()
+            case .rnnRelu: hNext = (x + hg).relu()
+            case .lstm:
+                let gates = (x + hg).chunked(4, axis: 1)
+                cNext = gates[1].sigmoid() * c + gates[0].sigmoid() * gates[2].tanh()
+                hNext = gates[3].sigmoid() * cNext.tanh()
+            case .gru:
+                let xs = x.chunked(3, axis: 1), hs = hg.chunked(3, axis: 1)
+                let r = (xs[0] + hs[0]).sigmoid(), z = (xs[1] + hs[1]).sigmoid()
+                let candidate = (xs[2] + r * hs[2]).tanh()
+                hNext = (1 - z) * candidate + z * h
+            }
+            if let active {
+                let keep = active[t].to(projections.dtype).unsqueezed(axis: 1)
+                hNext = keep * hNext + (1 - keep) * h
+                cNext = keep * cNext + (1 - keep) * c
+            }
+            (h, c) = (hNext, cNext)
+            steps.append(cell == .lstm ? Tensor.stack([h, c]) : h.unsqueezed(axis: 0))
+        }
+        return Tensor.stack(steps)
+    }
+}
