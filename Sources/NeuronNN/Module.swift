@@ -62,9 +62,13 @@ open class Module {
         return result
     }
 
+    /// This module's own parameters (not its sub-modules') with their names; found by
+    /// reflection by default. Override to name them yourself, as recurrent layers do.
+    open func namedOwnParameters() -> [(String, Tensor)] { structure.parameters }
+
     /// Parameters of this module and all sub-modules, with dotted names, in definition order.
     public func namedParameters() -> [(String, Tensor)] {
-        var result = structure.parameters
+        var result = namedOwnParameters()
         for (name, child) in namedChildren() {
             result += child.namedParameters().map { ("\(name).\($0.0)", $0.1) }
         }
