@@ -5,7 +5,7 @@ PYTHON ?= $(VENV)/bin/python
 DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps build test demo demo-mlp bench bench-ops bench-mlp bench-cnn check-interop venv clean
+.PHONY: deps build test demo demo-mlp bench bench-ops bench-mlp bench-cnn bench-rnn check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -44,6 +44,9 @@ bench-mlp: build venv
 
 bench-cnn: build venv
 	$(PYTHON) bench/compare_models.py --neuron .build/release/neuron --python $(PYTHON) --rounds 1 lenet resnet20
+
+bench-rnn: build venv
+	$(PYTHON) bench/compare_models.py --neuron .build/release/neuron --python $(PYTHON) --rounds 3 lstm
 
 # Python (PyTorch, safetensors, TensorBoard) reads what `make demo` wrote.
 check-interop: venv

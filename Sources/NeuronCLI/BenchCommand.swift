@@ -6,7 +6,7 @@ let benchUsage = """
     suites:
       ops     matmul_1024 (GFLOP/s), add_1x1_overhead (µs/op), mlp_step_overhead (µs/step),
               add_1M (GB/s)
-      mlp, lenet, resnet20
+      mlp, lenet, resnet20, lstm
               one training epoch of the model on Fashion-MNIST (batch 64, Adam 1e-3):
               samples/s, seconds and test accuracy; --batches N stops the epoch after
               N batches (a quicker, noisier figure)
@@ -24,7 +24,7 @@ func runBench(_ arguments: [String]) {
     switch suite {
     case "ops":
         for result in OpsBench.run() { print(result.json) }
-    case "mlp", "lenet", "resnet20":
+    case "mlp", "lenet", "resnet20", "lstm":
         do { print(try ModelBench.run(suite, directory: options.string("data"), batches: options.int("batches", default: Int.max)).json) } catch { fail("bench: \(error)") }
     default:
         fail("bench: unknown suite '\(suite)'; run `neuron bench --help`")

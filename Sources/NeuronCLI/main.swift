@@ -8,7 +8,8 @@ let usage = """
       train      train a model on a dataset, with checkpoints, logs and plots
       evaluate   test accuracy and confusion matrix of a saved model
       predict    run a saved model on a batch stored as .npy
-      bench      benchmarks (ops, mlp), one JSON object per line
+      generate   sample text from a trained char-lstm model
+      bench      benchmarks (ops and models), one JSON object per line
 
     Run `neuron <command> --help` for a command's options.
     """
@@ -27,6 +28,7 @@ case "--help", "-h", "help": print(usage)
 case "train": runTrain(arguments)
 case "evaluate": runEvaluate(arguments)
 case "predict": runPredict(arguments)
+case "generate": runGenerate(arguments)
 case "bench": runBench(arguments)
 default: fail("unknown command '\(command)'; run `neuron --help`")
 }

@@ -31,7 +31,8 @@ public enum MonitorMode: Sendable {
     }
 }
 
-/// Saves the model's weights (safetensors) whenever the monitored figure improves.
+/// Saves the model's weights (safetensors) whenever the monitored figure improves, with the
+/// trainer's checkpoint metadata (model name, vocabulary, …) so the file can be loaded alone.
 public final class ModelCheckpoint: Callback {
     public let path: String, monitor: String, mode: MonitorMode
     public private(set) var best: Double?
@@ -45,7 +46,8 @@ public final class ModelCheckpoint: Callback {
     public func epochEnd(_ trainer: Trainer, logs: [String: Double]) throws {
         guard let value = logs[monitor], mode.improves(value, on: best) else { return }
         best = value
-        try SafeTensors.write(trainer.model.stateDict(), metadata: ["epoch": "\(trainer.epoch)", monitor: "\(value)"], to: path)
+        let metadata = trainer.checkpointMetadata.merging(["epoch": "\(trainer.epoch)", monitor: "\(value)"]) { _, new in new }
+        try SafeTensors.write(trainer.model.stateDict(), metadata: metadata, to: path)
     }
 }
 

@@ -1,4 +1,6 @@
+import Glibc
 import Neuron
+import NeuronNN
 
 /// A quantity accumulated over batches (accuracy, top-k accuracy, …).
 public protocol Metric: AnyObject {
@@ -62,4 +64,24 @@ public func confusionMatrix(outputs: Tensor, targets: Tensor, classes: Int) -> [
         matrix[t][p] += 1
     }
     return matrix
+}
+
+/// Mean cross-entropy in bits per target — bits per character for a character-level
+/// language model: outputs [..., C] logits, targets [...] class indices.
+public final class BitsPerCharacter: Metric {
+    public let name = "bpc"
+    var bits = 0.0, count = 0
+
+    public init() {}
+
+    public func reset() { (bits, count) = (0, 0) }
+
+    public func update(outputs: Tensor, targets: Tensor) {
+        let classes = outputs.shape.last ?? 1
+        let nats = noGrad { crossEntropy(outputs.reshaped([-1, classes]), targets.reshaped([-1]), reduction: .sum).item() }
+        bits += nats / log(2.0)
+        count += targets.count
+    }
+
+    public var value: Double { count > 0 ? bits / Double(count) : .nan }
 }

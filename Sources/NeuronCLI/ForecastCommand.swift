@@ -1,0 +1,65 @@
+import Foundation
+import Neuron
+import NeuronData
+import NeuronModels
+import NeuronNN
+import NeuronTrain
+
+/// One-step-ahead forecasting of a univariate series (default: yearly sunspot numbers) with an
+/// LSTM over the previous `--window` values. The last `--test-size` values are held out; the
+/// last 15 % of the training windows validate. Reports test RMSE next to the naive
+/// (last value) and seasonal naive (value one season back) forecasts and plots the forecast.
+func trainForecaster(_ options: Options) {
+    let settings = RunSettings(options, model: "forecaster", epochs: 150, batchSize: 32, lr: 3e-3, clipNorm: 1)
+    let window = options.int("window", default: 24), season = options.int("season", default: 11)
+    let hidden = options.int("hidden", default: 32), layers = options.int("layers", default: 1)
+    installInterruptHandler()
+    do {
+        try makeDirectories(settings.out)
+        let series = try options.string("csv").map { try TimeSeries.load(csv: $0, column: options.string("column")) }
+            ?? TimeSeries.sunspots()
+        let count = series.values.count
+        let testSize = options.int("test-size", default: count / 5)
+        let trainEnd = count - testSize
+        guard trainEnd - window >= 10, testSize > 0, season < trainEnd else {
+            throw DataError("the series has \(count) values: too few for a window of \(window), season \(season) and \(testSize) test values")
+        }
+        // Standardise with the training part's statistics only.
+        let trainValues = series.values[..<trainEnd]
+        let mean = trainValues.reduce(0, +) / Double(trainEnd)
+        let std = max((trainValues.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(trainEnd)).squareRoot(), 1e-12)
+        let scaled = series.values.map { ($0 - mean) / std }
+        let validationStart = trainEnd - max((trainEnd - window) * 15 / 100, 1)
+        let train = TimeSeries.windows(scaled, window: window, targets: window..<validationStart)
+        let validation = TimeSeries.windows(scaled, window: window, targets: validationStart..<trainEnd)
+        let test = TimeSeries.windows(scaled, window: window, targets: trainEnd..<count)
+        print("series '\(series.name)': \(count) values; \(train.count) training windows of \(window), \(validation.count) validation, \(test.count) test")
+        Random.seed(UInt64(settings.seed))
+        let model = Forecaster(hiddenSize: hidden, layers: layers)
+        let metadata = ["window": "\(window)", "mean": "\(mean)", "std": "\(std)", "hidden": "\(hidden)", "layers": "\(layers)",
+                        "loss": "mean squared error (standardised)"]
+        _ = try runFit(settings, model: model, loss: { mseLoss($0, $1) }, metrics: [], monitor: ("val_loss", .min),
+                       train: DataLoader(train, batchSize: settings.batchSize, shuffle: true, seed: UInt64(settings.seed)),
+                       validation: DataLoader(validation, batchSize: 256), metadata: metadata)
+        model.eval()
+        let forecast = noGrad { model(test.inputs) }.toArray(Double.self).map { $0 * std + mean }
+        let truth = Array(series.values[trainEnd...])
+        let naive = Array(series.values[(trainEnd - 1)..<(count - 1)])
+        let seasonal = Array(series.values[(trainEnd - season)..<(count - season)])
+        func rmse(_ predicted: [Double]) -> Double {
+            (zip(predicted, truth).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Double(truth.count)).squareRoot()
+        }
+        let labels = Array(series.labels[trainEnd...])
+        let chart = Plot.Chart(title: "\(series.name): one-step-ahead forecast on the held-out tail", xLabel: "time", yLabel: series.name,
+                               series: [Plot.Series("truth", xs: labels, ys: truth), Plot.Series("LSTM forecast", xs: labels, ys: forecast),
+                                        Plot.Series("naive (last value)", xs: labels, ys: naive)])
+        try Plot.write([chart], to: "\(settings.out)/forecast.png", panelWidth: 760)
+        try CSV.format(header: ["time", "truth", "forecast", "naive", "seasonal_naive"],
+                       rows: truth.indices.map { i in [labels[i], truth[i], forecast[i], naive[i], seasonal[i]].map { "\($0)" } })
+            .write(toFile: "\(settings.out)/forecast.csv", atomically: true, encoding: .utf8)
+        print("wrote \(settings.out)/model.safetensors, forecast.png, forecast.csv, metrics.csv, curves.png, tb/")
+        print("test_rmse=\(formatFixed(rmse(forecast), 3)) naive_rmse=\(formatFixed(rmse(naive), 3)) seasonal_naive_rmse=\(formatFixed(rmse(seasonal), 3)) (season \(season))")
+    } catch {
+        fail("train: \(error)")
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Neuron
+import NeuronData
+import NeuronModels
+import NeuronNN
+import NeuronTrain
+
+/// Character-level LSTM on Debian's fortunes (or `--text FILE`): 90 % of the text trains,
+/// the next 5 % validates, the last 5 % tests; truncated BPTT over windows of `--seq-len`
+/// characters in `--batch-size` parallel streams, gradients clipped (norm 1 by default).
+func trainLanguageModel(_ options: Options) {
+    let settings = RunSettings(options, model: "char-lstm", epochs: 3, lr: 2e-3, clipNorm: 1)
+    let length = options.int("seq-len", default: 100), hidden = options.int("hidden", default: 256)
+    let layers = options.int("layers", default: 2)
+    installInterruptHandler()
+    do {
+        try makeDirectories(settings.out)
+        let corpus = try options.string("text").map { try TextCorpus.load(file: $0) } ?? TextCorpus.fortunes()
+        let count = corpus.indices.count
+        let trainEnd = count * 9 / 10, validationEnd = count * 19 / 20
+        let streams = settings.batchSize
+        let train = try corpus.streamWindows(0..<trainEnd, streams: streams, length: length)
+        let validation = try corpus.streamWindows(trainEnd..<validationEnd, streams: min(streams, 16), length: length)
+        let test = try corpus.streamWindows(validationEnd..<count, streams: min(streams, 16), length: length)
+        print("text: \(count) characters, vocabulary \(corpus.vocabulary.count); \(train.count / streams) batches of \(streams)×\(length) per epoch")
+        Random.seed(UInt64(settings.seed))
+        let model = CharLSTM(vocabularySize: corpus.vocabulary.count, hiddenSize: hidden, layers: layers)
+        let classes = corpus.vocabulary.count
+        let loss: (Tensor, Tensor) -> Tensor = { crossEntropy($0.reshaped([-1, classes]), $1.reshaped([-1])) }
+        let metadata = ["vocabulary": corpus.vocabularyString, "hidden": "\(hidden)", "layers": "\(layers)",
+                        "embedding": "\(model.embedding.weight.shape[1])", "loss": "cross-entropy (nats)"]
+        // Consecutive batches must continue the same streams: no shuffling.
+        let (trainer, outcome) = try runFit(settings, model: model, loss: loss, metrics: [BitsPerCharacter()],
+                                            monitor: ("val_bpc", .min), train: DataLoader(train, batchSize: streams),
+                                            validation: DataLoader(validation, batchSize: min(streams, 16)), metadata: metadata)
+        let validationBPC = trainer.history.last?["val_bpc"] ?? .nan
+        let testBPC = trainer.evaluate(DataLoader(test, batchSize: min(streams, 16)))["bpc"] ?? .nan
+        model.eval()
+        let sample = sampleText(model, corpus: corpus, prompt: "The ", length: 300, temperature: 0.8,
+                                generator: RandomGenerator(seed: UInt64(settings.seed)))
+        print("sample (temperature 0.8):\n\(sample)\n")
+        print("wrote \(settings.out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, tb/")
+        print("validation_bpc=\(formatFixed(validationBPC, 3)) test_bpc=\(formatFixed(testBPC, 3))")
+        if case .stopped = outcome { exit(1) }
+    } catch {
+        fail("train: \(error)")
+    }
+}
+
+/// `prompt` followed by `length` characters drawn one at a time from the model's softmax at
+/// `temperature` (0: always the most likely character).
+func sampleText(_ model: CharLSTM, corpus: TextCorpus, prompt: String, length: Int, temperature: Double,
+                generator: RandomGenerator) -> String {
+    noGrad {
+        var context = corpus.encode(prompt)
+        if context.isEmpty { context = [corpus.encode("\n").first ?? 0] }
+        var generated: [Int] = []
+        var (logits, state) = model.step(Tensor(context, shape: [1, context.count]), state: nil)
+        for _ in 0..<length {
+            let next: Int
+            if temperature <= 0 {
+                next = Int(logits.argmax(axis: 1).item())
+            } else {
+                let probabilities = (logits / temperature).softmax(axis: 1).toArray(Double.self)
+                var draw = generator.nextUnit(), chosen = probabilities.count - 1
+                for (index, p) in probabilities.enumerated() {
+                    draw -= p
+                    if draw < 0 { chosen = index; break }
+                }
+                next = chosen
+            }
+            generated.append(next)
+            (logits, state) = model.step(Tensor([next], shape: [1, 1]), state: state)
+        }
+        return corpus.decode(context) + corpus.decode(generated)
+    }
+}
+
+let generateSpecs: [Options.Spec] = [
+    .init(name: "checkpoint", value: "FILE", help: "a char-lstm model.safetensors (or best/checkpoint) written by `neuron train`"),
+    .init(name: "prompt", value: "TEXT", help: "text to start from (default: a new line)"),
+    .init(name: "temperature", value: "T", help: "sampling temperature; 0 picks the most likely character (default 0.8)"),
+    .init(name: "length", value: "N", help: "characters to generate (default 500)"),
+    .init(name: "seed", value: "S", help: "random seed (default 0)"),
+]
+
+/// `neuron generate`: samples text from a trained character-level model.
+func runGenerate(_ arguments: [String]) {
+    let options = Options(command: "generate", specs: generateSpecs, arguments: arguments)
+    let path = options.required("checkpoint")
+    let temperature = options.double("temperature", default: 0.8, positive: false)!
+    guard temperature >= 0 else { fail("generate: '--temperature' must be ≥ 0, got \(temperature)") }
+    let length = options.int("length", default: 500)
+    let seed = options.int("seed", default: 0, minimum: 0)
+    do {
+        let (tensors, metadata) = try SafeTensors.read(path)
+        guard metadata["model"] == "char-lstm", let vocabulary = metadata["vocabulary"],
+              let hidden = Int(metadata["hidden"] ?? ""), let layers = Int(metadata["layers"] ?? ""),
+              let embedding = Int(metadata["embedding"] ?? "")
+        else { throw DataError("\(path) is not a char-lstm model written by `neuron train --model char-lstm`") }
+        let corpus = TextCorpus(text: "", vocabulary: Array(vocabulary.unicodeScalars))
+        let model = CharLSTM(vocabularySize: corpus.vocabulary.count, embeddingSize: embedding, hiddenSize: hidden, layers: layers)
+        // A training checkpoint keeps the model's tensors under "model."; a model file holds only them.
+        let isCheckpoint = tensors.keys.contains { $0.hasPrefix("model.") }
+        var state: StateDict = [:]
+        for (key, value) in tensors where !isCheckpoint || key.hasPrefix("model.") {
+            state[isCheckpoint ? String(key.dropFirst(6)) : key] = value
+        }
+        try model.load(stateDict: state, strict: true)
+        model.eval()
+        print(sampleText(model, corpus: corpus, prompt: options.string("prompt") ?? "\n", length: length, temperature: temperature,
+                         generator: RandomGenerator(seed: UInt64(seed))))
+    } catch {
+        fail("generate: \(error)")
+    }
+}
