@@ -161,15 +161,14 @@ static inline double tanh_f64(double x) { return tanh(x); }
                                   T *dh0, T *dc0) {                                            \
         const int64_t g = projection_blocks(kind) * h, s = saved_blocks(kind) * h;             \
         const int64_t per_step = state_blocks(kind) * n * h;                                   \
-        size_t cap_dh, cap_dhp, cap_dhg;                                                       \
+        size_t cap_dh, cap_dhp, cap_dhg, cap_hp;                                               \
         T *dh = nk_alloc(sizeof(T) * (size_t)(n * h), &cap_dh);                                \
         T *dh_prev = nk_alloc(sizeof(T) * (size_t)(n * h), &cap_dhp);                          \
-        T *dhg = kind == NK_GRU ? nk_alloc(sizeof(T) * (size_t)(n * g), &cap_dhg) : NULL;      \
+        /* Gradients of the hidden projections, all steps (the same as dxg except for GRU). */  \
+        T *dhg = kind == NK_GRU ? nk_alloc(sizeof(T) * (size_t)(steps * n * g), &cap_dhg) : dxg; \
         T *dc = dc0; /* LSTM: the running cell gradient, ending as dc0 */                      \
         memset(dh_prev, 0, sizeof(T) * (size_t)(n * h));                                       \
         if (kind == NK_LSTM) memset(dc, 0, sizeof(T) * (size_t)(n * h));                       \
-        memset(dwhh, 0, sizeof(T) * (size_t)(g * h));                                          \
-        if (dbhh) memset(dbhh, 0, sizeof(T) * (size_t)g);                                      \
         for (int64_t t = steps - 1; t >= 0; t--) {                                             \
             const T *gh = grad + t * per_step;                                                 \
             for (int64_t k = 0; k < n * h; k++) dh[k] = gh[k] + dh_prev[k];                    \
@@ -177,22 +176,30 @@ static inline double tanh_f64(double x) { return tanh(x); }
                 for (int64_t k = 0; k < n * h; k++) dc[k] += gh[n * h + k];                     \
             const T *h_prev = t ? states + (t - 1) * per_step : h0;                            \
             const T *c_prev = t ? states + (t - 1) * per_step + n * h : c0;                    \
-            T *dxg_t = dxg + t * n * g, *dhg_t = dhg ? dhg : dxg_t;                            \
+            T *dxg_t = dxg + t * n * g, *dhg_t = dhg + t * n * g;                              \
             step_job job = { .kind = kind, .h = h, .gates = gates + t * n * s, .h_prev = h_prev, \
                              .c_prev = c_prev, .c_out = states + t * per_step + n * h,         \
                              .active = active ? active + t * n : NULL, .dh = dh, .dc = dc,     \
                              .dxg = dxg_t, .dhg = dhg_t, .dh_prev = dh_prev };                 \
             nk_parallel_for(n, 8, backward_rows_##SUFFIX, &job);                               \
             nk_gemm_##SUFFIX(0, 0, n, h, g, 1, dhg_t, g, whh, h, 1, dh_prev, h);                \
-            nk_gemm_##SUFFIX(1, 0, g, h, n, 1, dhg_t, g, h_prev, h, 1, dwhh, h);                \
-            if (dbhh)                                                                          \
-                for (int64_t r = 0; r < n; r++)                                                \
-                    for (int64_t k = 0; k < g; k++) dbhh[k] += dhg_t[r * g + k];                \
         }                                                                                      \
         memcpy(dh0, dh_prev, sizeof(T) * (size_t)(n * h));                                     \
+        /* dW_hh = Σ_t dhg_tᵀ·h_{t−1}: one GEMM over every step's rows. */                     \
+        T *h_prevs = nk_alloc(sizeof(T) * (size_t)(steps * n * h), &cap_hp);                   \
+        memcpy(h_prevs, h0, sizeof(T) * (size_t)(n * h));                                     \
+        for (int64_t t = 1; t < steps; t++)                                                    \
+            memcpy(h_prevs + t * n * h, states + (t - 1) * per_step, sizeof(T) * (size_t)(n * h)); \
+        nk_gemm_##SUFFIX(1, 0, g, h, steps * n, 1, dhg, g, h_prevs, h, 0, dwhh, h);             \
+        if (dbhh) {                                                                            \
+            memset(dbhh, 0, sizeof(T) * (size_t)g);                                            \
+            for (int64_t r = 0; r < steps * n; r++)                                            \
+                for (int64_t k = 0; k < g; k++) dbhh[k] += dhg[r * g + k];                      \
+        }                                                                                      \
+        nk_free(h_prevs, cap_hp);                                                              \
         nk_free(dh, cap_dh);                                                                   \
         nk_free(dh_prev, cap_dhp);                                                             \
-        if (dhg) nk_free(dhg, cap_dhg);                                                        \
+        if (kind == NK_GRU) nk_free(dhg, cap_dhg);                                             \
     }
 
 DEFINE_RNN(f32, float)
