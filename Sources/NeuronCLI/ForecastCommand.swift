@@ -50,13 +50,13 @@ func trainForecaster(_ options: Options) {
             (zip(predicted, truth).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Double(truth.count)).squareRoot()
         }
         let labels = Array(series.labels[trainEnd...])
-        let chart = Plot.Chart(title: "\(series.name): one-step-ahead forecast on the held-out tail", xLabel: "time", yLabel: series.name,
+        let chart = Plot.Chart(title: "\(series.name): one-step-ahead forecast on the held-out tail", xLabel: series.labelName.lowercased(), yLabel: series.name,
                                series: [Plot.Series("truth", xs: labels, ys: truth), Plot.Series("LSTM forecast", xs: labels, ys: forecast),
                                         Plot.Series("naive (last value)", xs: labels, ys: naive)])
         try Plot.write([chart], to: "\(settings.out)/forecast.png", panelWidth: 760)
-        try CSV.format(header: ["time", "truth", "forecast", "naive", "seasonal_naive"],
-                       rows: truth.indices.map { i in [labels[i], truth[i], forecast[i], naive[i], seasonal[i]].map { "\($0)" } })
-            .write(toFile: "\(settings.out)/forecast.csv", atomically: true, encoding: .utf8)
+        let table = CSV.format(header: [series.labelName, "truth", "forecast", "naive", "seasonal_naive"],
+                               rows: truth.indices.map { i in [labels[i], truth[i], forecast[i], naive[i], seasonal[i]].map { "\($0)" } })
+        try Array(table.utf8).withUnsafeBytes { try writeFileAtomically("\(settings.out)/forecast.csv", [$0]) }
         print("wrote \(settings.out)/model.safetensors, forecast.png, forecast.csv, metrics.csv, curves.png, tb/")
         print("test_rmse=\(formatFixed(rmse(forecast), 3)) naive_rmse=\(formatFixed(rmse(naive), 3)) seasonal_naive_rmse=\(formatFixed(rmse(seasonal), 3)) (season \(season))")
     } catch {

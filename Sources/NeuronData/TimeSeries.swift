@@ -11,11 +11,14 @@ public struct TimeSeries {
     /// The first column's numbers when it is a numeric column other than the values (years,
     /// time stamps); otherwise 0, 1, 2, …
     public let labels: [Double]
+    /// What the labels are ("YEAR", or "time" for positions).
+    public let labelName: String
 
-    public init(name: String, values: [Double], labels: [Double]? = nil) {
+    public init(name: String, values: [Double], labels: [Double]? = nil, labelName: String = "time") {
         self.name = name
         self.values = values
         self.labels = labels ?? values.indices.map(Double.init)
+        self.labelName = labels == nil ? "time" : labelName
     }
 
     /// Reads `column` (default: the last column) of a CSV file with a header row. Missing or
@@ -30,7 +33,8 @@ public struct TimeSeries {
         }
         guard values.count >= 8 else { throw DataError("\(path): a series needs at least 8 values, got \(values.count)") }
         let labels = index != 0 ? try? table.numbers(column: 0) : nil
-        return TimeSeries(name: table.header[index], values: values, labels: labels?.allSatisfy(\.isFinite) == true ? labels : nil)
+        return TimeSeries(name: table.header[index], values: values, labels: labels?.allSatisfy(\.isFinite) == true ? labels : nil,
+                          labelName: table.header[0])
     }
 
     /// The yearly sunspot numbers; a clear error names the package when it is missing.

@@ -36,6 +36,11 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
         (["predict", "--model", "mlp", "--checkpoint", "x"], "predict: missing required option '--input'"),
         (["bench"], "bench: missing suite"),
         (["bench", "gpu"], "bench: unknown suite 'gpu'"),
+        (["train", "--model", "char-lstm", "--text", "/nonexistent.txt"], "/nonexistent.txt: No such file"),
+        (["train", "--model", "forecaster", "--csv", "/nonexistent.csv"], "/nonexistent.csv: No such file"),
+        (["generate"], "generate: missing required option '--checkpoint'"),
+        (["generate", "--checkpoint", "/nonexistent.safetensors"], "/nonexistent.safetensors: No such file"),
+        (["generate", "--checkpoint", "x", "--temperature", "-1"], "'--temperature' must be ≥ 0"),
     ]
 
     @Test(arguments: usageErrors.indices)
@@ -48,7 +53,7 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
     }
 
     @Test func everyCommandHasHelp() throws {
-        for command in [["--help"], ["train", "--help"], ["evaluate", "--help"], ["predict", "--help"], ["bench", "--help"]] {
+        for command in [["--help"], ["train", "--help"], ["evaluate", "--help"], ["predict", "--help"], ["generate", "--help"], ["bench", "--help"]] {
             let result = try runNeuron(command)
             #expect(result.status == 0 && result.stdout.contains("usage: neuron"), "\(command)")
         }
