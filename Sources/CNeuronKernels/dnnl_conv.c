@@ -30,12 +30,6 @@ static dnnl_stream_t stream;
 static int ready = 0, disabled = 0, next_victim = 0;
 static cache_entry cache[CACHE_SIZE];
 
-void nk_dnnl_conv_set_enabled(int enabled) {
-    pthread_mutex_lock(&lock);
-    disabled = !enabled;
-    pthread_mutex_unlock(&lock);
-}
-
 static void release(cache_entry *e) {
     if (!e->used) return;
     if (e->primitive) dnnl_primitive_destroy(e->primitive);

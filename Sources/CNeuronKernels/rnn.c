@@ -22,6 +22,14 @@ typedef struct {
     void *gates_out, *h_next, *c_next, *dh, *dc, *dxg, *dhg, *dh_prev;
 } step_job;
 
+typedef struct {
+    int kind;
+    int64_t steps, n, h;
+    const void *xg, *whh, *bhh, *h0, *c0, *grad;
+    const uint8_t *active;
+    void *states, *gates, *dxg, *dhg, *dh0, *dc0;
+} sequence_job;
+
 static inline float sigmoid_f32(float x) { return nk_sigmoidf(x); }
 static inline float tanh_f32(float x) { return nk_tanhf(x); }
 static inline double sigmoid_f64(double x) { return 1.0 / (1.0 + exp(-x)); }
@@ -135,56 +143,88 @@ static inline double tanh_f64(double x) { return tanh(x); }
             }                                                                                  \
         }                                                                                      \
     }                                                                                          \
+    /* Rows are independent through the whole sequence, so each thread runs every step for  \
+       its own block of rows with single-threaded GEMMs: one parallel region per pass. */     \
+    static void forward_block_##SUFFIX(void *context, int64_t begin, int64_t end) {            \
+        const sequence_job *q = context;                                                       \
+        const int kind = q->kind;                                                              \
+        const int64_t n = q->n, h = q->h, rows = end - begin;                                  \
+        const int64_t g = projection_blocks(kind) * h, s = saved_blocks(kind) * h;             \
+        const int64_t per_step = state_blocks(kind) * n * h;                                   \
+        const T *bhh = q->bhh;                                                                 \
+        T *states = q->states;                                                                 \
+        size_t capacity;                                                                       \
+        T *hg = nk_alloc(sizeof(T) * (size_t)(rows * g), &capacity);                           \
+        for (int64_t t = 0; t < q->steps; t++) {                                               \
+            const T *h_prev = (t ? states + (t - 1) * per_step : (const T *)q->h0) + begin * h; \
+            const T *c_prev = kind != NK_LSTM ? NULL                                           \
+                              : t ? states + (t - 1) * per_step + n * h + begin * h : (const T *)q->c0 + begin * h; \
+            if (bhh) for (int64_t r = 0; r < rows; r++) memcpy(hg + r * g, bhh, sizeof(T) * g); \
+            nk_gemm_##SUFFIX(0, 1, rows, g, h, 1, h_prev, h, q->whh, h, bhh ? 1 : 0, hg, g);    \
+            step_job job = { .kind = kind, .h = h, .xg = (const T *)q->xg + (t * n + begin) * g, .hg = hg, \
+                             .h_prev = h_prev, .c_prev = c_prev,                               \
+                             .active = q->active ? q->active + t * n + begin : NULL,           \
+                             .gates_out = (T *)q->gates + (t * n + begin) * s,                 \
+                             .h_next = states + t * per_step + begin * h,                      \
+                             .c_next = kind == NK_LSTM ? states + t * per_step + n * h + begin * h : NULL }; \
+            forward_rows_##SUFFIX(&job, 0, rows);                                              \
+        }                                                                                      \
+        nk_free(hg, capacity);                                                                 \
+    }                                                                                          \
     void nk_rnn_forward_##SUFFIX(int kind, int64_t steps, int64_t n, int64_t h, const T *xg,   \
                                  const T *whh, const T *bhh, const T *h0, const T *c0,         \
                                  const uint8_t *active, T *states, T *gates) {                 \
+        sequence_job job = { .kind = kind, .steps = steps, .n = n, .h = h, .xg = xg, .whh = whh, \
+                             .bhh = bhh, .h0 = h0, .c0 = c0, .active = active, .states = states, \
+                             .gates = gates };                                                 \
+        nk_parallel_for(n, 8, forward_block_##SUFFIX, &job);                                   \
+    }                                                                                          \
+    static void backward_block_##SUFFIX(void *context, int64_t begin, int64_t end) {           \
+        const sequence_job *q = context;                                                       \
+        const int kind = q->kind;                                                              \
+        const int64_t n = q->n, h = q->h, rows = end - begin;                                  \
         const int64_t g = projection_blocks(kind) * h, s = saved_blocks(kind) * h;             \
         const int64_t per_step = state_blocks(kind) * n * h;                                   \
-        size_t capacity;                                                                       \
-        T *hg = nk_alloc(sizeof(T) * (size_t)(n * g), &capacity);                              \
-        for (int64_t t = 0; t < steps; t++) {                                                  \
-            const T *h_prev = t ? states + (t - 1) * per_step : h0;                            \
-            const T *c_prev = t ? states + (t - 1) * per_step + n * h : c0;                    \
-            if (bhh) for (int64_t r = 0; r < n; r++) memcpy(hg + r * g, bhh, sizeof(T) * g);    \
-            nk_gemm_##SUFFIX(0, 1, n, g, h, 1, h_prev, h, whh, h, bhh ? 1 : 0, hg, g);          \
-            step_job job = { .kind = kind, .h = h, .xg = xg + t * n * g, .hg = hg, .h_prev = h_prev, \
-                             .c_prev = c_prev, .active = active ? active + t * n : NULL,       \
-                             .gates_out = gates + t * n * s, .h_next = states + t * per_step,  \
-                             .c_next = states + t * per_step + n * h };                        \
-            nk_parallel_for(n, 8, forward_rows_##SUFFIX, &job);                                \
+        const T *states = q->states, *grad = q->grad;                                          \
+        size_t cap_dh;                                                                         \
+        T *dh = nk_alloc(sizeof(T) * (size_t)(rows * h), &cap_dh);                             \
+        T *dh_prev = (T *)q->dh0 + begin * h; /* ends as dh0 */                                \
+        T *dc = kind == NK_LSTM ? (T *)q->dc0 + begin * h : NULL; /* ends as dc0 */            \
+        memset(dh_prev, 0, sizeof(T) * (size_t)(rows * h));                                    \
+        if (dc) memset(dc, 0, sizeof(T) * (size_t)(rows * h));                                 \
+        for (int64_t t = q->steps - 1; t >= 0; t--) {                                          \
+            const T *gh = grad + t * per_step + begin * h;                                     \
+            for (int64_t k = 0; k < rows * h; k++) dh[k] = gh[k] + dh_prev[k];                 \
+            if (dc)                                                                            \
+                for (int64_t k = 0; k < rows * h; k++) dc[k] += gh[n * h + k];                  \
+            const T *h_prev = (t ? states + (t - 1) * per_step : (const T *)q->h0) + begin * h; \
+            const T *c_prev = kind != NK_LSTM ? NULL                                           \
+                              : t ? states + (t - 1) * per_step + n * h + begin * h : (const T *)q->c0 + begin * h; \
+            T *dhg_t = (T *)q->dhg + (t * n + begin) * g;                                      \
+            step_job job = { .kind = kind, .h = h, .gates = (const T *)q->gates + (t * n + begin) * s, \
+                             .h_prev = h_prev, .c_prev = c_prev,                               \
+                             .c_out = dc ? states + t * per_step + n * h + begin * h : NULL,   \
+                             .active = q->active ? q->active + t * n + begin : NULL, .dh = dh, \
+                             .dc = dc, .dxg = (T *)q->dxg + (t * n + begin) * g, .dhg = dhg_t, \
+                             .dh_prev = dh_prev };                                             \
+            backward_rows_##SUFFIX(&job, 0, rows);                                             \
+            nk_gemm_##SUFFIX(0, 0, rows, h, g, 1, dhg_t, g, q->whh, h, 1, dh_prev, h);          \
         }                                                                                      \
-        nk_free(hg, capacity);                                                                 \
+        nk_free(dh, cap_dh);                                                                   \
     }                                                                                          \
     void nk_rnn_backward_##SUFFIX(int kind, int64_t steps, int64_t n, int64_t h, const T *grad, \
                                   const T *whh, const T *h0, const T *c0, const uint8_t *active, \
                                   const T *states, const T *gates, T *dxg, T *dwhh, T *dbhh,    \
                                   T *dh0, T *dc0) {                                            \
-        const int64_t g = projection_blocks(kind) * h, s = saved_blocks(kind) * h;             \
+        const int64_t g = projection_blocks(kind) * h;                                         \
         const int64_t per_step = state_blocks(kind) * n * h;                                   \
-        size_t cap_dh, cap_dhp, cap_dhg, cap_hp;                                               \
-        T *dh = nk_alloc(sizeof(T) * (size_t)(n * h), &cap_dh);                                \
-        T *dh_prev = nk_alloc(sizeof(T) * (size_t)(n * h), &cap_dhp);                          \
+        size_t cap_dhg = 0, cap_hp;                                                            \
         /* Gradients of the hidden projections, all steps (the same as dxg except for GRU). */  \
         T *dhg = kind == NK_GRU ? nk_alloc(sizeof(T) * (size_t)(steps * n * g), &cap_dhg) : dxg; \
-        T *dc = dc0; /* LSTM: the running cell gradient, ending as dc0 */                      \
-        memset(dh_prev, 0, sizeof(T) * (size_t)(n * h));                                       \
-        if (kind == NK_LSTM) memset(dc, 0, sizeof(T) * (size_t)(n * h));                       \
-        for (int64_t t = steps - 1; t >= 0; t--) {                                             \
-            const T *gh = grad + t * per_step;                                                 \
-            for (int64_t k = 0; k < n * h; k++) dh[k] = gh[k] + dh_prev[k];                    \
-            if (kind == NK_LSTM)                                                               \
-                for (int64_t k = 0; k < n * h; k++) dc[k] += gh[n * h + k];                     \
-            const T *h_prev = t ? states + (t - 1) * per_step : h0;                            \
-            const T *c_prev = t ? states + (t - 1) * per_step + n * h : c0;                    \
-            T *dxg_t = dxg + t * n * g, *dhg_t = dhg + t * n * g;                              \
-            step_job job = { .kind = kind, .h = h, .gates = gates + t * n * s, .h_prev = h_prev, \
-                             .c_prev = c_prev, .c_out = states + t * per_step + n * h,         \
-                             .active = active ? active + t * n : NULL, .dh = dh, .dc = dc,     \
-                             .dxg = dxg_t, .dhg = dhg_t, .dh_prev = dh_prev };                 \
-            nk_parallel_for(n, 8, backward_rows_##SUFFIX, &job);                               \
-            nk_gemm_##SUFFIX(0, 0, n, h, g, 1, dhg_t, g, whh, h, 1, dh_prev, h);                \
-        }                                                                                      \
-        memcpy(dh0, dh_prev, sizeof(T) * (size_t)(n * h));                                     \
+        sequence_job job = { .kind = kind, .steps = steps, .n = n, .h = h, .whh = whh, .h0 = h0, \
+                             .c0 = c0, .active = active, .states = (T *)states, .gates = (T *)gates, \
+                             .grad = grad, .dxg = dxg, .dhg = dhg, .dh0 = dh0, .dc0 = dc0 };   \
+        nk_parallel_for(n, 8, backward_block_##SUFFIX, &job);                                  \
         /* dW_hh = Σ_t dhg_tᵀ·h_{t−1}: one GEMM over every step's rows. */                     \
         T *h_prevs = nk_alloc(sizeof(T) * (size_t)(steps * n * h), &cap_hp);                   \
         memcpy(h_prevs, h0, sizeof(T) * (size_t)(n * h));                                     \
@@ -197,8 +237,6 @@ static inline double tanh_f64(double x) { return tanh(x); }
                 for (int64_t k = 0; k < g; k++) dbhh[k] += dhg[r * g + k];                      \
         }                                                                                      \
         nk_free(h_prevs, cap_hp);                                                              \
-        nk_free(dh, cap_dh);                                                                   \
-        nk_free(dh_prev, cap_dhp);                                                             \
         if (kind == NK_GRU) nk_free(dhg, cap_dhg);                                             \
     }
 

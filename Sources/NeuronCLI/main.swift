@@ -19,6 +19,8 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
+// Line-buffered even into a pipe or file, so logs of long runs show each epoch as it ends.
+setvbuf(stdout, nil, _IOLBF, 0)
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else { fail("missing command; run `neuron --help`") }
 arguments.removeFirst()

@@ -3,7 +3,9 @@ import NeuronNN
 
 /// Classifies images row by row: each of the H rows of a [N, 1, H, W] (or [N, H, W]) batch
 /// is one step of W features for an LSTM, whose last hidden state feeds a linear layer.
-/// State-dict names `lstm.*` and `fc.*`, as the same model written in PyTorch.
+/// State-dict names `lstm.*` and `fc.*`, as the same model written in PyTorch. The forget
+/// gate's input bias starts 1 higher than PyTorch's default (Jozefowicz et al. 2015), so the
+/// cell keeps what it read in the first rows while training starts.
 public final class RowLSTM: Module, Layer {
     public let lstm: LSTM
     public let fc: Linear
@@ -12,6 +14,10 @@ public final class RowLSTM: Module, Layer {
         lstm = LSTM(inputSize: features, hiddenSize: hiddenSize, batchFirst: true, generator: generator)
         fc = Linear(hiddenSize, classes, generator: generator)
         super.init()
+        noGrad {
+            let forget = lstm.parameter("bias_ih_l0")![hiddenSize..<(2 * hiddenSize)]
+            forget.assign(forget + 1)
+        }
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {

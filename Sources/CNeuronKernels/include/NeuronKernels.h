@@ -143,8 +143,6 @@ void nk_conv2d_weight_grad_from_columns_f64(const nk_conv_geometry *g, const dou
 /// oneDNN does not support the geometry (the caller then computes it itself).
 enum { NK_CONV_FORWARD = 0, NK_CONV_BACKWARD_DATA = 1, NK_CONV_BACKWARD_WEIGHTS = 2 };
 int nk_dnnl_conv2d_f32(int pass, const nk_conv_geometry *g, const float *a, const float *b, float *out);
-/// Turns the oneDNN path off (0) or on (1), process-wide; for cross-checking the two paths.
-void nk_dnnl_conv_set_enabled(int enabled);
 
 // ---- Batch normalisation over [n, c, inner] (contiguous). ------------------------------------
 /// Per-channel mean and biased variance.
