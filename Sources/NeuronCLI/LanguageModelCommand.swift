@@ -9,8 +9,8 @@ import NeuronTrain
 /// the next 5 % validates, the last 5 % tests; truncated BPTT over windows of `--seq-len`
 /// characters in `--batch-size` parallel streams, gradients clipped (norm 1 by default).
 func trainLanguageModel(_ options: Options) {
-    let settings = RunSettings(options, model: "char-lstm", epochs: 3, lr: 2e-3, clipNorm: 1)
-    let length = options.int("seq-len", default: 100), hidden = options.int("hidden", default: 256)
+    let settings = RunSettings(options, model: "char-lstm", epochs: 4, lr: 3e-3, clipNorm: 1)
+    let length = options.int("seq-len", default: 64), hidden = options.int("hidden", default: 256)
     let layers = options.int("layers", default: 2)
     installInterruptHandler()
     do {

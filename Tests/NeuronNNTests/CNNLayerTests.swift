@@ -6,10 +6,7 @@ import NeuronData
 /// Convolution, pooling, upsampling and normalisation layers against PyTorch (forward,
 /// input and parameter gradients, running statistics); see Fixtures/cnn_cases.md.
 @Suite struct CNNLayerTests {
-    static let all: [String: Tensor] = {
-        let path = #filePath.split(separator: "/").dropLast().joined(separator: "/")
-        return try! SafeTensors.read("/" + path + "/Fixtures/cnn.safetensors").tensors
-    }()
+    static let all = NNFixtures.load("cnn.safetensors")
 
     static func f(_ name: String) -> Tensor {
         guard let t = all[name] else { fatalError("fixture \(name) missing") }

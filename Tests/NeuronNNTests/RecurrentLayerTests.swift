@@ -7,10 +7,7 @@ import NeuronData
 /// gradient; multi-layer, bidirectional, batch-first, packed lengths); see
 /// Fixtures/make_rnn_fixtures.py.
 @Suite struct RecurrentLayerTests {
-    static let all: [String: Tensor] = {
-        let path = #filePath.split(separator: "/").dropLast().joined(separator: "/")
-        return try! SafeTensors.read("/" + path + "/Fixtures/rnn.safetensors").tensors
-    }()
+    static let all = NNFixtures.load("rnn.safetensors")
 
     static func f(_ name: String) -> Tensor {
         guard let t = all[name] else { fatalError("fixture \(name) missing") }

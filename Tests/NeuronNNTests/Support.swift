@@ -5,10 +5,13 @@ import NeuronData
 
 /// PyTorch-produced fixtures for the nn library; see Fixtures/nn_cases.md.
 enum NNFixtures {
-    static let all: [String: Tensor] = {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/nn.safetensors").path
+    static let all: [String: Tensor] = load("nn.safetensors")
+
+    /// The tensors of one fixture file in Fixtures/.
+    static func load(_ file: String) -> [String: Tensor] {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/" + file).path
         return try! SafeTensors.read(path).tensors
-    }()
+    }
 
     static func f(_ name: String) -> Tensor {
         guard let t = all[name] else { fatalError("fixture \(name) missing") }

@@ -1,6 +1,6 @@
 import Testing
 import Neuron
-import NeuronModels
+@testable import NeuronModels
 import NeuronNN
 
 @Suite struct ModelZooTests {
@@ -27,6 +27,21 @@ import NeuronNN
         #expect(model.stateDict()["layer3.0.conv1.weight"]!.shape == [64, 32, 3, 3])
         model.eval()
         #expect(model(Tensor.normal([2, 1, 28, 28])).shape == [2, 10])
+    }
+
+    @Test func sequenceModelsHavePyTorchsNamesAndShapes() {
+        let rows = RowLSTM()
+        #expect(rows.stateDictNames() == ["lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0", "fc.weight", "fc.bias"])
+        #expect(rows(Tensor.normal([3, 1, 28, 28])).shape == [3, 10])
+        // The forget gate's input bias starts near 1 (PyTorch's U(−1/√128, 1/√128), plus 1).
+        let forget = rows.lstm.parameter("bias_ih_l0")![128..<256].toArray(Double.self)
+        #expect(forget.allSatisfy { $0 > 0.9 && $0 < 1.1 })
+        let language = CharLSTM(vocabularySize: 30, hiddenSize: 16, layers: 2)
+        #expect(language(Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3])).shape == [2, 3, 30])
+        #expect(language.state?.h.shape == [2, 2, 16])
+        language.eval()
+        #expect(language(Tensor([1, 2], shape: [1, 2])).shape == [1, 2, 30])
+        #expect(Forecaster()(Tensor.normal([4, 12])).shape == [4, 1])
     }
 
     @Test func everyZooModelBuilds() {
