@@ -108,6 +108,27 @@ import NeuronData
             let (h, c) = cell(input[0])
             return h.sum() + c.square().sum()
         }
+        expectGradients([randomInput([3, 2]), randomInput([3, 3], seed: 2)], "GRU and RNN cells") { input in
+            let gru = GRUCell(inputSize: 2, hiddenSize: 3, dtype: .float64, generator: RandomGenerator(seed: 8))
+            let rnn = RNNCell(inputSize: 3, hiddenSize: 3, nonlinearity: "relu", dtype: .float64, generator: RandomGenerator(seed: 9))
+            return rnn(gru(input[0], h: input[1])).square().sum()
+        }
+        expectGradients([randomInput([2, 4, 2])], "2-layer batch-first RNN") { input in
+            let rnn = RNN(inputSize: 2, hiddenSize: 3, numLayers: 2, batchFirst: true, dtype: .float64, generator: RandomGenerator(seed: 10))
+            let (output, h) = rnn(input[0])
+            return output.square().sum() + h.sum()
+        }
+    }
+
+    @Test func dropoutActsBetweenLayersInTrainingOnly() {
+        let x = randomInput([5, 3, 4])
+        let lstm = LSTM(inputSize: 4, hiddenSize: 6, numLayers: 2, dropout: 0.5, dtype: .float64, generator: RandomGenerator(seed: 11))
+        let plain = LSTM(inputSize: 4, hiddenSize: 6, numLayers: 2, dtype: .float64)
+        _ = try? plain.load(stateDict: lstm.stateDict(), strict: true)
+        let reference = plain(x).output.toArray(Double.self)
+        #expect(lstm(x).output.toArray(Double.self) != reference)
+        lstm.eval()
+        #expect(lstm(x).output.toArray(Double.self) == reference)
     }
 
     @Test func parameterNamesFollowPyTorch() {
