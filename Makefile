@@ -5,7 +5,7 @@ PYTHON ?= $(VENV)/bin/python
 DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps build test demo demo-mlp bench bench-ops bench-mlp bench-cnn bench-rnn check-interop venv clean
+.PHONY: deps build test demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -22,6 +22,17 @@ demo: build
 # The MLP (784-256-128-10, ReLU, Adam 1e-3, batch 64) on Fashion-MNIST, 5 epochs.
 demo-mlp: build
 	.build/release/neuron train --model mlp --epochs 5 --batch-size 64 --optimizer adam --lr 1e-3 --seed 0 --out runs/mlp
+
+# The three sequence tasks: row-wise LSTM on Fashion-MNIST, a character-level LSTM on Debian's
+# fortunes (then a sample from it), an LSTM forecaster on statsmodels' yearly sunspots.
+SEQUENCE_PACKAGES = fortunes python3-statsmodels
+demo-sequences: build
+	@missing=""; for p in $(SEQUENCE_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
+	.build/release/neuron train --model lstm --seed 0 --out runs/lstm
+	.build/release/neuron train --model char-lstm --seed 0 --out runs/char-lstm
+	.build/release/neuron generate --checkpoint runs/char-lstm/model.safetensors --prompt "The " --length 400
+	.build/release/neuron train --model forecaster --seed 0 --out runs/forecaster
 
 test: deps
 	$(SWIFT) build --build-tests
@@ -53,7 +64,7 @@ check-interop: venv
 	@[ -f runs/mlp/model.safetensors ] || $(MAKE) demo-mlp
 	$(PYTHON) scripts/check_interop.py runs/mlp
 
-bench: bench-ops bench-mlp
+bench: bench-ops bench-mlp bench-cnn bench-rnn
 
 clean:
 	rm -rf .build

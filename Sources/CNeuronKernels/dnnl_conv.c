@@ -140,13 +140,6 @@ static cache_entry *lookup(const nk_conv_geometry *g, int pass) {
     return e;
 }
 
-// A memory object over `data` (not owned) in layout `md`.
-static dnnl_memory_t wrap(const dnnl_memory_desc_t *md, void *data) {
-    dnnl_memory_t m = NULL;
-    dnnl_memory_create(&m, md, engine, data);
-    return m;
-}
-
 int nk_dnnl_conv2d_f32(int pass, const nk_conv_geometry *g, const float *a, const float *b, float *out) {
     pthread_mutex_lock(&lock);
     if (disabled) { pthread_mutex_unlock(&lock); return 1; }
@@ -166,32 +159,34 @@ int nk_dnnl_conv2d_f32(int pass, const nk_conv_geometry *g, const float *a, cons
     void *scratch[3] = {NULL};
     size_t capacity[3] = {0};
     dnnl_exec_arg_t args[3];
-    for (int i = 0; i < 3; i++) {
+    dnnl_status_t status = dnnl_success;
+    for (int i = 0; i < 3 && status == dnnl_success; i++) {
         operand *o = i < 2 ? &e->inputs[i] : &e->output;
         void *data = i < 2 ? (void *)sources[i] : out;
-        user[i] = wrap(&o->user, data);
-        if (o->reorder) {
+        status = dnnl_memory_create(&user[i], &o->user, engine, data);
+        if (status == dnnl_success && o->reorder) {
             scratch[i] = nk_alloc(dnnl_memory_desc_get_size(&o->inner), &capacity[i]);
-            inner[i] = wrap(&o->inner, scratch[i]);
+            status = dnnl_memory_create(&inner[i], &o->inner, engine, scratch[i]);
         }
         args[i].arg = o->arg;
         args[i].memory = o->reorder ? inner[i] : user[i];
-        if (i < 2 && o->reorder) {
+        if (status == dnnl_success && i < 2 && o->reorder) {
             dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, user[i]}, {DNNL_ARG_TO, inner[i]}};
-            dnnl_primitive_execute(o->reorder, stream, 2, r);
+            status = dnnl_primitive_execute(o->reorder, stream, 2, r);
         }
     }
-    dnnl_primitive_execute(e->primitive, stream, 3, args);
-    if (e->output.reorder) {
+    if (status == dnnl_success) status = dnnl_primitive_execute(e->primitive, stream, 3, args);
+    if (status == dnnl_success && e->output.reorder) {
         dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, inner[2]}, {DNNL_ARG_TO, user[2]}};
-        dnnl_primitive_execute(e->output.reorder, stream, 2, r);
+        status = dnnl_primitive_execute(e->output.reorder, stream, 2, r);
     }
-    dnnl_stream_wait(stream);
+    if (status == dnnl_success) status = dnnl_stream_wait(stream);
     for (int i = 0; i < 3; i++) {
-        dnnl_memory_destroy(user[i]);
+        if (user[i]) dnnl_memory_destroy(user[i]);
         if (inner[i]) dnnl_memory_destroy(inner[i]);
         nk_free(scratch[i], capacity[i]);
     }
+    // A failure leaves the output unspecified; the caller recomputes it with its own kernels.
     pthread_mutex_unlock(&lock);
-    return 0;
+    return status == dnnl_success ? 0 : 1;
 }

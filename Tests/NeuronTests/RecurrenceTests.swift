@@ -50,4 +50,18 @@ import Testing
             }
         }
     }
+
+    /// A recorded forward pass whose result is dropped without backward frees everything
+    /// (the op's rule must not keep its own output alive).
+    @Test func unusedGraphsAreFreed() async {
+        await #expect(processExitsWith: .success) {
+            let cell = RecurrentCell.lstm
+            let t = RecurrenceTests.inputs(cell, dtype: .float32).map { $0.requiringGrad() }
+            func forward() { _ = RecurrenceTests.run(cell, t, active: RecurrenceTests.active).sum() }
+            forward()
+            let baseline = Memory.liveBytes
+            for _ in 0..<200 { forward() }
+            precondition(Memory.liveBytes == baseline, "live bytes grew from \(baseline) to \(Memory.liveBytes)")
+        }
+    }
 }

@@ -40,29 +40,35 @@ extension Tensor {
                      "recurrence: initial states must be [\(n), \(h)] and the hidden bias [\(g)], got \(h0.shape), \(c0?.shape ?? []), \(hiddenBias?.shape ?? [])")
         precondition(active.map { $0.shape == [steps, n] && $0.dtype == .bool } ?? true,
                      "recurrence: active must be bool [\(steps), \(n)], got \(active.map { "\($0.dtype) \($0.shape)" } ?? "")")
-        precondition(dtype.isFloatingPoint && [hiddenWeight, h0].allSatisfy { $0.dtype == dtype },
+        precondition(dtype.isFloatingPoint && ([hiddenWeight, h0] + [hiddenBias, c0].compactMap { $0 }).allSatisfy { $0.dtype == dtype },
                      "recurrence: projections, weights and states must share a floating-point type")
+        precondition(steps > 0, "recurrence: needs at least one step, got projections \(projections.shape)")
         let xg = projections.contiguous(), whh = hiddenWeight.contiguous(), bhh = hiddenBias?.contiguous()
         let hInit = h0.contiguous(), cInit = cell == .lstm ? c0!.contiguous() : nil, mask = active?.contiguous()
         let states = Tensor(uninitialized: [steps, cell.stateCount, n, h], dtype: dtype)
         let gates = Tensor(uninitialized: [steps, n, Int(nk_rnn_gate_width(cell.rawValue)) * h], dtype: dtype)
-        let maskPointer = mask?.pointer(as: UInt8.self)
         if dtype == .float32 {
             nk_rnn_forward_f32(cell.rawValue, Int64(steps), Int64(n), Int64(h), xg.pointer(as: Float.self), whh.pointer(as: Float.self),
-                               bhh?.pointer(as: Float.self), hInit.pointer(as: Float.self), cInit?.pointer(as: Float.self), maskPointer,
-                               states.pointer(as: Float.self), gates.pointer(as: Float.self))
+                               bhh?.pointer(as: Float.self), hInit.pointer(as: Float.self), cInit?.pointer(as: Float.self),
+                               mask?.pointer(as: UInt8.self), states.pointer(as: Float.self), gates.pointer(as: Float.self))
         } else {
             nk_rnn_forward_f64(cell.rawValue, Int64(steps), Int64(n), Int64(h), xg.pointer(as: Double.self), whh.pointer(as: Double.self),
-                               bhh?.pointer(as: Double.self), hInit.pointer(as: Double.self), cInit?.pointer(as: Double.self), maskPointer,
-                               states.pointer(as: Double.self), gates.pointer(as: Double.self))
+                               bhh?.pointer(as: Double.self), hInit.pointer(as: Double.self), cInit?.pointer(as: Double.self),
+                               mask?.pointer(as: UInt8.self), states.pointer(as: Double.self), gates.pointer(as: Double.self))
         }
         let inputs = [projections, hiddenWeight] + [hiddenBias, h0, cell == .lstm ? c0 : nil].compactMap { $0 }
         if recording(inputs) {
-            states.record("recurrence", inputs) { grad, _ in
+            // The rule reads the states through its `out` argument: capturing `states` itself
+            // would make a cycle (tensor → node → rule → tensor) that outlives an unused graph.
+            states.record("recurrence", inputs) { grad, states in
                 if GradMode.isEnabled {
+                    // Replay from the op's own inputs (a distinct alias when one tensor is both h0
+                    // and c0, so each slot gets its own gradient).
+                    let cReplay = c0.map { $0 === h0 ? $0 * 1 : $0 }
                     let replay = composedRecurrence(cell, projections: projections, hiddenWeight: hiddenWeight, hiddenBias: hiddenBias,
-                                                    h0: h0, c0: c0, active: active)
-                    return Autograd.run(root: replay, seed: grad, targets: inputs, retainGraph: true, createGraph: true, stopAtTargets: true)
+                                                    h0: h0, c0: cReplay, active: active)
+                    let targets = [projections, hiddenWeight] + [hiddenBias, h0, cell == .lstm ? cReplay : nil].compactMap { $0 }
+                    return Autograd.run(root: replay, seed: grad, targets: targets, retainGraph: true, createGraph: true, stopAtTargets: true)
                 }
                 let dy = grad.contiguous()
                 let dxg = Tensor(uninitialized: xg.shape, dtype: dtype), dwhh = Tensor(uninitialized: whh.shape, dtype: dtype)
@@ -70,12 +76,12 @@ extension Tensor {
                 let dh0 = Tensor(uninitialized: [n, h], dtype: dtype), dc0 = cInit.map { Tensor(uninitialized: $0.shape, dtype: dtype) }
                 if dtype == .float32 {
                     nk_rnn_backward_f32(cell.rawValue, Int64(steps), Int64(n), Int64(h), dy.pointer(as: Float.self), whh.pointer(as: Float.self),
-                                        hInit.pointer(as: Float.self), cInit?.pointer(as: Float.self), maskPointer, states.pointer(as: Float.self),
+                                        hInit.pointer(as: Float.self), cInit?.pointer(as: Float.self), mask?.pointer(as: UInt8.self), states.pointer(as: Float.self),
                                         gates.pointer(as: Float.self), dxg.pointer(as: Float.self), dwhh.pointer(as: Float.self),
                                         dbhh?.pointer(as: Float.self), dh0.pointer(as: Float.self), dc0?.pointer(as: Float.self))
                 } else {
                     nk_rnn_backward_f64(cell.rawValue, Int64(steps), Int64(n), Int64(h), dy.pointer(as: Double.self), whh.pointer(as: Double.self),
-                                        hInit.pointer(as: Double.self), cInit?.pointer(as: Double.self), maskPointer, states.pointer(as: Double.self),
+                                        hInit.pointer(as: Double.self), cInit?.pointer(as: Double.self), mask?.pointer(as: UInt8.self), states.pointer(as: Double.self),
                                         gates.pointer(as: Double.self), dxg.pointer(as: Double.self), dwhh.pointer(as: Double.self),
                                         dbhh?.pointer(as: Double.self), dh0.pointer(as: Double.self), dc0?.pointer(as: Double.self))
                 }
@@ -111,9 +117,9 @@ extension Tensor {
                 hNext = (1 - z) * candidate + z * h
             }
             if let active {
-                let keep = active[t].to(projections.dtype).unsqueezed(axis: 1)
-                hNext = keep * hNext + (1 - keep) * h
-                cNext = keep * cNext + (1 - keep) * c
+                let keep = active[t].unsqueezed(axis: 1)
+                hNext = Tensor.where(keep, hNext, h)
+                cNext = Tensor.where(keep, cNext, c)
             }
             (h, c) = (hNext, cNext)
             steps.append(cell == .lstm ? Tensor.stack([h, c]) : h.unsqueezed(axis: 0))

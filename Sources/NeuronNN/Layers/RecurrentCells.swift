@@ -19,6 +19,7 @@ public class RecurrentCellLayer: Module {
         biasIh = bias ? uniform([rows]) : nil
         biasHh = bias ? uniform([rows]) : nil
         super.init()
+        for parameter in [weightIh, weightHh] + [biasIh, biasHh].compactMap({ $0 }) { parameter.requiresGrad = true }
     }
 
     /// The states after one step from x [N, I] and states [N, H] (zeros when nil).
