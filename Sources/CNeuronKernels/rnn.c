@@ -36,6 +36,66 @@ static inline double sigmoid_f64(double x) { return 1.0 / (1.0 + exp(-x)); }
 static inline double tanh_f64(double x) { return tanh(x); }
 
 #define DEFINE_RNN(SUFFIX, T)                                                                  \
+    /* The cell math of one row; each gate block gets its own restrict pointer so that the     \
+       loops vectorise without alias checks. */                                                \
+    static void lstm_forward_row_##SUFFIX(int64_t h, const T *restrict xi, const T *restrict xf,\
+                                          const T *restrict xc, const T *restrict xo, const T *restrict hi,\
+                                          const T *restrict hf, const T *restrict hc, const T *restrict ho,\
+                                          const T *restrict cp, T *restrict gi, T *restrict gf,\
+                                          T *restrict gc, T *restrict go, T *restrict cn, T *restrict hn) {\
+        for (int64_t k = 0; k < h; k++) {                                                      \
+            T i = sigmoid_##SUFFIX(xi[k] + hi[k]), f = sigmoid_##SUFFIX(xf[k] + hf[k]);        \
+            T c = tanh_##SUFFIX(xc[k] + hc[k]), o = sigmoid_##SUFFIX(xo[k] + ho[k]);           \
+            T cell = f * cp[k] + i * c;                                                        \
+            gi[k] = i, gf[k] = f, gc[k] = c, go[k] = o;                                        \
+            cn[k] = cell;                                                                      \
+            hn[k] = o * tanh_##SUFFIX(cell);                                                   \
+        }                                                                                      \
+    }                                                                                          \
+    static void gru_forward_row_##SUFFIX(int64_t h, const T *restrict xr, const T *restrict xz,\
+                                         const T *restrict xn, const T *restrict hr, const T *restrict hz,\
+                                         const T *restrict hnh, const T *restrict hp, T *restrict gr,\
+                                         T *restrict gz, T *restrict gn, T *restrict ghn, T *restrict hn) {\
+        for (int64_t k = 0; k < h; k++) {                                                      \
+            T r = sigmoid_##SUFFIX(xr[k] + hr[k]), z = sigmoid_##SUFFIX(xz[k] + hz[k]);        \
+            T n = tanh_##SUFFIX(xn[k] + r * hnh[k]);                                           \
+            gr[k] = r, gz[k] = z, gn[k] = n, ghn[k] = hnh[k];                                  \
+            hn[k] = (1 - z) * n + z * hp[k];                                                   \
+        }                                                                                      \
+    }                                                                                          \
+    static void lstm_backward_row_##SUFFIX(int64_t h, const T *restrict gi, const T *restrict gf,\
+                                           const T *restrict gc, const T *restrict go, const T *restrict cp,\
+                                           const T *restrict cn, const T *restrict dh, T *restrict dc,\
+                                           T *restrict di, T *restrict df, T *restrict dg, T *restrict dout,\
+                                           T *restrict dhp) {                                  \
+        for (int64_t k = 0; k < h; k++) {                                                      \
+            T i = gi[k], f = gf[k], c = gc[k], o = go[k], tc = tanh_##SUFFIX(cn[k]);           \
+            T dcell = dc[k] + dh[k] * o * (1 - tc * tc);                                       \
+            di[k] = dcell * c * i * (1 - i);                                                   \
+            df[k] = dcell * cp[k] * f * (1 - f);                                               \
+            dg[k] = dcell * i * (1 - c * c);                                                   \
+            dout[k] = dh[k] * tc * o * (1 - o);                                                \
+            dc[k] = dcell * f;                                                                 \
+            dhp[k] = 0;                                                                        \
+        }                                                                                      \
+    }                                                                                          \
+    static void gru_backward_row_##SUFFIX(int64_t h, const T *restrict gr, const T *restrict gz,\
+                                          const T *restrict gn, const T *restrict ghn, const T *restrict hp,\
+                                          const T *restrict dh, T *restrict dxr, T *restrict dxz,\
+                                          T *restrict dxn, T *restrict dhr, T *restrict dhz, T *restrict dhn,\
+                                          T *restrict dhp) {                                   \
+        for (int64_t k = 0; k < h; k++) {                                                      \
+            T r = gr[k], z = gz[k], n = gn[k];                                                 \
+            T dn = dh[k] * (1 - z) * (1 - n * n);                                              \
+            T dz = dh[k] * (hp[k] - n) * z * (1 - z);                                          \
+            T dr = dn * ghn[k] * r * (1 - r);                                                  \
+            dxr[k] = dhr[k] = dr;                                                              \
+            dxz[k] = dhz[k] = dz;                                                              \
+            dxn[k] = dn;                                                                       \
+            dhn[k] = dn * r;                                                                   \
+            dhp[k] = dh[k] * z;                                                                \
+        }                                                                                      \
+    }                                                                                          \
     /* One step forward for rows [begin, end). */                                              \
     static void forward_rows_##SUFFIX(void *context, int64_t begin, int64_t end) {             \
         const step_job *j = context;                                                           \
@@ -63,26 +123,13 @@ static inline double tanh_f64(double x) { return tanh(x); }
             case NK_LSTM: {                                                                    \
                 const T *cp = (const T *)j->c_prev + r * h;                                    \
                 T *cn = (T *)j->c_next + r * h;                                                \
-                for (int64_t k = 0; k < h; k++) {                                              \
-                    T i = sigmoid_##SUFFIX(xg[k] + hg[k]);                                     \
-                    T f = sigmoid_##SUFFIX(xg[h + k] + hg[h + k]);                             \
-                    T c = tanh_##SUFFIX(xg[2 * h + k] + hg[2 * h + k]);                        \
-                    T o = sigmoid_##SUFFIX(xg[3 * h + k] + hg[3 * h + k]);                     \
-                    T cell = f * cp[k] + i * c;                                                \
-                    gates[k] = i, gates[h + k] = f, gates[2 * h + k] = c, gates[3 * h + k] = o; \
-                    cn[k] = cell;                                                              \
-                    hn[k] = o * tanh_##SUFFIX(cell);                                           \
-                }                                                                              \
+                lstm_forward_row_##SUFFIX(h, xg, xg + h, xg + 2 * h, xg + 3 * h, hg, hg + h, hg + 2 * h, hg + 3 * h,\
+                                          cp, gates, gates + h, gates + 2 * h, gates + 3 * h, cn, hn);\
                 break;                                                                         \
             }                                                                                  \
             case NK_GRU:                                                                       \
-                for (int64_t k = 0; k < h; k++) {                                              \
-                    T rr = sigmoid_##SUFFIX(xg[k] + hg[k]);                                    \
-                    T z = sigmoid_##SUFFIX(xg[h + k] + hg[h + k]);                             \
-                    T n = tanh_##SUFFIX(xg[2 * h + k] + rr * hg[2 * h + k]);                   \
-                    gates[k] = rr, gates[h + k] = z, gates[2 * h + k] = n, gates[3 * h + k] = hg[2 * h + k]; \
-                    hn[k] = (1 - z) * n + z * hp[k];                                           \
-                }                                                                              \
+                gru_forward_row_##SUFFIX(h, xg, xg + h, xg + 2 * h, hg, hg + h, hg + 2 * h, hp, gates, gates + h,\
+                                         gates + 2 * h, gates + 3 * h, hn);                    \
                 break;                                                                         \
             }                                                                                  \
         }                                                                                      \
@@ -111,35 +158,15 @@ static inline double tanh_f64(double x) { return tanh(x); }
                 break;                                                                         \
             case NK_LSTM: {                                                                    \
                 const T *cp = (const T *)j->c_prev + r * h, *cn = (const T *)j->c_out + r * h; \
-                T *dc = (T *)j->dc + r * h;                                                    \
-                for (int64_t k = 0; k < h; k++) {                                              \
-                    T i = gates[k], f = gates[h + k], c = gates[2 * h + k], o = gates[3 * h + k]; \
-                    T tc = tanh_##SUFFIX(cn[k]);                                               \
-                    T dcell = dc[k] + dh[k] * o * (1 - tc * tc);                               \
-                    dxg[k] = dcell * c * i * (1 - i);                                          \
-                    dxg[h + k] = dcell * cp[k] * f * (1 - f);                                  \
-                    dxg[2 * h + k] = dcell * i * (1 - c * c);                                  \
-                    dxg[3 * h + k] = dh[k] * tc * o * (1 - o);                                 \
-                    dc[k] = dcell * f;                                                         \
-                    dhp[k] = 0;                                                                \
-                }                                                                              \
+                lstm_backward_row_##SUFFIX(h, gates, gates + h, gates + 2 * h, gates + 3 * h, cp, cn, dh,\
+                                           (T *)j->dc + r * h, dxg, dxg + h, dxg + 2 * h, dxg + 3 * h, dhp);\
                 break;                                                                         \
             }                                                                                  \
-            case NK_GRU: {                                                                     \
-                const T *hp = (const T *)j->h_prev + r * h;                                    \
-                for (int64_t k = 0; k < h; k++) {                                              \
-                    T rr = gates[k], z = gates[h + k], n = gates[2 * h + k], hn = gates[3 * h + k]; \
-                    T dn = dh[k] * (1 - z) * (1 - n * n);                                      \
-                    T dz = dh[k] * (hp[k] - n) * z * (1 - z);                                  \
-                    T dr = dn * hn * rr * (1 - rr);                                            \
-                    dxg[k] = dhg[k] = dr;                                                      \
-                    dxg[h + k] = dhg[h + k] = dz;                                              \
-                    dxg[2 * h + k] = dn;                                                       \
-                    dhg[2 * h + k] = dn * rr;                                                  \
-                    dhp[k] = dh[k] * z;                                                        \
-                }                                                                              \
+            case NK_GRU:                                                                       \
+                gru_backward_row_##SUFFIX(h, gates, gates + h, gates + 2 * h, gates + 3 * h,   \
+                                          (const T *)j->h_prev + r * h, dh, dxg, dxg + h, dxg + 2 * h, dhg,\
+                                          dhg + h, dhg + 2 * h, dhp);                          \
                 break;                                                                         \
-            }                                                                                  \
             }                                                                                  \
         }                                                                                      \
     }                                                                                          \
