@@ -8,10 +8,7 @@ import NeuronData
 @Suite struct CNNLayerTests {
     static let all = NNFixtures.load("cnn.safetensors")
 
-    static func f(_ name: String) -> Tensor {
-        guard let t = all[name] else { fatalError("fixture \(name) missing") }
-        return t
-    }
+    static func f(_ name: String) -> Tensor { all.fixture(name) }
 
     static let f64 = DType.float64
 

@@ -9,10 +9,7 @@ import NeuronData
 @Suite struct RecurrentLayerTests {
     static let all = NNFixtures.load("rnn.safetensors")
 
-    static func f(_ name: String) -> Tensor {
-        guard let t = all[name] else { fatalError("fixture \(name) missing") }
-        return t
-    }
+    static func f(_ name: String) -> Tensor { all.fixture(name) }
 
     static let f64 = DType.float64
     static let layers: [(String, () -> RecurrentLayer)] = [

@@ -13,8 +13,13 @@ enum NNFixtures {
         return try! SafeTensors.read(path).tensors
     }
 
-    static func f(_ name: String) -> Tensor {
-        guard let t = all[name] else { fatalError("fixture \(name) missing") }
+    static func f(_ name: String) -> Tensor { all.fixture(name) }
+}
+
+extension Dictionary where Key == String, Value == Tensor {
+    /// The fixture tensor `name`; stops the run when a fixture file lacks it.
+    func fixture(_ name: String) -> Tensor {
+        guard let t = self[name] else { fatalError("fixture \(name) missing") }
         return t
     }
 }
