@@ -86,7 +86,7 @@ public enum Init {
         let tall = rows >= cols
         let (m, n) = tall ? (rows, cols) : (cols, rows)
         // Modified Gram–Schmidt on the n columns of an m × n Gaussian matrix (m ≥ n).
-        var columns = (0..<n).map { _ in (0..<m).map { _ in generator.nextNormal() } }
+        var columns = generator.exclusive { (0..<n).map { _ in (0..<m).map { _ in generator.nextNormal() } } }
         for j in 0..<n {
             for k in 0..<j {
                 let dot = zip(columns[j], columns[k]).reduce(0) { $0 + $1.0 * $1.1 }

@@ -1,11 +1,31 @@
 import Glibc
 
 /// A seeded pseudo-random generator (xoshiro256**, seeded through SplitMix64). The same
-/// seed gives the same numbers on every machine.
+/// seed gives the same numbers on every machine. The single draws (`next`, `nextUnit`, …) are
+/// not synchronised; the tensor factories (`Tensor.uniform`, `normal`, `bernoulli`,
+/// `permutation`, `randint`) hold the generator for their whole fill, so threads sharing one
+/// (the default generator) never interleave inside a draw.
 public final class RandomGenerator {
     var state: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t> = {
+        let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        return mutex
+    }()
 
     public init(seed: UInt64) { reseed(seed) }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// Runs `body` with the generator to itself (other threads' `exclusive` calls wait).
+    public func exclusive<Result>(_ body: () throws -> Result) rethrows -> Result {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
 
     /// Restarts the sequence from `seed`.
     public func reseed(_ seed: UInt64) {
@@ -17,7 +37,8 @@ public final class RandomGenerator {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        state = (splitMix(), splitMix(), splitMix(), splitMix())
+        let words = (splitMix(), splitMix(), splitMix(), splitMix())
+        exclusive { state = words }
     }
 
     /// The generator's full state, to save in a checkpoint.
@@ -74,16 +95,19 @@ public enum Random {
 }
 
 extension Tensor {
-    static func generated(_ shape: [Int], dtype: DType, _ op: String, _ value: () -> Double) -> Tensor {
+    static func generated(_ shape: [Int], dtype: DType, _ op: String, _ generator: RandomGenerator,
+                          _ value: () -> Double) -> Tensor {
         precondition(dtype.isFloatingPoint, "\(op): needs a floating-point type, got \(dtype)")
         let out = Tensor(uninitialized: shape, dtype: dtype)
         let n = out.count
-        if dtype == .float32 {
-            let p = out.pointer(as: Float.self)
-            for i in 0..<n { p[i] = Float(value()) }
-        } else {
-            let p = out.pointer(as: Double.self)
-            for i in 0..<n { p[i] = value() }
+        generator.exclusive {
+            if dtype == .float32 {
+                let p = out.pointer(as: Float.self)
+                for i in 0..<n { p[i] = Float(value()) }
+            } else {
+                let p = out.pointer(as: Double.self)
+                for i in 0..<n { p[i] = value() }
+            }
         }
         return out
     }
@@ -91,27 +115,29 @@ extension Tensor {
     /// Uniform samples in [low, high).
     public static func uniform(_ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float32,
                                generator: RandomGenerator = Random.generator) -> Tensor {
-        generated(shape, dtype: dtype, "uniform") { low + (high - low) * generator.nextUnit() }
+        generated(shape, dtype: dtype, "uniform", generator) { low + (high - low) * generator.nextUnit() }
     }
 
     /// Normal samples with the given mean and standard deviation.
     public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32,
                               generator: RandomGenerator = Random.generator) -> Tensor {
-        generated(shape, dtype: dtype, "normal") { mean + std * generator.nextNormal() }
+        generated(shape, dtype: dtype, "normal", generator) { mean + std * generator.nextNormal() }
     }
 
     /// 1 with probability `p`, else 0.
     public static func bernoulli(_ shape: [Int], p: Double, dtype: DType = .float32,
                                  generator: RandomGenerator = Random.generator) -> Tensor {
         precondition(p >= 0 && p <= 1, "bernoulli: probability \(p) is outside [0, 1]")
-        return generated(shape, dtype: dtype, "bernoulli") { generator.nextUnit() < p ? 1 : 0 }
+        return generated(shape, dtype: dtype, "bernoulli", generator) { generator.nextUnit() < p ? 1 : 0 }
     }
 
     /// A random ordering of 0..<n (int64), by Fisher–Yates.
     public static func permutation(_ n: Int, generator: RandomGenerator = Random.generator) -> Tensor {
         var values = Array(0..<n)
         if n > 1 {
-            for i in stride(from: n - 1, to: 0, by: -1) { values.swapAt(i, generator.next(below: i + 1)) }
+            generator.exclusive {
+                for i in stride(from: n - 1, to: 0, by: -1) { values.swapAt(i, generator.next(below: i + 1)) }
+            }
         }
         return Tensor(values)
     }
@@ -121,6 +147,6 @@ extension Tensor {
                                generator: RandomGenerator = Random.generator) -> Tensor {
         precondition(high > low, "randint: empty range \(low)..<\(high)")
         let n = shape.reduce(1, *)
-        return Tensor((0..<n).map { _ in low + generator.next(below: high - low) }, shape: shape)
+        return Tensor(generator.exclusive { (0..<n).map { _ in low + generator.next(below: high - low) } }, shape: shape)
     }
 }
