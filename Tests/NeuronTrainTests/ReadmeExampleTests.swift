@@ -24,4 +24,15 @@ import NeuronTrain
         }
         #expect(trainer.evaluate(DataLoader(test, batchSize: 256))["accuracy"]! > 0.6)
     }
+
+    @Test func readmeRecurrentExampleRuns() {
+        let lstm = LSTM(inputSize: 28, hiddenSize: 128, numLayers: 2, batchFirst: true, bidirectional: true,
+                        generator: RandomGenerator(seed: 1))
+        let classifier = Linear(256, 10, generator: RandomGenerator(seed: 2))
+        let x = Tensor.normal([32, 28, 28], generator: RandomGenerator(seed: 3))
+        let (output, h, c) = lstm(x, lengths: (0..<32).map { 28 - $0 % 8 })
+        let logits = classifier(output[.all, 20])
+        #expect(output.shape == [32, 28, 256] && h.shape == [4, 32, 128] && c.shape == [4, 32, 128])
+        #expect(logits.shape == [32, 10])
+    }
 }
