@@ -1,7 +1,7 @@
 // 2-D convolution as im2col + one large GEMM per group over the whole batch: the columns
 // of every sample sit side by side ([k, n·p]), so GEMM sees big matrices it splits well over
 // both cores. The three products (forward, adjoint in x, gradient in w) share one geometry;
-// 1-D convolutions use h = 1.
+// 1-D convolutions use h = 1. Float32 goes to oneDNN first where it wins (dnnl_conv.c).
 #include "NeuronKernels.h"
 #include <string.h>
 

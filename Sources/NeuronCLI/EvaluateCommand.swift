@@ -5,6 +5,17 @@ import NeuronModels
 import NeuronNN
 import NeuronTrain
 
+/// The model's weights among a file's tensors: all of them in a model file (plain names), the
+/// `model.`-prefixed ones (prefix dropped) in a training checkpoint.
+func modelStateDict(_ tensors: [String: Tensor]) -> StateDict {
+    var state: StateDict = [:]
+    let prefixed = tensors.keys.contains { $0.hasPrefix("model.") }
+    for (key, tensor) in tensors where !prefixed || key.hasPrefix("model.") {
+        state[prefixed ? String(key.dropFirst(6)) : key] = tensor
+    }
+    return state
+}
+
 /// Loads a model's weights from a model file (plain names) or a training checkpoint
 /// (`model.` prefix).
 func loadModel(_ name: String, checkpoint path: String, command: String) -> any Layer {
@@ -12,13 +23,7 @@ func loadModel(_ name: String, checkpoint path: String, command: String) -> any 
         fail("\(command): unknown model '\(name)' (choose from \(ModelZoo.names.joined(separator: ", ")))")
     }
     do {
-        let (tensors, _) = try SafeTensors.read(path)
-        var state: StateDict = [:]
-        let prefixed = tensors.keys.contains { $0.hasPrefix("model.") }
-        for (key, tensor) in tensors where !prefixed || key.hasPrefix("model.") {
-            state[prefixed ? String(key.dropFirst(6)) : key] = tensor
-        }
-        try model.load(stateDict: state)
+        try model.load(stateDict: modelStateDict(try SafeTensors.read(path).tensors))
     } catch {
         fail("\(command): \(error)")
     }

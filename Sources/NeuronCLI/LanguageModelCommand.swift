@@ -100,13 +100,7 @@ func runGenerate(_ arguments: [String]) {
         else { throw DataError("\(path) is not a char-lstm model written by `neuron train --model char-lstm`") }
         let corpus = TextCorpus(text: "", vocabulary: Array(vocabulary.unicodeScalars))
         let model = CharLSTM(vocabularySize: corpus.vocabulary.count, embeddingSize: embedding, hiddenSize: hidden, layers: layers)
-        // A training checkpoint keeps the model's tensors under "model."; a model file holds only them.
-        let isCheckpoint = tensors.keys.contains { $0.hasPrefix("model.") }
-        var state: StateDict = [:]
-        for (key, value) in tensors where !isCheckpoint || key.hasPrefix("model.") {
-            state[isCheckpoint ? String(key.dropFirst(6)) : key] = value
-        }
-        try model.load(stateDict: state, strict: true)
+        try model.load(stateDict: modelStateDict(tensors), strict: true)
         model.eval()
         print(sampleText(model, corpus: corpus, prompt: options.string("prompt") ?? "\n", length: length, temperature: temperature,
                          generator: RandomGenerator(seed: UInt64(seed))))

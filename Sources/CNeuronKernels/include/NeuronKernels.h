@@ -112,7 +112,7 @@ void nk_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_avg
                  int64_t n, double lr, double beta1, double beta2, double eps, double decay,
                  int decoupled, double step_size, double correction2_sqrt);
 
-// ---- Convolution (im2col + GEMM), NCHW. -------------------------------------------------------
+// ---- Convolution, NCHW: oneDNN direct kernels for float32, else im2col + GEMM. --------------
 /// The shapes of one 2-D convolution from x-space [n, c, h, w] to y-space [n, oc, oh, ow] with
 /// a weight [oc, c / groups, kh, kw]; padding is given per side (top, left).
 typedef struct {
@@ -127,8 +127,9 @@ void nk_conv2d_adjoint_f64(const nk_conv_geometry *g, const double *y, const dou
 /// dw = ∂⟨y, conv(x, w)⟩/∂w: the weight gradient for input x and output gradient y; overwrites dw.
 void nk_conv2d_weight_grad_f32(const nk_conv_geometry *g, const float *x, const float *y, float *dw);
 void nk_conv2d_weight_grad_f64(const nk_conv_geometry *g, const double *x, const double *y, double *dw);
-/// The same products in two steps, so a forward pass can keep its columns for the weight
-/// gradient: the columns of x ([groups][k, n·oh·ow], `nk_conv2d_column_count` elements) …
+/// The im2col path in two steps (what float64 and the small-channel float32 cases run, and what
+/// bench/dnnl_resnet_convs.c times against oneDNN): the columns of x ([groups][k, n·oh·ow],
+/// `nk_conv2d_column_count` elements) …
 int64_t nk_conv2d_column_count(const nk_conv_geometry *g);
 void nk_conv2d_columns_f32(const nk_conv_geometry *g, const float *x, float *columns);
 void nk_conv2d_columns_f64(const nk_conv_geometry *g, const double *x, double *columns);
