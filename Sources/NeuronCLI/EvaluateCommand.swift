@@ -5,39 +5,28 @@ import NeuronModels
 import NeuronNN
 import NeuronTrain
 
-/// The model's weights among a file's tensors: all of them in a model file (plain names), the
-/// `model.`-prefixed ones (prefix dropped) in a training checkpoint.
-func modelStateDict(_ tensors: [String: Tensor]) -> StateDict {
-    var state: StateDict = [:]
-    let prefixed = tensors.keys.contains { $0.hasPrefix("model.") }
-    for (key, tensor) in tensors where !prefixed || key.hasPrefix("model.") {
-        state[prefixed ? String(key.dropFirst(6)) : key] = tensor
-    }
-    return state
-}
-
-/// Loads a model's weights from a model file (plain names) or a training checkpoint
-/// (`model.` prefix).
-func loadModel(_ name: String, checkpoint path: String, command: String) -> any Layer {
-    guard let model = ModelZoo.make(name) else {
-        fail("\(command): unknown model '\(name)' (choose from \(ModelZoo.names.joined(separator: ", ")))")
-    }
+/// Loads a Fashion-MNIST classifier from a model file or a training checkpoint; the
+/// architecture comes from the file's metadata unless `--model` names it.
+func loadClassifier(_ options: Options, command: String) -> any Layer {
+    let path = options.required("checkpoint")
     do {
-        try model.load(stateDict: modelStateDict(try SafeTensors.read(path).tensors))
+        let (model, metadata) = try SavedModel.load(path, architecture: options.string("model"))
+        guard ModelZoo.names.contains(metadata["model"] ?? "") else {
+            fail("\(command): \(path) holds a '\(metadata["model"] ?? "?")' model, not a Fashion-MNIST classifier (\(ModelZoo.names.joined(separator: ", ")))")
+        }
+        return model
     } catch {
         fail("\(command): \(error)")
     }
-    model.eval()
-    return model
 }
 
 func runEvaluate(_ arguments: [String]) {
     let options = Options(command: "evaluate", specs: [
-        .init(name: "model", value: "NAME", help: "model architecture: \(ModelZoo.names.joined(separator: ", "))"),
-        .init(name: "checkpoint", value: "FILE", help: "model.safetensors or checkpoint.safetensors"),
+        .init(name: "checkpoint", value: "FILE", help: "model.safetensors, best.safetensors or checkpoint.safetensors"),
+        .init(name: "model", value: "NAME", help: "architecture, for a file without metadata: \(ModelZoo.names.joined(separator: ", "))"),
         .init(name: "data", value: "DIR", help: "Fashion-MNIST folder (default: Debian's location)"),
     ], arguments: arguments)
-    let model = loadModel(options.required("model"), checkpoint: options.required("checkpoint"), command: "evaluate")
+    let model = loadClassifier(options, command: "evaluate")
     do {
         let test = try FashionMNIST.load(.test, directory: options.string("data"), normalized: true)
         let outputs = noGrad { Tensor.concat(DataLoader(test, batchSize: 1000, prefetch: false).batches(epoch: 0).map { model($0.inputs) }) }
@@ -62,14 +51,13 @@ func pad(_ text: String, _ width: Int, left: Bool = true) -> String {
 
 func runPredict(_ arguments: [String]) {
     let options = Options(command: "predict", specs: [
-        .init(name: "model", value: "NAME", help: "model architecture: \(ModelZoo.names.joined(separator: ", "))"),
-        .init(name: "checkpoint", value: "FILE", help: "model.safetensors or checkpoint.safetensors"),
+        .init(name: "checkpoint", value: "FILE", help: "model.safetensors, best.safetensors or checkpoint.safetensors"),
+        .init(name: "model", value: "NAME", help: "architecture, for a file without metadata: \(ModelZoo.names.joined(separator: ", "))"),
         .init(name: "input", value: "X.npy", help: "images as float [N, 28, 28], [N, 1, 28, 28] or [N, 784] in [0, 1]"),
         .init(name: "output", value: "Y.npy", help: "where to write the logits, float32 [N, 10]"),
     ], arguments: arguments)
-    let (name, checkpoint) = (options.required("model"), options.required("checkpoint"))
     let (inputPath, outputPath) = (options.required("input"), options.required("output"))
-    let model = loadModel(name, checkpoint: checkpoint, command: "predict")
+    let model = loadClassifier(options, command: "predict")
     do {
         let input = try NPY.read(inputPath)
         guard input.dtype.isFloatingPoint, input.count % 784 == 0, input.count > 0, input.shape.first.map({ input.count / $0 == 784 }) == true else {

@@ -34,45 +34,16 @@ func trainLanguageModel(_ options: Options) {
                                             monitor: ("val_bpc", .min), train: DataLoader(train, batchSize: streams),
                                             validation: DataLoader(validation, batchSize: min(streams, 16)), metadata: metadata)
         let validationBPC = trainer.history.last?["val_bpc"] ?? .nan
-        let testBPC = trainer.evaluate(DataLoader(test, batchSize: min(streams, 16)))["bpc"] ?? .nan
+        let testBPC = try trainer.evaluate(DataLoader(test, batchSize: min(streams, 16)))["bpc"] ?? .nan
         model.eval()
-        let sample = sampleText(model, corpus: corpus, prompt: "The ", length: 300, temperature: 0.8,
-                                generator: RandomGenerator(seed: UInt64(settings.seed)))
+        let sample = model.sample(prompt: "The ", length: 300, temperature: 0.8, corpus: corpus,
+                                  generator: RandomGenerator(seed: UInt64(settings.seed)))
         print("sample (temperature 0.8):\n\(sample)\n")
         print("wrote \(settings.out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, tb/")
         print("validation_bpc=\(formatFixed(validationBPC, 3)) test_bpc=\(formatFixed(testBPC, 3))")
         if case .stopped = outcome { exit(1) }
     } catch {
         fail("train: \(error)")
-    }
-}
-
-/// `prompt` followed by `length` characters drawn one at a time from the model's softmax at
-/// `temperature` (0: always the most likely character).
-func sampleText(_ model: CharLSTM, corpus: TextCorpus, prompt: String, length: Int, temperature: Double,
-                generator: RandomGenerator) -> String {
-    noGrad {
-        var context = corpus.encode(prompt)
-        if context.isEmpty { context = [corpus.encode("\n").first ?? 0] }
-        var generated: [Int] = []
-        var (logits, state) = model.step(Tensor(context, shape: [1, context.count]), state: nil)
-        for _ in 0..<length {
-            let next: Int
-            if temperature <= 0 {
-                next = Int(logits.argmax(axis: 1).item())
-            } else {
-                let probabilities = (logits / temperature).softmax(axis: 1).toArray(Double.self)
-                var draw = generator.nextUnit(), chosen = probabilities.count - 1
-                for (index, p) in probabilities.enumerated() {
-                    draw -= p
-                    if draw < 0 { chosen = index; break }
-                }
-                next = chosen
-            }
-            generated.append(next)
-            (logits, state) = model.step(Tensor([next], shape: [1, 1]), state: state)
-        }
-        return corpus.decode(context) + corpus.decode(generated)
     }
 }
 
@@ -93,17 +64,13 @@ func runGenerate(_ arguments: [String]) {
     let length = options.int("length", default: 500)
     let seed = options.int("seed", default: 0, minimum: 0)
     do {
-        let (tensors, metadata) = try SafeTensors.read(path)
-        guard metadata["model"] == "char-lstm", let vocabulary = metadata["vocabulary"],
-              let hidden = Int(metadata["hidden"] ?? ""), let layers = Int(metadata["layers"] ?? ""),
-              let embedding = Int(metadata["embedding"] ?? "")
-        else { throw DataError("\(path) is not a char-lstm model written by `neuron train --model char-lstm`") }
+        let (loaded, metadata) = try SavedModel.load(path)
+        guard let model = loaded as? CharLSTM, let vocabulary = metadata["vocabulary"] else {
+            throw DataError("\(path) is not a char-lstm model written by `neuron train --model char-lstm`")
+        }
         let corpus = TextCorpus(text: "", vocabulary: Array(vocabulary.unicodeScalars))
-        let model = CharLSTM(vocabularySize: corpus.vocabulary.count, embeddingSize: embedding, hiddenSize: hidden, layers: layers)
-        try model.load(stateDict: modelStateDict(tensors), strict: true)
-        model.eval()
-        print(sampleText(model, corpus: corpus, prompt: options.string("prompt") ?? "\n", length: length, temperature: temperature,
-                         generator: RandomGenerator(seed: UInt64(seed))))
+        print(model.sample(prompt: options.string("prompt") ?? "\n", length: length, temperature: temperature, corpus: corpus,
+                           generator: RandomGenerator(seed: UInt64(seed))))
     } catch {
         fail("generate: \(error)")
     }

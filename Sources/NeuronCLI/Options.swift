@@ -11,12 +11,16 @@ struct Options {
 
     let command: String
     let specs: [Spec]
+    let usage: String
     var values: [String: String] = [:]
     var flags: Set<String> = []
 
-    init(command: String, specs: [Spec], arguments: [String]) {
+    /// `elsewhere` gives, for options that exist but not here, why they are refused ("does not
+    /// apply to model 'mlp'; it is for char-lstm"): passing one is an error that says so. `usage` replaces the help's first line.
+    init(command: String, specs: [Spec], arguments: [String], elsewhere: [String: String] = [:], usage: String? = nil) {
         self.command = command
         self.specs = specs + [Spec(name: "help", value: nil, help: "show this help")]
+        self.usage = usage ?? "usage: neuron \(command) [options]"
         var i = 0
         while i < arguments.count {
             let argument = arguments[i]
@@ -28,6 +32,7 @@ struct Options {
                 name = String(name[..<equals])
             }
             guard let spec = self.specs.first(where: { $0.name == name }) else {
+                if let reason = elsewhere[name] { fail("\(command): option '--\(name)' \(reason)") }
                 fail("\(command): unknown option '--\(name)'; run `neuron \(command) --help`")
             }
             if spec.value == nil {
@@ -56,7 +61,7 @@ struct Options {
             let left = "--" + spec.name + (spec.value.map { " " + $0 } ?? "")
             return "  " + left + String(repeating: " ", count: width + 4 - left.count + 2) + spec.help
         }
-        return "usage: neuron \(command) [options]\n\noptions:\n" + lines.joined(separator: "\n")
+        return usage + "\n\noptions:\n" + lines.joined(separator: "\n")
     }
 
     func string(_ name: String, default value: String? = nil) -> String? { values[name] ?? value }

@@ -24,30 +24,97 @@ func installInterruptHandler() {
     }
 }
 
-let trainSpecs: [Options.Spec] = [
-    .init(name: "model", value: "NAME", help: "model to train: \((ModelZoo.names + ["char-lstm", "forecaster"]).joined(separator: ", "))"),
-    .init(name: "dataset", value: "NAME", help: "dataset of the image models: fashion-mnist (default)"),
-    .init(name: "data", value: "DIR", help: "folder holding the dataset files (default: Debian's location)"),
-    .init(name: "epochs", value: "N", help: "epochs to train (default 5; lstm 3, char-lstm 4, forecaster 150)"),
+/// Options every task family takes.
+let commonTrainSpecs: [Options.Spec] = [
+    .init(name: "model", value: "NAME", help: "model to train (see `neuron train --help`)"),
+    .init(name: "epochs", value: "N", help: "epochs to train (default: the model's)"),
     .init(name: "batch-size", value: "B", help: "mini-batch size (default 64; forecaster 32)"),
     .init(name: "optimizer", value: "NAME", help: "adam (default), adamw or sgd"),
     .init(name: "lr", value: "X", help: "learning rate (default: the model's Adam rate; 0.05 for sgd)"),
     .init(name: "seed", value: "S", help: "random seed (default 0)"),
     .init(name: "out", value: "DIR", help: "output folder (default runs/<model>)"),
     .init(name: "schedule", value: "NAME", help: "learning-rate schedule per epoch: cosine (default, to 0 at the last epoch) or constant"),
-    .init(name: "clip-norm", value: "X", help: "clip the gradients' global norm (default 1 for char-lstm and forecaster)"),
-    .init(name: "augment", value: nil, help: "image models: random crop (padding 2) and horizontal flip"),
-    .init(name: "text", value: "FILE", help: "char-lstm: train on this text file instead of Debian's fortunes"),
-    .init(name: "seq-len", value: "T", help: "char-lstm: characters per truncated-BPTT window (default 64)"),
-    .init(name: "hidden", value: "H", help: "char-lstm / forecaster: LSTM hidden size (default 256 / 32)"),
-    .init(name: "layers", value: "L", help: "char-lstm / forecaster: LSTM layers (default 2 / 1)"),
-    .init(name: "csv", value: "FILE", help: "forecaster: a CSV file holding the series (default: statsmodels' yearly sunspots)"),
-    .init(name: "column", value: "NAME", help: "forecaster: the CSV column of the series (default: the last column)"),
-    .init(name: "window", value: "W", help: "forecaster: past values per forecast (default 24)"),
-    .init(name: "season", value: "S", help: "forecaster: season length of the seasonal naive forecast (default 11)"),
-    .init(name: "test-size", value: "N", help: "forecaster: held-out values at the end of the series (default 20 %)"),
+    .init(name: "clip-norm", value: "X", help: "clip the gradients' global norm before each update (default: the model's)"),
     .init(name: "resume", value: nil, help: "continue from OUT/checkpoint.safetensors"),
+    .init(name: "detect-anomaly", value: nil, help: "check every op for NaN/infinity on every step (slow); by default only a failing step is re-run to name the op"),
 ]
+
+/// A kind of task `neuron train` runs: its models, its own options and how it trains.
+struct TaskFamily {
+    let name: String
+    let summary: String
+    let models: [String]
+    let specs: [Options.Spec]
+    let run: (Options, String) -> Void
+}
+
+let taskFamilies: [TaskFamily] = [
+    TaskFamily(name: "classifier", summary: "Fashion-MNIST image classifiers", models: ModelZoo.names, specs: [
+        .init(name: "dataset", value: "NAME", help: "dataset: fashion-mnist (default)"),
+        .init(name: "data", value: "DIR", help: "folder holding the dataset files (default: Debian's location)"),
+        .init(name: "augment", value: nil, help: "random crop (padding 2) and horizontal flip"),
+    ], run: trainImageClassifier),
+    TaskFamily(name: "language model", summary: "character-level language model on Debian's fortunes or a text file",
+               models: ["char-lstm"], specs: [
+        .init(name: "text", value: "FILE", help: "train on this text file instead of Debian's fortunes"),
+        .init(name: "seq-len", value: "T", help: "characters per truncated-BPTT window (default 64)"),
+        .init(name: "hidden", value: "H", help: "LSTM hidden size (default 256)"),
+        .init(name: "layers", value: "L", help: "LSTM layers (default 2)"),
+    ], run: { options, _ in trainLanguageModel(options) }),
+    TaskFamily(name: "forecaster", summary: "one-step-ahead time-series forecaster (statsmodels' sunspots or a CSV)",
+               models: ["forecaster"], specs: [
+        .init(name: "csv", value: "FILE", help: "a CSV file holding the series (default: statsmodels' yearly sunspots)"),
+        .init(name: "column", value: "NAME", help: "the CSV column of the series (default: the last column)"),
+        .init(name: "window", value: "W", help: "past values per forecast (default 24)"),
+        .init(name: "season", value: "S", help: "season length of the seasonal naive forecast (default 11)"),
+        .init(name: "test-size", value: "N", help: "held-out values at the end of the series (default 20 %)"),
+        .init(name: "hidden", value: "H", help: "LSTM hidden size (default 32)"),
+        .init(name: "layers", value: "L", help: "LSTM layers (default 1)"),
+    ], run: { options, _ in trainForecaster(options) }),
+]
+
+/// The value of `--model` among raw arguments, before the family's options are known.
+func modelArgument(_ arguments: [String]) -> String? {
+    for (i, argument) in arguments.enumerated() {
+        if argument.hasPrefix("--model=") { return String(argument.dropFirst(8)) }
+        if argument == "--model", i + 1 < arguments.count { return arguments[i + 1] }
+    }
+    return nil
+}
+
+func runTrain(_ arguments: [String]) {
+    let allModels = taskFamilies.flatMap { $0.models }
+    guard let modelName = modelArgument(arguments) else {
+        if arguments.contains("--help") || arguments.contains("-h") {
+            let families = taskFamilies.map { "  \($0.name) — \($0.summary):\n    \($0.models.joined(separator: ", "))" }
+            print("""
+                usage: neuron train --model NAME [options]
+
+                task families and their models:
+                \(families.joined(separator: "\n"))
+
+                Run `neuron train --model NAME --help` for that model's options.
+                """)
+            exit(0)
+        }
+        fail("train: missing required option '--model' (choose from \(allModels.joined(separator: ", ")))")
+    }
+    guard let family = taskFamilies.first(where: { $0.models.contains(modelName) }) else {
+        fail("train: unknown model '\(modelName)' (choose from \(allModels.joined(separator: ", ")))")
+    }
+    let specs = commonTrainSpecs + family.specs
+    var elsewhere: [String: String] = [:]
+    for other in taskFamilies where other.name != family.name {
+        for spec in other.specs where !specs.contains(where: { $0.name == spec.name }) {
+            if elsewhere[spec.name] == nil {
+                elsewhere[spec.name] = "does not apply to model '\(modelName)' (\(family.name)); it is for \(other.models.joined(separator: ", "))"
+            }
+        }
+    }
+    let options = Options(command: "train", specs: specs, arguments: arguments, elsewhere: elsewhere,
+                          usage: "usage: neuron train --model \(modelName) [options]   (\(family.name): \(family.summary))")
+    family.run(options, modelName)
+}
 
 /// Ends the process after Ctrl-C with status 130. Everything worth keeping is already on disk
 /// (checkpoints are fsynced, logs flushed), so only standard output is flushed and the
@@ -57,21 +124,10 @@ func quitAfterInterrupt() -> Never {
     _exit(130)
 }
 
-func runTrain(_ arguments: [String]) {
-    let options = Options(command: "train", specs: trainSpecs, arguments: arguments)
-    let modelName = options.required("model")
-    switch modelName {
-    case "char-lstm": trainLanguageModel(options)
-    case "forecaster": trainForecaster(options)
-    case _ where ModelZoo.names.contains(modelName): trainImageClassifier(options, modelName)
-    default: fail("train: unknown model '\(modelName)' (choose from \((ModelZoo.names + ["char-lstm", "forecaster"]).joined(separator: ", ")))")
-    }
-}
-
 /// The options every training run shares.
 struct RunSettings {
     let model: String, out: String, epochs: Int, batchSize: Int, seed: Int
-    let optimizer: String, lr: Double, clipNorm: Double?, cosine: Bool, resume: Bool
+    let optimizer: String, lr: Double, clipNorm: Double?, cosine: Bool, resume: Bool, detectAnomaly: Bool
 
     init(_ options: Options, model: String, epochs: Int = 5, batchSize: Int = 64, lr: Double, clipNorm: Double? = nil) {
         self.model = model
@@ -84,6 +140,7 @@ struct RunSettings {
         self.clipNorm = options.double("clip-norm", default: clipNorm)
         cosine = options.choice("schedule", from: ["cosine", "constant"], default: "cosine") == "cosine"
         resume = options.flag("resume")
+        detectAnomaly = options.flag("detect-anomaly")
         if resume && access(checkpointPath, R_OK) != 0 { fail("train: --resume given but \(checkpointPath) does not exist") }
     }
 
@@ -104,12 +161,13 @@ func runFit(_ settings: RunSettings, model: any Layer, loss: @escaping (Tensor, 
     default: Adam(parameters, lr: settings.lr)
     }
     let out = settings.out
-    let trainer = Trainer(model: model, optimizer: optimizer, loss: loss, metrics: metrics,
-                          callbacks: [ProgressBar(), TerminateOnNaN(locate: true), CSVLogger(path: "\(out)/metrics.csv"),
-                                      try TensorBoardLogger(directory: "\(out)/tb"),
-                                      ModelCheckpoint(path: "\(out)/best.safetensors", monitor: monitor.key, mode: monitor.mode)])
-    trainer.clipNorm = settings.clipNorm
-    if settings.cosine { trainer.scheduler = CosineAnnealingLR(optimizer, period: settings.epochs) }
+    let step = SupervisedStep(model: model, optimizer: optimizer, loss: loss, metrics: metrics,
+                              scheduler: settings.cosine ? CosineAnnealingLR(optimizer, period: settings.epochs) : nil)
+    var callbacks: [Callback] = [ProgressBar(), CSVLogger(path: "\(out)/metrics.csv"), try TensorBoardLogger(directory: "\(out)/tb"),
+                                 ModelCheckpoint(path: "\(out)/best.safetensors", monitor: monitor.key, mode: monitor.mode)]
+    if let clipNorm = settings.clipNorm { callbacks.append(GradientClipping(maxNorm: clipNorm)) }
+    let trainer = Trainer(step: step, callbacks: callbacks)
+    trainer.detectAnomaly = settings.detectAnomaly
     trainer.checkpointPath = settings.checkpointPath
     trainer.checkpointMetadata = metadata.merging(["model": settings.model, "seed": "\(settings.seed)", "optimizer": settings.optimizer]) { a, _ in a }
     try prepare(trainer)
@@ -129,44 +187,9 @@ func runFit(_ settings: RunSettings, model: any Layer, loss: @escaping (Tensor, 
         quitAfterInterrupt()
     }
     if case .stopped(let reason) = outcome { print("stopped: \(reason)") }
-    try SafeTensors.write(model.stateDict(), metadata: trainer.checkpointMetadata, to: "\(out)/model.safetensors")
+    try trainer.saveModels(to: out)
     try plotCurves(trainer.history, lossName: metadata["loss"] ?? "cross-entropy", to: "\(out)/curves")
     return (trainer, outcome)
-}
-
-/// LeNet, ResNet-20, the MLP or the row-wise LSTM on Fashion-MNIST.
-func trainImageClassifier(_ options: Options, _ modelName: String) {
-    _ = options.choice("dataset", from: ["fashion-mnist"], default: "fashion-mnist")
-    let settings = RunSettings(options, model: modelName, epochs: modelName == "lstm" ? 3 : 5, lr: ModelZoo.defaultLearningRate(modelName))
-    installInterruptHandler()
-    do {
-        try makeDirectories(settings.out)
-        let train = try FashionMNIST.load(.train, directory: options.string("data"), normalized: true)
-        let test = try FashionMNIST.load(.test, directory: options.string("data"), normalized: true)
-        Random.seed(UInt64(settings.seed))
-        let model = ModelZoo.make(modelName)!
-        let augment: Transform? = options.flag("augment")
-            ? Transforms.compose([Transforms.randomCrop(padding: 2), Transforms.horizontalFlip()]) : nil
-        let trainLoader = DataLoader(train, batchSize: settings.batchSize, shuffle: true, seed: UInt64(settings.seed), transform: augment)
-        let testLoader = DataLoader(test, batchSize: 1000)
-        let (trainer, outcome) = try runFit(settings, model: model, loss: { crossEntropy($0, $1) }, metrics: [Accuracy()],
-                                            monitor: ("val_accuracy", .max), train: trainLoader, validation: testLoader,
-                                            metadata: [:]) { trainer in
-            // A look at the data: a grid of the first training images, as PNG and in TensorBoard.
-            let samples = train.inputs[..<32] * FashionMNIST.pixelStd + FashionMNIST.pixelMean
-            try ImageGrid.write(samples, to: "\(settings.out)/samples.png")
-            if let board = trainer.callbacks.compactMap({ $0 as? TensorBoardLogger }).first {
-                let grid = try ImageGrid.png(samples)
-                try board.writer.image("samples/train", png: grid.bytes, width: grid.width, height: grid.height, channels: 3, step: 0)
-            }
-        }
-        let accuracy = trainer.evaluate(testLoader)["accuracy"] ?? 0
-        print("wrote \(settings.out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, samples.png, tb/")
-        print("test_accuracy=\(formatFixed(accuracy, 4))")
-        if case .stopped = outcome { exit(1) }
-    } catch {
-        fail("train: \(error)")
-    }
 }
 
 /// Loss and each metric per epoch, training and validation, as PNG and SVG.

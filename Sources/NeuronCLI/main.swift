@@ -9,6 +9,7 @@ let usage = """
       evaluate   test accuracy and confusion matrix of a saved model
       predict    run a saved model on a batch stored as .npy
       generate   sample text from a trained char-lstm model
+      summary    a model's layers, output shapes, parameters and multiply-accumulates
       bench      benchmarks (ops and models), one JSON object per line
 
     Run `neuron <command> --help` for a command's options.
@@ -31,6 +32,7 @@ case "train": runTrain(arguments)
 case "evaluate": runEvaluate(arguments)
 case "predict": runPredict(arguments)
 case "generate": runGenerate(arguments)
+case "summary": runSummary(arguments)
 case "bench": runBench(arguments)
 default: fail("unknown command '\(command)'; run `neuron --help`")
 }

@@ -3,7 +3,7 @@ import Dispatch
 import Neuron
 import Synchronization
 
-/// A function applied to every batch's inputs, with a generator for random augmentation.
+/// A function applied to every batch's "inputs" field, with a generator for random augmentation.
 public typealias Transform = (Tensor, RandomGenerator) -> Tensor
 
 /// Mini-batches over a dataset: shuffled with a seed, optionally transformed, assembled on a
@@ -46,9 +46,9 @@ public final class DataLoader {
     public func batch(epoch: Int, index: Int, order: [Int]) -> Batch {
         let start = index * batchSize
         var batch = dataset.batch(Array(order[start..<Swift.min(start + batchSize, order.count)]))
-        if let transform {
+        if let transform, let inputs = batch["inputs"] {
             let generator = RandomGenerator(seed: seed ^ (UInt64(epoch) << 32 | UInt64(index)) &* 0x9E37_79B9_7F4A_7C15)
-            batch.inputs = transform(batch.inputs, generator)
+            batch.inputs = transform(inputs, generator)
         }
         return batch
     }

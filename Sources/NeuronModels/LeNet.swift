@@ -20,5 +20,5 @@ public final class LeNet5: Module, Layer {
 
     public override func namedChildren() -> [(String, Module)] { layers.namedChildren() }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor { layers(input) }
+    public func forward(_ input: Tensor) -> Tensor { layers(input) }
 }

@@ -23,5 +23,5 @@ public final class MLP: Module, Layer {
     /// PyTorch's `nn.Sequential(nn.Flatten(), nn.Linear(…), nn.ReLU(), …)` names: "1.weight", ….
     public override func namedChildren() -> [(String, Module)] { layers.namedChildren() }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor { layers(input) }
+    public func forward(_ input: Tensor) -> Tensor { layers(input) }
 }

@@ -20,7 +20,7 @@ public final class RowLSTM: Module, Layer {
         }
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         let rows = input.rank == 4 ? input.reshaped([input.shape[0], input.shape[2], input.shape[3]]) : input
         return fc(lstm(rows).h[0])
     }
@@ -52,7 +52,7 @@ public final class CharLSTM: Module, Layer {
     /// Forgets the carried state: the next batch starts from zeros.
     public func resetState() { state = nil }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         if stateIsTraining != isTraining || state?.h.shape[1] != input.shape[0] { state = nil }
         stateIsTraining = isTraining
         let result = lstm(embedding(input), state: state)
@@ -81,7 +81,7 @@ public final class Forecaster: Module, Layer {
         super.init()
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         let window = input.rank == 2 ? input.unsqueezed(axis: 2) : input
         let result = lstm(window)
         return fc(result.h[lstm.numLayers - 1])

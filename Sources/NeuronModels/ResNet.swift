@@ -19,7 +19,7 @@ public final class BasicBlock: Module, Layer {
         super.init()
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         let residual = bn2(conv2(bn1(conv1(input)).relu()))
         return (residual + (shortcut?(input) ?? input)).relu()
     }
@@ -51,7 +51,7 @@ public final class ResNet20: Module, Layer {
         }
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         var x = bn1(conv1(input)).relu()
         for block in layer1 + layer2 + layer3 { x = block(x) }
         return fc(x.adaptiveAvgPool2d((1, 1)).flattened(from: 1))

@@ -23,6 +23,55 @@ public struct LoadReport: Equatable, Sendable {
     public var isComplete: Bool { missing.isEmpty && unexpected.isEmpty && mismatched.isEmpty }
 }
 
+extension LoadReport: CustomStringConvertible {
+    /// "loaded 100 of 102 tensors; missing: …; unexpected: …; mis-shaped: …".
+    public var description: String {
+        var parts = ["loaded \(loaded.count) of \(loaded.count + missing.count + mismatched.count) tensors"]
+        if !missing.isEmpty { parts.append("missing: \(missing.joined(separator: ", "))") }
+        if !unexpected.isEmpty { parts.append("unexpected: \(unexpected.joined(separator: ", "))") }
+        if !mismatched.isEmpty {
+            parts.append("mis-shaped: " + mismatched.map { "\($0.name) (model \($0.expected), file \($0.found))" }.joined(separator: ", "))
+        }
+        return parts.joined(separator: "; ")
+    }
+}
+
+/// One rule that renames the keys of a state dict before it is loaded (a checkpoint written by
+/// another model: `bert.encoder.layer.0…` into `encoder.layer.0…`). Rules apply in order.
+public enum KeyRemap: Sendable {
+    /// Drops `prefix` from keys that start with it; other keys pass unchanged.
+    case stripPrefix(String)
+    /// Replaces the prefix `from` by `to` on keys that start with it.
+    case replacePrefix(String, with: String)
+    /// Renames exact keys.
+    case rename([String: String])
+    /// Keeps only keys that start with the prefix (the backbone of a pretrained model).
+    case keepPrefix(String)
+    /// Any renaming; returning nil drops the key.
+    case custom(@Sendable (String) -> String?)
+
+    func apply(_ key: String) -> String? {
+        switch self {
+        case .stripPrefix(let prefix): key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count)) : key
+        case .replacePrefix(let from, let to): key.hasPrefix(from) ? to + key.dropFirst(from.count) : key
+        case .rename(let names): names[key] ?? key
+        case .keepPrefix(let prefix): key.hasPrefix(prefix) ? key : nil
+        case .custom(let rename): rename(key)
+        }
+    }
+
+    /// `stateDict` with every key renamed by `rules` (dropped keys left out).
+    public static func apply(_ rules: [KeyRemap], to stateDict: StateDict) -> StateDict {
+        var result: StateDict = [:]
+        for (key, tensor) in stateDict {
+            var name: String? = key
+            for rule in rules { name = name.flatMap(rule.apply) }
+            if let name { result[name] = tensor }
+        }
+        return result
+    }
+}
+
 /// A strict load that did not match the module exactly.
 public struct StateDictError: Error, CustomStringConvertible {
     public let report: LoadReport
@@ -47,11 +96,13 @@ extension Module {
     /// Names of the state dict entries in the module's own order.
     public func stateDictNames() -> [String] { (namedParameters() + namedBuffers()).map { $0.0 } }
 
-    /// Copies matching entries into the module's tensors (converting the element type).
-    /// With `strict`, any missing, unexpected or mis-shaped entry throws before anything is
-    /// copied; otherwise matching entries are copied and the rest reported.
+    /// Copies matching entries into the module's tensors (converting the element type), after
+    /// renaming the given keys by `remap`. With `strict`, any missing, unexpected or mis-shaped
+    /// entry throws before anything is copied; otherwise matching entries are copied and the
+    /// rest reported (PyTorch's `load_state_dict(strict=False)`).
     @discardableResult
-    public func load(stateDict: StateDict, strict: Bool = true) throws -> LoadReport {
+    public func load(stateDict: StateDict, strict: Bool = true, remap: [KeyRemap] = []) throws -> LoadReport {
+        let stateDict = remap.isEmpty ? stateDict : KeyRemap.apply(remap, to: stateDict)
         var report = LoadReport()
         let own = namedParameters() + namedBuffers()
         var pairs: [(Tensor, Tensor)] = []

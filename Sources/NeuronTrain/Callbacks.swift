@@ -6,19 +6,47 @@ import NeuronNN
 public protocol Callback: AnyObject {
     func trainBegin(_ trainer: Trainer) throws
     func epochBegin(_ trainer: Trainer)
-    /// After each training batch; `logs` holds "loss" and the running metrics.
+    /// After each `trainer.backward(loss)` of a step: the gradients are complete.
+    func afterBackward(_ trainer: Trainer)
+    /// Before `optimizer` updates its parameters (clipping; a gradient all-reduce).
+    func beforeOptimizerStep(_ trainer: Trainer, optimizer: Optimizer)
+    /// After each training batch; `logs` holds the running means of the step's figures
+    /// ("loss", metrics) and "batch_size".
     func batchEnd(_ trainer: Trainer, logs: [String: Double]) throws
     /// After each epoch's validation; `logs` holds every epoch figure.
     func epochEnd(_ trainer: Trainer, logs: [String: Double]) throws
     func trainEnd(_ trainer: Trainer) throws
+    /// True for callbacks that write files or print: they run only where
+    /// `trainer.isMainProcess` (one process of a data-parallel run).
+    var mainProcessOnly: Bool { get }
 }
 
 extension Callback {
     public func trainBegin(_ trainer: Trainer) throws {}
     public func epochBegin(_ trainer: Trainer) {}
+    public func afterBackward(_ trainer: Trainer) {}
+    public func beforeOptimizerStep(_ trainer: Trainer, optimizer: Optimizer) {}
     public func batchEnd(_ trainer: Trainer, logs: [String: Double]) throws {}
     public func epochEnd(_ trainer: Trainer, logs: [String: Double]) throws {}
     public func trainEnd(_ trainer: Trainer) throws {}
+    public var mainProcessOnly: Bool { false }
+}
+
+/// Clips the gradients of each optimiser's parameters to a global norm before its update
+/// (PyTorch's `clip_grad_norm_` between `backward()` and `step()`).
+public final class GradientClipping: Callback {
+    public let maxNorm: Double
+    /// The norm before clipping at the last update.
+    public private(set) var lastNorm = 0.0
+
+    public init(maxNorm: Double) {
+        precondition(maxNorm > 0, "GradientClipping: maxNorm must be positive, got \(maxNorm)")
+        self.maxNorm = maxNorm
+    }
+
+    public func beforeOptimizerStep(_ trainer: Trainer, optimizer: Optimizer) {
+        lastNorm = clipGradNorm(optimizer.parameterGroups.flatMap { $0.parameters }, maxNorm: maxNorm)
+    }
 }
 
 /// Whether a smaller or a larger value of a monitored figure is better.
@@ -31,23 +59,27 @@ public enum MonitorMode: Sendable {
     }
 }
 
-/// Saves the model's weights (safetensors) whenever the monitored figure improves, with the
+/// Saves a model's weights (safetensors) whenever the monitored figure improves, with the
 /// trainer's checkpoint metadata (model name, vocabulary, …) so the file can be loaded alone.
 public final class ModelCheckpoint: Callback {
     public let path: String, monitor: String, mode: MonitorMode
+    /// The step's model to save; nil for its first.
+    public let model: String?
     public private(set) var best: Double?
+    public var mainProcessOnly: Bool { true }
 
-    public init(path: String, monitor: String = "val_loss", mode: MonitorMode = .min) {
+    public init(path: String, monitor: String = "val_loss", mode: MonitorMode = .min, model: String? = nil) {
         self.path = path
         self.monitor = monitor
         self.mode = mode
+        self.model = model
     }
 
     public func epochEnd(_ trainer: Trainer, logs: [String: Double]) throws {
         guard let value = logs[monitor], mode.improves(value, on: best) else { return }
         best = value
         let metadata = trainer.checkpointMetadata.merging(["epoch": "\(trainer.epoch)", monitor: "\(value)"]) { _, new in new }
-        try SafeTensors.write(trainer.model.stateDict(), metadata: metadata, to: path)
+        try SafeTensors.write((model.map(trainer.model) ?? trainer.model).stateDict(), metadata: metadata, to: path)
     }
 }
 
@@ -90,39 +122,11 @@ public final class ReduceLROnPlateauCallback: Callback {
     }
 }
 
-/// Stops at the first batch whose loss is NaN or infinite. With `locate`, anomaly
-/// detection runs during training and the stop message names the op that first produced
-/// a non-finite value.
-public final class TerminateOnNaN: Callback {
-    public let locate: Bool
-    public private(set) var message: String?
-
-    public init(locate: Bool = false) { self.locate = locate }
-
-    public func trainBegin(_ trainer: Trainer) throws {
-        if locate {
-            AnomalyDetection.reset()
-            AnomalyDetection.isEnabled = true
-        }
-    }
-
-    public func batchEnd(_ trainer: Trainer, logs: [String: Double]) throws {
-        guard let loss = logs["loss"], !loss.isFinite else { return }
-        var text = "loss became \(loss) at step \(trainer.globalStep) (epoch \(trainer.epoch + 1), batch \(trainer.batchIndex))"
-        if let anomaly = AnomalyDetection.firstAnomaly { text += "; first non-finite value from \(anomaly)" }
-        message = text
-        trainer.requestStop(text)
-    }
-
-    public func trainEnd(_ trainer: Trainer) throws {
-        if locate { AnomalyDetection.isEnabled = false }
-    }
-}
-
 /// Writes every epoch's figures to a CSV file (epoch first), rewritten atomically each epoch
 /// from the trainer's history, so a resumed run keeps the earlier rows.
 public final class CSVLogger: Callback {
     public let path: String
+    public var mainProcessOnly: Bool { true }
 
     public init(path: String) { self.path = path }
 
@@ -139,6 +143,7 @@ public final class CSVLogger: Callback {
 public final class TensorBoardLogger: Callback {
     public let writer: TensorBoardWriter
     public let every: Int
+    public var mainProcessOnly: Bool { true }
 
     public init(directory: String, every: Int = 50) throws {
         writer = try TensorBoardWriter(directory: directory)
@@ -146,8 +151,10 @@ public final class TensorBoardLogger: Callback {
     }
 
     public func batchEnd(_ trainer: Trainer, logs: [String: Double]) throws {
-        if trainer.globalStep % every == 0, let loss = logs["loss"] {
-            try writer.scalar("batch/loss", loss, step: trainer.globalStep)
+        if trainer.globalStep % every == 0 {
+            for (key, value) in logs.sorted(by: { $0.key < $1.key }) where key != "batch_size" {
+                try writer.scalar("batch/\(key)", value, step: trainer.globalStep)
+            }
         }
     }
 

@@ -2,33 +2,51 @@ import Neuron
 import NeuronData
 import NeuronNN
 
-/// A training checkpoint in one safetensors file: the model (`model.<name>`), the optimiser
-/// (`optimizer.<key>`), the schedule (`scheduler.<key>`), progress (`progress.epoch`,
-/// `progress.batch`, `progress.step`), the default random generator (`rng.default`) and the
-/// epoch history (`history.values` with column names in the metadata), so that a resumed
-/// run continues with exactly the losses an uninterrupted one would have had.
+/// A training checkpoint in one safetensors file, holding everything a step trains with so a
+/// resumed run continues bit for bit: each model under its name (`model.<key>`, or
+/// `generator.<key>` and `discriminator.<key>`), each optimiser and schedule under its name
+/// (`optimizer.<key>`, `scheduler.<key>`), every random generator (`rng.default`, the step's,
+/// the models' own), progress (`progress.epoch`, `progress.batch`, `progress.step`, the epoch's
+/// running figure sums) and the epoch history (`history.values`, columns in the metadata).
+/// The names the metadata lists under "models", "optimizers" and "schedulers" must differ from
+/// each other and from "rng", "progress" and "history".
 public enum TrainingCheckpoint {
     public static func save(_ trainer: Trainer, to path: String, metadata: [String: String] = [:]) throws {
+        let step = trainer.step
+        let sections: [(String, StateDict)] = step.models.map { ($0.name, $0.module.stateDict()) }
+            + step.optimizers.map { ($0.name, $0.optimizer.stateDict()) }
+            + step.schedulers.map { ($0.name, $0.scheduler.stateDict()) }
+        let names = sections.map { $0.0 }
+        precondition(Set(names).count == names.count && Set(names).isDisjoint(with: ["rng", "progress", "history"]),
+                     "TrainingCheckpoint: models, optimisers and schedules need distinct names, got \(names)")
         var tensors: StateDict = [:]
-        for (name, tensor) in trainer.model.stateDict() { tensors["model." + name] = tensor }
-        for (name, tensor) in trainer.optimizer.stateDict() { tensors["optimizer." + name] = tensor }
-        for (name, tensor) in trainer.scheduler?.stateDict() ?? [:] { tensors["scheduler." + name] = tensor }
+        for (section, state) in sections {
+            for (name, tensor) in state { tensors["\(section).\(name)"] = tensor }
+        }
         tensors["progress.epoch"] = Tensor([trainer.epoch])
         tensors["progress.batch"] = Tensor([trainer.batchIndex])
         tensors["progress.step"] = Tensor([trainer.globalStep])
-        tensors["rng.default"] = Tensor(Random.generator.stateWords.map { Int(Int64(bitPattern: $0)) })
+        let figures = trainer.figureSums.keys.sorted()
+        tensors["progress.figure_sums"] = Tensor(figures.map { trainer.figureSums[$0]! } + [trainer.figureWeight], dtype: .float64)
+        for (name, generator) in trainer.namedGenerators() {
+            tensors["rng.\(name)"] = Tensor(generator.stateWords.map { Int(Int64(bitPattern: $0)) })
+        }
         let columns = Array(Set(trainer.history.flatMap { $0.keys })).sorted()
         if !trainer.history.isEmpty {
             let values = trainer.history.flatMap { row in columns.map { row[$0] ?? .nan } }
-            tensors["history.values"] = Tensor(values, shape: [trainer.history.count, columns.count])
+            tensors["history.values"] = Tensor(values, shape: [trainer.history.count, columns.count], dtype: .float64)
         }
         var info = metadata
         info["history.columns"] = columns.joined(separator: ",")
+        info["progress.figures"] = figures.joined(separator: ",")
+        info["models"] = step.models.map { $0.name }.joined(separator: ",")
+        info["optimizers"] = step.optimizers.map { $0.name }.joined(separator: ",")
+        info["schedulers"] = step.schedulers.map { $0.name }.joined(separator: ",")
         info["format"] = "neuron-training-checkpoint"
         try SafeTensors.write(tensors, metadata: info, to: path)
     }
 
-    /// Restores everything `save` wrote into a trainer built like the original.
+    /// Restores everything `save` wrote into a trainer whose step is built like the original.
     public static func restore(_ trainer: Trainer, from path: String) throws {
         let (tensors, metadata) = try SafeTensors.read(path)
         guard metadata["format"] == "neuron-training-checkpoint" else {
@@ -39,24 +57,41 @@ public enum TrainingCheckpoint {
             for (name, tensor) in tensors where name.hasPrefix(prefix + ".") { result[String(name.dropFirst(prefix.count + 1))] = tensor }
             return result
         }
-        do {
-            try trainer.model.load(stateDict: section("model"))
-        } catch let error as StateDictError {
-            throw DataError("\(path): \(error)")
+        let step = trainer.step
+        for (name, model) in step.models {
+            do {
+                try model.load(stateDict: section(name))
+            } catch {
+                throw DataError("\(path): model '\(name)': \(error)")
+            }
         }
-        do {
-            try trainer.optimizer.load(stateDict: section("optimizer"))
-        } catch {
-            throw DataError("\(path): \(error)")
+        for (name, optimizer) in step.optimizers {
+            do {
+                try optimizer.load(stateDict: section(name))
+            } catch {
+                throw DataError("\(path): optimizer '\(name)': \(error)")
+            }
         }
-        trainer.scheduler?.load(stateDict: section("scheduler"))
-        guard let epoch = tensors["progress.epoch"], let batch = tensors["progress.batch"], let step = tensors["progress.step"],
-              let rng = tensors["rng.default"], rng.count == 4
-        else { throw DataError("\(path): checkpoint lacks its progress or random state") }
+        for (name, scheduler, _) in step.schedulers { scheduler.load(stateDict: section(name)) }
+        guard let epoch = tensors["progress.epoch"], let batch = tensors["progress.batch"], let globalStep = tensors["progress.step"]
+        else { throw DataError("\(path): checkpoint lacks its progress") }
+        var states: [(RandomGenerator, [UInt64])] = []
+        for (name, generator) in trainer.namedGenerators() {
+            guard let words = tensors["rng.\(name)"], words.count == 4 else {
+                throw DataError("\(path): checkpoint lacks the state of random generator '\(name)'")
+            }
+            states.append((generator, words.toArray(Int.self).map { UInt64(bitPattern: Int64($0)) }))
+        }
+        for (generator, words) in states { generator.stateWords = words }
         trainer.epoch = Int(epoch.item())
         trainer.batchIndex = Int(batch.item())
-        trainer.globalStep = Int(step.item())
-        Random.generator.stateWords = rng.toArray(Int.self).map { UInt64(bitPattern: Int64($0)) }
+        trainer.globalStep = Int(globalStep.item())
+        let figureNames = (metadata["progress.figures"] ?? "").split(separator: ",").map(String.init)
+        (trainer.figureSums, trainer.figureWeight) = ([:], 0)
+        if let sums = tensors["progress.figure_sums"]?.toArray(Double.self), sums.count == figureNames.count + 1 {
+            for (name, value) in zip(figureNames, sums) { trainer.figureSums[name] = value }
+            trainer.figureWeight = sums.last!
+        }
         trainer.history = []
         if let values = tensors["history.values"], let columns = metadata["history.columns"]?.split(separator: ",").map(String.init),
            values.rank == 2, values.shape[1] == columns.count

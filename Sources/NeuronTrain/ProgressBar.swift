@@ -7,6 +7,7 @@ public final class ProgressBar: Callback {
     let interactive: Bool
     let width = 30
     var epochStart = 0.0, lastDraw = 0.0, samples = 0, steps = 0
+    public var mainProcessOnly: Bool { true }
 
     public init(interactive: Bool? = nil) {
         self.interactive = interactive ?? (isatty(STDOUT_FILENO) != 0)

@@ -8,29 +8,31 @@ import Synchronization
 public enum FitOutcome: Equatable, Sendable {
     /// Every epoch ran.
     case completed
-    /// A callback asked to stop (early stopping, NaN loss), with its reason.
+    /// A callback asked to stop (early stopping), or a loss was not finite, with the reason.
     case stopped(String)
     /// `requestInterrupt()` (Ctrl-C) stopped it between two batches; the state is resumable.
     case interrupted
 }
 
-/// A training loop built from public pieces: `trainStep`, `evaluate` and callbacks. `fit`
-/// runs epochs with validation, metrics, clipping, a per-epoch schedule and callbacks; a
-/// user's own loop can call the same pieces.
+/// The training loop: epochs of batches through a `TrainingStep`, figures averaged per epoch,
+/// validation, schedules, callbacks (progress bar, logs, checkpoints, clipping), resumable
+/// checkpoints, Ctrl-C, and a cheap guard against non-finite losses on every step.
 public final class Trainer {
-    public let model: any Layer
-    public let optimizer: Optimizer
-    public let loss: (Tensor, Tensor) -> Tensor
-    public var metrics: [Metric]
+    /// What happens to each batch.
+    public let step: TrainingStep
     public var callbacks: [Callback]
-    /// Stepped once per epoch, after validation.
-    public var scheduler: LRScheduler?
-    /// Clip the gradients' global norm to this value before each update.
-    public var clipNorm: Double?
     /// Where `fit` saves a resumable checkpoint after every epoch and on interruption.
     public var checkpointPath: String?
-    /// Extra strings stored in each checkpoint (model name, options).
+    /// Extra strings stored in each checkpoint and model file (model name, options).
     public var checkpointMetadata: [String: String] = [:]
+    /// Whether this process writes files and prints progress. Data-parallel training runs one
+    /// trainer per process and sets it on one of them only; callbacks whose
+    /// `mainProcessOnly` is true and checkpoint saving are skipped elsewhere.
+    public var isMainProcess = true
+    /// Checks every recorded op for non-finite outputs on every step (PyTorch's
+    /// `detect_anomaly`; slow). Off, a step whose loss is not finite is re-run once with the
+    /// check on to name the op, and training stops.
+    public var detectAnomaly = false
 
     /// Epochs completed so far.
     public internal(set) var epoch = 0
@@ -43,54 +45,98 @@ public final class Trainer {
     public internal(set) var totalEpochs = 0
     public internal(set) var batchesPerEpoch = 0
 
+    /// The current epoch's running sums of figure × batch size, and of batch sizes.
+    var figureSums: [String: Double] = [:]
+    var figureWeight = 0.0
     var stopReason: String?
     let interrupt = Atomic<Bool>(false)
+    /// Set by `backward` when a loss was not finite; later updates of that step are skipped.
+    var nonFiniteLoss: Double?
+    var updatesDisabled = false
 
-    public init(model: any Layer, optimizer: Optimizer, loss: @escaping (Tensor, Tensor) -> Tensor,
-                metrics: [Metric] = [Accuracy()], callbacks: [Callback] = []) {
-        self.model = model
-        self.optimizer = optimizer
-        self.loss = loss
-        self.metrics = metrics
+    public init(step: TrainingStep, callbacks: [Callback] = []) {
+        self.step = step
         self.callbacks = callbacks
     }
 
-    /// Asks `fit` to stop after the current epoch, with a reason.
+    /// Supervised training of one model (a `SupervisedStep`).
+    public convenience init(model: any Layer, optimizer: Optimizer, loss: @escaping (Tensor, Tensor) -> Tensor,
+                            metrics: [Metric] = [Accuracy()], scheduler: LRScheduler? = nil, callbacks: [Callback] = []) {
+        self.init(step: SupervisedStep(model: model, optimizer: optimizer, loss: loss, metrics: metrics, scheduler: scheduler),
+                  callbacks: callbacks)
+    }
+
+    /// The step's first model (the only one of a supervised run).
+    public var model: Module { step.models[0].module }
+
+    /// The model named `name`; stops with the step's model names when there is none.
+    public func model(_ name: String) -> Module {
+        guard let found = step.models.first(where: { $0.name == name }) else {
+            preconditionFailure("Trainer: no model '\(name)' (models: \(step.models.map { $0.name }.joined(separator: ", ")))")
+        }
+        return found.module
+    }
+
+    /// Asks `fit` to stop after the current batch's callbacks, with a reason.
     public func requestStop(_ reason: String) { stopReason = reason }
 
     /// Asks `fit` to stop after the current batch (safe to call from a signal handler's thread).
     public func requestInterrupt() { interrupt.store(true, ordering: .relaxed) }
 
-    /// One optimisation step on a batch: forward, loss, backward, optional clipping, update.
-    /// Returns the loss and the model's outputs (detached).
-    @discardableResult
-    public func trainStep(_ batch: Batch) -> (loss: Double, outputs: Tensor) {
-        optimizer.zeroGrad()
-        let outputs = model(batch.inputs)
-        let value = loss(outputs, batch.targets)
-        value.backward()
-        if let clipNorm { clipGradNorm(optimizer.parameterGroups.flatMap { $0.parameters }, maxNorm: clipNorm) }
-        optimizer.step()
-        return (value.item(), outputs.detach())
+    var activeCallbacks: [Callback] { isMainProcess ? callbacks : callbacks.filter { !$0.mainProcessOnly } }
+
+    /// Back-propagates a step's loss and runs the after-backward hooks. A loss that is not
+    /// finite is not back-propagated: it is noted, the step's remaining updates are skipped, and
+    /// the loop stops after the step.
+    public func backward(_ loss: Tensor, retainGraph: Bool = false) {
+        let value = loss.item()
+        guard value.isFinite else {
+            if nonFiniteLoss == nil { nonFiniteLoss = value }
+            return
+        }
+        loss.backward(retainGraph: retainGraph)
+        for callback in activeCallbacks { callback.afterBackward(self) }
     }
 
-    /// Loss and metrics over a loader, in evaluation mode and without recording.
-    public func evaluate(_ loader: DataLoader) -> [String: Double] {
-        let wasTraining = model.isTraining
-        model.eval()
-        defer { model.train(wasTraining) }
-        for metric in metrics { metric.reset() }
-        var total = 0.0, count = 0
-        noGrad {
+    /// Runs the before-step hooks for `optimizer`'s parameters (clipping, gradient all-reduce),
+    /// then `optimizer.step()`; skipped once a loss of this step was not finite.
+    public func update(_ optimizer: Optimizer) {
+        guard nonFiniteLoss == nil && !updatesDisabled else { return }
+        for callback in activeCallbacks { callback.beforeOptimizerStep(self, optimizer: optimizer) }
+        optimizer.step()
+    }
+
+    /// The step's validation figures averaged over a loader (weighted by batch size), with
+    /// every model in evaluation mode and nothing recorded.
+    public func evaluate(_ loader: DataLoader) throws -> [String: Double] {
+        let models = step.models.map { $0.module }
+        let modes = models.map { $0.isTraining }
+        for model in models { model.eval() }
+        defer { for (model, mode) in zip(models, modes) { model.train(mode) } }
+        var sums: [String: Double] = [:], weight = 0.0
+        try noGrad {
             for batch in loader.batches(epoch: 0) {
-                let outputs = model(batch.inputs)
-                total += loss(outputs, batch.targets).item() * Double(batch.targets.shape[0])
-                count += batch.targets.shape[0]
-                for metric in metrics { metric.update(outputs: outputs, targets: batch.targets) }
+                let size = Double(batch.size)
+                for (key, value) in try step.validate(batch, trainer: self) { sums[key, default: 0] += value * size }
+                weight += size
             }
         }
-        var result = ["loss": total / Double(max(count, 1))]
-        for metric in metrics { result[metric.name] = metric.value }
+        return sums.mapValues { $0 / max(weight, 1) }
+    }
+
+    /// The current epoch's figures so far (running means).
+    public var runningFigures: [String: Double] { figureSums.mapValues { $0 / max(figureWeight, 1) } }
+
+    /// Every random generator the run draws from, by checkpoint name: the default one, the
+    /// step's, and the models' own (dropout's), each once.
+    public func namedGenerators() -> [(String, RandomGenerator)] {
+        var seen: Set<ObjectIdentifier> = [ObjectIdentifier(Random.generator)]
+        var result: [(String, RandomGenerator)] = [("default", Random.generator)]
+        let candidates = step.generators.map { ($0.name, $0.generator) }
+            + step.models.flatMap { model in model.module.namedGenerators().map { ("\(model.name).\($0.0)", $0.1) } }
+        for (name, generator) in candidates where seen.insert(ObjectIdentifier(generator)).inserted {
+            result.append((name, generator))
+        }
         return result
     }
 
@@ -100,48 +146,102 @@ public final class Trainer {
         batchesPerEpoch = train.batchesPerEpoch
         stopReason = nil
         interrupt.store(false, ordering: .relaxed)
+        let callbacks = activeCallbacks
         for callback in callbacks { try callback.trainBegin(self) }
         defer { for callback in callbacks { try? callback.trainEnd(self) } }
-        model.train()
+        let generators = namedGenerators().map { $0.1 }
+        let previousLocator = NonFiniteLocator.isEnabled
+        if detectAnomaly { NonFiniteLocator.reset(); NonFiniteLocator.isEnabled = true }
+        defer { NonFiniteLocator.isEnabled = previousLocator }
+        for model in step.models { model.module.train() }
         while epoch < epochs {
             for callback in callbacks { callback.epochBegin(self) }
-            for metric in metrics { metric.reset() }
-            var lossSum = 0.0, samples = 0
+            if batchIndex == 0 { (figureSums, figureWeight) = ([:], 0) }
             let start = ProgressBar.now()
+            var samples = 0
             for batch in train.batches(epoch: epoch, from: batchIndex) {
-                let (value, outputs) = trainStep(batch)
-                let size = batch.targets.shape[0]
-                lossSum += value * Double(size)
+                let states = generators.map { $0.stateWords }
+                nonFiniteLoss = nil
+                let figures = try step.train(batch, trainer: self)
+                if let bad = nonFiniteLoss ?? figures["loss"].flatMap({ $0.isFinite ? nil : $0 }) {
+                    let reason = try locateNonFinite(bad, batch: batch, generators: generators, states: states)
+                    return .stopped(reason)
+                }
+                let size = batch.size
+                for (key, value) in figures { figureSums[key, default: 0] += value * Double(size) }
+                figureWeight += Double(size)
                 samples += size
-                for metric in metrics { metric.update(outputs: outputs, targets: batch.targets) }
+                for schedule in step.schedulers where schedule.interval == .batch { schedule.scheduler.step() }
                 batchIndex += 1
                 globalStep += 1
-                var logs = ["loss": value.isFinite ? lossSum / Double(samples) : value, "batch_size": Double(size)]
-                for metric in metrics { logs[metric.name] = metric.value }
+                var logs = runningFigures
+                logs["batch_size"] = Double(size)
                 for callback in callbacks { try callback.batchEnd(self, logs: logs) }
                 if let stopReason { return .stopped(stopReason) }
                 if interrupt.load(ordering: .relaxed) {
-                    if let checkpointPath { try TrainingCheckpoint.save(self, to: checkpointPath, metadata: checkpointMetadata) }
+                    try saveCheckpoint()
                     return .interrupted
                 }
             }
             let seconds = ProgressBar.now() - start
-            var logs: [String: Double] = ["epoch": Double(epoch + 1), "loss": lossSum / Double(max(samples, 1)),
-                                          "lr": optimizer.parameterGroups[0].learningRate, "seconds": seconds,
-                                          "samples_per_s": Double(samples) / max(seconds, 1e-9)]
-            for metric in metrics { logs[metric.name] = metric.value }
-            if let validation {
-                for (key, value) in evaluate(validation) { logs["val_" + key] = value }
+            var logs = runningFigures
+            logs["epoch"] = Double(epoch + 1)
+            logs["seconds"] = seconds
+            logs["samples_per_s"] = Double(samples) / max(seconds, 1e-9)
+            let optimizers = step.optimizers
+            for (name, optimizer) in optimizers {
+                logs[optimizers.count == 1 ? "lr" : "lr_\(name)"] = optimizer.parameterGroups[0].learningRate
             }
+            if let validation {
+                for (key, value) in try evaluate(validation) { logs["val_" + key] = value }
+            }
+            logs.merge(try step.epochEnd(trainer: self)) { _, new in new }
             history.append(logs)
             for callback in callbacks { try callback.epochEnd(self, logs: logs) }
             epoch += 1
             batchIndex = 0
-            scheduler?.step()
-            if let checkpointPath { try TrainingCheckpoint.save(self, to: checkpointPath, metadata: checkpointMetadata) }
+            (figureSums, figureWeight) = ([:], 0)
+            for schedule in step.schedulers where schedule.interval == .epoch { schedule.scheduler.step() }
+            try saveCheckpoint()
             if let stopReason { return .stopped(stopReason) }
             if interrupt.load(ordering: .relaxed) { return .interrupted }
         }
         return .completed
+    }
+
+    /// Re-runs a step whose loss was `value` from the generator states it started with, with
+    /// the locator on and updates off, and returns the reason to stop: the step and the op.
+    func locateNonFinite(_ value: Double, batch: Batch, generators: [RandomGenerator], states: [[UInt64]]) throws -> String {
+        var text = "loss became \(value) at step \(globalStep + 1) (epoch \(epoch + 1), batch \(batchIndex + 1))"
+        if !detectAnomaly {
+            for (generator, state) in zip(generators, states) { generator.stateWords = state }
+            NonFiniteLocator.reset()
+            NonFiniteLocator.isEnabled = true
+            updatesDisabled = true
+            defer { NonFiniteLocator.isEnabled = false; updatesDisabled = false }
+            _ = try? step.train(batch, trainer: self)
+        }
+        if let finding = NonFiniteLocator.firstFinding { text += "; first non-finite value from \(finding)" }
+        return text
+    }
+
+    func saveCheckpoint() throws {
+        if isMainProcess, let checkpointPath { try TrainingCheckpoint.save(self, to: checkpointPath, metadata: checkpointMetadata) }
+    }
+
+    /// Writes every model to `<directory>/<name>.safetensors` in PyTorch's state-dict names,
+    /// atomically, with the checkpoint metadata (and the model's name when there are several).
+    /// Returns the paths written.
+    @discardableResult
+    public func saveModels(to directory: String) throws -> [String] {
+        guard isMainProcess else { return [] }
+        let models = step.models
+        return try models.map { name, module in
+            let path = "\(directory)/\(name).safetensors"
+            var metadata = checkpointMetadata
+            if models.count > 1 { metadata["role"] = name }
+            try SafeTensors.write(module.stateDict(), metadata: metadata, to: path)
+            return path
+        }
     }
 }

@@ -8,7 +8,7 @@ final class Block: Module, Layer {
     @Buffer var runningMean = Tensor.zeros([3])
     let scale = Tensor.ones([1])
 
-    func callAsFunction(_ input: Tensor) -> Tensor {
+    func forward(_ input: Tensor) -> Tensor {
         let hidden = encoder(input) - runningMean
         return Tensor.concat(heads.map { $0(hidden) }, axis: 1) * scale
     }

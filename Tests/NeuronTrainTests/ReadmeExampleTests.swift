@@ -22,7 +22,7 @@ import NeuronTrain
             clipGradNorm(model.parameters(), maxNorm: 5)
             optimizer.step()
         }
-        #expect(trainer.evaluate(DataLoader(test, batchSize: 256))["accuracy"]! > 0.6)
+        #expect(try trainer.evaluate(DataLoader(test, batchSize: 256))["accuracy"]! > 0.6)
     }
 
     @Test func readmeRecurrentExampleRuns() {

@@ -42,7 +42,11 @@ enum Autograd {
             guard var grad = grads.removeValue(forKey: id) else { continue }
             if wantedIDs.contains(id) { wanted[id] = grad }
             guard let node = tensor.node, !stops.contains(id) else {
-                if targets == nil { accumulate(&grad, into: tensor, createGraph: createGraph) }
+                if targets == nil {
+                    // Every consumer has been visited: this is the leaf's whole gradient for this pass.
+                    accumulate(&grad, into: tensor, createGraph: createGraph)
+                    for entry in tensor.gradientReadyHooks { entry.hook(tensor) }
+                }
                 continue
             }
             guard let rule = node.rule else {
@@ -65,8 +69,21 @@ enum Autograd {
 
     /// Adds `grad` to the leaf's `.grad`. Without `createGraph`, `.grad` always gets memory of
     /// its own (never a view or a tensor shared with another leaf), so optimisers and
-    /// clipping may update it in place.
+    /// clipping may update it in place, and a second backward adds into that memory in place
+    /// (as PyTorch does) instead of allocating a new sum.
     static func accumulate(_ grad: inout Tensor, into leaf: Tensor, createGraph: Bool) {
+        if !createGraph, var existing = leaf.grad {
+            leaf.grad = nil
+            if !existing._requiresGrad && existing.isContiguous && existing.dtype == grad.dtype && existing.shape == grad.shape
+                && isKnownUniquelyReferenced(&existing.storage)
+            {
+                existing.addInPlace(grad)
+                leaf.grad = existing
+            } else {
+                leaf.grad = existing.device.backend.contiguousCopy(existing + grad)
+            }
+            return
+        }
         if !createGraph && (grad._requiresGrad || !grad.isContiguous
             || !isKnownUniquelyReferenced(&grad) || !isKnownUniquelyReferenced(&grad.storage))
         {

@@ -41,7 +41,7 @@ extension Tensor {
     func record(_ name: String, _ inputs: [Tensor], _ rule: @escaping (Tensor, Tensor) -> [Tensor?]) -> Tensor {
         node = Node(name: name, inputs: inputs, rule: rule)
         _requiresGrad = true
-        if AnomalyDetection.enabled { AnomalyDetection.check(self, name, inputs) }
+        if NonFiniteLocator.enabled { NonFiniteLocator.check(self, name, inputs) }
         return self
     }
 }

@@ -27,7 +27,9 @@ enum CompareKernel: Int32 {
 /// only computes, always into fresh contiguous outputs unless the method says otherwise.
 protocol Backend {
     func unary(_ kernel: UnaryKernel, _ x: Tensor, _ p0: Double, _ p1: Double) -> Tensor
-    func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor
+    /// Into `destination` when given (contiguous, of `shape`, and never a broadcast view of an
+    /// operand other than an exact alias of `a`), else into a fresh tensor.
+    func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int], into destination: Tensor?) -> Tensor
     func compare(_ kernel: CompareKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor
     func select(_ condition: Tensor, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor
     /// Copies `source` element by element into the (possibly strided) view `destination`.

@@ -23,6 +23,10 @@ public final class Tensor {
     /// The operation that produced this tensor, when it was recorded for autograd.
     var node: Node?
     var _requiresGrad = false
+    /// Whether `requiresGrad` was ever set explicitly (modules then leave it as it is).
+    var requiresGradWasSet = false
+    /// Called once per backward when this leaf's gradient is final.
+    var gradientReadyHooks: [(id: Int, hook: (Tensor) -> Void)] = []
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int = 0, dtype: DType,
          device: Device = .cpu) {
@@ -61,8 +65,14 @@ public final class Tensor {
             precondition(node == nil || newValue,
                          "requiresGrad: cannot turn off gradients of a non-leaf tensor; use detach()")
             _requiresGrad = newValue
+            requiresGradWasSet = true
         }
     }
+
+    /// Whether `requiresGrad` was ever assigned (by a layer, a user's `freeze`, …). Module
+    /// discovery makes a parameter trainable only when it was not, so a tensor frozen before
+    /// the first `parameters()` call stays frozen.
+    public var requiresGradIsExplicit: Bool { requiresGradWasSet }
 
     /// Sets `requiresGrad` and returns the tensor, for chaining.
     @discardableResult

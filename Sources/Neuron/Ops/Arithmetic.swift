@@ -13,7 +13,7 @@ extension Tensor {
         }
         let x = a.dtype == dtype ? a : a.device.backend.cast(a, to: dtype)
         let y = b.dtype == dtype ? b : b.device.backend.cast(b, to: dtype)
-        return a.device.backend.binary(kernel, x, y, shape: shape)
+        return a.device.backend.binary(kernel, x, y, shape: shape, into: nil)
     }
 
     /// A 0-dimensional tensor holding `value`, typed to combine with `self` without promotion

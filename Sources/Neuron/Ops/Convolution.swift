@@ -83,6 +83,7 @@ extension Tensor {
 
     static func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor {
         let y = x.device.backend.convolution(x.contiguous(), w.contiguous(), geometry, outputShape: outputShape)
+        if MultiplyAccumulates.isCounting { MultiplyAccumulates.add(y.count * w.count / w.shape[0]) }
         if recording(x, w) {
             y.record("conv2d", [x, w]) { grad, _ in
                 [x._requiresGrad ? convolutionAdjoint(grad, w, geometry, inputShape: x.shape) : nil,
@@ -94,6 +95,7 @@ extension Tensor {
 
     static func convolutionAdjoint(_ y: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int]) -> Tensor {
         let x = y.device.backend.convolutionAdjoint(y.contiguous(), w.contiguous(), geometry, inputShape: inputShape)
+        if MultiplyAccumulates.isCounting { MultiplyAccumulates.add(y.count * w.count / w.shape[0]) }
         if recording(y, w) {
             x.record("convTranspose2d", [y, w]) { grad, _ in
                 [y._requiresGrad ? convolution(grad, w, geometry, outputShape: y.shape) : nil,

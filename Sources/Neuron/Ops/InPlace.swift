@@ -22,6 +22,12 @@ extension Tensor {
         if isContiguous { device.backend.fill(self, with: value) } else { assign(scalar(value)) }
     }
 
+    /// Adds `other` (same shape and type) into this contiguous tensor's memory.
+    func addInPlace(_ other: Tensor) {
+        precondition(isContiguous && other.shape == shape && other.dtype == dtype, "addInPlace: \(other.shape) into \(shape)")
+        _ = device.backend.binary(.add, self, other, shape: shape, into: self)
+    }
+
     /// Sets every element to zero.
     public func zero() { fill(0) }
 }

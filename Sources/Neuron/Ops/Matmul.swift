@@ -25,6 +25,7 @@ extension Tensor {
         let x = a.matrixOperandSource(), y = b.matrixOperandSource()
         let opA = x.matrixOperand(), opB = y.matrixOperand()
         let out = Tensor(uninitialized: batchShape + [m, n], dtype: a.dtype)
+        if MultiplyAccumulates.isCounting { MultiplyAccumulates.add(batchShape.reduce(1, *) * m * n * k) }
         if m > 0 && n > 0 {
             if k == 0 {
                 a.device.backend.fill(out, with: 0)

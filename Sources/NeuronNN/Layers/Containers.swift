@@ -2,7 +2,7 @@ import Neuron
 
 /// Layers applied one after another; children are named by position ("0", "1", …).
 public final class Sequential: Module, Layer {
-    public let layers: [any Layer]
+    public private(set) var layers: [any Layer]
 
     public init(_ layers: [any Layer]) {
         self.layers = layers
@@ -15,18 +15,22 @@ public final class Sequential: Module, Layer {
         layers.enumerated().map { ("\($0.offset)", $0.element as Module) }
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         layers.reduce(input) { $1($0) }
     }
 
-    public subscript(index: Int) -> any Layer { layers[index] }
+    /// Layer `index`; assigning replaces it (a new head), and `parameters()` sees the new one.
+    public subscript(index: Int) -> any Layer {
+        get { layers[index] }
+        set { layers[index] = newValue }
+    }
     public var count: Int { layers.count }
 }
 
 /// Passes its input through unchanged.
 public final class Identity: Module, Layer {
     public override init() { super.init() }
-    public func callAsFunction(_ input: Tensor) -> Tensor { input }
+    public func forward(_ input: Tensor) -> Tensor { input }
 }
 
 /// Flattens dimensions `startAxis...endAxis` (by default all but the batch).
@@ -39,5 +43,5 @@ public final class Flatten: Module, Layer {
         super.init()
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.flattened(from: startAxis, to: endAxis) }
+    public func forward(_ input: Tensor) -> Tensor { input.flattened(from: startAxis, to: endAxis) }
 }

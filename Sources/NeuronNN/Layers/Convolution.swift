@@ -37,7 +37,7 @@ public final class Conv2d: Module, Layer {
                   dtype: dtype, generator: generator)
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         input.conv2d(weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 }
@@ -59,7 +59,7 @@ public final class Conv1d: Module, Layer {
         super.init()
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         input.conv1d(weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 }
@@ -89,7 +89,7 @@ public final class ConvTranspose2d: Module, Layer {
                   dtype: dtype, generator: generator)
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         input.convTranspose2d(weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
                               dilation: dilation, groups: groups)
     }

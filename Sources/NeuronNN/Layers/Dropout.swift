@@ -16,7 +16,7 @@ public class Dropout: Module, Layer {
     /// The shape of the random mask: one draw per element here, per channel in `Dropout2d`.
     func maskShape(_ input: Tensor) -> [Int] { input.shape }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         guard isTraining && p > 0 else { return input }
         let mask = Tensor.bernoulli(maskShape(input), p: 1 - p, dtype: input.dtype, generator: generator)
         return input * (mask * (1 / (1 - p)))

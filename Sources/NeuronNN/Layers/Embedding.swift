@@ -19,7 +19,7 @@ public final class Embedding: Module, Layer {
     }
 
     /// Looks up int64 indices of any shape; the result adds a last dimension.
-    public func callAsFunction(_ indices: Tensor) -> Tensor {
+    public func forward(_ indices: Tensor) -> Tensor {
         Embedding.lookUp(weight, indices, paddingIndex: paddingIndex)
     }
 

@@ -18,7 +18,7 @@ public final class Linear: Module, Layer {
         self.bias?.requiresGrad = true
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         precondition(input.shape.last == weight.shape[1],
                      "Linear: input of shape \(input.shape) does not end in \(weight.shape[1]) features")
         let product = input.matmul(weight.T)

@@ -21,7 +21,7 @@ public class BatchNorm: Module, Layer {
         super.init()
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         precondition(input.rank >= 2 && input.shape[1] == runningMean.count,
                      "BatchNorm: input \(input.shape) does not have \(runningMean.count) channels on axis 1")
         if isTraining {
@@ -65,7 +65,7 @@ public final class LayerNorm: Module, Layer {
         super.init()
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         precondition(Array(input.shape.suffix(normalizedShape.count)) == normalizedShape,
                      "LayerNorm: input \(input.shape) does not end in \(normalizedShape)")
         let axes = Array((input.rank - normalizedShape.count)..<input.rank)
@@ -91,7 +91,7 @@ public final class GroupNorm: Module, Layer {
         super.init()
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         precondition(input.rank >= 2 && input.shape[1] == channels, "GroupNorm: input \(input.shape) does not have \(channels) channels")
         let grouped = input.reshaped([input.shape[0], groups, -1])
         let centred = grouped - grouped.mean(axis: 2, keepDims: true)

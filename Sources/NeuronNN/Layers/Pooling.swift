@@ -13,7 +13,7 @@ public final class MaxPool2d: Module, Layer {
         self.init(kernel: (kernel, kernel), stride: stride.map { ($0, $0) }, padding: (padding, padding))
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor { withIndices(input).values }
+    public func forward(_ input: Tensor) -> Tensor { withIndices(input).values }
 
     public func withIndices(_ input: Tensor) -> (values: Tensor, indices: Tensor) {
         input.maxPool2d(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
@@ -29,7 +29,7 @@ public final class MaxPool1d: Module, Layer {
         super.init()
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor { withIndices(input).values }
+    public func forward(_ input: Tensor) -> Tensor { withIndices(input).values }
 
     public func withIndices(_ input: Tensor) -> (values: Tensor, indices: Tensor) {
         input.maxPool1d(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
@@ -49,7 +49,7 @@ public final class AvgPool2d: Module, Layer {
         self.init(kernel: (kernel, kernel), stride: stride.map { ($0, $0) }, padding: (padding, padding), countIncludePad: countIncludePad)
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         input.avgPool2d(kernel: kernel, stride: stride, padding: padding, countIncludePad: countIncludePad)
     }
 }
@@ -59,7 +59,7 @@ public final class AdaptiveAvgPool2d: Module, Layer {
     public let size: (Int, Int)
     public init(_ size: (Int, Int)) { self.size = size; super.init() }
     public convenience init(_ size: Int) { self.init((size, size)) }
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.adaptiveAvgPool2d(size) }
+    public func forward(_ input: Tensor) -> Tensor { input.adaptiveAvgPool2d(size) }
 }
 
 /// Upsampling of [N, C, H, W] by a scale factor or to a size.
@@ -77,7 +77,7 @@ public final class Upsample: Module, Layer {
         super.init()
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         precondition(input.rank == 4, "Upsample: expects [N, C, H, W], got \(input.shape)")
         let target = size ?? (input.shape[2] * scale!, input.shape[3] * scale!)
         switch mode {

@@ -60,8 +60,8 @@ final class CPUBackend: Backend {
         return out
     }
 
-    func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
-        let out = Tensor(uninitialized: shape, dtype: a.dtype)
+    func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int], into destination: Tensor?) -> Tensor {
+        let out = destination ?? Tensor(uninitialized: shape, dtype: a.dtype)
         withFlatLayout(shape, a, b) { rank, shapePointer, sa, sb in
             switch a.dtype {
             case .float32:

@@ -1,11 +1,12 @@
 import CNeuronKernels
 
-/// Finds the first recorded operation that turned finite inputs into NaN or infinity.
-/// Off by default (it scans every recorded output); switch it on to locate where a loss
-/// became NaN.
-public enum AnomalyDetection {
+/// Finds the first recorded operation that turned finite inputs into NaN or infinity
+/// (PyTorch's `detect_anomaly`). Off by default: it scans every recorded output, which costs
+/// a quarter of a training step. The training loop switches it on only to re-run a step
+/// whose loss was not finite, or for every step when asked (`neuron train --detect-anomaly`).
+public enum NonFiniteLocator {
     /// A recorded op whose output holds a non-finite value while its inputs did not.
-    public struct Anomaly: CustomStringConvertible, Sendable {
+    public struct Finding: CustomStringConvertible, Sendable {
         public let op: String
         public let inputShapes: [[Int]]
         public let outputShape: [Int]
@@ -15,7 +16,7 @@ public enum AnomalyDetection {
     }
 
     nonisolated(unsafe) static var enabled = false
-    nonisolated(unsafe) static var first: Anomaly?
+    nonisolated(unsafe) static var first: Finding?
 
     /// Whether recorded ops are checked.
     public static var isEnabled: Bool {
@@ -23,14 +24,14 @@ public enum AnomalyDetection {
         set { enabled = newValue }
     }
 
-    /// The first anomaly since the last `reset()`.
-    public static var firstAnomaly: Anomaly? { first }
+    /// The first such op since the last `reset()`.
+    public static var firstFinding: Finding? { first }
 
     public static func reset() { first = nil }
 
     static func check(_ out: Tensor, _ name: String, _ inputs: [Tensor]) {
         guard first == nil, out.dtype.isFloatingPoint, !out.allFinite, inputs.allSatisfy({ $0.allFinite }) else { return }
-        first = Anomaly(op: name, inputShapes: inputs.map { $0.shape }, outputShape: out.shape)
+        first = Finding(op: name, inputShapes: inputs.map { $0.shape }, outputShape: out.shape)
     }
 }
 

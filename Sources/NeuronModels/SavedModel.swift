@@ -1,0 +1,73 @@
+import Neuron
+import NeuronData
+import NeuronNN
+
+/// Rebuilds models from the files `neuron train` writes: a model file (`model.safetensors`,
+/// `best.safetensors`: the state dict under PyTorch's names) or a training checkpoint
+/// (`checkpoint.safetensors`: the model under its name's prefix). Both carry the architecture
+/// and its hyper-parameters in their metadata ("model": "lenet", "hidden": "256", …).
+public enum SavedModel {
+    /// Every architecture the metadata can name: the zoo's classifiers, "char-lstm" and "forecaster".
+    public static var architectures: [String] { ModelZoo.names + ["char-lstm", "forecaster"] }
+
+    /// A freshly initialised model of the architecture and hyper-parameters in `metadata`.
+    public static func make(metadata: [String: String], generator: RandomGenerator = Random.generator) throws -> any Layer {
+        guard let name = metadata["model"] else { throw DataError("no model name in the metadata") }
+        func integer(_ key: String) throws -> Int {
+            guard let value = metadata[key].flatMap({ Int($0) }), value > 0 else {
+                throw DataError("a \(name) model needs a positive integer '\(key)' in its metadata")
+            }
+            return value
+        }
+        switch name {
+        case "char-lstm":
+            guard let vocabulary = metadata["vocabulary"], !vocabulary.isEmpty else {
+                throw DataError("a char-lstm model needs its 'vocabulary' in the metadata")
+            }
+            return CharLSTM(vocabularySize: vocabulary.unicodeScalars.count, embeddingSize: try integer("embedding"),
+                            hiddenSize: try integer("hidden"), layers: try integer("layers"), generator: generator)
+        case "forecaster":
+            return Forecaster(hiddenSize: try integer("hidden"), layers: try integer("layers"), generator: generator)
+        default:
+            guard let model = ModelZoo.make(name, generator: generator) else {
+                throw DataError("unknown model '\(name)' (known: \(architectures.joined(separator: ", ")))")
+            }
+            return model
+        }
+    }
+
+    /// The model's state dict among a file's tensors: everything in a model file, the section
+    /// of model `name` (default: the first listed) in a training checkpoint.
+    public static func stateDict(_ tensors: [String: Tensor], metadata: [String: String], model name: String? = nil) -> StateDict {
+        guard metadata["format"] == "neuron-training-checkpoint" else { return tensors }
+        let section = name ?? metadata["models"]?.split(separator: ",").first.map(String.init) ?? "model"
+        var result: StateDict = [:]
+        for (key, tensor) in tensors where key.hasPrefix(section + ".") { result[String(key.dropFirst(section.count + 1))] = tensor }
+        return result
+    }
+
+    /// Reads `path`, rebuilds the model its metadata names (or `architecture`, which must agree
+    /// with the metadata when both are given), loads its weights strictly and switches it to
+    /// evaluation mode.
+    public static func load(_ path: String, architecture: String? = nil) throws -> (model: any Layer, metadata: [String: String]) {
+        let (tensors, fileMetadata) = try SafeTensors.read(path)
+        var metadata = fileMetadata
+        if let architecture {
+            if let named = metadata["model"], named != architecture {
+                throw DataError("\(path) holds a '\(named)' model, not '\(architecture)'")
+            }
+            metadata["model"] = architecture
+        }
+        guard metadata["model"] != nil else {
+            throw DataError("\(path) does not name its model in its metadata; give it with --model")
+        }
+        let model = try make(metadata: metadata)
+        do {
+            try model.load(stateDict: stateDict(tensors, metadata: metadata))
+        } catch {
+            throw DataError("\(path): \(error)")
+        }
+        model.eval()
+        return (model, metadata)
+    }
+}
