@@ -41,6 +41,11 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
         (["generate"], "generate: missing required option '--checkpoint'"),
         (["generate", "--checkpoint", "/nonexistent.safetensors"], "/nonexistent.safetensors: No such file"),
         (["generate", "--checkpoint", "x", "--temperature", "-1"], "'--temperature' must be ≥ 0"),
+        (["train", "--model", "mlp", "--seq-len", "5"], "option '--seq-len' does not apply to model 'mlp' (classifier); it is for char-lstm"),
+        (["train", "--model", "char-lstm", "--augment"], "option '--augment' does not apply to model 'char-lstm'"),
+        (["train", "--model", "forecaster", "--window", "0"], "'--window' must be an integer ≥ 1"),
+        (["summary"], "summary: give --model NAME or --checkpoint FILE"),
+        (["summary", "--model", "vgg"], "unknown model 'vgg'"),
     ]
 
     @Test(arguments: usageErrors.indices)
@@ -53,10 +58,23 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
     }
 
     @Test func everyCommandHasHelp() throws {
-        for command in [["--help"], ["train", "--help"], ["evaluate", "--help"], ["predict", "--help"], ["generate", "--help"], ["bench", "--help"]] {
+        for command in [["--help"], ["train", "--help"], ["evaluate", "--help"], ["predict", "--help"], ["generate", "--help"],
+                        ["bench", "--help"], ["summary", "--help"], ["train", "--model", "lenet", "--help"],
+                        ["train", "--model", "char-lstm", "--help"], ["train", "--model", "forecaster", "--help"]] {
             let result = try runNeuron(command)
             #expect(result.status == 0 && result.stdout.contains("usage: neuron"), "\(command)")
         }
+        let family = try runNeuron(["train", "--model", "char-lstm", "--help"]).stdout
+        #expect(family.contains("--seq-len") && !family.contains("--augment") && family.contains("language model"))
+        let families = try runNeuron(["train", "--help"]).stdout
+        #expect(families.contains("classifier") && families.contains("forecaster") && families.contains("resnet20"))
+    }
+
+    @Test func summaryOfLeNet() throws {
+        let result = try runNeuron(["summary", "--model", "lenet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Total parameters: 61,706") && result.stdout.contains("416,520"))
+        #expect(result.stdout.contains("Conv2d") && result.stdout.contains("[1, 6, 28, 28]"))
     }
 
     @Test func corruptCheckpointIsAClearError() throws {
@@ -81,8 +99,15 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
         for file in ["model.safetensors", "checkpoint.safetensors", "metrics.csv", "curves.png", "curves.svg", "tb"] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file)")
         }
-        let evaluate = try runNeuron(["evaluate", "--model", "mlp", "--checkpoint", out + "/model.safetensors"])
+        // The architecture comes from the file's metadata.
+        let evaluate = try runNeuron(["evaluate", "--checkpoint", out + "/model.safetensors"])
         #expect(evaluate.status == 0 && evaluate.stdout.contains("Ankle boot") && evaluate.stdout.contains(last))
+        let fromCheckpoint = try runNeuron(["evaluate", "--checkpoint", out + "/checkpoint.safetensors"])
+        #expect(fromCheckpoint.status == 0 && fromCheckpoint.stdout.contains(last), "\(fromCheckpoint.stderr)")
+        let wrongModel = try runNeuron(["evaluate", "--model", "lenet", "--checkpoint", out + "/model.safetensors"])
+        #expect(wrongModel.status == 2 && wrongModel.stderr.contains("holds a 'mlp' model, not 'lenet'"))
+        let summary = try runNeuron(["summary", "--checkpoint", out + "/model.safetensors"])
+        #expect(summary.status == 0 && summary.stdout.contains("Total parameters: 235,146"))
 
         let images = try FashionMNIST.load(.test).inputs[..<5]
         try NPY.write(images, to: out + "/x.npy")
