@@ -20,7 +20,7 @@ public enum TrainingCheckpoint {
         let columns = Array(Set(trainer.history.flatMap { $0.keys })).sorted()
         if !trainer.history.isEmpty {
             let values = trainer.history.flatMap { row in columns.map { row[$0] ?? .nan } }
-            tensors["history.values"] = Tensor(values, shape: [trainer.history.count, columns.count])
+            tensors["history.values"] = Tensor(values, shape: [trainer.history.count, columns.count], dtype: .float64)
         }
         var info = metadata
         info["history.columns"] = columns.joined(separator: ",")
