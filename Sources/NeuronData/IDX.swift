@@ -61,7 +61,7 @@ public enum IDX {
         case "i16": return Tensor((0..<count).map { Int(Int16(bitPattern: UInt16(bigEndian($0)))) }, shape: shape)
         case "i32": return Tensor((0..<count).map { Int(Int32(bitPattern: UInt32(bigEndian($0)))) }, shape: shape)
         case "f32": return Tensor((0..<count).map { Float(bitPattern: UInt32(bigEndian($0))) }, shape: shape)
-        default: return Tensor((0..<count).map { Double(bitPattern: bigEndian($0)) }, shape: shape)
+        default: return Tensor((0..<count).map { Double(bitPattern: bigEndian($0)) }, shape: shape, dtype: .float64)
         }
     }
 }

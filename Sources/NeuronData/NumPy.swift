@@ -110,7 +110,7 @@ public enum NPY {
             }
             switch (kind, size) {
             case (UInt8(ascii: "f"), 4): return Tensor((0..<count).map { Float(bitPattern: UInt32(raw($0))) }, shape: shape)
-            case (UInt8(ascii: "f"), 8): return Tensor((0..<count).map { Double(bitPattern: raw($0)) }, shape: shape)
+            case (UInt8(ascii: "f"), 8): return Tensor((0..<count).map { Double(bitPattern: raw($0)) }, shape: shape, dtype: .float64)
             case (UInt8(ascii: "f"), _): return Tensor((0..<count).map { Float(Float16(bitPattern: UInt16(raw($0)))) }, shape: shape)
             case (UInt8(ascii: "b"), _): return Tensor((0..<count).map { raw($0) != 0 }, shape: shape)
             case (UInt8(ascii: "u"), _): return Tensor((0..<count).map { Int(truncatingIfNeeded: raw($0)) }, shape: shape)

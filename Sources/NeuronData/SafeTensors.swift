@@ -130,7 +130,7 @@ public enum SafeTensors {
         func load<T>(_: T.Type) -> [T] { (0..<count).map { data.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self) } }
         switch type {
         case "F32": return Tensor(load(Float.self), shape: shape)
-        case "F64": return Tensor(load(Double.self), shape: shape)
+        case "F64": return Tensor(load(Double.self), shape: shape, dtype: .float64)
         case "I64": return Tensor(load(Int64.self).map { Int($0) }, shape: shape)
         case "BOOL": return Tensor(load(UInt8.self).map { $0 != 0 }, shape: shape)
         case "I32": return Tensor(load(Int32.self).map { Int($0) }, shape: shape)

@@ -99,6 +99,6 @@ public enum Init {
         for r in 0..<rows {
             for c in 0..<cols { values[r * cols + c] = gain * (tall ? columns[c][r] : columns[r][c]) }
         }
-        fill(tensor, with: Tensor(values, shape: tensor.shape))
+        fill(tensor, with: Tensor(values, shape: tensor.shape, dtype: tensor.dtype))
     }
 }

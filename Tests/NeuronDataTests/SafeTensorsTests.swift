@@ -24,7 +24,7 @@ import NeuronData
         let folder = temporaryDirectory()
         let tensors: [String: Tensor] = [
             "layer.weight": Tensor.normal([3, 4]), "bn.num_batches_tracked": Tensor([7]).reshaped([]),
-            "mask": Tensor([true, false]), "table": Tensor([1.5, 2.5] as [Double]),
+            "mask": Tensor([true, false]), "table": Tensor([1.5, 2.5], dtype: .float64),
             "view": Tensor.arange(0, 6).reshaped([2, 3]).T,
         ]
         try SafeTensors.write(tensors, metadata: ["note": "neuron"], to: folder + "/a.safetensors")

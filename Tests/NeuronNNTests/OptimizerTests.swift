@@ -19,7 +19,7 @@ import Neuron
         ("rmsprop_centered_momentum", { (RMSprop($0, lr: 0.01, alpha: 0.9, weightDecay: 0.01, momentum: 0.5, centered: true), nil) }),
         ("adagrad", { (Adagrad($0, lr: 0.1, lrDecay: 0.01, weightDecay: 0.01, initialAccumulatorValue: 0.1), nil) }),
         ("groups", { p in
-            (SGD([ParameterGroup([p[0]]), ParameterGroup([p[1]], options: ["lr": 0.01, "weight_decay": 0.1])],
+            (SGD([ParameterGroup([p[0]]), ParameterGroup([p[1]], options: [.lr: 0.01, .weightDecay: 0.1])],
                  lr: 0.1, momentum: 0.9), nil)
         }),
         ("sgd_steplr", { p in
@@ -94,14 +94,14 @@ import Neuron
     }
 
     @Test func clippingByNormAndValue() {
-        let a = Tensor([3, 0] as [Double]).requiringGrad(), b = Tensor([4] as [Double]).requiringGrad()
-        (a.sum() * 0 + (a * Tensor([3, 0] as [Double])).sum() + (b * 4).sum()).backward()
+        let a = Tensor([3, 0], dtype: .float64).requiringGrad(), b = Tensor([4], dtype: .float64).requiringGrad()
+        (a.sum() * 0 + (a * Tensor([3, 0], dtype: .float64)).sum() + (b * 4).sum()).backward()
         let norm = clipGradNorm([a, b], maxNorm: 1)
         #expect(abs(norm - 5) < 1e-12)
-        expectClose(a.grad!, Tensor([0.6, 0] as [Double]), rtol: 1e-6)
-        expectClose(b.grad!, Tensor([0.8] as [Double]), rtol: 1e-6)
+        expectClose(a.grad!, Tensor([0.6, 0], dtype: .float64), rtol: 1e-6)
+        expectClose(b.grad!, Tensor([0.8], dtype: .float64), rtol: 1e-6)
         clipGradValue([a, b], clipValue: 0.7)
-        expectClose(b.grad!, Tensor([0.7] as [Double]))
+        expectClose(b.grad!, Tensor([0.7], dtype: .float64))
         #expect(clipGradNorm([a, b], maxNorm: 10) < 10)
     }
 }
@@ -121,5 +121,47 @@ extension OptimizerTests {
             expectClose(w, f("\(name).w")[step], rtol: 2e-5, atol: 2e-6, "\(name) float32 w step \(step + 1)")
             expectClose(b, f("\(name).b")[step], rtol: 2e-5, atol: 2e-6, "\(name) float32 b step \(step + 1)")
         }
+    }
+}
+
+extension OptimizerTests {
+    /// Typed hyperparameters keep PyTorch's names in state dicts, and a round trip restores them.
+    @Test func stateDictKeepsPyTorchHyperparameterNames() throws {
+        let w = Tensor.zeros([2]).requiringGrad(), b = Tensor.zeros([1]).requiringGrad()
+        let adam = Adam([ParameterGroup([w]), ParameterGroup([b], options: [.lr: 1e-4, .beta1: 0.5])],
+                        lr: 1e-3, weightDecay: 0.01, amsgrad: true)
+        let saved = adam.stateDict()
+        let names = ["lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad"]
+        #expect(Set(saved.keys) == Set((0..<2).flatMap { g in names.map { "param_groups.\(g).\($0)" } }))
+        #expect(saved["param_groups.1.lr"]!.item() == 1e-4 && saved["param_groups.1.beta1"]!.dtype == .float64)
+        var edited = saved
+        edited["param_groups.0.weight_decay"] = Tensor(0.25, dtype: .float64)
+        edited["param_groups.0.custom_knob"] = Tensor(3, dtype: .float64)
+        let restored = Adam([ParameterGroup([w]), ParameterGroup([b])], lr: 0.1)
+        try restored.load(stateDict: edited)
+        let groups = restored.parameterGroups
+        #expect(groups[0].weightDecay == 0.25 && groups[0][.amsgrad] == 1 && groups[0].learningRate == 1e-3)
+        #expect(groups[1].learningRate == 1e-4 && groups[1][.beta1] == 0.5 && groups[1][.beta2] == 0.999)
+        #expect(groups[0][Hyperparameter(rawValue: "custom_knob")] == 3)
+        #expect(Set(restored.stateDict().keys) == Set(edited.keys))
+    }
+
+    @Test func hyperparameterNamesAreTorchs() {
+        let keys: [Hyperparameter] = [.lr, .weightDecay, .momentum, .dampening, .nesterov, .beta1, .beta2, .eps,
+                                      .amsgrad, .alpha, .centered, .lrDecay, .initialAccumulatorValue]
+        #expect(keys.map(\.rawValue) == ["lr", "weight_decay", "momentum", "dampening", "nesterov", "beta1", "beta2",
+                                         "eps", "amsgrad", "alpha", "centered", "lr_decay", "initial_accumulator_value"])
+        #expect("\(Hyperparameter.weightDecay)" == "weight_decay")
+        var group = ParameterGroup([], options: [.lr: 0.1])
+        group.momentum = 0.9
+        #expect(group.options == [.lr: 0.1, .momentum: 0.9] && group[.momentum] == 0.9)
+    }
+
+    @Test func missingHyperparameterNamesItAndTheOptimizer() async throws {
+        let result = try await #require(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = SGD([Tensor.zeros([1]).requiringGrad()], lr: 0.1).parameterGroups[0][.beta1]
+        }
+        let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        #expect(message.contains("SGD: no hyperparameter 'beta1' in parameter group (it has: dampening, lr, momentum"))
     }
 }

@@ -6,7 +6,7 @@ import Neuron
 @Suite struct ScheduleTests {
     func f(_ name: String) -> Tensor { NNFixtures.f(name) }
 
-    func sequence(_ scheduler: LRScheduler, momentum: String? = nil) -> ([Double], [Double]) {
+    func sequence(_ scheduler: LRScheduler, momentum: Hyperparameter? = nil) -> ([Double], [Double]) {
         var rates: [Double] = [], momenta: [Double] = []
         for _ in 0..<25 {
             rates.append(scheduler.optimizer.parameterGroups[0].learningRate)
@@ -29,20 +29,20 @@ import Neuron
             ("warmup_cosine", LinearWarmup(CosineAnnealingLR(optimizer(), period: 20), warmupSteps: 5, startFactor: 0.1)),
         ]
         for (name, scheduler) in cases {
-            expectClose(Tensor(sequence(scheduler).0), f("\(name).lr"), rtol: 1e-12, atol: 1e-15, name)
+            expectClose(Tensor(sequence(scheduler).0, dtype: .float64), f("\(name).lr"), rtol: 1e-12, atol: 1e-15, name)
         }
     }
 
     @Test func oneCycleMatchesPyTorch() {
         let cosine = OneCycleLR(optimizer(momentum: 0.9), maxRate: 1, totalSteps: 25)
-        let (rates, momenta) = sequence(cosine, momentum: "momentum")
-        expectClose(Tensor(rates), f("onecycle.lr"), rtol: 1e-12, atol: 1e-15, "onecycle")
-        expectClose(Tensor(momenta), f("onecycle.momentum"), rtol: 1e-12, "onecycle momentum")
+        let (rates, momenta) = sequence(cosine, momentum: .momentum)
+        expectClose(Tensor(rates, dtype: .float64), f("onecycle.lr"), rtol: 1e-12, atol: 1e-15, "onecycle")
+        expectClose(Tensor(momenta, dtype: .float64), f("onecycle.momentum"), rtol: 1e-12, "onecycle momentum")
         let linear = OneCycleLR(optimizer(momentum: 0.9), maxRate: 0.5, totalSteps: 25, warmupFraction: 0.4,
                                 annealing: .linear, threePhase: true)
-        let (linearRates, linearMomenta) = sequence(linear, momentum: "momentum")
-        expectClose(Tensor(linearRates), f("onecycle_linear.lr"), rtol: 1e-12, atol: 1e-15, "onecycle_linear")
-        expectClose(Tensor(linearMomenta), f("onecycle_linear.momentum"), rtol: 1e-12, "onecycle_linear momentum")
+        let (linearRates, linearMomenta) = sequence(linear, momentum: .momentum)
+        expectClose(Tensor(linearRates, dtype: .float64), f("onecycle_linear.lr"), rtol: 1e-12, atol: 1e-15, "onecycle_linear")
+        expectClose(Tensor(linearMomenta, dtype: .float64), f("onecycle_linear.momentum"), rtol: 1e-12, "onecycle_linear momentum")
     }
 
     @Test func reduceOnPlateauMatchesPyTorch() {
@@ -53,6 +53,6 @@ import Neuron
             rates.append(sgd.parameterGroups[0].learningRate)
             plateau.step(metric: metric)
         }
-        expectClose(Tensor(rates), f("plateau.lr"), rtol: 1e-12, "plateau")
+        expectClose(Tensor(rates, dtype: .float64), f("plateau.lr"), rtol: 1e-12, "plateau")
     }
 }

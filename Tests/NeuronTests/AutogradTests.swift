@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct AutogradTests {
     @Test func gradientsAccumulateAcrossBackwardCalls() {
-        let x = Tensor([1, 2, 3] as [Double]).requiringGrad()
+        let x = Tensor([1, 2, 3], dtype: .float64).requiringGrad()
         (x * x).sum().backward()
         (x * 3).sum().backward()
         #expect(x.grad!.toArray(Double.self) == [5, 7, 9])
@@ -34,13 +34,13 @@ import Testing
     }
 
     @Test func seededBackwardOfNonScalar() {
-        let x = Tensor([1, 2, 3] as [Double]).requiringGrad()
-        (x * x).backward(Tensor([1, 0, 2] as [Double]))
+        let x = Tensor([1, 2, 3], dtype: .float64).requiringGrad()
+        (x * x).backward(Tensor([1, 0, 2], dtype: .float64))
         #expect(x.grad!.toArray(Double.self) == [2, 0, 12])
     }
 
     @Test func functionalGradientsLeaveGradUntouched() {
-        let x = Tensor([2] as [Double]).requiringGrad(), unused = Tensor([5] as [Double]).requiringGrad()
+        let x = Tensor([2], dtype: .float64).requiringGrad(), unused = Tensor([5], dtype: .float64).requiringGrad()
         let y = x.pow(3).sum()
         let (g, gUnused) = { let r = gradients(of: y, wrt: [x, unused], createGraph: true); return (r[0], r[1]) }()
         #expect(g.item() == 12 && gUnused.item() == 0)
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func deepGraphsDoNotOverflowTheStack() {
-        let x = Tensor([1] as [Double]).requiringGrad()
+        let x = Tensor([1], dtype: .float64).requiringGrad()
         var y = x
         for _ in 0..<20_000 { y = y * 1.0001 }
         y.sum().backward()

@@ -13,6 +13,18 @@ import Testing
         #expect(Tensor(3.5).shape == [] && Tensor(3.5).item() == 3.5)
     }
 
+    @Test func doubleLiteralsAreFloat32LikeTheFactories() {
+        #expect(Tensor([0.5, 1.5]).dtype == .float32 && Tensor([0.5, 1.5], shape: [2, 1]).dtype == .float32)
+        #expect(Tensor([0.5, 1.5], dtype: .float64).dtype == .float64)
+        #expect(Tensor([0.1], dtype: .float64).toArray(Double.self) == [0.1])
+        #expect(Tensor([3.7, -2], dtype: .int64).toArray(Int.self) == [3, -2])
+        #expect(Tensor([1, 2] as [Float]).dtype == .float32 && Tensor([1, 2]).dtype == .int64 && Tensor([true]).dtype == .bool)
+        let product = Tensor([1.0, 2.0], shape: [1, 2]).matmul(Tensor.ones([2, 3]))
+        #expect(product.dtype == .float32 && product.toArray(Float.self) == [3, 3, 3])
+        #expect((Tensor([0.5, 1.5]) + Tensor.normal([2])).dtype == .float32)
+        #expect(Tensor.arange(16_777_217, 16_777_218, dtype: .int64).toArray(Int.self) == [16_777_217])
+    }
+
     @Test func viewsShareStorage() {
         let x = Tensor.arange(0, 12).reshaped([3, 4])
         let t = x.T
@@ -67,7 +79,7 @@ import Testing
         #expect("\(Tensor([1.5, -2, 0.25] as [Float]))" == "tensor([ 1.5000, -2.0000,  0.2500])")
         #expect("\(Tensor([1, 2, 3, 4] as [Float], shape: [2, 2]))" == "tensor([[1., 2.],\n        [3., 4.]])")
         #expect("\(Tensor([1, 20]))" == "tensor([ 1, 20])")
-        #expect("\(Tensor([0.5] as [Double]))" == "tensor([0.5000], dtype=float64)")
+        #expect("\(Tensor([0.5], dtype: .float64))" == "tensor([0.5000], dtype=float64)")
         #expect("\(Tensor([1] as [Float]).requiringGrad())" == "tensor([1.], requiresGrad=true)")
         let big = "\(Tensor.arange(2, 1004).reshaped([2, 501]))"
         #expect(big == "tensor([[   2.,    3.,    4.,  ...,  500.,  501.,  502.],\n        [ 503.,  504.,  505.,  ..., 1001., 1002., 1003.]])")

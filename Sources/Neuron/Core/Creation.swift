@@ -20,14 +20,14 @@ extension Tensor {
     public static func arange(_ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .float32) -> Tensor {
         precondition(step != 0 && (end - start) / step >= 0, "arange: empty or infinite range \(start)..<\(end) by \(step)")
         let n = Int(((end - start) / step).rounded(.up))
-        return Tensor((0..<n).map { start + Double($0) * step }, shape: [n]).to(dtype)
+        return Tensor((0..<n).map { start + Double($0) * step }, shape: [n], dtype: dtype)
     }
 
     /// `count` evenly spaced values from start to end, both included.
     public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
         precondition(count >= 0, "linspace: negative count \(count)")
         let step = count > 1 ? (end - start) / Double(count - 1) : 0
-        return Tensor((0..<count).map { $0 == count - 1 && count > 1 ? end : start + Double($0) * step }, shape: [count]).to(dtype)
+        return Tensor((0..<count).map { $0 == count - 1 && count > 1 ? end : start + Double($0) * step }, shape: [count], dtype: dtype)
     }
 
     /// The identity matrix (ones on the diagonal of a rows × columns matrix).
@@ -35,7 +35,7 @@ extension Tensor {
         let cols = columns ?? rows
         var values = [Double](repeating: 0, count: rows * cols)
         for i in 0..<Swift.min(rows, cols) { values[i * cols + i] = 1 }
-        return Tensor(values, shape: [rows, cols]).to(dtype)
+        return Tensor(values, shape: [rows, cols], dtype: dtype)
     }
 
     static func fromBuffer<T>(_ values: [T], shape: [Int]?, dtype: DType, _ op: String) -> Tensor {
@@ -53,12 +53,6 @@ extension Tensor {
         self.init(storage: t.storage, shape: t.shape, strides: t.strides, dtype: .float32)
     }
 
-    /// A float64 tensor (1-D unless `shape` is given).
-    public convenience init(_ values: [Double], shape: [Int]? = nil) {
-        let t = Tensor.fromBuffer(values, shape: shape, dtype: .float64, "Tensor")
-        self.init(storage: t.storage, shape: t.shape, strides: t.strides, dtype: .float64)
-    }
-
     /// An int64 tensor (1-D unless `shape` is given).
     public convenience init(_ values: [Int], shape: [Int]? = nil) {
         let t = Tensor.fromBuffer(values.map { Int64($0) }, shape: shape, dtype: .int64, "Tensor")
@@ -71,9 +65,13 @@ extension Tensor {
         self.init(storage: t.storage, shape: t.shape, strides: t.strides, dtype: .bool)
     }
 
-    /// A tensor of `values` in the given type, `[[1, 2], [3, 4]]`-style nesting flattened by the caller.
-    public convenience init(_ values: [Double], shape: [Int]? = nil, dtype: DType) {
-        let t = Tensor(values, shape: shape).to(dtype)
+    /// A tensor of `values` (1-D unless `shape` is given), float32 unless `dtype` says otherwise,
+    /// as in PyTorch and MLX: `Tensor([0.5, 1.5])` mixes with `Tensor.ones`, and
+    /// `Tensor([0.5, 1.5], dtype: .float64)` keeps double precision.
+    public convenience init(_ values: [Double], shape: [Int]? = nil, dtype: DType = .float32) {
+        let t = dtype == .float32
+            ? Tensor.fromBuffer(values.map { Float($0) }, shape: shape, dtype: .float32, "Tensor")
+            : Tensor.fromBuffer(values, shape: shape, dtype: .float64, "Tensor").to(dtype)
         self.init(storage: t.storage, shape: t.shape, strides: t.strides, dtype: dtype)
     }
 

@@ -119,7 +119,7 @@ extension Tensor {
                 matrix[o * input + low] += 1 - fraction
                 matrix[o * input + high] += fraction
             }
-            return Tensor(matrix, shape: [output, input]).to(dtype)
+            return Tensor(matrix, shape: [output, input], dtype: dtype)
         }
         return weights(shape[2], size.0).matmul(self).matmul(weights(shape[3], size.1).T)
     }

@@ -4,8 +4,8 @@ import Neuron
 public final class Adagrad: Optimizer {
     public init(_ groups: [ParameterGroup], lr: Double = 1e-2, lrDecay: Double = 0, weightDecay: Double = 0,
                 initialAccumulatorValue: Double = 0, eps: Double = 1e-10) {
-        super.init(groups, defaults: ["lr": lr, "lr_decay": lrDecay, "weight_decay": weightDecay,
-                                      "initial_accumulator_value": initialAccumulatorValue, "eps": eps])
+        super.init(groups, defaults: [.lr: lr, .lrDecay: lrDecay, .weightDecay: weightDecay,
+                                      .initialAccumulatorValue: initialAccumulatorValue, .eps: eps])
     }
 
     public convenience init(_ parameters: [Tensor], lr: Double = 1e-2, lrDecay: Double = 0, weightDecay: Double = 0,
@@ -17,11 +17,11 @@ public final class Adagrad: Optimizer {
     public override func update(_ parameter: Tensor, grad: Tensor, group: ParameterGroup,
                                 state: inout [String: Tensor], step: Int) {
         var g = grad
-        if group["weight_decay"] != 0 { g = g + parameter * group["weight_decay"] }
-        let rate = group.learningRate / (1 + Double(step - 1) * group["lr_decay"])
-        let initial = Tensor.full(parameter.shape, group["initial_accumulator_value"], dtype: parameter.dtype)
+        if group.weightDecay != 0 { g = g + parameter * group.weightDecay }
+        let rate = group.learningRate / (1 + Double(step - 1) * group[.lrDecay])
+        let initial = Tensor.full(parameter.shape, group[.initialAccumulatorValue], dtype: parameter.dtype)
         let sum = (state["sum"] ?? initial) + g.square()
         state["sum"] = sum
-        parameter.assign(parameter - g / (sum.sqrt() + group["eps"]) * rate)
+        parameter.assign(parameter - g / (sum.sqrt() + group[.eps]) * rate)
     }
 }

@@ -8,8 +8,8 @@ public class Adam: Optimizer {
     public init(_ groups: [ParameterGroup], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
                 eps: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false, decoupledWeightDecay: Bool = false) {
         decoupled = decoupledWeightDecay
-        super.init(groups, defaults: ["lr": lr, "beta1": betas.0, "beta2": betas.1, "eps": eps,
-                                      "weight_decay": weightDecay, "amsgrad": amsgrad ? 1 : 0])
+        super.init(groups, defaults: [.lr: lr, .beta1: betas.0, .beta2: betas.1, .eps: eps,
+                                      .weightDecay: weightDecay, .amsgrad: amsgrad ? 1 : 0])
     }
 
     public convenience init(_ parameters: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
@@ -19,12 +19,12 @@ public class Adam: Optimizer {
 
     public override func update(_ parameter: Tensor, grad: Tensor, group: ParameterGroup,
                                 state: inout [String: Tensor], step: Int) {
-        let lr = group.learningRate, beta1 = group["beta1"], beta2 = group["beta2"], decay = group["weight_decay"]
+        let lr = group.learningRate, beta1 = group[.beta1], beta2 = group[.beta2], decay = group.weightDecay
         if parameter.dtype == .float32 {
             let mean = state["exp_avg"] ?? parameter.zerosLike(), square = state["exp_avg_sq"] ?? parameter.zerosLike()
-            let maximum = group["amsgrad"] != 0 ? (state["max_exp_avg_sq"] ?? parameter.zerosLike()) : nil
+            let maximum = group[.amsgrad] != 0 ? (state["max_exp_avg_sq"] ?? parameter.zerosLike()) : nil
             if FusedUpdates.adam(parameter: parameter, grad: grad, expAvg: mean, expAvgSq: square, maxExpAvgSq: maximum,
-                                 lr: lr, beta1: beta1, beta2: beta2, eps: group["eps"], weightDecay: decay,
+                                 lr: lr, beta1: beta1, beta2: beta2, eps: group[.eps], weightDecay: decay,
                                  decoupled: decoupled, step: step) {
                 state["exp_avg"] = mean
                 state["exp_avg_sq"] = square
@@ -42,12 +42,12 @@ public class Adam: Optimizer {
         state["exp_avg"] = mean
         state["exp_avg_sq"] = square
         var second = square
-        if group["amsgrad"] != 0 {
+        if group[.amsgrad] != 0 {
             second = state["max_exp_avg_sq"].map { Tensor.maximum($0, square) } ?? square
             state["max_exp_avg_sq"] = second
         }
         let correction1 = 1 - pow(beta1, Double(step)), correction2 = 1 - pow(beta2, Double(step))
-        let denominator = second.sqrt() / correction2.squareRoot() + group["eps"]
+        let denominator = second.sqrt() / correction2.squareRoot() + group[.eps]
         parameter.assign(current - mean / denominator * (lr / correction1))
     }
 }

@@ -1,30 +1,5 @@
 import Neuron
 
-/// Parameters that share hyperparameters (learning rate, weight decay, momentum, …).
-public struct ParameterGroup {
-    public var parameters: [Tensor]
-    /// Hyperparameters by PyTorch's names: "lr", "weight_decay", "momentum", "beta1", ….
-    public var options: [String: Double]
-
-    public init(_ parameters: [Tensor], options: [String: Double] = [:]) {
-        self.parameters = parameters
-        self.options = options
-    }
-
-    public var learningRate: Double {
-        get { options["lr"]! }
-        set { options["lr"] = newValue }
-    }
-
-    public subscript(option: String) -> Double {
-        get {
-            guard let value = options[option] else { preconditionFailure("optimizer: no option '\(option)' in parameter group") }
-            return value
-        }
-        set { options[option] = newValue }
-    }
-}
-
 /// The base of every optimiser: parameter groups, per-parameter state and its state dict.
 /// Parameters without a gradient (frozen, or unused) are skipped and get no state.
 open class Optimizer {
@@ -34,13 +9,15 @@ open class Optimizer {
     /// Per-parameter step counts, by parameter position.
     public internal(set) var steps: [Int: Int] = [:]
 
-    /// `defaults` fill in every option a group leaves out.
-    public init(_ groups: [ParameterGroup], defaults: [String: Double]) {
+    /// `defaults` fill in every hyperparameter a group leaves out.
+    public init(_ groups: [ParameterGroup], defaults: [Hyperparameter: Double]) {
         parameterGroups = groups.map { group in
             var group = group
             group.options.merge(defaults) { own, _ in own }
             return group
         }
+        let owner = String(describing: type(of: self))
+        for g in parameterGroups.indices { parameterGroups[g].owner = owner }
         let all = parameterGroups.flatMap { $0.parameters }
         precondition(Set(all.map { ObjectIdentifier($0) }).count == all.count,
                      "optimizer: a parameter appears in more than one group")
@@ -77,7 +54,8 @@ open class Optimizer {
     }
 
     /// State and hyperparameters as named tensors: `state.<i>.<slot>`, `state.<i>.step`,
-    /// `param_groups.<g>.<option>` (scalars as float64).
+    /// `param_groups.<g>.<hyperparameter>` (scalars as float64, under
+    /// PyTorch's names: `param_groups.0.weight_decay`).
     public func stateDict() -> StateDict {
         var result: StateDict = [:]
         for (index, slots) in state {
@@ -85,7 +63,7 @@ open class Optimizer {
         }
         for (index, count) in steps { result["state.\(index).step"] = Tensor(Double(count), dtype: .float64) }
         for (g, group) in parameterGroups.enumerated() {
-            for (name, value) in group.options { result["param_groups.\(g).\(name)"] = Tensor(value, dtype: .float64) }
+            for (name, value) in group.options { result["param_groups.\(g).\(name.rawValue)"] = Tensor(value, dtype: .float64) }
         }
         return result
     }
@@ -104,7 +82,7 @@ open class Optimizer {
                 if parts[2] == "step" { newSteps[index] = Int(tensor.item()) } else { newState[index, default: [:]][parts[2]] = tensor.copy() }
             case "param_groups":
                 guard index < groups.count else { throw OptimizerStateError(key: key, reason: "no parameter group \(index)") }
-                groups[index].options[parts[2]] = tensor.item()
+                groups[index].options[Hyperparameter(rawValue: parts[2])] = tensor.item()
             default:
                 throw OptimizerStateError(key: key, reason: "unrecognised name")
             }

@@ -6,8 +6,8 @@ public final class SGD: Optimizer {
     public init(_ groups: [ParameterGroup], lr: Double, momentum: Double = 0, dampening: Double = 0,
                 weightDecay: Double = 0, nesterov: Bool = false) {
         precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and no dampening")
-        super.init(groups, defaults: ["lr": lr, "momentum": momentum, "dampening": dampening,
-                                      "weight_decay": weightDecay, "nesterov": nesterov ? 1 : 0])
+        super.init(groups, defaults: [.lr: lr, .momentum: momentum, .dampening: dampening,
+                                      .weightDecay: weightDecay, .nesterov: nesterov ? 1 : 0])
     }
 
     public convenience init(_ parameters: [Tensor], lr: Double, momentum: Double = 0, dampening: Double = 0,
@@ -19,17 +19,17 @@ public final class SGD: Optimizer {
     public override func update(_ parameter: Tensor, grad: Tensor, group: ParameterGroup,
                                 state: inout [String: Tensor], step: Int) {
         var g = grad
-        let decay = group["weight_decay"], momentum = group["momentum"]
+        let decay = group.weightDecay, momentum = group.momentum
         if decay != 0 { g = g + parameter * decay }
         if momentum != 0 {
             let buffer: Tensor
             if let previous = state["momentum_buffer"] {
-                buffer = previous * momentum + g * (1 - group["dampening"])
+                buffer = previous * momentum + g * (1 - group[.dampening])
             } else {
                 buffer = g.copy()
             }
             state["momentum_buffer"] = buffer
-            g = group["nesterov"] != 0 ? g + buffer * momentum : buffer
+            g = group[.nesterov] != 0 ? g + buffer * momentum : buffer
         }
         parameter.assign(parameter - g * group.learningRate)
     }

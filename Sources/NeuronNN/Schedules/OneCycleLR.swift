@@ -10,7 +10,7 @@ public final class OneCycleLR: LRScheduler {
     public let totalSteps: Int
     let phases: [(end: Double, lrFrom: Double, lrTo: Double, momentumFrom: Double, momentumTo: Double)]
     let annealing: Annealing
-    let momentumKey: String?
+    let momentumKey: Hyperparameter?
 
     public init(_ optimizer: Optimizer, maxRate: Double, totalSteps: Int, warmupFraction: Double = 0.3,
                 annealing: Annealing = .cosine, cycleMomentum: Bool = true, baseMomentum: Double = 0.85,
@@ -31,7 +31,7 @@ public final class OneCycleLR: LRScheduler {
         self.totalSteps = totalSteps
         self.annealing = annealing
         let options = optimizer.parameterGroups.first?.options ?? [:]
-        momentumKey = !cycleMomentum ? nil : options["beta1"] != nil ? "beta1" : options["momentum"] != nil ? "momentum" : nil
+        momentumKey = !cycleMomentum ? nil : options[.beta1] != nil ? .beta1 : options[.momentum] != nil ? .momentum : nil
         super.init(optimizer)
         start()
     }
