@@ -5,7 +5,7 @@ PYTHON ?= $(VENV)/bin/python
 DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps build test demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn check-interop venv clean
+.PHONY: deps build test demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-train check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -59,12 +59,16 @@ bench-cnn: build venv
 bench-rnn: build venv
 	$(PYTHON) bench/compare_models.py --neuron .build/release/neuron --python $(PYTHON) --rounds 3 lstm
 
+# `neuron train --epochs 1` next to `neuron bench` (the CLI's loop against the bare one), 5 interleaved rounds.
+bench-train: build
+	python3 bench/compare_train.py --neuron .build/release/neuron --rounds 5 mlp lenet
+
 # Python (PyTorch, safetensors, TensorBoard) reads what `make demo` wrote.
 check-interop: venv
 	@[ -f runs/mlp/model.safetensors ] || $(MAKE) demo-mlp
 	$(PYTHON) scripts/check_interop.py runs/mlp
 
-bench: bench-ops bench-mlp bench-cnn bench-rnn
+bench: bench-ops bench-mlp bench-cnn bench-rnn bench-train
 
 clean:
 	rm -rf .build

@@ -4,6 +4,35 @@ import NeuronData
 import NeuronNN
 import NeuronTrain
 
+/// The README's custom step, verbatim.
+final class GANStep: TrainingStep {
+    let generator = Sequential(Linear(64, 256), LeakyReLU(negativeSlope: 0.2), Linear(256, 784), Tanh())
+    let discriminator = Sequential(Linear(784, 256), LeakyReLU(negativeSlope: 0.2), Linear(256, 1))
+    lazy var gOptimizer = Adam(generator.parameters(), lr: 2e-4, betas: (0.5, 0.999))
+    lazy var dOptimizer = Adam(discriminator.parameters(), lr: 2e-4, betas: (0.5, 0.999))
+    let noise = RandomGenerator(seed: 0)
+
+    // Everything named here is saved in checkpoint.safetensors and restored by --resume.
+    var models: [(name: String, module: Module)] { [("generator", generator), ("discriminator", discriminator)] }
+    var optimizers: [(name: String, optimizer: Optimizer)] { [("g_optimizer", gOptimizer), ("d_optimizer", dOptimizer)] }
+    var generators: [(name: String, generator: RandomGenerator)] { [("noise", noise)] }
+
+    func train(_ batch: Batch, trainer: Trainer) throws -> [String: Double] {
+        let real = batch.inputs.flattened(from: 1) * 2 - 1, n = real.shape[0]
+        let fake = generator(Tensor.normal([n, 64], generator: noise))
+        dOptimizer.zeroGrad()
+        let dLoss = binaryCrossEntropyWithLogits(discriminator(real), Tensor.ones([n, 1]))
+            + binaryCrossEntropyWithLogits(discriminator(fake.detach()), Tensor.zeros([n, 1]))
+        trainer.backward(dLoss)          // after-backward hooks; a NaN loss stops the run
+        trainer.update(dOptimizer)       // before-step hooks (clipping), then the update
+        gOptimizer.zeroGrad()
+        let gLoss = binaryCrossEntropyWithLogits(discriminator(fake), Tensor.ones([n, 1]))
+        trainer.backward(gLoss)
+        trainer.update(gOptimizer)
+        return ["d_loss": dLoss.item(), "g_loss": gLoss.item()]   // progress bar, CSV, TensorBoard
+    }
+}
+
 /// The README's example, on a slice of the data, so that it keeps compiling and working.
 @Suite struct ReadmeExampleTests {
     @Test func readmeExampleTrains() throws {
@@ -23,6 +52,16 @@ import NeuronTrain
             optimizer.step()
         }
         #expect(try trainer.evaluate(DataLoader(test, batchSize: 256))["accuracy"]! > 0.6)
+    }
+
+    @Test func readmeCustomStepTrains() throws {
+        let folder = temporaryFolder("readme-gan")
+        let trainer = Trainer(step: GANStep(), callbacks: [ProgressBar(interactive: false), CSVLogger(path: folder + "/metrics.csv")])
+        trainer.checkpointPath = folder + "/checkpoint.safetensors"
+        _ = try trainer.fit(train: DataLoader(FashionMNIST.load(.train).slice(0..<512), batchSize: 64, shuffle: true), epochs: 1)
+        try trainer.saveModels(to: folder)
+        #expect(trainer.history[0]["d_loss"]!.isFinite && trainer.history[0]["g_loss"]!.isFinite)
+        #expect(try SafeTensors.read(folder + "/generator.safetensors").tensors["2.weight"]?.shape == [784, 256])
     }
 
     @Test func readmeRecurrentExampleRuns() {
