@@ -211,7 +211,7 @@ extension Layer {
     /// Runs `forward`, traced when a summary is being taken.
     @inline(__always)
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        guard let tracer = LayerTracer.current else { return forward(input) }
+        guard let tracer = LayerTracer.current, MultiplyAccumulates.isCountingOnThisThread else { return forward(input) }
         return tracer.call(self, input) { forward(input) }
     }
 }

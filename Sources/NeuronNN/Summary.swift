@@ -98,10 +98,13 @@ extension Layer {
         eval()
         defer { train(wasTraining) }
         let tracer = LayerTracer()
-        let previous = LayerTracer.current
-        LayerTracer.current = tracer
-        let (output, total) = MultiplyAccumulates.count { noGrad { self(input) } }
-        LayerTracer.current = previous
+        // Layers are traced only on the thread that counts, one summary at a time.
+        let (output, total) = MultiplyAccumulates.count { () -> Tensor in
+            let previous = LayerTracer.current
+            LayerTracer.current = tracer
+            defer { LayerTracer.current = previous }
+            return noGrad { self(input) }
+        }
         var rows: [ModelSummary.Row] = []
         for call in tracer.calls where call.module !== self || tracer.calls.count == 1 {
             let own = call.module.namedOwnParameters().reduce(0) { $0 + $1.1.count }
