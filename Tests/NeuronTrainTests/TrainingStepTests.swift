@@ -183,4 +183,25 @@ func ringPoints(_ count: Int) -> TensorDataset {
         let norm = model.parameters().map { $0.grad!.square().sum().item() }.reduce(0, +).squareRoot()
         #expect(abs(norm - 0.01) < 1e-4)
     }
+
+    @Test func batchSchedulesStepAfterEveryBatch() throws {
+        let data = syntheticClassification(count: 96)
+        let model = Sequential(Linear(8, 3, generator: RandomGenerator(seed: 2)))
+        let optimizer = SGD(model.parameters(), lr: 0.8)
+        let step = SupervisedStep(model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
+                                  scheduler: StepLR(optimizer, stepSize: 1, gamma: 0.5))
+        step.scheduleInterval = .batch
+        let trainer = Trainer(step: step)
+        #expect(try trainer.fit(train: DataLoader(data, batchSize: 32), epochs: 1) == .completed)
+        #expect(optimizer.parameterGroups[0].learningRate == 0.1)   // 0.8 halved after each of 3 batches
+    }
+
+    @Test func batchesCarryNamedFields() {
+        let dataset = TensorDataset(["images": Tensor.zeros([10, 1, 4, 4]), "labels": Tensor(Array(0..<10)),
+                                     "mask": Tensor.ones([10, 4])])
+        let batches = Array(DataLoader(dataset, batchSize: 4).batches(epoch: 0))
+        #expect(batches.map { $0.size } == [4, 4, 2])
+        #expect(batches[2]["labels"]!.toArray(Int.self) == [8, 9] && batches[0]["mask"]!.shape == [4, 4])
+        #expect(batches[0]["inputs"] == nil && Set(batches[0].fields.keys) == ["images", "labels", "mask"])
+    }
 }
