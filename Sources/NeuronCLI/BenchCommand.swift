@@ -10,6 +10,9 @@ let benchUsage = """
               one training epoch of the model on Fashion-MNIST (batch 64, Adam 1e-3):
               samples/s, seconds and test accuracy; --batches N stops the epoch after
               N batches (a quicker, noisier figure)
+      autoencoder
+              the dense autoencoder 784-128-32-128-784 on raw pixels, one epoch, MSE, Adam
+              1e-3, batch 64: samples/s, seconds and test MSE
     """
 
 func runBench(_ arguments: [String]) {
@@ -24,7 +27,7 @@ func runBench(_ arguments: [String]) {
     switch suite {
     case "ops":
         for result in OpsBench.run() { print(result.json) }
-    case "mlp", "lenet", "resnet20", "lstm":
+    case "mlp", "lenet", "resnet20", "lstm", "autoencoder":
         do { print(try ModelBench.run(suite, directory: options.string("data"), batches: options.int("batches", default: Int.max)).json) } catch { fail("bench: \(error)") }
     default:
         fail("bench: unknown suite '\(suite)'; run `neuron bench --help`")

@@ -71,6 +71,11 @@ let taskFamilies: [TaskFamily] = [
         .init(name: "hidden", value: "H", help: "LSTM hidden size (default 32)"),
         .init(name: "layers", value: "L", help: "LSTM layers (default 1)"),
     ], run: { options, _ in trainForecaster(options) }),
+    TaskFamily(name: "autoencoder", summary: "Fashion-MNIST autoencoders (raw pixels, reconstruction MSE)",
+               models: SavedModel.autoencoders, specs: [
+        .init(name: "data", value: "DIR", help: "folder holding the dataset files (default: Debian's location)"),
+        .init(name: "latent", value: "Z", help: "size of the codes (default 32)"),
+    ], run: trainAutoencoder),
 ]
 
 /// The value of `--model` among raw arguments, before the family's options are known.

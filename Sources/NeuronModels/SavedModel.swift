@@ -7,8 +7,12 @@ import NeuronNN
 /// (`checkpoint.safetensors`: the model under its name's prefix). Both carry the architecture
 /// and its hyper-parameters in their metadata ("model": "lenet", "hidden": "256", …).
 public enum SavedModel {
-    /// Every architecture the metadata can name: the zoo's classifiers, "char-lstm" and "forecaster".
-    public static var architectures: [String] { ModelZoo.names + ["char-lstm", "forecaster"] }
+    /// Every architecture the metadata can name: the zoo's classifiers, "char-lstm",
+    /// "forecaster" and the autoencoders.
+    public static var architectures: [String] { ModelZoo.names + ["char-lstm", "forecaster"] + autoencoders }
+
+    /// The autoencoders (latent size in the metadata's "latent", default 32).
+    public static let autoencoders = ["autoencoder", "conv-autoencoder"]
 
     /// A freshly initialised model of the architecture and hyper-parameters in `metadata`.
     public static func make(metadata: [String: String], generator: RandomGenerator = Random.generator) throws -> any Layer {
@@ -28,6 +32,10 @@ public enum SavedModel {
                             hiddenSize: try integer("hidden"), layers: try integer("layers"), generator: generator)
         case "forecaster":
             return Forecaster(hiddenSize: try integer("hidden"), layers: try integer("layers"), generator: generator)
+        case "autoencoder":
+            return DenseAutoencoder(latent: metadata["latent"] == nil ? 32 : try integer("latent"), generator: generator)
+        case "conv-autoencoder":
+            return ConvAutoencoder(latent: metadata["latent"] == nil ? 32 : try integer("latent"), generator: generator)
         default:
             guard let model = ModelZoo.make(name, generator: generator) else {
                 throw DataError("unknown model '\(name)' (known: \(architectures.joined(separator: ", ")))")

@@ -45,3 +45,21 @@ public final class Flatten: Module, Layer {
 
     public func forward(_ input: Tensor) -> Tensor { input.flattened(from: startAxis, to: endAxis) }
 }
+
+/// Splits dimension `axis` into `sizes` (PyTorch's `nn.Unflatten`): [N, 1568] → [N, 32, 7, 7].
+public final class Unflatten: Module, Layer {
+    public let axis: Int, sizes: [Int]
+
+    public init(axis: Int = 1, sizes: [Int]) {
+        self.axis = axis
+        self.sizes = sizes
+        super.init()
+    }
+
+    public func forward(_ input: Tensor) -> Tensor {
+        let axis = self.axis < 0 ? self.axis + input.rank : self.axis
+        precondition(axis >= 0 && axis < input.rank && input.shape[axis] == sizes.reduce(1, *),
+                     "Unflatten: dimension \(self.axis) of \(input.shape) does not split into \(sizes)")
+        return input.reshaped(Array(input.shape[..<axis]) + sizes + Array(input.shape[(axis + 1)...]))
+    }
+}
