@@ -5,12 +5,24 @@ import NeuronModels
 import NeuronNN
 import NeuronTrain
 
-/// The dense or convolutional autoencoder on Fashion-MNIST's raw [0, 1] pixels: mean squared
-/// reconstruction error, Adam, the usual logs and checkpoints, then the test MSE and a grid of
-/// test images above their reconstructions (`reconstructions.png`, also in TensorBoard).
+/// The dense, convolutional or denoising autoencoder on Fashion-MNIST's raw [0, 1] pixels:
+/// mean squared reconstruction error of the clean image, Adam, the usual logs and checkpoints,
+/// then the test MSE and a grid of test images above their reconstructions
+/// (`reconstructions.png`, also in TensorBoard). The denoising one sees corrupted inputs (a
+/// data transform, drawn afresh each epoch), is scored on corrupted test images, and also
+/// reports the corrupted images' own MSE to the clean ones.
 func trainAutoencoder(_ options: Options, _ modelName: String) {
     let settings = RunSettings(options, model: modelName, epochs: 5, lr: 1e-3)
     let latent = options.int("latent", default: 32)
+    let denoising = modelName == "denoising-autoencoder"
+    if !denoising, options.string("noise") != nil || options.string("noise-level") != nil {
+        fail("train: '--noise' and '--noise-level' apply to denoising-autoencoder only")
+    }
+    let noiseKind = options.choice("noise", from: ["gaussian", "masking"], default: "gaussian")
+    let level = options.double("noise-level", default: 0.3)!
+    if noiseKind == "masking" && level >= 1 { fail("train: '--noise-level' must be below 1 for masking noise, got \(level)") }
+    let corrupt: Transform? = !denoising ? nil
+        : noiseKind == "gaussian" ? Transforms.gaussianPixelNoise(std: level) : Transforms.maskingNoise(p: level)
     installInterruptHandler()
     do {
         try makeDirectories(settings.out)
@@ -18,20 +30,27 @@ func trainAutoencoder(_ options: Options, _ modelName: String) {
         let test = try FashionMNIST.load(.test, directory: options.string("data"))
         // The clean image is the target.
         let trainSet = TensorDataset(inputs: train.inputs, targets: train.inputs)
-        let testSet = TensorDataset(inputs: test.inputs, targets: test.inputs)
+        // A fixed corruption of the test set, so every epoch is scored on the same noisy images.
+        let testInputs = corrupt.map { $0(test.inputs, RandomGenerator(seed: 1_000_003)) } ?? test.inputs
+        let testSet = TensorDataset(inputs: testInputs, targets: test.inputs)
         Random.seed(UInt64(settings.seed))
         let model = try SavedModel.make(metadata: ["model": modelName, "latent": "\(latent)"])
         let testLoader = DataLoader(testSet, batchSize: 1000)
         let (trainer, outcome) = try runFit(settings, model: model, loss: { mseLoss($0, $1) }, metrics: [],
                                             monitor: ("val_loss", .min),
-                                            train: DataLoader(trainSet, batchSize: settings.batchSize, shuffle: true, seed: UInt64(settings.seed)),
-                                            validation: testLoader, metadata: ["latent": "\(latent)", "loss": "mean squared error (pixels)"])
+                                            train: DataLoader(trainSet, batchSize: settings.batchSize, shuffle: true, seed: UInt64(settings.seed),
+                                                              transform: corrupt),
+                                            validation: testLoader,
+                                            metadata: ["latent": "\(latent)", "loss": "mean squared error (pixels)"]
+                                                .merging(denoising ? ["noise": noiseKind, "noise_level": "\(level)"] : [:]) { a, _ in a })
         let mse = try trainer.evaluate(testLoader)["loss"] ?? .nan
-        // Originals (rows 1 and 3) above their reconstructions (rows 2 and 4).
+        // Originals above their reconstructions (the denoising model: clean, noisy, denoised).
         model.eval()
-        let originals = test.inputs[..<16]
-        let reconstructions = noGrad { model(originals) }
-        let grid = Tensor.concat([originals[..<8], reconstructions[..<8], originals[8...], reconstructions[8...]])
+        let originals = test.inputs[..<16], seen = testInputs[..<16]
+        let reconstructions = noGrad { model(seen) }
+        let grid = denoising
+            ? Tensor.concat([originals[..<8], seen[..<8], reconstructions[..<8], originals[8...], seen[8...], reconstructions[8...]])
+            : Tensor.concat([originals[..<8], reconstructions[..<8], originals[8...], reconstructions[8...]])
         try ImageGrid.write(grid, to: "\(settings.out)/reconstructions.png")
         if let board = trainer.callbacks.compactMap({ $0 as? TensorBoardLogger }).first {
             let png = try ImageGrid.png(grid)
@@ -40,7 +59,12 @@ func trainAutoencoder(_ options: Options, _ modelName: String) {
             board.writer.flush()
         }
         print("wrote \(settings.out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, reconstructions.png, tb/")
-        print("test_mse=\(formatFixed(mse, 5))")
+        if denoising {
+            let noisyMSE = mseLoss(testInputs, test.inputs).item()
+            print("test_mse=\(formatFixed(mse, 5)) noisy_input_mse=\(formatFixed(noisyMSE, 5)) (\(noiseKind) noise \(level))")
+        } else {
+            print("test_mse=\(formatFixed(mse, 5))")
+        }
         if case .stopped = outcome { exit(1) }
     } catch {
         fail("train: \(error)")

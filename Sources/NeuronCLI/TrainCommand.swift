@@ -75,6 +75,8 @@ let taskFamilies: [TaskFamily] = [
                models: SavedModel.autoencoders, specs: [
         .init(name: "data", value: "DIR", help: "folder holding the dataset files (default: Debian's location)"),
         .init(name: "latent", value: "Z", help: "size of the codes (default 32)"),
+        .init(name: "noise", value: "KIND", help: "denoising-autoencoder: gaussian (default; clamped to [0, 1]) or masking"),
+        .init(name: "noise-level", value: "X", help: "denoising-autoencoder: the Gaussian's std (default 0.3) or the masking probability (default 0.3)"),
     ], run: trainAutoencoder),
 ]
 

@@ -51,6 +51,18 @@ public enum Transforms {
         { x, generator in x + Tensor.normal(x.shape, std: std, dtype: x.dtype, generator: generator) }
     }
 
+    /// Gaussian noise of standard deviation `std`, then clamped to [0, 1]: the corruption of a
+    /// denoising autoencoder on pixels.
+    public static func gaussianPixelNoise(std: Double) -> Transform {
+        { x, generator in (x + Tensor.normal(x.shape, std: std, dtype: x.dtype, generator: generator)).clamped(min: 0, max: 1) }
+    }
+
+    /// Masking noise: each element set to 0 with probability `p`.
+    public static func maskingNoise(p: Double) -> Transform {
+        precondition(p >= 0 && p < 1, "maskingNoise: probability \(p) must be in [0, 1)")
+        return { x, generator in x * Tensor.bernoulli(x.shape, p: 1 - p, dtype: x.dtype, generator: generator) }
+    }
+
     /// Applies transforms in order.
     public static func compose(_ transforms: [Transform]) -> Transform {
         { x, generator in transforms.reduce(x) { $1($0, generator) } }

@@ -12,7 +12,7 @@ public enum SavedModel {
     public static var architectures: [String] { ModelZoo.names + ["char-lstm", "forecaster"] + autoencoders }
 
     /// The autoencoders (latent size in the metadata's "latent", default 32).
-    public static let autoencoders = ["autoencoder", "conv-autoencoder"]
+    public static let autoencoders = ["autoencoder", "conv-autoencoder", "denoising-autoencoder"]
 
     /// A freshly initialised model of the architecture and hyper-parameters in `metadata`.
     public static func make(metadata: [String: String], generator: RandomGenerator = Random.generator) throws -> any Layer {
@@ -34,7 +34,7 @@ public enum SavedModel {
             return Forecaster(hiddenSize: try integer("hidden"), layers: try integer("layers"), generator: generator)
         case "autoencoder":
             return DenseAutoencoder(latent: metadata["latent"] == nil ? 32 : try integer("latent"), generator: generator)
-        case "conv-autoencoder":
+        case "conv-autoencoder", "denoising-autoencoder":
             return ConvAutoencoder(latent: metadata["latent"] == nil ? 32 : try integer("latent"), generator: generator)
         default:
             guard let model = ModelZoo.make(name, generator: generator) else {

@@ -46,4 +46,15 @@ import NeuronTrain
         #expect(summary.outputShape == [1, 1, 28, 28] && summary.rows.contains { $0.type == "ConvTranspose2d" })
         #expect(throws: DataError.self) { try SavedModel.make(metadata: ["model": "autoencoder", "latent": "0"]) }
     }
+
+    @Test func corruptionTransforms() {
+        let x = Tensor.full([4, 1, 28, 28], 0.5)
+        let masked = Transforms.maskingNoise(p: 0.3)(x, RandomGenerator(seed: 1))
+        let zeros = (masked .== 0).to(.int64).sum().item() / Double(x.count)
+        #expect(abs(zeros - 0.3) < 0.03 && masked.max().item() == 0.5)
+        let noisy = Transforms.gaussianPixelNoise(std: 0.3)(x, RandomGenerator(seed: 2))
+        #expect(noisy.min().item() >= 0 && noisy.max().item() <= 1 && mseLoss(noisy, x).item() > 0.05)
+        let again = Transforms.gaussianPixelNoise(std: 0.3)(x, RandomGenerator(seed: 2))
+        #expect(noisy.toArray(Float.self) == again.toArray(Float.self))
+    }
 }

@@ -45,7 +45,9 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
         (["train", "--model", "char-lstm", "--augment"], "option '--augment' does not apply to model 'char-lstm'"),
         (["train", "--model", "forecaster", "--window", "0"], "'--window' must be an integer ≥ 1"),
         (["summary"], "summary: give --model NAME or --checkpoint FILE"),
-        (["train", "--model", "mlp", "--latent", "2"], "option '--latent' does not apply to model 'mlp' (classifier); it is for autoencoder, conv-autoencoder"),
+        (["train", "--model", "autoencoder", "--noise", "masking"], "'--noise' and '--noise-level' apply to denoising-autoencoder only"),
+        (["train", "--model", "denoising-autoencoder", "--noise", "salt"], "'--noise' must be one of gaussian, masking"),
+        (["train", "--model", "mlp", "--latent", "2"], "option '--latent' does not apply to model 'mlp' (classifier); it is for autoencoder, conv-autoencoder, denoising-autoencoder"),
         (["summary", "--model", "vgg"], "unknown model 'vgg'"),
     ]
 
