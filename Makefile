@@ -5,7 +5,7 @@ PYTHON ?= $(VENV)/bin/python
 DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps build test demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-train check-interop venv clean
+.PHONY: deps build test demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-train demo-autoencoders check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -34,6 +34,12 @@ demo-sequences: build
 	.build/release/neuron generate --checkpoint runs/char-lstm/model.safetensors --prompt "The " --length 400
 	.build/release/neuron train --model forecaster --seed 0 --out runs/forecaster
 
+# The three autoencoders on Fashion-MNIST, 5 epochs each (about 2 minutes in all).
+demo-autoencoders: build
+	.build/release/neuron train --model autoencoder --seed 0 --out runs/autoencoder
+	.build/release/neuron train --model conv-autoencoder --seed 0 --out runs/conv-autoencoder
+	.build/release/neuron train --model denoising-autoencoder --seed 0 --out runs/denoising-autoencoder
+
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
@@ -59,6 +65,9 @@ bench-cnn: build venv
 bench-rnn: build venv
 	$(PYTHON) bench/compare_models.py --neuron .build/release/neuron --python $(PYTHON) --rounds 3 lstm
 
+bench-autoencoder: build venv
+	$(PYTHON) bench/compare_models.py --neuron .build/release/neuron --python $(PYTHON) --rounds 3 autoencoder
+
 # `neuron train --epochs 1` next to `neuron bench` (the CLI's loop against the bare one), 5 interleaved rounds.
 bench-train: build
 	python3 bench/compare_train.py --neuron .build/release/neuron --rounds 5 mlp lenet
@@ -68,7 +77,7 @@ check-interop: venv
 	@[ -f runs/mlp/model.safetensors ] || $(MAKE) demo-mlp
 	$(PYTHON) scripts/check_interop.py runs/mlp
 
-bench: bench-ops bench-mlp bench-cnn bench-rnn bench-train
+bench: bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-train
 
 clean:
 	rm -rf .build

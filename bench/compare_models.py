@@ -1,6 +1,6 @@
 """Runs `neuron bench <model>` and the same model in PyTorch (bench/torch_<model>.py) in
 interleaved rounds and prints a Markdown table: samples/s of each, their ratio, and the
-test accuracy each reached.
+test metric each reached (accuracy; MSE for the autoencoder).
 
     make bench-mlp          # or: python bench/compare_models.py --neuron … --python … mlp
 """
@@ -23,8 +23,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("models", nargs="+")
     args = parser.parse_args()
-    print("| model | Neuron samples/s | PyTorch samples/s | Neuron / PyTorch | Neuron test accuracy | PyTorch test accuracy |")
-    print("|---|---|---|---|---|---|")
+    print("| model | Neuron samples/s | PyTorch samples/s | Neuron / PyTorch | test metric | Neuron | PyTorch |")
+    print("|---|---|---|---|---|---|---|")
     for model in args.models:
         ours, theirs = [], []
         for _ in range(args.rounds):
@@ -32,7 +32,7 @@ def main():
             theirs.append(run_json([args.python, f"bench/torch_{model}.py", "--model", model]))
         a = statistics.median(r["samples_per_s"] for r in ours)
         b = statistics.median(r["samples_per_s"] for r in theirs)
-        print(f"| {model} | {a:,.0f} | {b:,.0f} | {a / b:.2f}× | {ours[0]['metric']:.4f} | {theirs[0]['metric']:.4f} |")
+        print(f"| {model} | {a:,.0f} | {b:,.0f} | {a / b:.2f}× | {ours[0]['metric_name']} | {ours[0]['metric']:.4f} | {theirs[0]['metric']:.4f} |")
 
 
 if __name__ == "__main__":

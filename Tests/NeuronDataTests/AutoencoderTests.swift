@@ -57,4 +57,17 @@ import NeuronTrain
         let again = Transforms.gaussianPixelNoise(std: 0.3)(x, RandomGenerator(seed: 2))
         #expect(noisy.toArray(Float.self) == again.toArray(Float.self))
     }
+
+    /// docs/autoencoders.md's Swift example, on a slice.
+    @Test func docsExampleTrains() throws {
+        let model = ConvAutoencoder(latent: 32)
+        let images = try FashionMNIST.load(.train).inputs[..<256]
+        let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), lr: 1e-3),
+                              loss: { mseLoss($0, $1) }, metrics: [])
+        let noisy = DataLoader(TensorDataset(inputs: images, targets: images), batchSize: 64, shuffle: true,
+                               transform: Transforms.gaussianPixelNoise(std: 0.3))
+        _ = try trainer.fit(train: noisy, epochs: 1)
+        let codes = model.encode(images[..<100])
+        #expect(codes.shape == [100, 32])
+    }
 }
