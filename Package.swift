@@ -27,7 +27,7 @@ let package = Package(
         .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
         .target(name: "NeuronData", dependencies: ["Neuron", "CNeuronKernels", "CZlib", "CCairo"], path: "Sources/NeuronData"),
         .target(name: "NeuronTrain", dependencies: ["Neuron", "NeuronNN", "NeuronData"], path: "Sources/NeuronTrain"),
-        .target(name: "NeuronModels", dependencies: ["Neuron", "NeuronNN", "NeuronData"], path: "Sources/NeuronModels"),
+        .target(name: "NeuronModels", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronTrain"], path: "Sources/NeuronModels"),
         .target(name: "NeuronBench", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels"], path: "Sources/NeuronBench"),
         .executableTarget(
             name: "NeuronCLI",

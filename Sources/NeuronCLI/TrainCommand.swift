@@ -75,6 +75,9 @@ let taskFamilies: [TaskFamily] = [
                models: SavedModel.autoencoders, specs: [
         .init(name: "data", value: "DIR", help: "folder holding the dataset files (default: Debian's location)"),
         .init(name: "latent", value: "Z", help: "size of the codes (default 32)"),
+        .init(name: "beta", value: "B", help: "vae / conv-vae: weight of the KL term (default 1)"),
+        .init(name: "binarize", value: nil, help: "vae / conv-vae: pixels redrawn as Bernoulli samples each time an image is seen"),
+        .init(name: "iw-samples", value: "K", help: "vae / conv-vae: importance samples of the test NLL estimate (default 100; conv-vae 10)"),
         .init(name: "noise", value: "KIND", help: "denoising-autoencoder: gaussian (default; clamped to [0, 1]) or masking"),
         .init(name: "noise-level", value: "X", help: "denoising-autoencoder: the Gaussian's std (default 0.3) or the masking probability (default 0.3)"),
     ], run: trainAutoencoder),
@@ -161,15 +164,26 @@ struct RunSettings {
 func runFit(_ settings: RunSettings, model: any Layer, loss: @escaping (Tensor, Tensor) -> Tensor, metrics: [Metric],
             monitor: (key: String, mode: MonitorMode), train: DataLoader, validation: DataLoader, metadata: [String: String],
             prepare: (Trainer) throws -> Void = { _ in }) throws -> (trainer: Trainer, outcome: FitOutcome) {
-    let parameters = model.parameters()
+    let (optimizer, scheduler) = makeOptimizer(settings, model.parameters())
+    let step = SupervisedStep(model: model, optimizer: optimizer, loss: loss, metrics: metrics, scheduler: scheduler)
+    return try runFit(settings, step: step, monitor: monitor, train: train, validation: validation, metadata: metadata, prepare: prepare)
+}
+
+/// The optimiser `--optimizer` and `--lr` ask for, and the cosine schedule unless `--schedule constant`.
+func makeOptimizer(_ settings: RunSettings, _ parameters: [Tensor]) -> (Optimizer, LRScheduler?) {
     let optimizer: Optimizer = switch settings.optimizer {
     case "sgd": SGD(parameters, lr: settings.lr, momentum: 0.9)
     case "adamw": AdamW(parameters, lr: settings.lr)
     default: Adam(parameters, lr: settings.lr)
     }
+    return (optimizer, settings.cosine ? CosineAnnealingLR(optimizer, period: settings.epochs) : nil)
+}
+
+/// `runFit` for any training step.
+func runFit(_ settings: RunSettings, step: TrainingStep, monitor: (key: String, mode: MonitorMode), train: DataLoader,
+            validation: DataLoader, metadata: [String: String],
+            prepare: (Trainer) throws -> Void = { _ in }) throws -> (trainer: Trainer, outcome: FitOutcome) {
     let out = settings.out
-    let step = SupervisedStep(model: model, optimizer: optimizer, loss: loss, metrics: metrics,
-                              scheduler: settings.cosine ? CosineAnnealingLR(optimizer, period: settings.epochs) : nil)
     var callbacks: [Callback] = [ProgressBar(), CSVLogger(path: "\(out)/metrics.csv"), try TensorBoardLogger(directory: "\(out)/tb"),
                                  ModelCheckpoint(path: "\(out)/best.safetensors", monitor: monitor.key, mode: monitor.mode)]
     if let clipNorm = settings.clipNorm { callbacks.append(GradientClipping(maxNorm: clipNorm)) }

@@ -12,7 +12,7 @@ public enum SavedModel {
     public static var architectures: [String] { ModelZoo.names + ["char-lstm", "forecaster"] + autoencoders }
 
     /// The autoencoders (latent size in the metadata's "latent", default 32).
-    public static let autoencoders = ["autoencoder", "conv-autoencoder", "denoising-autoencoder"]
+    public static let autoencoders = ["autoencoder", "conv-autoencoder", "denoising-autoencoder", "vae", "conv-vae"]
 
     /// A freshly initialised model of the architecture and hyper-parameters in `metadata`.
     public static func make(metadata: [String: String], generator: RandomGenerator = Random.generator) throws -> any Layer {
@@ -34,6 +34,10 @@ public enum SavedModel {
             return Forecaster(hiddenSize: try integer("hidden"), layers: try integer("layers"), generator: generator)
         case "autoencoder":
             return DenseAutoencoder(latent: metadata["latent"] == nil ? 32 : try integer("latent"), generator: generator)
+        case "vae":
+            return DenseVAE(latent: metadata["latent"] == nil ? 32 : try integer("latent"), generator: generator)
+        case "conv-vae":
+            return ConvVAE(latent: metadata["latent"] == nil ? 32 : try integer("latent"), generator: generator)
         case "conv-autoencoder", "denoising-autoencoder":
             return ConvAutoencoder(latent: metadata["latent"] == nil ? 32 : try integer("latent"), generator: generator)
         default:

@@ -3,7 +3,7 @@ import Neuron
 import NeuronData
 import NeuronModels
 import NeuronNN
-import NeuronTrain
+@testable import NeuronTrain
 
 @Suite struct AutoencoderTests {
     /// PyTorch's outputs and codes for the same weights (make_autoencoder_fixtures.py).
@@ -69,5 +69,37 @@ import NeuronTrain
         _ = try trainer.fit(train: noisy, epochs: 1)
         let codes = model.encode(images[..<100])
         #expect(codes.shape == [100, 32])
+    }
+}
+
+@Suite struct VariationalAutoencoderTests {
+    @Test func vaeTrainsAndItsLikelihoodBoundsAreOrdered() throws {
+        let images = try FashionMNIST.load(.train).inputs[..<512]
+        let data = TensorDataset(inputs: images, targets: images)
+        for model in [DenseVAE(latent: 8, generator: RandomGenerator(seed: 1)) as any VariationalAutoencoderModel & Layer,
+                      ConvVAE(latent: 8, generator: RandomGenerator(seed: 2))] {
+            let step = VariationalAutoencoderStep(model: model, optimizer: Adam(model.parameters(), lr: 2e-3),
+                                                  noise: RandomGenerator(seed: 3))
+            let trainer = Trainer(step: step)
+            let before = try trainer.evaluate(DataLoader(data, batchSize: 256))
+            #expect(try trainer.fit(train: DataLoader(data, batchSize: 64, shuffle: true), epochs: 3) == .completed)
+            let after = try trainer.evaluate(DataLoader(data, batchSize: 256))
+            #expect(after["loss"]! < before["loss"]! * 0.7, "\(type(of: model)): \(before["loss"]!) → \(after["loss"]!)")
+            #expect(abs(after["elbo"]! + after["reconstruction"]! + after["kl"]!) < 1e-3 && after["kl"]! > 0)
+            // log p(x) ≥ IWAE(K) ≥ ELBO in expectation: the 20-sample estimate sits above the one-sample bound.
+            model.eval()
+            let batch = images[..<64]
+            let iwae = model.importanceWeightedLogLikelihood(batch, samples: 20, generator: RandomGenerator(seed: 4)).mean().item()
+            let elbo = noGrad { model.elbo(batch, noise: Tensor.normal([64, 8], generator: RandomGenerator(seed: 5))).elbo.mean().item() }
+            #expect(iwae > elbo && iwae < 0, "\(type(of: model)): IWAE \(iwae), ELBO \(elbo)")
+            #expect(model(batch).shape == [64, 1, 28, 28])
+        }
+    }
+
+    @Test func binarisedStepSeesBinaryPixels() throws {
+        let step = VariationalAutoencoderStep(model: DenseVAE(latent: 2), optimizer: Adam(DenseVAE().parameters()), binarize: true)
+        let x = Tensor.full([2, 1, 28, 28], 0.3)
+        let binary = step.images(Batch(inputs: x, targets: x)).toArray(Float.self)
+        #expect(Set(binary).isSubset(of: [0, 1]) && abs(Double(binary.reduce(0, +)) / Double(binary.count) - 0.3) < 0.05)
     }
 }

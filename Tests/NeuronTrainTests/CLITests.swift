@@ -47,7 +47,9 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
         (["summary"], "summary: give --model NAME or --checkpoint FILE"),
         (["train", "--model", "autoencoder", "--noise", "masking"], "'--noise' and '--noise-level' apply to denoising-autoencoder only"),
         (["train", "--model", "denoising-autoencoder", "--noise", "salt"], "'--noise' must be one of gaussian, masking"),
-        (["train", "--model", "mlp", "--latent", "2"], "option '--latent' does not apply to model 'mlp' (classifier); it is for autoencoder, conv-autoencoder, denoising-autoencoder"),
+        (["train", "--model", "autoencoder", "--beta", "2"], "'--beta' applies to vae and conv-vae only"),
+        (["train", "--model", "vae", "--beta", "-1"], "'--beta' must be ≥ 0"),
+        (["train", "--model", "mlp", "--latent", "2"], "option '--latent' does not apply to model 'mlp' (classifier); it is for autoencoder, conv-autoencoder, denoising-autoencoder, vae, conv-vae"),
         (["summary", "--model", "vgg"], "unknown model 'vgg'"),
     ]
 
