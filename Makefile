@@ -34,11 +34,12 @@ demo-sequences: build
 	.build/release/neuron generate --checkpoint runs/char-lstm/model.safetensors --prompt "The " --length 400
 	.build/release/neuron train --model forecaster --seed 0 --out runs/forecaster
 
-# The three autoencoders on Fashion-MNIST, 5 epochs each (about 2 minutes in all).
+# The autoencoders and the dense VAE on Fashion-MNIST, 5 epochs each (about 3 minutes in all).
 demo-autoencoders: build
 	.build/release/neuron train --model autoencoder --seed 0 --out runs/autoencoder
 	.build/release/neuron train --model conv-autoencoder --seed 0 --out runs/conv-autoencoder
 	.build/release/neuron train --model denoising-autoencoder --seed 0 --out runs/denoising-autoencoder
+	.build/release/neuron train --model vae --seed 0 --out runs/vae
 
 test: deps
 	$(SWIFT) build --build-tests
