@@ -10,47 +10,42 @@ public enum ModelBench {
         Random.seed(0)
         let train = try FashionMNIST.load(.train, directory: directory)
         let test = try FashionMNIST.load(.test, directory: directory)
-        if name == "autoencoder" { return try autoencoder(train: train, test: test, batches: batches) }
-        guard let model = ModelZoo.make(name) else { throw DataError("unknown model '\(name)'") }
-        let optimizer = Adam(model.parameters(), lr: 1e-3)
-        let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 0)
-        let start = now()
-        var seen = 0
-        for batch in loader.batches(epoch: 0).prefix(batches ?? Int.max) {
-            optimizer.zeroGrad()
-            let loss = crossEntropy(model(batch.inputs), batch.targets)
-            loss.backward()
-            optimizer.step()
-            seen += batch.targets.count
+        if name == "autoencoder" {
+            // The peers' dense autoencoder (784-128-32-128-784) on raw [0, 1] pixels, MSE.
+            let model = DenseAutoencoder()
+            let (seen, seconds) = trainEpoch(model, train, batches: batches) { mseLoss($0, $1.inputs) }
+            let mse: Double = noGrad { mseLoss(model(test.inputs), test.inputs).item() }
+            return result(name, seen, seconds, metric: ("test_mse", mse))
         }
-        let seconds = now() - start
+        guard let model = ModelZoo.make(name) else { throw DataError("unknown model '\(name)'") }
+        let (seen, seconds) = trainEpoch(model, train, batches: batches) { crossEntropy($0, $1.targets) }
         model.eval()
         let accuracy: Double = noGrad {
             let batches = DataLoader(test, batchSize: 1000, prefetch: false).batches(epoch: 0)
             let correct = batches.map { (model($0.inputs).argmax(axis: 1) .== $0.targets).sum().item() }.reduce(0, +)
             return correct / Double(test.count)
         }
-        return BenchResult(name, [("samples_per_s", Double(seen) / seconds), ("train_seconds", seconds)],
-                           metric: ("test_accuracy", accuracy))
+        return result(name, seen, seconds, metric: ("test_accuracy", accuracy))
     }
 
-    /// The dense autoencoder (784-128-32-128-784) on raw [0, 1] pixels, MSE, as the peers run it.
-    static func autoencoder(train: TensorDataset, test: TensorDataset, batches: Int?) throws -> BenchResult {
-        let model = DenseAutoencoder()
+    /// The bare loop: forward, `loss(outputs, batch)`, backward, Adam 1e-3, over one shuffled
+    /// epoch of batches of 64. Returns the examples seen and the seconds it took.
+    static func trainEpoch(_ model: any Layer, _ train: TensorDataset, batches: Int?,
+                           loss: (Tensor, Batch) -> Tensor) -> (seen: Int, seconds: Double) {
         let optimizer = Adam(model.parameters(), lr: 1e-3)
         let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 0)
         let start = now()
         var seen = 0
         for batch in loader.batches(epoch: 0).prefix(batches ?? Int.max) {
             optimizer.zeroGrad()
-            let loss = mseLoss(model(batch.inputs), batch.inputs)
-            loss.backward()
+            loss(model(batch.inputs), batch).backward()
             optimizer.step()
             seen += batch.size
         }
-        let seconds = now() - start
-        let mse: Double = noGrad { mseLoss(model(test.inputs), test.inputs).item() }
-        return BenchResult("autoencoder", [("samples_per_s", Double(seen) / seconds), ("train_seconds", seconds)],
-                           metric: ("test_mse", mse))
+        return (seen, now() - start)
+    }
+
+    static func result(_ name: String, _ seen: Int, _ seconds: Double, metric: (String, Double)) -> BenchResult {
+        BenchResult(name, [("samples_per_s", Double(seen) / seconds), ("train_seconds", seconds)], metric: metric)
     }
 }
