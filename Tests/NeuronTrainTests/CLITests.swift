@@ -49,6 +49,9 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
         (["train", "--model", "denoising-autoencoder", "--noise", "salt"], "'--noise' must be one of gaussian, masking"),
         (["train", "--model", "autoencoder", "--beta", "2"], "'--beta' applies to vae and conv-vae only"),
         (["train", "--model", "vae", "--beta", "-1"], "'--beta' must be ≥ 0"),
+        (["anomaly", "--normal-class", "12"], "anomaly: '--normal-class' must be a class from 0 to 9, got '12'"),
+        (["anomaly"], "anomaly: give --normal-class K (0–9) or --all-classes"),
+        (["anomaly", "--model", "lenet", "--normal-class", "1"], "'--model' must be one of conv-autoencoder, autoencoder, vae, conv-vae"),
         (["train", "--model", "mlp", "--latent", "2"], "option '--latent' does not apply to model 'mlp' (classifier); it is for autoencoder, conv-autoencoder, denoising-autoencoder, vae, conv-vae"),
         (["summary", "--model", "vgg"], "unknown model 'vgg'"),
     ]
@@ -64,7 +67,7 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
 
     @Test func everyCommandHasHelp() throws {
         for command in [["--help"], ["train", "--help"], ["evaluate", "--help"], ["predict", "--help"], ["generate", "--help"],
-                        ["bench", "--help"], ["summary", "--help"], ["train", "--model", "lenet", "--help"],
+                        ["bench", "--help"], ["summary", "--help"], ["anomaly", "--help"], ["train", "--model", "lenet", "--help"],
                         ["train", "--model", "char-lstm", "--help"], ["train", "--model", "forecaster", "--help"]] {
             let result = try runNeuron(command)
             #expect(result.status == 0 && result.stdout.contains("usage: neuron"), "\(command)")
