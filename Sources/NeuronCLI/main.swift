@@ -9,6 +9,7 @@ let usage = """
       evaluate   test accuracy and confusion matrix of a saved model
       predict    run a saved model on a batch stored as .npy
       generate   sample text from a trained char-lstm model
+      encode     an autoencoder's codes of the test set, their scatter plot, k-NN vs PCA
       anomaly    one-class anomaly detection with an autoencoder: scores, ROC, AUROC
       summary    a model's layers, output shapes, parameters and multiply-accumulates
       bench      benchmarks (ops and models), one JSON object per line
@@ -35,6 +36,7 @@ case "predict": runPredict(arguments)
 case "generate": runGenerate(arguments)
 case "summary": runSummary(arguments)
 case "anomaly": runAnomaly(arguments)
+case "encode": runEncode(arguments)
 case "bench": runBench(arguments)
 default: fail("unknown command '\(command)'; run `neuron --help`")
 }

@@ -2,19 +2,21 @@ import CCairo
 import Glibc
 import Neuron
 
-/// Line charts of training curves, drawn with cairo to PNG or SVG: axes, ticks, tick labels,
+/// Line charts of training curves and scatter plots, drawn with cairo to PNG or SVG: axes, ticks, tick labels,
 /// axis labels, a title and a legend per panel; several panels side by side.
 public enum Plot {
-    /// One line of a chart.
+    /// One line of a chart, or with `points` a scatter of unconnected dots.
     public struct Series {
         public let name: String
         public let xs: [Double]
         public let ys: [Double]
-        public init(_ name: String, xs: [Double], ys: [Double]) {
+        public let points: Bool
+        public init(_ name: String, xs: [Double], ys: [Double], points: Bool = false) {
             precondition(xs.count == ys.count, "Plot.Series: \(xs.count) x values for \(ys.count) y values")
             self.name = name
             self.xs = xs
             self.ys = ys
+            self.points = points
         }
     }
 
@@ -31,7 +33,8 @@ public enum Plot {
     }
 
     static let colors: [(Double, Double, Double)] = [(0.12, 0.47, 0.71), (1.0, 0.5, 0.05), (0.17, 0.63, 0.17),
-                                                     (0.84, 0.15, 0.16), (0.58, 0.4, 0.74), (0.55, 0.34, 0.29)]
+                                                     (0.84, 0.15, 0.16), (0.58, 0.4, 0.74), (0.55, 0.34, 0.29),
+                                                     (0.89, 0.47, 0.76), (0.5, 0.5, 0.5), (0.74, 0.74, 0.13), (0.09, 0.75, 0.81)]
 
     /// Draws the charts side by side into `path` (`.png` or `.svg`).
     public static func write(_ charts: [Chart], to path: String, panelWidth: Double = 520, height: Double = 400) throws {
@@ -134,6 +137,13 @@ public enum Plot {
         for (i, series) in chart.series.enumerated() {
             let color = colors[i % colors.count]
             cairo_set_source_rgb(cr, color.0, color.1, color.2)
+            if series.points {
+                for (x, y) in zip(series.xs, series.ys) where x.isFinite && y.isFinite {
+                    cairo_arc(cr, px(x), py(y), 1.6, 0, 2 * Double.pi)
+                    cairo_fill(cr)
+                }
+                continue
+            }
             var started = false
             for (x, y) in zip(series.xs, series.ys) where y.isFinite {
                 if started { cairo_line_to(cr, px(x), py(y)) } else { cairo_move_to(cr, px(x), py(y)); started = true }
@@ -188,7 +198,11 @@ public enum Plot {
             let color = colors[i % colors.count]
             cairo_set_source_rgb(cr, color.0, color.1, color.2)
             cairo_set_line_width(cr, 2)
-            cairo_move_to(cr, legendX + 6, y); cairo_line_to(cr, legendX + 26, y); cairo_stroke(cr)
+            if series.points {
+                cairo_arc(cr, legendX + 16, y, 3.5, 0, 2 * Double.pi); cairo_fill(cr)
+            } else {
+                cairo_move_to(cr, legendX + 6, y); cairo_line_to(cr, legendX + 26, y); cairo_stroke(cr)
+            }
             cairo_set_source_rgb(cr, 0.1, 0.1, 0.1)
             text(cr, series.name, x: legendX + 32, y: y, alignX: 0, alignY: 0.5)
         }

@@ -50,6 +50,7 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
         (["train", "--model", "autoencoder", "--beta", "2"], "'--beta' applies to vae and conv-vae only"),
         (["train", "--model", "vae", "--beta", "-1"], "'--beta' must be ≥ 0"),
         (["anomaly", "--normal-class", "12"], "anomaly: '--normal-class' must be a class from 0 to 9, got '12'"),
+        (["encode", "--checkpoint", "x.safetensors"], "encode: missing required option '--output'"),
         (["anomaly"], "anomaly: give --normal-class K (0–9) or --all-classes"),
         (["anomaly", "--model", "lenet", "--normal-class", "1"], "'--model' must be one of conv-autoencoder, autoencoder, vae, conv-vae"),
         (["train", "--model", "mlp", "--latent", "2"], "option '--latent' does not apply to model 'mlp' (classifier); it is for autoencoder, conv-autoencoder, denoising-autoencoder, vae, conv-vae"),
@@ -67,7 +68,7 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
 
     @Test func everyCommandHasHelp() throws {
         for command in [["--help"], ["train", "--help"], ["evaluate", "--help"], ["predict", "--help"], ["generate", "--help"],
-                        ["bench", "--help"], ["summary", "--help"], ["anomaly", "--help"], ["train", "--model", "lenet", "--help"],
+                        ["bench", "--help"], ["summary", "--help"], ["anomaly", "--help"], ["encode", "--help"], ["train", "--model", "lenet", "--help"],
                         ["train", "--model", "char-lstm", "--help"], ["train", "--model", "forecaster", "--help"]] {
             let result = try runNeuron(command)
             #expect(result.status == 0 && result.stdout.contains("usage: neuron"), "\(command)")
@@ -114,6 +115,9 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
         #expect(fromCheckpoint.status == 0 && fromCheckpoint.stdout.contains(last), "\(fromCheckpoint.stderr)")
         let wrongModel = try runNeuron(["evaluate", "--model", "lenet", "--checkpoint", out + "/model.safetensors"])
         #expect(wrongModel.status == 2 && wrongModel.stderr.contains("holds a 'mlp' model, not 'lenet'"))
+        let encode = try runNeuron(["encode", "--checkpoint", out + "/model.safetensors", "--output", out + "/codes.npy"])
+        #expect(encode.status == 2 && encode.stderr.contains("holds a 'mlp' model, not an autoencoder"))
+        #expect(encode.stderr.split(separator: "\n").count == 1)
         let summary = try runNeuron(["summary", "--checkpoint", out + "/model.safetensors"])
         #expect(summary.status == 0 && summary.stdout.contains("Total parameters: 235,146"))
 
