@@ -125,7 +125,18 @@ func trainVariationalAutoencoder(_ options: Options, _ modelName: String) {
         let reconstructions = noGrad { model(originals) }
         try ImageGrid.write(Tensor.concat([originals[..<8], reconstructions[..<8], originals[8...], reconstructions[8...]]),
                             to: "\(settings.out)/reconstructions.png")
-        print("wrote \(settings.out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, samples.png, reconstructions.png, tb/")
+        // Latent interpolation: four pairs of test images, ten steps between their posterior means.
+        let strip: Tensor = noGrad {
+            let (means, _) = model.encode(test.inputs[..<8])
+            let rows = (0..<4).map { pair -> Tensor in
+                let a = means[2 * pair], b = means[2 * pair + 1]
+                let steps = (0..<10).map { t -> Tensor in a * (1 - Double(t) / 9) + b * (Double(t) / 9) }
+                return model.decodeLogits(Tensor.stack(steps)).sigmoid().reshaped([10, 1, 28, 28])
+            }
+            return Tensor.concat(rows)
+        }
+        try ImageGrid.write(strip, to: "\(settings.out)/interpolation.png", columns: 10)
+        print("wrote \(settings.out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, samples.png, reconstructions.png, interpolation.png, tb/")
         print("protocol: \(protocolName); test NLL from \(samples) importance samples per image")
         print("test_elbo=\(formatFixed(elbo, 2)) test_nll=\(formatFixed(nll, 2))")
         if case .stopped = outcome { exit(1) }

@@ -48,14 +48,17 @@ func trainLanguageModel(_ options: Options) {
 }
 
 let generateSpecs: [Options.Spec] = [
-    .init(name: "checkpoint", value: "FILE", help: "a char-lstm model.safetensors (or best/checkpoint) written by `neuron train`"),
+    .init(name: "checkpoint", value: "FILE", help: "a char-lstm, vae or conv-vae model.safetensors (or best/checkpoint) written by `neuron train`"),
     .init(name: "prompt", value: "TEXT", help: "text to start from (default: a new line)"),
     .init(name: "temperature", value: "T", help: "sampling temperature; 0 picks the most likely character (default 0.8)"),
     .init(name: "length", value: "N", help: "characters to generate (default 500)"),
     .init(name: "seed", value: "S", help: "random seed (default 0)"),
+    .init(name: "count", value: "N", help: "vae / conv-vae: images to draw from the prior (default 64)"),
+    .init(name: "output", value: "X.npy", help: "vae / conv-vae: where to write the images, float32 [N, 1, 28, 28] in [0, 1]"),
+    .init(name: "grid", value: "FILE.png", help: "vae / conv-vae: also draw them as a grid"),
 ]
 
-/// `neuron generate`: samples text from a trained character-level model.
+/// `neuron generate`: samples text from a trained character-level model, or images from a VAE's prior.
 func runGenerate(_ arguments: [String]) {
     let options = Options(command: "generate", specs: generateSpecs, arguments: arguments)
     let path = options.required("checkpoint")
@@ -65,6 +68,20 @@ func runGenerate(_ arguments: [String]) {
     let seed = options.int("seed", default: 0, minimum: 0)
     do {
         let (loaded, metadata) = try SavedModel.load(path)
+        if let vae = loaded as? any VariationalAutoencoderModel {
+            guard let output = options.string("output") else { fail("generate: a VAE needs --output X.npy") }
+            let count = options.int("count", default: 64)
+            let images = noGrad {
+                vae.decodeLogits(Tensor.normal([count, vae.latentSize], generator: RandomGenerator(seed: UInt64(seed)))).sigmoid()
+            }.reshaped([count, 1, 28, 28])
+            try NPY.write(images, to: output)
+            if let grid = options.string("grid") { try ImageGrid.write(images, to: grid) }
+            print("wrote \(output): \(count) images [\(count), 1, 28, 28] drawn from the prior" + (options.string("grid").map { " and \($0)" } ?? ""))
+            return
+        }
+        for option in ["count", "output", "grid"] where options.string(option) != nil {
+            fail("generate: '--\(option)' applies to vae and conv-vae models")
+        }
         guard let model = loaded as? CharLSTM, let vocabulary = metadata["vocabulary"] else {
             throw DataError("\(path) is not a char-lstm model written by `neuron train --model char-lstm`")
         }

@@ -158,4 +158,23 @@ extension CLITests {
         let checkpoint = try SafeTensors.read(out + "/checkpoint.safetensors")
         #expect(checkpoint.tensors["progress.batch"]!.item() > 0 && checkpoint.tensors["progress.epoch"]!.item() == 0)
     }
+
+    /// A VAE trains from the CLI, reports its bounds, and generates images from its prior.
+    @Test func vaeTrainsAndGenerates() throws {
+        let out = NSTemporaryDirectory() + "neuron-cli-vae-\(UInt32.random(in: 0...UInt32.max))"
+        let train = try runNeuron(["train", "--model", "vae", "--epochs", "1", "--batch-size", "256", "--iw-samples", "2", "--out", out])
+        #expect(train.status == 0, "\(train.stderr)")
+        let last = train.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("test_elbo=-") && last.contains(" test_nll="), "\(last)")
+        for file in ["model.safetensors", "samples.png", "reconstructions.png", "interpolation.png"] {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file)")
+        }
+        let generate = try runNeuron(["generate", "--checkpoint", out + "/model.safetensors", "--count", "4", "--output", out + "/x.npy",
+                                      "--grid", out + "/x.png"])
+        #expect(generate.status == 0, "\(generate.stderr)")
+        let images = try NPY.read(out + "/x.npy")
+        #expect(images.shape == [4, 1, 28, 28] && images.min().item() >= 0 && images.max().item() <= 1)
+        let missing = try runNeuron(["generate", "--checkpoint", out + "/model.safetensors"])
+        #expect(missing.status == 2 && missing.stderr.contains("a VAE needs --output"))
+    }
 }
