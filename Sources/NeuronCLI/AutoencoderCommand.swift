@@ -47,22 +47,18 @@ func trainAutoencoder(_ options: Options, _ modelName: String) {
                                                               transform: corrupt),
                                             validation: testLoader,
                                             metadata: ["latent": "\(latent)", "loss": "mean squared error (pixels)"]
-                                                .merging(denoising ? ["noise": noiseKind, "noise_level": "\(level)"] : [:]) { a, _ in a })
-        let mse = try trainer.evaluate(testLoader)["loss"] ?? .nan
-        // Originals above their reconstructions (the denoising model: clean, noisy, denoised).
-        model.eval()
-        let originals = test.inputs[..<16], seen = testInputs[..<16]
-        let reconstructions = noGrad { model(seen) }
-        let grid = denoising
-            ? Tensor.concat([originals[..<8], seen[..<8], reconstructions[..<8], originals[8...], seen[8...], reconstructions[8...]])
-            : Tensor.concat([originals[..<8], reconstructions[..<8], originals[8...], reconstructions[8...]])
-        try ImageGrid.write(grid, to: "\(settings.out)/reconstructions.png")
-        if let board = trainer.callbacks.compactMap({ $0 as? TensorBoardLogger }).first {
-            let png = try ImageGrid.png(grid)
-            try board.writer.image("reconstructions/test", png: png.bytes, width: png.width, height: png.height, channels: 3,
-                                   step: trainer.epoch)
-            board.writer.flush()
+                                                .merging(denoising ? ["noise": noiseKind, "noise_level": "\(level)"] : [:]) { a, _ in a }) { trainer in
+            // Each epoch: originals above their reconstructions (the denoising model: clean, noisy, denoised).
+            let originals = test.inputs[..<16], seen = testInputs[..<16]
+            let board = trainer.callbacks.compactMap { $0 as? TensorBoardLogger }.first
+            trainer.callbacks.append(EpochImages(path: "\(settings.out)/reconstructions.png", tag: "reconstructions/test", board: board) { _ in
+                let reconstructions = model(seen)
+                return denoising
+                    ? Tensor.concat([originals[..<8], seen[..<8], reconstructions[..<8], originals[8...], seen[8...], reconstructions[8...]])
+                    : Tensor.concat([originals[..<8], reconstructions[..<8], originals[8...], reconstructions[8...]])
+            })
         }
+        let mse = try trainer.evaluate(testLoader)["loss"] ?? .nan
         print("wrote \(settings.out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, reconstructions.png, tb/")
         if denoising {
             let noisyMSE = mseLoss(testInputs, test.inputs).item()
@@ -106,7 +102,19 @@ func trainVariationalAutoencoder(_ options: Options, _ modelName: String) {
                                             train: DataLoader(train, batchSize: settings.batchSize, shuffle: true, seed: UInt64(settings.seed)),
                                             validation: DataLoader(test, batchSize: 1000),
                                             metadata: ["latent": "\(latent)", "beta": "\(beta)", "protocol": protocolName,
-                                                       "loss": "negative ELBO (nats per image)"])
+                                                       "loss": "negative ELBO (nats per image)"]) { trainer in
+            // Each epoch: samples from fixed noise, and test images above their reconstructions.
+            let board = trainer.callbacks.compactMap { $0 as? TensorBoardLogger }.first
+            let fixedNoise = Tensor.normal([32, latent], generator: RandomGenerator(seed: 3))
+            let originals = test.inputs[..<16]
+            trainer.callbacks.append(EpochImages(path: "\(settings.out)/samples.png", tag: "samples/prior", board: board) { _ in
+                model.decodeLogits(fixedNoise).sigmoid().reshaped([32, 1, 28, 28])
+            })
+            trainer.callbacks.append(EpochImages(path: "\(settings.out)/reconstructions.png", tag: "reconstructions/test", board: board) { _ in
+                let reconstructions = model(originals)
+                return Tensor.concat([originals[..<8], reconstructions[..<8], originals[8...], reconstructions[8...]])
+            })
+        }
         model.eval()
         // The test set as the protocol sees it: one fixed binarisation when binarising.
         let images = binarize ? (Tensor.uniform(test.inputs.shape, generator: RandomGenerator(seed: 99)) .< test.inputs).to(.float32) : test.inputs
@@ -118,13 +126,6 @@ func trainVariationalAutoencoder(_ options: Options, _ modelName: String) {
             logLikelihood += model.importanceWeightedLogLikelihood(chunk, samples: samples, generator: generator).sum().item()
         }
         let nll = -logLikelihood / Double(images.shape[0])
-        // Samples from the prior and reconstructions, as PNG.
-        let prior = noGrad { model.decodeLogits(Tensor.normal([32, latent], generator: RandomGenerator(seed: 3))).sigmoid() }
-        try ImageGrid.write(prior.reshaped([32, 1, 28, 28]), to: "\(settings.out)/samples.png")
-        let originals = test.inputs[..<16]
-        let reconstructions = noGrad { model(originals) }
-        try ImageGrid.write(Tensor.concat([originals[..<8], reconstructions[..<8], originals[8...], reconstructions[8...]]),
-                            to: "\(settings.out)/reconstructions.png")
         // Latent interpolation: four pairs of test images, ten steps between their posterior means.
         let strip: Tensor = noGrad {
             let (means, _) = model.encode(test.inputs[..<8])

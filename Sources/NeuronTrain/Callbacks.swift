@@ -166,3 +166,33 @@ public final class TensorBoardLogger: Callback {
         writer.flush()
     }
 }
+
+/// After every epoch, draws an image grid from `render` (samples from fixed noise,
+/// reconstructions of fixed images) to `path` and, when given, to TensorBoard under `tag`
+/// at the epoch's step.
+public final class EpochImages: Callback {
+    public let path: String, tag: String
+    public let board: TensorBoardLogger?
+    public let columns: Int
+    let render: (Trainer) -> Tensor
+    public var mainProcessOnly: Bool { true }
+
+    /// `render` returns images [N, C, H, W] in [0, 1].
+    public init(path: String, tag: String, board: TensorBoardLogger? = nil, columns: Int = 8, render: @escaping (Trainer) -> Tensor) {
+        (self.path, self.tag, self.board, self.columns, self.render) = (path, tag, board, columns, render)
+    }
+
+    public func epochEnd(_ trainer: Trainer, logs: [String: Double]) throws {
+        let models = trainer.step.models.map { $0.module }
+        let modes = models.map { $0.isTraining }
+        for model in models { model.eval() }
+        defer { for (model, mode) in zip(models, modes) { model.train(mode) } }
+        let images = noGrad { render(trainer) }
+        try ImageGrid.write(images, to: path, columns: columns)
+        if let board {
+            let png = try ImageGrid.png(images, columns: columns)
+            try board.writer.image(tag, png: png.bytes, width: png.width, height: png.height, channels: 3, step: trainer.epoch + 1)
+            board.writer.flush()
+        }
+    }
+}

@@ -204,4 +204,24 @@ func ringPoints(_ count: Int) -> TensorDataset {
         #expect(batches[2]["labels"]!.toArray(Int.self) == [8, 9] && batches[0]["mask"]!.shape == [4, 4])
         #expect(batches[0]["inputs"] == nil && Set(batches[0].fields.keys) == ["images", "labels", "mask"])
     }
+
+    @Test func epochImagesAreDrawnEveryEpoch() throws {
+        let folder = temporaryFolder("images")
+        let data = syntheticClassification(count: 64)
+        let model = Sequential(Linear(8, 3, generator: RandomGenerator(seed: 1)))
+        let board = try TensorBoardLogger(directory: folder + "/tb")
+        var calls: [Bool] = []
+        let images = EpochImages(path: folder + "/grid.png", tag: "grid", board: board) { _ in
+            calls.append(model.isTraining)
+            return Tensor.full([4, 1, 6, 6], 0.5)
+        }
+        let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.1), loss: { crossEntropy($0, $1) },
+                              callbacks: [board, images])
+        #expect(try trainer.fit(train: DataLoader(data, batchSize: 32), epochs: 2) == .completed)
+        #expect(calls == [false, false] && model.isTraining)   // drawn in evaluation mode, training mode restored
+        #expect(FileManager.default.fileExists(atPath: folder + "/grid.png"))
+        let events = try FileManager.default.contentsOfDirectory(atPath: folder + "/tb").first { $0.hasPrefix("events") }!
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/tb/" + events))
+        #expect(bytes.range(of: Data("grid".utf8)) != nil)
+    }
 }
