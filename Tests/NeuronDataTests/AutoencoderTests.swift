@@ -73,6 +73,24 @@ import NeuronNN
 }
 
 @Suite struct VariationalAutoencoderTests {
+    /// PyTorch's posterior, logits and ELBO for the same weights and noise (make_autoencoder_fixtures.py).
+    @Test func forwardMatchesPyTorch() throws {
+        let fixtures = try SafeTensors.read(DataFixtures.path("autoencoders.safetensors")).tensors
+        let input = fixtures["input"]!, noise = fixtures["vae_noise"]!
+        for (prefix, model) in [("dense_vae", DenseVAE(hidden: 16, latent: 4) as any VariationalAutoencoderModel), ("conv_vae", ConvVAE(latent: 4))] {
+            var state: StateDict = [:]
+            for (key, tensor) in fixtures where key.hasPrefix(prefix + ".state.") { state[String(key.dropFirst(prefix.count + 7))] = tensor }
+            try model.load(stateDict: state)
+            let (mean, logVariance) = model.encode(input)
+            let logits = model.decodeLogits(reparameterize(mean: mean, logVariance: logVariance, noise: noise))
+            let elbo = model.elbo(input, noise: noise).elbo
+            for (name, value) in [("mean", mean), ("log_variance", logVariance), ("logits", logits)] {
+                #expect((value - fixtures["\(prefix).\(name)"]!).abs().max().item() < 1e-4, "\(prefix) \(name)")
+            }
+            #expect(((elbo - fixtures["\(prefix).elbo"]!) / fixtures["\(prefix).elbo"]!).abs().max().item() < 1e-5, "\(prefix) elbo")
+        }
+    }
+
     @Test func vaeTrainsAndItsLikelihoodBoundsAreOrdered() throws {
         let images = try FashionMNIST.load(.train).inputs[..<512]
         let data = TensorDataset(inputs: images, targets: images)
