@@ -114,6 +114,16 @@ func trainVariationalAutoencoder(_ options: Options, _ modelName: String) {
                 let reconstructions = model(originals)
                 return Tensor.concat([originals[..<8], reconstructions[..<8], originals[8...], reconstructions[8...]])
             })
+            // Latent interpolation: four pairs of test images, ten steps between their posterior means.
+            trainer.callbacks.append(EpochImages(path: "\(settings.out)/interpolation.png", tag: "interpolation/test", board: board,
+                                                 columns: 10) { _ in
+                let (means, _) = model.encode(originals[..<8])
+                return Tensor.concat((0..<4).map { pair -> Tensor in
+                    let a = means[2 * pair], b = means[2 * pair + 1]
+                    let steps = (0..<10).map { t in a * (1 - Double(t) / 9) + b * (Double(t) / 9) }
+                    return model.decodeLogits(Tensor.stack(steps)).sigmoid().reshaped([10, 1, 28, 28])
+                })
+            })
         }
         model.eval()
         // The test set as the protocol sees it: one fixed binarisation when binarising.
@@ -126,17 +136,6 @@ func trainVariationalAutoencoder(_ options: Options, _ modelName: String) {
             logLikelihood += model.importanceWeightedLogLikelihood(chunk, samples: samples, generator: generator).sum().item()
         }
         let nll = -logLikelihood / Double(images.shape[0])
-        // Latent interpolation: four pairs of test images, ten steps between their posterior means.
-        let strip: Tensor = noGrad {
-            let (means, _) = model.encode(test.inputs[..<8])
-            let rows = (0..<4).map { pair -> Tensor in
-                let a = means[2 * pair], b = means[2 * pair + 1]
-                let steps = (0..<10).map { t -> Tensor in a * (1 - Double(t) / 9) + b * (Double(t) / 9) }
-                return model.decodeLogits(Tensor.stack(steps)).sigmoid().reshaped([10, 1, 28, 28])
-            }
-            return Tensor.concat(rows)
-        }
-        try ImageGrid.write(strip, to: "\(settings.out)/interpolation.png", columns: 10)
         print("wrote \(settings.out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, samples.png, reconstructions.png, interpolation.png, tb/")
         print("protocol: \(protocolName); test NLL from \(samples) importance samples per image")
         print("test_elbo=\(formatFixed(elbo, 2)) test_nll=\(formatFixed(nll, 2))")
