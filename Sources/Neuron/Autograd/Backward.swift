@@ -52,6 +52,7 @@ enum Autograd {
             guard let rule = node.rule else {
                 preconditionFailure("backward: the graph through \(node.name) was already freed by an earlier backward(); pass retainGraph: true to the first call to backward twice")
             }
+            node.checkVersions(output: tensor)
             let inputGrads = rule(grad, tensor)
             for (input, inputGrad) in zip(node.inputs, inputGrads) {
                 guard input._requiresGrad, let inputGrad else { continue }

@@ -7,11 +7,28 @@ final class Node {
     var inputs: [Tensor]
     /// (gradient of the output, the output) -> one gradient (or nil) per input.
     var rule: ((Tensor, Tensor) -> [Tensor?])?
+    /// The inputs' and the output's memory versions when the op ran.
+    var versions: [Int]
+    var outputVersion: Int
 
-    init(name: String, inputs: [Tensor], rule: @escaping (Tensor, Tensor) -> [Tensor?]) {
+    init(name: String, inputs: [Tensor], rule: @escaping (Tensor, Tensor) -> [Tensor?], outputVersion: Int) {
         self.name = name
         self.inputs = inputs
         self.rule = rule
+        versions = inputs.map { $0.storage.version }
+        self.outputVersion = outputVersion
+    }
+
+    /// Stops backward when a tensor this op saved was changed in place after the op ran: its
+    /// gradient would silently use the new values.
+    func checkVersions(output: Tensor) {
+        for (i, (input, version)) in zip(inputs, versions).enumerated() where input.storage.version != version {
+            preconditionFailure("backward: input \(i) of \(name) (shape \(input.shape)) was modified in place after \(name) used it "
+                                + "(version \(version) → \(input.storage.version)); an optimiser step before this backward, or an "
+                                + "assign/fill, changed it. Run backward before updating, or recompute the forward pass")
+        }
+        precondition(output.storage.version == outputVersion,
+                     "backward: the output of \(name) (shape \(output.shape)) was modified in place after it was computed")
     }
 
     /// Drops the saved tensors once backward has used them.
@@ -39,7 +56,7 @@ extension Tensor {
     @inline(__always)
     @discardableResult
     func record(_ name: String, _ inputs: [Tensor], _ rule: @escaping (Tensor, Tensor) -> [Tensor?]) -> Tensor {
-        node = Node(name: name, inputs: inputs, rule: rule)
+        node = Node(name: name, inputs: inputs, rule: rule, outputVersion: storage.version)
         _requiresGrad = true
         if NonFiniteLocator.enabled { NonFiniteLocator.check(self, name, inputs) }
         return self

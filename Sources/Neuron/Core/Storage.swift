@@ -7,6 +7,9 @@ import CNeuronKernels
 final class Storage {
     let pointer: UnsafeMutableRawPointer
     let capacity: Int
+    /// Bumped by every in-place write (`assign`, `fill`, optimiser updates), shared by views,
+    /// so backward can tell that a tensor it saved has changed since (PyTorch's version counter).
+    var version = 0
 
     init(byteCount: Int) {
         var capacity = 0

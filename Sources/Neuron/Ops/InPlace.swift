@@ -4,7 +4,11 @@ extension Tensor {
     func checkInPlace(_ op: String) {
         precondition(!(_requiresGrad && GradMode.isEnabled),
                      "\(op): in-place update of a tensor of shape \(shape) that requires a gradient; wrap it in noGrad { }")
+        storage.version &+= 1
     }
+
+    /// How many in-place writes this tensor's memory has had (shared by its views).
+    public var version: Int { storage.version }
 
     /// Overwrites the elements with `source` (broadcast to this shape, converted to this type).
     public func assign(_ source: Tensor) {
@@ -25,6 +29,7 @@ extension Tensor {
     /// Adds `other` (same shape and type) into this contiguous tensor's memory.
     func addInPlace(_ other: Tensor) {
         precondition(isContiguous && other.shape == shape && other.dtype == dtype, "addInPlace: \(other.shape) into \(shape)")
+        storage.version &+= 1
         _ = device.backend.binary(.add, self, other, shape: shape, into: self)
     }
 
