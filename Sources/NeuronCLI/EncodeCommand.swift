@@ -22,24 +22,14 @@ func runEncode(_ arguments: [String]) {
     do {
         let (model, metadata) = try SavedModel.load(path)
         let name = metadata["model"] ?? "?"
-        func encode(_ images: Tensor) -> Tensor {
-            noGrad {
-                switch model {
-                case let vae as any VariationalAutoencoderModel: vae.encode(images).mean
-                case let dense as DenseAutoencoder: dense.encode(images)
-                case let conv as ConvAutoencoder: conv.encode(images)
-                default: Tensor.zeros([0])
-                }
-            }
-        }
-        guard SavedModel.autoencoders.contains(name) else {
+        guard let encoder = model as? CodeEncoder else {
             fail("encode: \(path) holds a '\(name)' model, not an autoencoder (\(SavedModel.autoencoders.joined(separator: ", ")))")
         }
         let train = try FashionMNIST.load(.train, directory: options.string("data"))
         let test = try FashionMNIST.load(.test, directory: options.string("data"))
         func codes(_ images: Tensor) -> Tensor {
-            Tensor.concat(stride(from: 0, to: images.shape[0], by: 1000).map {
-                encode(images.narrowed(axis: 0, start: $0, length: min(1000, images.shape[0] - $0)))
+            Tensor.concat(stride(from: 0, to: images.shape[0], by: 1000).map { start in
+                noGrad { encoder.codes(images.narrowed(axis: 0, start: start, length: min(1000, images.shape[0] - start))) }
             })
         }
         let testCodes = codes(test.inputs), trainCodes = codes(train.inputs)

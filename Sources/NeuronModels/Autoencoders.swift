@@ -1,6 +1,20 @@
 import Neuron
 import NeuronNN
 
+/// A model that maps images to codes: an autoencoder's bottleneck, a VAE's posterior mean.
+public protocol CodeEncoder: Module {
+    /// The codes [N, Z] of images [N, 1, 28, 28].
+    func codes(_ images: Tensor) -> Tensor
+}
+
+extension DenseAutoencoder: CodeEncoder {
+    public func codes(_ images: Tensor) -> Tensor { encode(images) }
+}
+
+extension ConvAutoencoder: CodeEncoder {
+    public func codes(_ images: Tensor) -> Tensor { encode(images) }
+}
+
 /// The dense autoencoder of the peers' benchmark: 784-128-`latent`-128-784 with ReLU and a
 /// sigmoid output, for raw [0, 1] pixels. Takes [N, 1, 28, 28] (or [N, 784]) and returns the
 /// reconstruction in the input's shape.

@@ -53,9 +53,7 @@ public enum SavedModel {
     public static func stateDict(_ tensors: [String: Tensor], metadata: [String: String], model name: String? = nil) -> StateDict {
         guard metadata["format"] == "neuron-training-checkpoint" else { return tensors }
         let section = name ?? metadata["models"]?.split(separator: ",").first.map(String.init) ?? "model"
-        var result: StateDict = [:]
-        for (key, tensor) in tensors where key.hasPrefix(section + ".") { result[String(key.dropFirst(section.count + 1))] = tensor }
-        return result
+        return KeyRemap.section(section, of: tensors)
     }
 
     /// Reads `path`, rebuilds the model its metadata names (or `architecture`, which must agree

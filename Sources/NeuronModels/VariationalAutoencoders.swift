@@ -61,3 +61,11 @@ public final class ConvVAE: Module, Layer, VariationalAutoencoderModel {
 
     public func forward(_ input: Tensor) -> Tensor { decodeLogits(encode(input).mean).sigmoid().reshaped(input.shape) }
 }
+
+extension DenseVAE: CodeEncoder {
+    public func codes(_ images: Tensor) -> Tensor { encode(images).mean }
+}
+
+extension ConvVAE: CodeEncoder {
+    public func codes(_ images: Tensor) -> Tensor { encode(images).mean }
+}

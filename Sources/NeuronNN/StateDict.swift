@@ -60,6 +60,12 @@ public enum KeyRemap: Sendable {
         }
     }
 
+    /// The entries under `prefix.` with the prefix dropped: one model's section of a file that
+    /// holds several (`model.` in a training checkpoint).
+    public static func section(_ prefix: String, of stateDict: StateDict) -> StateDict {
+        apply([.keepPrefix(prefix + "."), .stripPrefix(prefix + ".")], to: stateDict)
+    }
+
     /// `stateDict` with every key renamed by `rules` (dropped keys left out).
     public static func apply(_ rules: [KeyRemap], to stateDict: StateDict) -> StateDict {
         var result: StateDict = [:]

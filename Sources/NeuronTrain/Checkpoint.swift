@@ -52,11 +52,7 @@ public enum TrainingCheckpoint {
         guard metadata["format"] == "neuron-training-checkpoint" else {
             throw DataError("\(path): not a training checkpoint (no format metadata)")
         }
-        func section(_ prefix: String) -> StateDict {
-            var result: StateDict = [:]
-            for (name, tensor) in tensors where name.hasPrefix(prefix + ".") { result[String(name.dropFirst(prefix.count + 1))] = tensor }
-            return result
-        }
+        func section(_ prefix: String) -> StateDict { KeyRemap.section(prefix, of: tensors) }
         let step = trainer.step
         for (name, model) in step.models {
             do {

@@ -85,17 +85,19 @@ public final class Trainer {
 
     var activeCallbacks: [Callback] { isMainProcess ? callbacks : callbacks.filter { !$0.mainProcessOnly } }
 
-    /// Back-propagates a step's loss and runs the after-backward hooks. A loss that is not
-    /// finite is not back-propagated: it is noted, the step's remaining updates are skipped, and
-    /// the loop stops after the step.
-    public func backward(_ loss: Tensor, retainGraph: Bool = false) {
+    /// Back-propagates a step's loss, runs the after-backward hooks and returns the loss's
+    /// value. A loss that is not finite is not back-propagated: it is noted, the step's
+    /// remaining updates are skipped, and the loop stops after the step.
+    @discardableResult
+    public func backward(_ loss: Tensor, retainGraph: Bool = false) -> Double {
         let value = loss.item()
         guard value.isFinite else {
             if nonFiniteLoss == nil { nonFiniteLoss = value }
-            return
+            return value
         }
         loss.backward(retainGraph: retainGraph)
         for callback in activeCallbacks { callback.afterBackward(self) }
+        return value
     }
 
     /// Runs the before-step hooks for `optimizer`'s parameters (clipping, gradient all-reduce),
@@ -150,6 +152,7 @@ public final class Trainer {
         for callback in callbacks { try callback.trainBegin(self) }
         defer { for callback in callbacks { try? callback.trainEnd(self) } }
         let generators = namedGenerators().map { $0.1 }
+        let schedules = step.schedulers
         let previousLocator = NonFiniteLocator.isEnabled
         if detectAnomaly { NonFiniteLocator.reset(); NonFiniteLocator.isEnabled = true }
         defer { NonFiniteLocator.isEnabled = previousLocator }
@@ -171,7 +174,7 @@ public final class Trainer {
                 for (key, value) in figures { figureSums[key, default: 0] += value * Double(size) }
                 figureWeight += Double(size)
                 samples += size
-                for schedule in step.schedulers where schedule.interval == .batch { schedule.scheduler.step() }
+                for schedule in schedules where schedule.interval == .batch { schedule.scheduler.step() }
                 batchIndex += 1
                 globalStep += 1
                 var logs = runningFigures
@@ -201,7 +204,7 @@ public final class Trainer {
             epoch += 1
             batchIndex = 0
             (figureSums, figureWeight) = ([:], 0)
-            for schedule in step.schedulers where schedule.interval == .epoch { schedule.scheduler.step() }
+            for schedule in schedules where schedule.interval == .epoch { schedule.scheduler.step() }
             try saveCheckpoint()
             if let stopReason { return .stopped(stopReason) }
             if interrupt.load(ordering: .relaxed) { return .interrupted }

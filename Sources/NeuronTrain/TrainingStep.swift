@@ -76,19 +76,18 @@ public final class SupervisedStep: TrainingStep {
     public func train(_ batch: Batch, trainer: Trainer) throws -> [String: Double] {
         optimizer.zeroGrad()
         let outputs = model(batch.inputs)
-        let value = loss(outputs, batch.targets)
-        trainer.backward(value)
+        let value = trainer.backward(loss(outputs, batch.targets))
         trainer.update(optimizer)
         return figures(loss: value, outputs: outputs.detach(), targets: batch.targets)
     }
 
     public func validate(_ batch: Batch, trainer: Trainer) throws -> [String: Double] {
         let outputs = model(batch.inputs)
-        return figures(loss: loss(outputs, batch.targets), outputs: outputs, targets: batch.targets)
+        return figures(loss: loss(outputs, batch.targets).item(), outputs: outputs, targets: batch.targets)
     }
 
-    func figures(loss: Tensor, outputs: Tensor, targets: Tensor) -> [String: Double] {
-        var result = ["loss": loss.item()]
+    func figures(loss: Double, outputs: Tensor, targets: Tensor) -> [String: Double] {
+        var result = ["loss": loss]
         for metric in metrics {
             metric.reset()
             metric.update(outputs: outputs, targets: targets)

@@ -80,24 +80,25 @@ public final class VariationalAutoencoderStep: TrainingStep {
         return binarize ? (Tensor.uniform(x.shape, dtype: x.dtype, generator: noise) .< x).to(x.dtype) : x
     }
 
-    func figures(_ images: Tensor) -> (loss: Tensor, figures: [String: Double]) {
+    /// The batch's loss (−ELBO per image, with β) and its two parts.
+    func losses(_ images: Tensor) -> (loss: Tensor, parts: [String: Double]) {
         let draw = Tensor.normal([images.shape[0], model.latentSize], dtype: images.dtype, generator: noise)
         let (elbo, reconstruction, kl) = model.elbo(images, noise: draw, beta: beta)
-        let loss = -elbo.mean()
-        return (loss, ["loss": loss.item(), "reconstruction": reconstruction.mean().item(), "kl": kl.mean().item()])
+        return (-elbo.mean(), ["reconstruction": reconstruction.mean().item(), "kl": kl.mean().item()])
     }
 
     public func train(_ batch: Batch, trainer: Trainer) throws -> [String: Double] {
         optimizer.zeroGrad()
-        let (loss, result) = figures(images(batch))
-        trainer.backward(loss)
+        var (loss, figures) = losses(images(batch))
+        figures["loss"] = trainer.backward(loss)
         trainer.update(optimizer)
-        return result
+        return figures
     }
 
     public func validate(_ batch: Batch, trainer: Trainer) throws -> [String: Double] {
-        var result = figures(images(batch)).figures
-        result["elbo"] = -(result["reconstruction"]! + result["kl"]!)
-        return result
+        var (loss, figures) = losses(images(batch))
+        figures["loss"] = loss.item()
+        figures["elbo"] = -(figures["reconstruction"]! + figures["kl"]!)
+        return figures
     }
 }

@@ -73,7 +73,7 @@ enum Autograd {
     /// clipping may update it in place, and a second backward adds into that memory in place
     /// (as PyTorch does) instead of allocating a new sum.
     static func accumulate(_ grad: inout Tensor, into leaf: Tensor, createGraph: Bool) {
-        if !createGraph, var existing = leaf.grad {
+        if !createGraph, let existing = leaf.grad {
             leaf.grad = nil
             if !existing._requiresGrad && existing.isContiguous && existing.dtype == grad.dtype && existing.shape == grad.shape
                 && isKnownUniquelyReferenced(&existing.storage)
@@ -81,7 +81,7 @@ enum Autograd {
                 existing.addInPlace(grad)
                 leaf.grad = existing
             } else {
-                leaf.grad = existing.device.backend.contiguousCopy(existing + grad)
+                leaf.grad = existing + grad   // a fresh contiguous sum
             }
             return
         }
