@@ -48,14 +48,15 @@ func trainLanguageModel(_ options: Options) {
 }
 
 let generateSpecs: [Options.Spec] = [
-    .init(name: "checkpoint", value: "FILE", help: "a char-lstm, vae or conv-vae model.safetensors (or best/checkpoint) written by `neuron train`"),
+    .init(name: "checkpoint", value: "FILE", help: "a char-lstm, vae or conv-vae model.safetensors, or a GAN's generator.safetensors (or best/checkpoint), written by `neuron train`"),
     .init(name: "prompt", value: "TEXT", help: "text to start from (default: a new line)"),
     .init(name: "temperature", value: "T", help: "sampling temperature; 0 picks the most likely character (default 0.8)"),
     .init(name: "length", value: "N", help: "characters to generate (default 500)"),
     .init(name: "seed", value: "S", help: "random seed (default 0)"),
-    .init(name: "count", value: "N", help: "vae / conv-vae: images to draw from the prior (default 64)"),
-    .init(name: "output", value: "X.npy", help: "vae / conv-vae: where to write the images, float32 [N, 1, 28, 28] in [0, 1]"),
-    .init(name: "grid", value: "FILE.png", help: "vae / conv-vae: also draw them as a grid"),
+    .init(name: "count", value: "N", help: "vae / GAN: images to draw (default 64)"),
+    .init(name: "output", value: "X.npy", help: "vae / GAN: where to write the images, float32 [N, 1, 28, 28] in [0, 1]"),
+    .init(name: "grid", value: "FILE.png", help: "vae / GAN: also draw them as a grid"),
+    .init(name: "class", value: "K", help: "conditional GAN: draw class K (0–9) only (default: the classes in turn)"),
 ]
 
 /// `neuron generate`: samples text from a trained character-level model, or images from a VAE's prior.
@@ -67,6 +68,10 @@ func runGenerate(_ arguments: [String]) {
     let length = options.int("length", default: 500)
     let seed = options.int("seed", default: 0, minimum: 0)
     do {
+        if let name = try SafeTensors.read(path).metadata["model"], GANZoo.names.contains(name) {
+            return try generateImages(options, path: path, seed: seed)
+        }
+        if options.string("class") != nil { fail("generate: '--class' applies to conditional GAN generators (cgan)") }
         let (loaded, metadata) = try SavedModel.load(path)
         if let vae = loaded as? any VariationalAutoencoderModel {
             guard let output = options.string("output") else { fail("generate: a VAE needs --output X.npy") }
@@ -80,7 +85,7 @@ func runGenerate(_ arguments: [String]) {
             return
         }
         for option in ["count", "output", "grid"] where options.string(option) != nil {
-            fail("generate: '--\(option)' applies to vae and conv-vae models")
+            fail("generate: '--\(option)' applies to vae, conv-vae and GAN models")
         }
         guard let model = loaded as? CharLSTM, let vocabulary = metadata["vocabulary"] else {
             throw DataError("\(path) is not a char-lstm model written by `neuron train --model char-lstm`")
@@ -91,4 +96,26 @@ func runGenerate(_ arguments: [String]) {
     } catch {
         fail("generate: \(error)")
     }
+}
+
+/// `neuron generate` for a GAN's generator: `--count` images from noise drawn with `--seed`
+/// (a conditional one: of class `--class`, or the classes in turn), to `--output` as float32
+/// [N, 1, 28, 28] in [0, 1], and optionally drawn as a grid.
+func generateImages(_ options: Options, path: String, seed: Int) throws {
+    let (generator, metadata) = try SavedModel.loadGenerator(path)
+    guard let output = options.string("output") else { fail("generate: a GAN generator needs --output X.npy") }
+    let count = options.int("count", default: 64)
+    var labels: Tensor?
+    if let classes = generator.classCount {
+        let chosen = options.string("class").map { _ in options.int("class", default: 0, minimum: 0) }
+        if let chosen, chosen >= classes { fail("generate: '--class' must be in 0..<\(classes), got \(chosen)") }
+        labels = Tensor((0..<count).map { chosen ?? $0 % classes })
+    } else if options.string("class") != nil {
+        fail("generate: '--class' needs a conditional generator; \(path) holds a '\(metadata["model"] ?? "?")' generator")
+    }
+    let images = generator.sample(count: count, labels: labels, generator: RandomGenerator(seed: UInt64(seed)))
+    try NPY.write(images, to: output)
+    if let grid = options.string("grid") { try ImageGrid.write(images, to: grid, columns: labels == nil ? 8 : 10) }
+    let what = options.string("class").map { " of class \($0)" } ?? (labels == nil ? "" : " of the classes in turn")
+    print("wrote \(output): \(count) images [\(count), 1, 28, 28]\(what)" + (options.string("grid").map { " and \($0)" } ?? ""))
 }

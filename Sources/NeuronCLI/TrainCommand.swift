@@ -33,7 +33,7 @@ let commonTrainSpecs: [Options.Spec] = [
     .init(name: "lr", value: "X", help: "learning rate (default: the model's Adam rate; 0.05 for sgd)"),
     .init(name: "seed", value: "S", help: "random seed (default 0)"),
     .init(name: "out", value: "DIR", help: "output folder (default runs/<model>)"),
-    .init(name: "schedule", value: "NAME", help: "learning-rate schedule per epoch: cosine (default, to 0 at the last epoch) or constant"),
+    .init(name: "schedule", value: "NAME", help: "learning-rate schedule per epoch: cosine (to 0 at the last epoch; the default except for GANs) or constant"),
     .init(name: "clip-norm", value: "X", help: "clip the gradients' global norm before each update (default: the model's)"),
     .init(name: "resume", value: nil, help: "continue from OUT/checkpoint.safetensors"),
     .init(name: "detect-anomaly", value: nil, help: "check every op for NaN/infinity on every step (slow); by default only a failing step is re-run to name the op"),
@@ -81,6 +81,8 @@ let taskFamilies: [TaskFamily] = [
         .init(name: "noise", value: "KIND", help: "denoising-autoencoder: gaussian (default; clamped to [0, 1]) or masking"),
         .init(name: "noise-level", value: "X", help: "denoising-autoencoder: the Gaussian's std (default 0.3) or the masking probability (default 0.3)"),
     ], run: trainAutoencoder),
+    TaskFamily(name: "gan", summary: "Fashion-MNIST generative adversarial networks, scored by a classifier's Fréchet distance",
+               models: GANZoo.names, specs: ganSpecs, run: trainGAN),
 ]
 
 /// The value of `--model` among raw arguments, before the family's options are known.
@@ -139,7 +141,8 @@ struct RunSettings {
     let model: String, out: String, epochs: Int, batchSize: Int, seed: Int
     let optimizer: String, lr: Double, clipNorm: Double?, cosine: Bool, resume: Bool, detectAnomaly: Bool
 
-    init(_ options: Options, model: String, epochs: Int = 5, batchSize: Int = 64, lr: Double, clipNorm: Double? = nil) {
+    init(_ options: Options, model: String, epochs: Int = 5, batchSize: Int = 64, lr: Double, clipNorm: Double? = nil,
+         schedule: String = "cosine") {
         self.model = model
         self.epochs = options.int("epochs", default: epochs)
         self.batchSize = options.int("batch-size", default: batchSize)
@@ -148,7 +151,7 @@ struct RunSettings {
         seed = options.int("seed", default: 0, minimum: 0)
         out = options.string("out", default: "runs/\(model)")!
         self.clipNorm = options.double("clip-norm", default: clipNorm)
-        cosine = options.choice("schedule", from: ["cosine", "constant"], default: "cosine") == "cosine"
+        cosine = options.choice("schedule", from: ["cosine", "constant"], default: schedule) == "cosine"
         resume = options.flag("resume")
         detectAnomaly = options.flag("detect-anomaly")
         if resume && access(checkpointPath, R_OK) != 0 { fail("train: --resume given but \(checkpointPath) does not exist") }
@@ -180,12 +183,15 @@ func makeOptimizer(_ settings: RunSettings, _ parameters: [Tensor]) -> (Optimize
 }
 
 /// `runFit` for any training step.
+/// `bestModel` names the step's model that `best.safetensors` holds (default: its first);
+/// `plot` draws the curves (default: loss and metrics).
 func runFit(_ settings: RunSettings, step: TrainingStep, monitor: (key: String, mode: MonitorMode), train: DataLoader,
-            validation: DataLoader, metadata: [String: String],
+            validation: DataLoader?, metadata: [String: String], bestModel: String? = nil,
+            plot: (([[String: Double]]) throws -> Void)? = nil,
             prepare: (Trainer) throws -> Void = { _ in }) throws -> (trainer: Trainer, outcome: FitOutcome) {
     let out = settings.out
     var callbacks: [Callback] = [ProgressBar(), CSVLogger(path: "\(out)/metrics.csv"), try TensorBoardLogger(directory: "\(out)/tb"),
-                                 ModelCheckpoint(path: "\(out)/best.safetensors", monitor: monitor.key, mode: monitor.mode)]
+                                 ModelCheckpoint(path: "\(out)/best.safetensors", monitor: monitor.key, mode: monitor.mode, model: bestModel)]
     if let clipNorm = settings.clipNorm { callbacks.append(GradientClipping(maxNorm: clipNorm)) }
     let trainer = Trainer(step: step, callbacks: callbacks)
     trainer.detectAnomaly = settings.detectAnomaly
@@ -209,7 +215,7 @@ func runFit(_ settings: RunSettings, step: TrainingStep, monitor: (key: String, 
     }
     if case .stopped(let reason) = outcome { print("stopped: \(reason)") }
     try trainer.saveModels(to: out)
-    try plotCurves(trainer.history, lossName: metadata["loss"] ?? "cross-entropy", to: "\(out)/curves")
+    if let plot { try plot(trainer.history) } else { try plotCurves(trainer.history, lossName: metadata["loss"] ?? "cross-entropy", to: "\(out)/curves") }
     return (trainer, outcome)
 }
 

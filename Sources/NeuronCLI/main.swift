@@ -8,7 +8,7 @@ let usage = """
       train      train a model on a dataset, with checkpoints, logs and plots
       evaluate   test accuracy and confusion matrix of a saved model
       predict    run a saved model on a batch stored as .npy
-      generate   sample text from a char-lstm model, or images from a VAE
+      generate   sample text from a char-lstm model, or images from a VAE or a GAN
       encode     an autoencoder's codes of the test set, their scatter plot, k-NN vs PCA
       anomaly    one-class anomaly detection with an autoencoder: scores, ROC, AUROC
       summary    a model's layers, output shapes, parameters and multiply-accumulates

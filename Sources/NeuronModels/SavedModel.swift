@@ -1,6 +1,7 @@
 import Neuron
 import NeuronData
 import NeuronNN
+import NeuronTrain
 
 /// Rebuilds models from the files `neuron train` writes: a model file (`model.safetensors`,
 /// `best.safetensors`: the state dict under PyTorch's names) or a training checkpoint
@@ -9,7 +10,7 @@ import NeuronNN
 public enum SavedModel {
     /// Every architecture the metadata can name: the zoo's classifiers, "char-lstm",
     /// "forecaster" and the autoencoders.
-    public static var architectures: [String] { ModelZoo.names + ["char-lstm", "forecaster"] + autoencoders }
+    public static var architectures: [String] { ModelZoo.names + ["char-lstm", "forecaster"] + autoencoders + GANZoo.names }
 
     /// The autoencoders (latent size in the metadata's "latent", default 32).
     public static let autoencoders = ["autoencoder", "conv-autoencoder", "denoising-autoencoder", "vae", "conv-vae"]
@@ -46,6 +47,32 @@ public enum SavedModel {
             }
             return model
         }
+    }
+
+    /// The generator of an adversarial pair from `generator.safetensors` (or
+    /// `generator_ema.safetensors`, or a training checkpoint: its averaged generator when it
+    /// kept one), rebuilt from the metadata's "model" and "latent", in evaluation mode.
+    public static func loadGenerator(_ path: String) throws -> (generator: any ImageGenerator, metadata: [String: String]) {
+        let (tensors, metadata) = try SafeTensors.read(path)
+        guard let name = metadata["model"], GANZoo.names.contains(name) else {
+            throw DataError("\(path) does not hold a GAN generator (its model is '\(metadata["model"] ?? "unnamed")'; GANs: \(GANZoo.names.joined(separator: ", ")))")
+        }
+        if let role = metadata["role"], !role.hasPrefix("generator") {
+            throw DataError("\(path) holds the \(role) of a '\(name)' model, not its generator")
+        }
+        guard let latent = Int(metadata["latent"] ?? "64"), latent > 0 else {
+            throw DataError("\(path): 'latent' in its metadata is not a positive integer")
+        }
+        let generator = GANZoo.make(name, latent: latent)!.generator
+        let sections = metadata["models"]?.split(separator: ",").map(String.init) ?? []
+        do {
+            try generator.load(stateDict: stateDict(tensors, metadata: metadata,
+                                                    model: sections.contains("generator_ema") ? "generator_ema" : "generator"))
+        } catch {
+            throw DataError("\(path): \(error)")
+        }
+        generator.eval()
+        return (generator, metadata)
     }
 
     /// The model's state dict among a file's tensors: everything in a model file, the section

@@ -7,7 +7,7 @@ import NeuronNN
 /// `generator.<key>` and `discriminator.<key>`), each optimiser and schedule under its name
 /// (`optimizer.<key>`, `scheduler.<key>`), every random generator (`rng.default`, the step's,
 /// the models' own), progress (`progress.epoch`, `progress.batch`, `progress.step`, the epoch's
-/// running figure sums) and the epoch history (`history.values`, columns in the metadata).
+/// running figure sums and their weights) and the epoch history (`history.values`, columns in the metadata).
 /// The names the metadata lists under "models", "optimizers" and "schedulers" must differ from
 /// each other and from "rng", "progress" and "history".
 public enum TrainingCheckpoint {
@@ -27,7 +27,8 @@ public enum TrainingCheckpoint {
         tensors["progress.batch"] = Tensor([trainer.batchIndex])
         tensors["progress.step"] = Tensor([trainer.globalStep])
         let figures = trainer.figureSums.keys.sorted()
-        tensors["progress.figure_sums"] = Tensor(figures.map { trainer.figureSums[$0]! } + [trainer.figureWeight], dtype: .float64)
+        tensors["progress.figure_sums"] = Tensor(figures.map { trainer.figureSums[$0]! } + figures.map { trainer.figureWeights[$0] ?? 0 },
+                                                 dtype: .float64)
         for (name, generator) in trainer.namedGenerators() {
             tensors["rng.\(name)"] = Tensor(generator.stateWords.map { Int(Int64(bitPattern: $0)) })
         }
@@ -83,10 +84,12 @@ public enum TrainingCheckpoint {
         trainer.batchIndex = Int(batch.item())
         trainer.globalStep = Int(globalStep.item())
         let figureNames = (metadata["progress.figures"] ?? "").split(separator: ",").map(String.init)
-        (trainer.figureSums, trainer.figureWeight) = ([:], 0)
-        if let sums = tensors["progress.figure_sums"]?.toArray(Double.self), sums.count == figureNames.count + 1 {
-            for (name, value) in zip(figureNames, sums) { trainer.figureSums[name] = value }
-            trainer.figureWeight = sums.last!
+        (trainer.figureSums, trainer.figureWeights) = ([:], [:])
+        if let sums = tensors["progress.figure_sums"]?.toArray(Double.self), sums.count == 2 * figureNames.count {
+            for (i, name) in figureNames.enumerated() {
+                trainer.figureSums[name] = sums[i]
+                trainer.figureWeights[name] = sums[figureNames.count + i]
+            }
         }
         trainer.history = []
         if let values = tensors["history.values"], let columns = metadata["history.columns"]?.split(separator: ",").map(String.init),

@@ -45,9 +45,10 @@ public final class Trainer {
     public internal(set) var totalEpochs = 0
     public internal(set) var batchesPerEpoch = 0
 
-    /// The current epoch's running sums of figure × batch size, and of batch sizes.
+    /// The current epoch's running sums of figure × batch size, and of the batch sizes of the
+    /// batches that reported each figure (a GAN's generator loss comes every k-th batch).
     var figureSums: [String: Double] = [:]
-    var figureWeight = 0.0
+    var figureWeights: [String: Double] = [:]
     var stopReason: String?
     let interrupt = Atomic<Bool>(false)
     /// Set by `backward` when a loss was not finite; later updates of that step are skipped.
@@ -101,11 +102,14 @@ public final class Trainer {
     }
 
     /// Runs the before-step hooks for `optimizer`'s parameters (clipping, gradient all-reduce),
-    /// then `optimizer.step()`; skipped once a loss of this step was not finite.
-    public func update(_ optimizer: Optimizer) {
-        guard nonFiniteLoss == nil && !updatesDisabled else { return }
+    /// then `optimizer.step()`; skipped once a loss of this step was not finite. Returns
+    /// whether the update ran.
+    @discardableResult
+    public func update(_ optimizer: Optimizer) -> Bool {
+        guard nonFiniteLoss == nil && !updatesDisabled else { return false }
         for callback in activeCallbacks { callback.beforeOptimizerStep(self, optimizer: optimizer) }
         optimizer.step()
+        return true
     }
 
     /// The step's validation figures averaged over a loader (weighted by batch size), with
@@ -127,7 +131,9 @@ public final class Trainer {
     }
 
     /// The current epoch's figures so far (running means).
-    public var runningFigures: [String: Double] { figureSums.mapValues { $0 / max(figureWeight, 1) } }
+    public var runningFigures: [String: Double] {
+        Dictionary(uniqueKeysWithValues: figureSums.map { key, sum in (key, sum / max(figureWeights[key] ?? 0, 1)) })
+    }
 
     /// Every random generator the run draws from, by checkpoint name: the default one, the
     /// step's, and the models' own (dropout's), each once.
@@ -159,7 +165,7 @@ public final class Trainer {
         for model in step.models { model.module.train() }
         while epoch < epochs {
             for callback in callbacks { callback.epochBegin(self) }
-            if batchIndex == 0 { (figureSums, figureWeight) = ([:], 0) }
+            if batchIndex == 0 { (figureSums, figureWeights) = ([:], [:]) }
             let start = ProgressBar.now()
             var samples = 0
             for batch in train.batches(epoch: epoch, from: batchIndex) {
@@ -171,8 +177,10 @@ public final class Trainer {
                     return .stopped(reason)
                 }
                 let size = batch.size
-                for (key, value) in figures { figureSums[key, default: 0] += value * Double(size) }
-                figureWeight += Double(size)
+                for (key, value) in figures {
+                    figureSums[key, default: 0] += value * Double(size)
+                    figureWeights[key, default: 0] += Double(size)
+                }
                 samples += size
                 for schedule in schedules where schedule.interval == .batch { schedule.scheduler.step() }
                 batchIndex += 1
@@ -203,7 +211,7 @@ public final class Trainer {
             for callback in callbacks { try callback.epochEnd(self, logs: logs) }
             epoch += 1
             batchIndex = 0
-            (figureSums, figureWeight) = ([:], 0)
+            (figureSums, figureWeights) = ([:], [:])
             for schedule in schedules where schedule.interval == .epoch { schedule.scheduler.step() }
             try saveCheckpoint()
             if let stopReason { return .stopped(stopReason) }

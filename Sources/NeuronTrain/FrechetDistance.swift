@@ -1,0 +1,173 @@
+import Glibc
+import Neuron
+import NeuronNN
+
+/// The mean and covariance of a set of feature vectors (Float64), as a Fréchet distance needs.
+public struct FeatureStatistics: Sendable {
+    public let mean: [Double]
+    /// Row-major [D, D], normalised by N − 1.
+    public let covariance: [Double]
+    public let dimension: Int, count: Int
+
+    /// Statistics of features [N, D] (N ≥ 2).
+    public init(features: Tensor) {
+        precondition(features.rank == 2 && features.shape[0] >= 2,
+                     "FeatureStatistics: features must be [N ≥ 2, D], got \(features.shape)")
+        let x = features.detach().to(.float64)
+        let meanRow = x.mean(axis: 0, keepDims: true)
+        let centred = x - meanRow
+        count = x.shape[0]
+        dimension = x.shape[1]
+        mean = meanRow.toArray(Double.self)
+        covariance = (centred.T.matmul(centred) / Double(count - 1)).toArray(Double.self)
+    }
+}
+
+/// The Fréchet distance between two Gaussians fitted to feature sets (the FID's formula):
+/// ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2 (Σ₁Σ₂)^½). The trace of the square root is taken as
+/// Σ √λᵢ over the eigenvalues of Σ₁^½ Σ₂ Σ₁^½, which has the same spectrum as Σ₁Σ₂ and is
+/// symmetric, so only symmetric eigen-decompositions are needed.
+public func frechetDistance(_ a: FeatureStatistics, _ b: FeatureStatistics) -> Double {
+    precondition(a.dimension == b.dimension, "frechetDistance: features of \(a.dimension) and \(b.dimension) dimensions")
+    let d = a.dimension
+    var meanTerm = 0.0
+    for i in 0..<d { meanTerm += (a.mean[i] - b.mean[i]) * (a.mean[i] - b.mean[i]) }
+    let rootA = symmetricMatrixFunction(a.covariance, d) { Swift.max($0, 0).squareRoot() }
+    let product = multiply(multiply(rootA, b.covariance, d), rootA, d)
+    let crossTrace = symmetricEigenvalues(product, d).reduce(0) { $0 + Swift.max($1, 0).squareRoot() }
+    var traces = 0.0
+    for i in 0..<d { traces += a.covariance[i * d + i] + b.covariance[i * d + i] }
+    return meanTerm + traces - 2 * crossTrace
+}
+
+func multiply(_ a: [Double], _ b: [Double], _ n: Int) -> [Double] {
+    var c = [Double](repeating: 0, count: n * n)
+    for i in 0..<n {
+        for k in 0..<n where a[i * n + k] != 0 {
+            let aik = a[i * n + k]
+            for j in 0..<n { c[i * n + j] += aik * b[k * n + j] }
+        }
+    }
+    return c
+}
+
+/// Eigenvalues and eigenvectors (columns of a row-major [n, n]) of a symmetric matrix by
+/// cyclic Jacobi rotations; accurate to rounding for the feature sizes used here (≤ a few hundred).
+func symmetricEigen(_ matrix: [Double], _ n: Int) -> (values: [Double], vectors: [Double]) {
+    var a = matrix
+    for i in 0..<n { for j in 0..<i { let m = 0.5 * (a[i * n + j] + a[j * n + i]); a[i * n + j] = m; a[j * n + i] = m } }
+    var v = [Double](repeating: 0, count: n * n)
+    for i in 0..<n { v[i * n + i] = 1 }
+    for _ in 0..<100 {
+        var offDiagonal = 0.0, diagonal = 0.0
+        for i in 0..<n {
+            diagonal += a[i * n + i] * a[i * n + i]
+            for j in (i + 1)..<max(i + 1, n) { offDiagonal += a[i * n + j] * a[i * n + j] }
+        }
+        if offDiagonal <= 1e-30 * max(diagonal, 1e-300) { break }
+        for p in 0..<n {
+            for q in (p + 1)..<max(p + 1, n) {
+                let apq = a[p * n + q]
+                if Swift.abs(apq) < 1e-300 { continue }
+                let theta = (a[q * n + q] - a[p * n + p]) / (2 * apq)
+                let t = (theta >= 0 ? 1 : -1) / (Swift.abs(theta) + (theta * theta + 1).squareRoot())
+                let c = 1 / (t * t + 1).squareRoot(), s = t * c
+                for k in 0..<n {
+                    let akp = a[k * n + p], akq = a[k * n + q]
+                    a[k * n + p] = c * akp - s * akq
+                    a[k * n + q] = s * akp + c * akq
+                }
+                for k in 0..<n {
+                    let apk = a[p * n + k], aqk = a[q * n + k]
+                    a[p * n + k] = c * apk - s * aqk
+                    a[q * n + k] = s * apk + c * aqk
+                }
+                for k in 0..<n {
+                    let vkp = v[k * n + p], vkq = v[k * n + q]
+                    v[k * n + p] = c * vkp - s * vkq
+                    v[k * n + q] = s * vkp + c * vkq
+                }
+            }
+        }
+    }
+    return ((0..<n).map { a[$0 * n + $0] }, v)
+}
+
+func symmetricEigenvalues(_ matrix: [Double], _ n: Int) -> [Double] { symmetricEigen(matrix, n).values }
+
+/// f(M) = V f(Λ) Vᵀ for a symmetric matrix M = V Λ Vᵀ.
+func symmetricMatrixFunction(_ matrix: [Double], _ n: Int, _ f: (Double) -> Double) -> [Double] {
+    let (values, v) = symmetricEigen(matrix, n)
+    let mapped = values.map(f)
+    var result = [Double](repeating: 0, count: n * n)
+    for i in 0..<n {
+        for j in 0..<n {
+            var sum = 0.0
+            for k in 0..<n { sum += v[i * n + k] * mapped[k] * v[j * n + k] }
+            result[i * n + j] = sum
+        }
+    }
+    return result
+}
+
+/// A trained image classifier split into a feature extractor (its penultimate layer) and the
+/// head that maps features to class logits; both take images in [0, 1].
+public struct FeatureClassifier {
+    public let features: (Tensor) -> Tensor
+    public let head: (Tensor) -> Tensor
+    public let name: String
+
+    public init(name: String, features: @escaping (Tensor) -> Tensor, head: @escaping (Tensor) -> Tensor) {
+        (self.name, self.features, self.head) = (name, features, head)
+    }
+
+    /// Features of images [N, …] in [0, 1], in chunks of 1,000, without recording.
+    public func features(of images: Tensor) -> Tensor {
+        noGrad {
+            Tensor.concat(stride(from: 0, to: images.shape[0], by: 1000).map { start in
+                features(images.narrowed(axis: 0, start: start, length: min(1000, images.shape[0] - start)))
+            })
+        }
+    }
+}
+
+/// The quality of a generator's samples, measured with a classifier trained on the real data:
+/// the Fréchet distance between its penultimate features of `samples` generated images and of
+/// the real reference images ("fid"), and for a conditional generator the fraction of samples
+/// the classifier assigns to the class they were drawn for ("class_accuracy"). The noise (and
+/// the labels, cycling through the classes) are the same at every measurement.
+public final class GeneratorQuality {
+    public let classifier: FeatureClassifier
+    public let reference: FeatureStatistics
+    public let samples: Int
+    let seed: UInt64
+
+    public init(classifier: FeatureClassifier, realImages: Tensor, samples: Int = 5000, seed: UInt64 = 12_345) {
+        precondition(samples >= 2, "GeneratorQuality: samples must be ≥ 2, got \(samples)")
+        self.classifier = classifier
+        reference = FeatureStatistics(features: classifier.features(of: realImages))
+        (self.samples, self.seed) = (samples, seed)
+    }
+
+    /// The Fréchet distance of images [N, 1, 28, 28] in [0, 1] to the reference.
+    public func frechetDistance(images: Tensor) -> Double {
+        NeuronTrain.frechetDistance(FeatureStatistics(features: classifier.features(of: images)), reference)
+    }
+
+    /// "fid" and, for a conditional generator, "class_accuracy".
+    public func measure(_ generator: any ImageGenerator) -> [String: Double] {
+        let random = RandomGenerator(seed: seed)
+        let labels = generator.classCount.map { classes in Tensor((0..<samples).map { $0 % classes }) }
+        let images = Tensor.concat(stride(from: 0, to: samples, by: 1000).map { start in
+            let count = min(1000, samples - start)
+            return generator.sample(count: count, labels: labels?.narrowed(axis: 0, start: start, length: count), generator: random)
+        })
+        let features = classifier.features(of: images)
+        var result = ["fid": NeuronTrain.frechetDistance(FeatureStatistics(features: features), reference)]
+        if let labels {
+            let predicted = noGrad { classifier.head(features) }.argmax(axis: 1)
+            result["class_accuracy"] = (predicted .== labels).to(.float64).mean().item()
+        }
+        return result
+    }
+}
