@@ -5,7 +5,7 @@ PYTHON ?= $(VENV)/bin/python
 DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps build test demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-train demo-autoencoders check-interop venv clean
+.PHONY: deps build test demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-train demo-autoencoders demo-gans check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -78,7 +78,11 @@ check-interop: venv
 	@[ -f runs/mlp/model.safetensors ] || $(MAKE) demo-mlp
 	$(PYTHON) scripts/check_interop.py runs/mlp
 
-bench: bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-train
+# The MLP GAN, 300 batches (the peers' benchmark), next to PyTorch.
+bench-gan: build venv
+	$(PYTHON) bench/compare_models.py --neuron .build/release/neuron --python $(PYTHON) --rounds 5 --batches 300 gan
+
+bench: bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-train
 
 clean:
 	rm -rf .build

@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "NeuronData", dependencies: ["Neuron", "CNeuronKernels", "CZlib", "CCairo"], path: "Sources/NeuronData"),
         .target(name: "NeuronTrain", dependencies: ["Neuron", "NeuronNN", "NeuronData"], path: "Sources/NeuronTrain"),
         .target(name: "NeuronModels", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronTrain"], path: "Sources/NeuronModels"),
-        .target(name: "NeuronBench", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels"], path: "Sources/NeuronBench"),
+        .target(name: "NeuronBench", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronTrain", "NeuronModels"], path: "Sources/NeuronBench"),
         .executableTarget(
             name: "NeuronCLI",
             dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronTrain", "NeuronBench"],

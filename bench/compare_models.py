@@ -1,6 +1,7 @@
 """Runs `neuron bench <model>` and the same model in PyTorch (bench/torch_<model>.py) in
 interleaved rounds and prints a Markdown table: samples/s of each, their ratio, and the
-test metric each reached (accuracy; MSE for the autoencoder).
+test metric each reached (accuracy; MSE for the autoencoder; the last discriminator loss for
+the GAN).
 
     make bench-mlp          # or: python bench/compare_models.py --neuron … --python … mlp
 """
@@ -21,6 +22,7 @@ def main():
     parser.add_argument("--neuron", required=True)
     parser.add_argument("--python", required=True)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batches", type=int, default=None, help="stop each run after N batches (both frameworks)")
     parser.add_argument("models", nargs="+")
     args = parser.parse_args()
     print("| model | Neuron samples/s | PyTorch samples/s | Neuron / PyTorch | test metric | Neuron | PyTorch |")
@@ -28,8 +30,9 @@ def main():
     for model in args.models:
         ours, theirs = [], []
         for _ in range(args.rounds):
-            ours.append(run_json([args.neuron, "bench", model]))
-            theirs.append(run_json([args.python, f"bench/torch_{model}.py", "--model", model]))
+            limit = ["--batches", str(args.batches)] if args.batches else []
+            ours.append(run_json([args.neuron, "bench", model] + limit))
+            theirs.append(run_json([args.python, f"bench/torch_{model}.py", "--model", model] + limit))
         a = statistics.median(r["samples_per_s"] for r in ours)
         b = statistics.median(r["samples_per_s"] for r in theirs)
         print(f"| {model} | {a:,.0f} | {b:,.0f} | {a / b:.2f}× | {ours[0]['metric_name']} | {ours[0]['metric']:.4f} | {theirs[0]['metric']:.4f} |")

@@ -2,6 +2,7 @@ import Neuron
 import NeuronData
 import NeuronModels
 import NeuronNN
+import NeuronTrain
 
 /// One epoch of training a zoo model (batch 64, Adam 1e-3) on Fashion-MNIST, then test accuracy
 /// (for the autoencoder: MSE on raw pixels, then test MSE); `batches` cuts the epoch short.
@@ -17,6 +18,7 @@ public enum ModelBench {
             let mse: Double = noGrad { mseLoss(model(test.inputs), test.inputs).item() }
             return result(name, seen, seconds, metric: ("test_mse", mse))
         }
+        if name == "gan" { return try gan(train, batches: batches) }
         guard let model = ModelZoo.make(name) else { throw DataError("unknown model '\(name)'") }
         let (seen, seconds) = trainEpoch(model, train, batches: batches) { crossEntropy($0, $1.targets) }
         model.eval()
@@ -26,6 +28,26 @@ public enum ModelBench {
             return correct / Double(test.count)
         }
         return result(name, seen, seconds, metric: ("test_accuracy", accuracy))
+    }
+
+    /// The peers' MLP GAN (G 64-256-512-784, D 784-512-256-1, LeakyReLU 0.2) through the same
+    /// `AdversarialStep` that `neuron train --model gan` runs: batch 64, Adam 2e-4 with betas
+    /// (0.5, 0.999), one discriminator and one generator update per batch, binary
+    /// cross-entropy on logits. Reports the last batch's discriminator loss.
+    static func gan(_ train: TensorDataset, batches: Int?) throws -> BenchResult {
+        let (generator, discriminator) = (MLPGenerator(), MLPDiscriminator())
+        let step = AdversarialStep(generator: generator, discriminator: discriminator,
+                                   generatorOptimizer: Adam(generator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),
+                                   discriminatorOptimizer: Adam(discriminator.parameters(), lr: 2e-4, betas: (0.5, 0.999)))
+        let trainer = Trainer(step: step)
+        let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 0)
+        let start = now()
+        var seen = 0, lastLoss = Double.nan
+        for batch in loader.batches(epoch: 0).prefix(batches ?? Int.max) {
+            lastLoss = try step.train(batch, trainer: trainer)["d_loss"]!
+            seen += batch.size
+        }
+        return result("gan", seen, now() - start, metric: ("final_d_loss", lastLoss))
     }
 
     /// The bare loop: forward, `loss(outputs, batch)`, backward, Adam 1e-3, over one shuffled

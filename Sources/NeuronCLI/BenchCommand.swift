@@ -13,6 +13,10 @@ let benchUsage = """
       autoencoder
               the dense autoencoder 784-128-32-128-784 on raw pixels, one epoch, MSE, Adam
               1e-3, batch 64: samples/s, seconds and test MSE
+      gan     the MLP GAN (G 64-256-512-784, D 784-512-256-1) through `neuron train`'s
+              adversarial step, batch 64, Adam 2e-4 (0.5, 0.999), one D and one G update per
+              batch: samples/s, seconds and the last discriminator loss (--batches 300 as
+              the peers' benchmark)
     """
 
 func runBench(_ arguments: [String]) {
@@ -27,7 +31,7 @@ func runBench(_ arguments: [String]) {
     switch suite {
     case "ops":
         for result in OpsBench.run() { print(result.json) }
-    case "mlp", "lenet", "resnet20", "lstm", "autoencoder":
+    case "mlp", "lenet", "resnet20", "lstm", "autoencoder", "gan":
         do { print(try ModelBench.run(suite, directory: options.string("data"), batches: options.int("batches", default: Int.max)).json) } catch { fail("bench: \(error)") }
     default:
         fail("bench: unknown suite '\(suite)'; run `neuron bench --help`")

@@ -12,6 +12,7 @@ let usage = """
       encode     an autoencoder's codes of the test set, their scatter plot, k-NN vs PCA
       anomaly    one-class anomaly detection with an autoencoder: scores, ROC, AUROC
       summary    a model's layers, output shapes, parameters and multiply-accumulates
+      experiment gan-augmentation: do a conditional GAN's images help a classifier with few labels?
       bench      benchmarks (ops and models), one JSON object per line
 
     Run `neuron <command> --help` for a command's options.
@@ -38,5 +39,6 @@ case "summary": runSummary(arguments)
 case "anomaly": runAnomaly(arguments)
 case "encode": runEncode(arguments)
 case "bench": runBench(arguments)
+case "experiment": runExperiment(arguments)
 default: fail("unknown command '\(command)'; run `neuron --help`")
 }

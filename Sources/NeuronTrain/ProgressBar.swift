@@ -13,7 +13,7 @@ public final class ProgressBar: Callback {
         self.interactive = interactive ?? (isatty(STDOUT_FILENO) != 0)
     }
 
-    static func now() -> Double {
+    public static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
