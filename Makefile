@@ -78,6 +78,13 @@ check-interop: venv
 	@[ -f runs/mlp/model.safetensors ] || $(MAKE) demo-mlp
 	$(PYTHON) scripts/check_interop.py runs/mlp
 
+# The conditional DCGAN for 10 epochs, scored by the LeNet-5 of `make demo` (trained first when
+# missing), then the augmentation experiment (about 10 minutes in all).
+demo-gans: build
+	@[ -f runs/lenet/model.safetensors ] || $(MAKE) demo
+	.build/release/neuron train --model cgan --seed 0 --out runs/cgan
+	.build/release/neuron experiment gan-augmentation --generator runs/cgan/generator.safetensors
+
 # The MLP GAN, 300 batches (the peers' benchmark), next to PyTorch.
 bench-gan: build venv
 	$(PYTHON) bench/compare_models.py --neuron .build/release/neuron --python $(PYTHON) --rounds 5 --batches 300 gan

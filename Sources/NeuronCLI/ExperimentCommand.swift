@@ -20,6 +20,9 @@ let experimentUsage = """
       --generated-per-class L comma-separated N values (default 100,500)
       --seeds S               seeds 0..<S (default 3)
       --budget B              training examples seen per run (default 128000; batch 64, Adam 3e-3)
+      --own-gan-epochs E      also train a conditional DCGAN on each seed's real subset alone for
+                              E epochs and augment with it: no labels beyond the subset (default 100;
+                              0: skip)
       --data DIR              Fashion-MNIST folder (default: Debian's location)
       --out DIR               where results.csv, results.md and augmentation.png go (default runs/gan-augmentation)
     """
@@ -36,6 +39,7 @@ func runExperiment(_ arguments: [String]) {
         .init(name: "generated-per-class", value: "L", help: "generated images per class"),
         .init(name: "seeds", value: "S", help: "seeds"),
         .init(name: "budget", value: "B", help: "examples per run"),
+        .init(name: "own-gan-epochs", value: "E", help: "epochs of the subset's own cGAN"),
         .init(name: "data", value: "DIR", help: "Fashion-MNIST folder"),
         .init(name: "out", value: "DIR", help: "output folder"),
     ], arguments: Array(arguments.dropFirst()), usage: experimentUsage)
@@ -49,6 +53,7 @@ func runExperiment(_ arguments: [String]) {
     }
     let seeds = options.int("seeds", default: 3)
     let budget = options.int("budget", default: 128_000)
+    let ownEpochs = options.int("own-gan-epochs", default: 100, minimum: 0)
     let out = options.string("out", default: "runs/gan-augmentation")!
     guard access(generatorPath, R_OK) == 0 else {
         fail("experiment: generator \(generatorPath) not found: train one with `neuron train --model cgan --out runs/cgan` (or `make demo-gans`), or pass --generator FILE")
@@ -62,10 +67,13 @@ func runExperiment(_ arguments: [String]) {
         let train = try FashionMNIST.load(.train, directory: options.string("data"))
         let test = try FashionMNIST.load(.test, directory: options.string("data"), normalized: true)
         let labels = train.targets.toArray(Int.self)
-        let arms: [(name: String, generated: Int, augment: Bool)] =
-            [("real only", 0, false), ("real + crop/flip", 0, true)] + generatedCounts.map { ("real + \($0) generated/class", $0, false) }
+        // Arms: real only, crop/flip, the given generator's images, the subset's own cGAN's images.
+        let arms: [(name: String, generated: Int, augment: Bool, own: Bool)] =
+            [("real only", 0, false, false), ("real + crop/flip", 0, true, false)]
+            + generatedCounts.map { ("real + \($0)/class from the generator", $0, false, false) }
+            + (ownEpochs > 0 ? generatedCounts.map { ("real + \($0)/class from a cGAN of the subset", $0, false, true) } : [])
         var accuracies = [[Double]](repeating: [], count: arms.count)
-        print("LeNet-5 on \(realPerClass) real images per class; \(budget) examples per run; generator \(generatorPath)")
+        print("LeNet-5 on \(realPerClass) real images per class; \(budget) examples per run; generator \(generatorPath) (trained on the whole labelled training set)")
         for seed in 0..<seeds {
             // The real subset of this seed: the first R images of each class in a seeded shuffle.
             var order = Array(0..<labels.count)
@@ -78,11 +86,18 @@ func runExperiment(_ arguments: [String]) {
             }
             let indices = Tensor(chosen)
             let realImages = train.inputs.indexSelect(axis: 0, index: indices), realLabels = train.targets.indexSelect(axis: 0, index: indices)
+            var ownGenerator: (any ImageGenerator)?
+            if ownEpochs > 0 {
+                let start = ProgressBar.now()
+                ownGenerator = try trainSubsetGAN(TensorDataset(inputs: realImages, targets: realLabels), epochs: ownEpochs, seed: seed)
+                print("seed \(seed) · cGAN trained on the \(realImages.shape[0]) real images for \(ownEpochs) epochs in \(formatFixed(ProgressBar.now() - start, 1)) s")
+            }
             for (armIndex, arm) in arms.enumerated() {
                 var images = realImages, targets = realLabels
                 if arm.generated > 0 {
                     let fakeLabels = Tensor((0..<(arm.generated * classes)).map { $0 % classes })
-                    let fake = generator.sample(count: fakeLabels.count, labels: fakeLabels, generator: RandomGenerator(seed: UInt64(2000 + seed)))
+                    let source = arm.own ? ownGenerator! : generator
+                    let fake = source.sample(count: fakeLabels.count, labels: fakeLabels, generator: RandomGenerator(seed: UInt64(2000 + seed)))
                     images = Tensor.concat([images, fake])
                     targets = Tensor.concat([targets, fakeLabels])
                 }
@@ -106,17 +121,38 @@ func runExperiment(_ arguments: [String]) {
         try Array(table.utf8).withUnsafeBytes { try writeFileAtomically("\(out)/results.md", [$0]) }
         let csv = CSV.format(header: ["arm", "images", "mean", "std"] + (0..<seeds).map { "seed_\($0)" }, rows: rows)
         try Array(csv.utf8).withUnsafeBytes { try writeFileAtomically("\(out)/results.csv", [$0]) }
-        let points = zip(arms.indices, accuracies).flatMap { index, values in values.map { (Double(index), $0) } }
-        let means = accuracies.map { $0.reduce(0, +) / Double($0.count) }
-        try Plot.write([Plot.Chart(title: "Test accuracy with \(realPerClass) real images per class (0: real only, 1: crop/flip, 2…: + generated \(generatedCounts.map(String.init).joined(separator: ", "))/class)",
-                                   xLabel: "arm", yLabel: "test accuracy",
-                                   series: [Plot.Series("each seed", xs: points.map { $0.0 }, ys: points.map { $0.1 }, points: true),
-                                            Plot.Series("mean", xs: means.indices.map(Double.init), ys: means)])],
+        // Accuracy against generated images per class: one line per generator, real-only and
+        // crop/flip as flat references, every seed as a point.
+        let mean = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }
+        let xs = [0.0] + generatedCounts.map(Double.init)
+        var series = [Plot.Series("real only", xs: [xs.first!, xs.last!], ys: [mean(accuracies[0]), mean(accuracies[0])]),
+                      Plot.Series("real + crop/flip", xs: [xs.first!, xs.last!], ys: [mean(accuracies[1]), mean(accuracies[1])])]
+        for (own, label) in [(false, "+ cGAN of all labels"), (true, "+ cGAN of the subset")] where own == false || ownEpochs > 0 {
+            let chosen = arms.indices.filter { arms[$0].generated > 0 && arms[$0].own == own }
+            series.append(Plot.Series(label, xs: xs, ys: [mean(accuracies[0])] + chosen.map { mean(accuracies[$0]) }))
+            let points = chosen.flatMap { index in accuracies[index].map { (Double(arms[index].generated), $0) } }
+            series.append(Plot.Series(label + ", each seed", xs: points.map { $0.0 }, ys: points.map { $0.1 }, points: true))
+        }
+        try Plot.write([Plot.Chart(title: "LeNet-5 with \(realPerClass) real images per class, \(seeds) seeds",
+                                   xLabel: "generated images per class", yLabel: "test accuracy", series: series)],
                        to: "\(out)/augmentation.png")
         print("wrote \(out)/results.md, results.csv, augmentation.png")
     } catch {
         fail("experiment: \(error)")
     }
+}
+
+/// A conditional DCGAN trained on `data` alone (images in [0, 1], labels) with `neuron train
+/// --model cgan`'s settings, through the same adversarial step and loop.
+func trainSubsetGAN(_ data: TensorDataset, epochs: Int, seed: Int) throws -> any ImageGenerator {
+    Random.seed(UInt64(seed))
+    let (generator, discriminator) = GANZoo.make("cgan")!
+    let step = AdversarialStep(generator: generator, discriminator: discriminator,
+                               generatorOptimizer: Adam(generator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),
+                               discriminatorOptimizer: Adam(discriminator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),
+                               noise: RandomGenerator(seed: UInt64(seed) &+ 29))
+    _ = try Trainer(step: step).fit(train: DataLoader(data, batchSize: 64, shuffle: true, seed: UInt64(seed)), epochs: epochs)
+    return generator
 }
 
 /// LeNet-5 trained on `data` (standardised images) for about `budget` examples (whole
