@@ -77,6 +77,8 @@ bench-train: build
 check-interop: venv
 	@[ -f runs/mlp/model.safetensors ] || $(MAKE) demo-mlp
 	$(PYTHON) scripts/check_interop.py runs/mlp
+	@if [ -f runs/cgan/generator.safetensors ]; then $(PYTHON) scripts/check_gan_interop.py runs/cgan .build/release/neuron; \
+	else echo "skipping the GAN check: no runs/cgan (make demo-gans)"; fi
 
 # The conditional DCGAN for 10 epochs, scored by the LeNet-5 of `make demo` (trained first when
 # missing), then the augmentation experiment (about 10 minutes in all).

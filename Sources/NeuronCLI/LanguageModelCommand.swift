@@ -57,6 +57,7 @@ let generateSpecs: [Options.Spec] = [
     .init(name: "output", value: "X.npy", help: "vae / GAN: where to write the images, float32 [N, 1, 28, 28] in [0, 1]"),
     .init(name: "grid", value: "FILE.png", help: "vae / GAN: also draw them as a grid"),
     .init(name: "class", value: "K", help: "conditional GAN: draw class K (0–9) only (default: the classes in turn)"),
+    .init(name: "noise", value: "Z.npy", help: "GAN: use this noise [N, latent] (float32) instead of drawing it; N replaces --count"),
 ]
 
 /// `neuron generate`: samples text from a trained character-level model, or images from a VAE's prior.
@@ -72,6 +73,7 @@ func runGenerate(_ arguments: [String]) {
             return try generateImages(options, path: path, seed: seed)
         }
         if options.string("class") != nil { fail("generate: '--class' applies to conditional GAN generators (cgan)") }
+        if options.string("noise") != nil { fail("generate: '--noise' applies to GAN generators") }
         let (loaded, metadata) = try SavedModel.load(path)
         if let vae = loaded as? any VariationalAutoencoderModel {
             guard let output = options.string("output") else { fail("generate: a VAE needs --output X.npy") }
@@ -104,7 +106,16 @@ func runGenerate(_ arguments: [String]) {
 func generateImages(_ options: Options, path: String, seed: Int) throws {
     let (generator, metadata) = try SavedModel.loadGenerator(path)
     guard let output = options.string("output") else { fail("generate: a GAN generator needs --output X.npy") }
-    let count = options.int("count", default: 64)
+    var noise: Tensor?
+    if let noisePath = options.string("noise") {
+        let loaded = try NPY.read(noisePath)
+        guard loaded.rank == 2 && loaded.shape[1] == generator.latentSize else {
+            fail("generate: \(noisePath) holds an array of shape \(loaded.shape); the generator takes noise [N, \(generator.latentSize)]")
+        }
+        noise = loaded.to(.float32)
+        if options.string("count") != nil { fail("generate: give --count or --noise, not both") }
+    }
+    let count = noise?.shape[0] ?? options.int("count", default: 64)
     var labels: Tensor?
     if let classes = generator.classCount {
         let chosen = options.string("class").map { _ in options.int("class", default: 0, minimum: 0) }
@@ -113,7 +124,8 @@ func generateImages(_ options: Options, path: String, seed: Int) throws {
     } else if options.string("class") != nil {
         fail("generate: '--class' needs a conditional generator; \(path) holds a '\(metadata["model"] ?? "?")' generator")
     }
-    let images = generator.sample(count: count, labels: labels, generator: RandomGenerator(seed: UInt64(seed)))
+    let images = noise.map { generator.sample(noise: $0, labels: labels) }
+        ?? generator.sample(count: count, labels: labels, generator: RandomGenerator(seed: UInt64(seed)))
     try NPY.write(images, to: output)
     if let grid = options.string("grid") { try ImageGrid.write(images, to: grid, columns: labels == nil ? 8 : 10) }
     let what = options.string("class").map { " of class \($0)" } ?? (labels == nil ? "" : " of the classes in turn")

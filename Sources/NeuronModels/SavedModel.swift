@@ -41,6 +41,8 @@ public enum SavedModel {
             return ConvVAE(latent: metadata["latent"] == nil ? 32 : try integer("latent"), generator: generator)
         case "conv-autoencoder", "denoising-autoencoder":
             return ConvAutoencoder(latent: metadata["latent"] == nil ? 32 : try integer("latent"), generator: generator)
+        case _ where GANZoo.names.contains(name):
+            throw DataError("'\(name)' is a GAN: a generator and a discriminator, not one model (`neuron generate` draws from its generator.safetensors)")
         default:
             guard let model = ModelZoo.make(name, generator: generator) else {
                 throw DataError("unknown model '\(name)' (known: \(architectures.joined(separator: ", ")))")

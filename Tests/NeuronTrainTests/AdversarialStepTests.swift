@@ -4,7 +4,7 @@ import Neuron
 import NeuronData
 import NeuronModels
 import NeuronNN
-import NeuronTrain
+@testable import NeuronTrain
 
 /// Random "images" in [0, 1] with labels, for fast adversarial steps.
 func randomImages(_ count: Int) -> TensorDataset {
@@ -100,6 +100,21 @@ func smallAdversarialStep(seed: UInt64, wasserstein: Bool) -> AdversarialStep {
         #expect(generatorLosses.count == 5)
         #expect(step.averaged!.generator.parameters()[1].toArray(Float.self) != before)
         #expect(step.averaged!.generator.parameters()[1].toArray(Float.self) != step.generator.parameters()[1].toArray(Float.self))
+    }
+
+    /// A discriminator without batch norm scores real and generated images in one pass, with
+    /// the same scores as two; one with batch norm keeps two passes.
+    @Test func jointDiscriminatorPassGivesTheSameScores() {
+        let generator = MLPGenerator(latent: 8, generator: RandomGenerator(seed: 1))
+        let discriminator = MLPDiscriminator(generator: RandomGenerator(seed: 2))
+        let step = AdversarialStep(generator: generator, discriminator: discriminator,
+                                   generatorOptimizer: Adam(generator.parameters()), discriminatorOptimizer: Adam(discriminator.parameters()))
+        #expect(step.scoresJointly)
+        #expect(!smallAdversarialStep(seed: 1, wasserstein: false).scoresJointly && smallAdversarialStep(seed: 1, wasserstein: true).scoresJointly)
+        let real = Tensor.uniform([5, 1, 28, 28]) * 2 - 1, fake = Tensor.uniform([5, 1, 28, 28]) * 2 - 1
+        let (jointReal, jointFake) = step.scoreRealAndFake(real, fake, labels: nil)
+        #expect((jointReal - discriminator.score(real, labels: nil)).abs().max().item() < 1e-5)
+        #expect((jointFake - discriminator.score(fake, labels: nil)).abs().max().item() < 1e-5)
     }
 
     /// An optimiser step between a forward pass and its backward pass (the generator's loss
