@@ -121,8 +121,8 @@ func runExperiment(_ arguments: [String]) {
         try Array(table.utf8).withUnsafeBytes { try writeFileAtomically("\(out)/results.md", [$0]) }
         let csv = CSV.format(header: ["arm", "images", "mean", "std"] + (0..<seeds).map { "seed_\($0)" }, rows: rows)
         try Array(csv.utf8).withUnsafeBytes { try writeFileAtomically("\(out)/results.csv", [$0]) }
-        // Accuracy against generated images per class: one line per generator, real-only and
-        // crop/flip as flat references, every seed as a point.
+        // Mean accuracy against generated images per class: one line per generator, real-only
+        // and crop/flip as flat references (the spread is in the table).
         let mean = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }
         let xs = [0.0] + generatedCounts.map(Double.init)
         var series = [Plot.Series("real only", xs: [xs.first!, xs.last!], ys: [mean(accuracies[0]), mean(accuracies[0])]),
@@ -130,10 +130,8 @@ func runExperiment(_ arguments: [String]) {
         for (own, label) in [(false, "+ cGAN of all labels"), (true, "+ cGAN of the subset")] where own == false || ownEpochs > 0 {
             let chosen = arms.indices.filter { arms[$0].generated > 0 && arms[$0].own == own }
             series.append(Plot.Series(label, xs: xs, ys: [mean(accuracies[0])] + chosen.map { mean(accuracies[$0]) }))
-            let points = chosen.flatMap { index in accuracies[index].map { (Double(arms[index].generated), $0) } }
-            series.append(Plot.Series(label + ", each seed", xs: points.map { $0.0 }, ys: points.map { $0.1 }, points: true))
         }
-        try Plot.write([Plot.Chart(title: "LeNet-5 with \(realPerClass) real images per class, \(seeds) seeds",
+        try Plot.write([Plot.Chart(title: "LeNet-5 with \(realPerClass) real images per class, mean of \(seeds) seeds",
                                    xLabel: "generated images per class", yLabel: "test accuracy", series: series)],
                        to: "\(out)/augmentation.png")
         print("wrote \(out)/results.md, results.csv, augmentation.png")

@@ -123,7 +123,8 @@ func plotGANCurves(_ history: [[String: Double]], wasserstein: Bool, to stem: St
                    series: [series("d_loss", "discriminator"), series("g_loss", "generator")].compactMap { $0 }),
         Plot.Chart(title: wasserstein ? "Critic scores" : "Discriminator outputs", xLabel: "epoch",
                    yLabel: wasserstein ? "mean score" : "mean probability",
-                   series: [series("d_real", "D(x)"), series("d_fake", "D(G(z))"), series("gp", "gradient penalty")].compactMap { $0 }),
+                   series: [series("d_real", "D(x)"), series("d_fake", "D(G(z))"), series("wasserstein", "E[D(x)] − E[D(G(z))]"),
+                            series("gp", "gradient penalty")].compactMap { $0 }),
     ]
     if let fid = series("fid", "Fréchet distance") {
         charts.append(Plot.Chart(title: "Fréchet distance to the test set", xLabel: "epoch", yLabel: "distance", series: [fid]))
