@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Neuron
 import NeuronData
@@ -64,6 +65,22 @@ import NeuronNN
             gradientPenalty(critic: { $0.matmul(w[0].T).tanh().matmul(w[1].T) }, real: real, fake: fake, alpha: alpha)
         }
         #expect(failure == nil, "\(failure!)")
+    }
+
+    /// The three objectives on known scores: BCE with logits (PyTorch's formula), least squares
+    /// with one-sided smoothing, and the Wasserstein difference of means.
+    @Test func adversarialLossesOnKnownScores() {
+        let real = Tensor([2.0, -1.0], shape: [2, 1]), fake = Tensor([0.5, -3.0], shape: [2, 1])
+        func bce(_ x: Double, _ y: Double) -> Double { Swift.max(x, 0) - x * y + Foundation.log1p(Foundation.exp(-Swift.abs(x))) }
+        let nonSaturating = (bce(2, 0.9) + bce(-1, 0.9)) / 2 + (bce(0.5, 0) + bce(-3, 0)) / 2
+        #expect(Swift.abs(AdversarialLoss.nonSaturating.discriminatorLoss(real: real, fake: fake, realTarget: 0.9).item() - nonSaturating) < 1e-6)
+        #expect(Swift.abs(AdversarialLoss.nonSaturating.generatorLoss(fake: fake).item() - (bce(0.5, 1) + bce(-3, 1)) / 2) < 1e-6)
+        let leastSquares = 0.5 * (((2 - 0.9) * (2 - 0.9) + (-1 - 0.9) * (-1 - 0.9)) / 2 + (0.25 + 9) / 2)
+        #expect(Swift.abs(AdversarialLoss.leastSquares.discriminatorLoss(real: real, fake: fake, realTarget: 0.9).item() - leastSquares) < 1e-6)
+        #expect(Swift.abs(AdversarialLoss.leastSquares.generatorLoss(fake: fake).item() - 0.5 * (0.25 + 16) / 2) < 1e-6)
+        let wasserstein = AdversarialLoss.wasserstein(penalty: 10)
+        #expect(Swift.abs(wasserstein.discriminatorLoss(real: real, fake: fake, realTarget: 1).item() - (-1.25 - 0.5)) < 1e-6)
+        #expect(Swift.abs(wasserstein.generatorLoss(fake: fake).item() - 1.25) < 1e-6)
     }
 
     @Test func frechetDistanceMatchesNumPy() {
