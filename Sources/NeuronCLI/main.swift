@@ -11,6 +11,8 @@ let usage = """
       generate   sample text from a char-lstm model, or images from a VAE or a GAN
       encode     an autoencoder's codes of the test set, their scatter plot, k-NN vs PCA
       anomaly    one-class anomaly detection with an autoencoder: scores, ROC, AUROC
+      embed      sentence embeddings with a pretrained sentence transformer (all-MiniLM-L6-v2)
+      similarity the cosine similarity of two sentences' embeddings
       summary    a model's layers, output shapes, parameters and multiply-accumulates
       experiment gan-augmentation: do a conditional GAN's images help a classifier with few labels?
       bench      benchmarks (ops and models), one JSON object per line
@@ -40,5 +42,7 @@ case "anomaly": runAnomaly(arguments)
 case "encode": runEncode(arguments)
 case "bench": runBench(arguments)
 case "experiment": runExperiment(arguments)
+case "embed": runEmbed(arguments)
+case "similarity": runSimilarity(arguments)
 default: fail("unknown command '\(command)'; run `neuron --help`")
 }

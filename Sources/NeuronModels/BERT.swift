@@ -193,8 +193,8 @@ public final class BertModel: Module {
     /// the weights strictly.
     public static func load(directory: String) throws -> BertModel {
         let config = try BertConfig(path: "\(directory)/config.json")
-        let model = BertModel(config)
         let (tensors, _) = try SafeTensors.read("\(directory)/model.safetensors")
+        let model = BertModel(config)
         do {
             try model.load(stateDict: tensors)
         } catch {
