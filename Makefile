@@ -5,7 +5,7 @@ PYTHON ?= $(VENV)/bin/python
 DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps build test models demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-train demo-autoencoders demo-gans check-interop venv clean
+.PHONY: deps build test models demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-train demo-autoencoders demo-gans check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -103,7 +103,14 @@ demo-gans: build
 bench-gan: build venv
 	$(PYTHON) bench/compare_models.py --neuron .build/release/neuron --python $(PYTHON) --rounds 5 --batches 300 gan
 
-bench: bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-train
+# `neuron embed` next to sentence-transformers on 1,000 fortunes (installs fortunes and the
+# sentence-transformers side of the venv when missing).
+bench-embed: build venv models
+	@dpkg -s fortunes >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fortunes >/dev/null)
+	@$(PYTHON) -c "import sentence_transformers" 2>/dev/null || $(VENV)/bin/pip install -q transformers sentence-transformers tokenizers
+	$(PYTHON) bench/compare_embed.py --neuron .build/release/neuron --python $(PYTHON) --rounds 5
+
+bench: bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-train
 
 clean:
 	rm -rf .build

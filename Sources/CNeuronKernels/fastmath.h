@@ -54,6 +54,21 @@ static inline float nk_logf(float x) {
     return (x > 0.0f && x < INFINITY) ? r : special;
 }
 
+// erf by Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7), branch-free so that GELU's
+// loop vectorises; libm's erff is a scalar call. Used where an absolute error this small is
+// immaterial (GELU multiplies it by x/2); the erf op itself keeps libm's.
+static inline float nk_erff_gelu(float x) {
+    float a = fabsf(x);
+    float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    float r = 1.0f - p * t * nk_expf(-a * a);
+    return x < 0 ? -r : r;
+}
+
 static inline float nk_tanhf(float x) {
     float a = fabsf(x);
     float z = x * x;

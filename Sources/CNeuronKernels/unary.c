@@ -30,7 +30,7 @@ static void unary_f32_range(void *context, int64_t begin, int64_t end) {
     case NK_LEAKY_RELU: for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : x[i] * p0; break;
     case NK_ELU: for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : p0 * expm1f(x[i]); break;
     case NK_GELU:
-        for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * (float)SQRT1_2));
+        for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + nk_erff_gelu(x[i] * (float)SQRT1_2));
         break;
     case NK_GELU_TANH:
         for (int64_t i = 0; i < n; i++) {

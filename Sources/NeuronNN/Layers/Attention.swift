@@ -24,25 +24,28 @@ func attention(_ query: Tensor, _ key: Tensor, _ value: Tensor, additive: Tensor
                dropout: Double, generator: RandomGenerator) -> (output: Tensor, weights: Tensor) {
     let d = query.shape.last ?? 0
     let (l, s) = (query.shape[query.rank - 2], key.shape[key.rank - 2])
-    var scores = query.matmul(key.transposed()) * (1 / Double(d).squareRoot())
+    // Scaling the queries costs L·d multiplications instead of L·S.
+    var scores = (query * (1 / Double(d).squareRoot())).matmul(key.transposed())
     // 1 where a query may attend, 0 where it may not; nil when every key is allowed.
     var allowed = allowedMask.map { $0.to(scores.dtype) }
-    if let additive {
-        scores = scores + additive.to(scores.dtype)
-        let finite = (additive .> -Double.greatestFiniteMagnitude).to(scores.dtype)
-        allowed = allowed.map { $0 * finite } ?? finite
-    }
     if isCausal {
         let causal = Tensor(Array((0..<(l * s)).map { $0 % s <= $0 / s ? 1.0 : 0.0 }), shape: [l, s], dtype: scores.dtype)
         allowed = allowed.map { $0 * causal } ?? causal
     }
-    if let allowed {
-        // Excluded scores sink far below the rest, so exp gives exactly 0 for them; the product
-        // with `allowed` zeroes rows with nothing allowed (their softmax would be uniform).
-        scores = (scores + (allowed - 1) * 1e30).maximum(-1e30)
+    // Everything added to the scores, kept at the masks' (broadcast) shape: excluded keys sink
+    // 1e30 below the rest, so exp gives exactly 0 for them, and −∞ in an additive mask becomes
+    // −1e30 so that no sum turns into NaN.
+    var bias = allowed.map { ($0 - 1) * 1e30 }
+    if let additive {
+        let values = additive.to(scores.dtype)
+        let finite = (values .> -Double.greatestFiniteMagnitude).to(scores.dtype)
+        allowed = allowed.map { $0 * finite } ?? finite
+        bias = bias.map { $0 + values.maximum(-1e30) } ?? values.maximum(-1e30)
     }
+    if let bias { scores = scores + bias }
     var weights = scores.softmax(axis: -1)
-    if let allowed { weights = weights * allowed }
+    // A query with no allowed key got uniform weights; zero them (checked on the small mask).
+    if let allowed, allowed.sum(axis: -1).min().item() == 0 { weights = weights * allowed }
     if dropout > 0 {
         weights = weights * (Tensor.bernoulli(weights.shape, p: 1 - dropout, dtype: weights.dtype, generator: generator) * (1 / (1 - dropout)))
     }
