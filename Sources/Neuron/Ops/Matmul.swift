@@ -12,6 +12,11 @@ extension Tensor {
         }
         if rank == 1 { return unsqueezed(axis: 0).matmul(other).squeezed(axis: -2) }
         if other.rank == 1 { return matmul(other.unsqueezed(axis: 1)).squeezed(axis: -1) }
+        // A matrix shared by a batch of contiguous rows (a Linear layer on [N, T, F]): one
+        // GEMM over all N·T rows instead of N small ones.
+        if other.rank == 2 && rank > 2 && isContiguous && shape.last == other.shape[0] {
+            return reshaped([-1, shape[rank - 1]]).matmul(other).reshaped(Array(shape.dropLast()) + [other.shape[1]])
+        }
         return Tensor.matrixProduct(self, other)
     }
 
