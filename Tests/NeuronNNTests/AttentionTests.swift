@@ -97,6 +97,23 @@ import Neuron
         }
     }
 
+    /// Dropout on the attention weights: about the given fraction zeroed, the rest scaled up;
+    /// none in evaluation mode.
+    @Test func attentionDropout() {
+        let q = randomInput([2, 4, 64, 8]), k = randomInput([2, 4, 64, 8], seed: 2), v = randomInput([2, 4, 64, 8], seed: 3)
+        let plain = scaledDotProductAttention(query: q, key: k, value: v).weights
+        let dropped = scaledDotProductAttention(query: q, key: k, value: v, dropout: 0.5, generator: RandomGenerator(seed: 9)).weights
+        let zeros = (dropped .== 0).to(.float64).mean().item()
+        #expect(zeros > 0.45 && zeros < 0.55, "\(zeros) of the weights dropped")
+        let kept = (dropped .> 0).to(.float64)
+        expectClose(dropped, plain * kept * 2, rtol: 1e-12, atol: 1e-15, "kept weights scaled by 1/(1 − p)")
+        let attention = MultiheadAttention(embedDim: 8, heads: 2, dropout: 0.5, batchFirst: true, dtype: .float64)
+        let x = randomInput([2, 5, 8])
+        attention.eval()
+        let first = attention(x, x, x).output, second = attention(x, x, x).output
+        expectClose(first, second, "no dropout in evaluation mode")
+    }
+
     @Test func positionalEncodings() {
         let sinusoidal = SinusoidalPositionalEncoding(dimension: 4, maxLength: 10, dtype: .float64)
         let encoded = sinusoidal(Tensor.zeros([1, 3, 4], dtype: .float64))
