@@ -26,8 +26,8 @@ public final class SentenceEncoder {
         for file in ["config.json", "model.safetensors", "tokenizer.json"] where access("\(directory)/\(file)", R_OK) != 0 {
             throw DataError("\(directory)/\(file) not found: run `make models` or pass --model-dir DIR")
         }
-        model = try BertModel.load(directory: directory)
         tokenizer = try WordPieceTokenizer(path: "\(directory)/tokenizer.json")
+        model = try BertModel.load(directory: directory)
         func json(_ file: String) throws -> JSON? {
             let path = "\(directory)/\(file)"
             guard access(path, R_OK) == 0 else { return nil }

@@ -33,7 +33,22 @@ import NeuronData
             (["similarity", "only one"], "similarity: give exactly two sentences, got 1"),
             (["similarity", "a", "b", "--model-dir", "/nonexistent"], "model folder /nonexistent not found: run `make models`"),
         ]
-        for (arguments, message) in cases {
+        // A model folder whose model.safetensors was cut short, and one with a broken tokenizer.json.
+        let folder = NSTemporaryDirectory() + "neuron-embed-broken-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for file in ["config.json", "tokenizer.json"] {
+            try FileManager.default.copyItem(atPath: "\(Self.modelDirectory)/\(file)", toPath: "\(folder)/\(file)")
+        }
+        let model = try readFileBytes(Self.modelDirectory + "/model.safetensors")
+        try Array(model.prefix(4096)).withUnsafeBytes { try writeFileAtomically(folder + "/model.safetensors", [$0]) }
+        let broken = folder + "-tokenizer"
+        try FileManager.default.copyItem(atPath: folder, toPath: broken)
+        try FileManager.default.removeItem(atPath: broken + "/model.safetensors")
+        try FileManager.default.copyItem(atPath: "\(Self.modelDirectory)/model.safetensors", toPath: broken + "/model.safetensors")
+        try Array("{\"model\": {\"type\": \"WordPiece\"".utf8).withUnsafeBytes { try writeFileAtomically(broken + "/tokenizer.json", [$0]) }
+        let allCases = cases + [(["similarity", "a", "b", "--model-dir", folder], "model.safetensors"),
+                             (["similarity", "a", "b", "--model-dir", broken], "tokenizer.json: invalid JSON")]
+        for (arguments, message) in allCases {
             let result = try runNeuron(arguments)
             #expect(result.status == 2 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): one line")
