@@ -10,6 +10,9 @@ public class BatchNorm: Module, Layer {
     @Buffer public var runningVar: Tensor
     @Buffer public var numBatchesTracked: Tensor
     public let eps: Double, momentum: Double
+    /// When true the layer normalises with its running statistics and leaves them unchanged,
+    /// even in training mode: a frozen backbone keeps the statistics it was pretrained with.
+    public var statisticsFrozen = false
 
     public init(_ channels: Int, eps: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true, dtype: DType = .float32) {
         weight = affine ? Tensor.ones([channels], dtype: dtype).requiringGrad() : nil
@@ -24,7 +27,7 @@ public class BatchNorm: Module, Layer {
     public func forward(_ input: Tensor) -> Tensor {
         precondition(input.rank >= 2 && input.shape[1] == runningMean.count,
                      "BatchNorm: input \(input.shape) does not have \(runningMean.count) channels on axis 1")
-        if isTraining {
+        if isTraining && !statisticsFrozen {
             let count = input.count / input.shape[1]
             precondition(count > 1, "BatchNorm: training needs more than one value per channel, got input \(input.shape)")
             let (output, mean, variance) = input.batchNormalized(weight: weight, bias: bias, eps: eps)
