@@ -2,7 +2,7 @@
 SWIFT ?= swift
 VENV ?= .venv
 PYTHON ?= $(VENV)/bin/python
-DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist
+DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist fortunes python3-sklearn
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
 .PHONY: deps build test models demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-train demo-autoencoders demo-gans check-interop venv clean

@@ -93,3 +93,32 @@ import NeuronTrain
         }
     }
 }
+
+@Suite struct FortuneTopicsTests {
+    @Test func readsEntriesSkipsAndCounts() throws {
+        let folder = NSTemporaryDirectory() + "neuron-fortunes-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // No final %, an empty entry, an entry with invalid UTF-8, CRLF line ends.
+        let a: [UInt8] = Array("first entry\non two lines\n%\n%\nsecond\r\n%\r\n".utf8) + [0xFF, 0xFE, 0x0A] + Array("%\nlast without a final percent\n".utf8)
+        try a.withUnsafeBytes { try writeFileAtomically(folder + "/alpha", [$0]) }
+        try Array("one\n%\ntwo\n%\n".utf8).withUnsafeBytes { try writeFileAtomically(folder + "/beta", [$0]) }
+        let topics = try FortuneTopics(directory: folder, categories: ["alpha", "beta"])
+        #expect(topics.texts == ["first entry on two lines", "second", "last without a final percent", "one", "two"])
+        #expect(topics.labels == [0, 0, 0, 1, 1] && topics.skippedEmpty == 1 && topics.skippedInvalid == 1)
+        #expect { try FortuneTopics(directory: folder, categories: ["alpha", "gamma"]) } throws: { "\($0)".contains("gamma: no such topic file") }
+    }
+
+    @Test func debianTopicsSplitStratified() throws {
+        let topics = try FortuneTopics()
+        #expect(topics.categories.count == 8 && topics.texts.count > 2000)
+        let (train, test) = topics.split(seed: 0)
+        #expect(Set(train).isDisjoint(with: test) && train.count + test.count == topics.texts.count)
+        for c in 0..<8 {
+            let total = topics.labels.filter { $0 == c }.count, inTest = test.filter { topics.labels[$0] == c }.count
+            #expect(inTest == Int((Double(total) * 0.2).rounded()), "class \(c)")
+        }
+        #expect(topics.split(seed: 0).test == test && topics.split(seed: 1).test != test)
+        let ten = labelsPerClass(train, labels: topics.labels, classes: 8, perClass: 10, seed: 3)
+        #expect(ten.count == 80 && Set(ten).isSubset(of: train))
+    }
+}
