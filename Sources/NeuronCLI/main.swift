@@ -11,6 +11,7 @@ let usage = """
       generate   sample text from a char-lstm model, or images from a VAE or a GAN
       encode     an autoencoder's codes of the test set, their scatter plot, k-NN vs PCA
       anomaly    one-class anomaly detection with an autoencoder: scores, ROC, AUROC
+      finetune   transfer learning with few labels: digits from a Fashion-MNIST network, fortune topics with MiniLM
       embed      sentence embeddings with a pretrained sentence transformer (all-MiniLM-L6-v2)
       similarity the cosine similarity of two sentences' embeddings
       summary    a model's layers, output shapes, parameters and multiply-accumulates
@@ -43,6 +44,7 @@ case "encode": runEncode(arguments)
 case "bench": runBench(arguments)
 case "experiment": runExperiment(arguments)
 case "embed": runEmbed(arguments)
+case "finetune": runFinetune(arguments)
 case "similarity": runSimilarity(arguments)
 default: fail("unknown command '\(command)'; run `neuron --help`")
 }

@@ -85,3 +85,19 @@ public final class BitsPerCharacter: Metric {
 
     public var value: Double { count > 0 ? bits / Double(count) : .nan }
 }
+
+/// The unweighted mean over classes of F1 = 2·precision·recall / (precision + recall), from a
+/// confusion matrix (rows: true class, columns: predicted); a class never predicted nor
+/// present counts 0, as scikit-learn's `f1_score(average="macro", zero_division=0)`.
+public func macroF1(_ confusion: [[Int]]) -> Double {
+    let classes = confusion.count
+    guard classes > 0 else { return 0 }
+    var total = 0.0
+    for c in 0..<classes {
+        let truePositive = Double(confusion[c][c])
+        let predicted = Double((0..<classes).reduce(0) { $0 + confusion[$1][c] })
+        let actual = Double(confusion[c].reduce(0, +))
+        total += predicted + actual > 0 ? 2 * truePositive / (predicted + actual) : 0
+    }
+    return total / Double(classes)
+}
