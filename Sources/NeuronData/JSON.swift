@@ -32,6 +32,15 @@ public enum JSON: Equatable, Sendable {
         public var description: String { "invalid JSON at byte \(offset): \(reason)" }
     }
 
+    /// Parses the file at `path`; a syntax error is a `DataError` naming the file.
+    public static func read(_ path: String) throws -> JSON {
+        do {
+            return try parse(try readFileBytes(path))
+        } catch let error as ParseError {
+            throw DataError("\(path): \(error)")
+        }
+    }
+
     public static func parse(_ bytes: [UInt8]) throws -> JSON {
         var parser = Parser(bytes: bytes)
         let value = try parser.value(depth: 0)

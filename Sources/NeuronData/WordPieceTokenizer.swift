@@ -24,12 +24,7 @@ public final class WordPieceTokenizer {
 
     /// Reads `tokenizer.json`; anything this tokenizer does not implement is an error naming it.
     public init(path: String) throws {
-        let json: JSON
-        do {
-            json = try JSON.parse(try readFileBytes(path))
-        } catch let error as JSON.ParseError {
-            throw DataError("\(path): \(error)")
-        }
+        let json = try JSON.read(path)
         func fail(_ reason: String) -> DataError { DataError("\(path): \(reason)") }
         guard let model = json["model"], model["type"] == .string("WordPiece"), case .object(let entries)? = model["vocab"] else {
             throw fail("not a WordPiece tokenizer (model.type must be WordPiece with a vocab)")

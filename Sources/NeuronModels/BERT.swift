@@ -14,12 +14,7 @@ public struct BertConfig: Sendable, Equatable {
 
     /// Reads `config.json`; a missing or malformed field is an error naming it.
     public init(path: String) throws {
-        let json: JSON
-        do {
-            json = try JSON.parse(try readFileBytes(path))
-        } catch let error as JSON.ParseError {
-            throw DataError("\(path): \(error)")
-        }
+        let json = try JSON.read(path)
         func integer(_ key: String) throws -> Int {
             guard case .number(let value)? = json[key], value == value.rounded(), value > 0 else {
                 throw DataError("\(path): '\(key)' must be a positive integer")

@@ -31,7 +31,7 @@ public final class SentenceEncoder {
         func json(_ file: String) throws -> JSON? {
             let path = "\(directory)/\(file)"
             guard access(path, R_OK) == 0 else { return nil }
-            do { return try JSON.parse(try readFileBytes(path)) } catch { throw DataError("\(path): \(error)") }
+            return try JSON.read(path)
         }
         if case .number(let length)? = try json("sentence_bert_config.json")?["max_seq_length"] {
             maxLength = min(Int(length), model.config.maxPositions)
