@@ -2,6 +2,7 @@ import Glibc
 import Neuron
 import NeuronData
 import NeuronModels
+import NeuronTrain
 
 let modelDirectorySpec = Options.Spec(name: "model-dir", value: "DIR",
                                       help: "a sentence-transformers BERT folder (default \(SentenceEncoder.defaultDirectory), installed by `make models`)")
@@ -21,9 +22,9 @@ func runEmbed(_ arguments: [String]) {
         var sentences = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if sentences.last == "" { sentences.removeLast() }
         let encoder = try SentenceEncoder(directory: options.string("model-dir") ?? SentenceEncoder.defaultDirectory)
-        let start = clockSeconds()
+        let start = ProgressBar.now()
         let embeddings = encoder.encode(sentences, batchSize: batchSize)
-        let seconds = clockSeconds() - start
+        let seconds = ProgressBar.now() - start
         try NPY.write(embeddings, to: output)
         print("wrote \(output): \(embeddings.shape) float32 from \(sentences.count) sentences in \(formatFixed(seconds, 2)) s "
               + "(\(formatFixed(Double(sentences.count) / max(seconds, 1e-9), 1)) sentences/s)")
@@ -44,10 +45,4 @@ func runSimilarity(_ arguments: [String]) {
     } catch {
         fail("similarity: \(error)")
     }
-}
-
-func clockSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }

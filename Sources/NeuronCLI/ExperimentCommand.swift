@@ -77,8 +77,7 @@ func runExperiment(_ arguments: [String]) {
         for seed in 0..<seeds {
             // The real subset of this seed: the first R images of each class in a seeded shuffle.
             var order = Array(0..<labels.count)
-            let shuffler = RandomGenerator(seed: UInt64(1000 + seed))
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, shuffler.next(below: i + 1)) }
+            RandomGenerator(seed: UInt64(1000 + seed)).shuffle(&order)
             var perClass = [Int](repeating: 0, count: classes), chosen: [Int] = []
             for index in order where perClass[labels[index]] < realPerClass {
                 perClass[labels[index]] += 1

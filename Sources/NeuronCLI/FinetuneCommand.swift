@@ -59,11 +59,11 @@ func runFinetune(_ arguments: [String]) {
     let out = options.string("out") ?? "runs/finetune-\(task)-\(mode)"
     do {
         try makeDirectories(out)
-        let start = clockSeconds()
+        let start = ProgressBar.now()
         let result = task == "digits"
             ? try finetuneDigits(options, mode: mode, perClass: perClass, seed: seed, out: out)
             : try finetuneText(options, mode: mode, perClass: perClass, seed: seed, out: out)
-        let seconds = clockSeconds() - start
+        let seconds = ProgressBar.now() - start
         let row = "task,mode,labels_per_class,seed,train_examples,test_accuracy,macro_f1,seconds\n"
             + "\(task),\(mode),\(perClass.map(String.init) ?? "all"),\(seed),\(result.trainCount),\(result.accuracy),\(result.macroF1),\(seconds)\n"
         try Array(row.utf8).withUnsafeBytes { try writeFileAtomically("\(out)/result.csv", [$0]) }

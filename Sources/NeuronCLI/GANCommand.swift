@@ -60,9 +60,9 @@ func trainGAN(_ options: Options, _ modelName: String) {
                 fail("train: quality classifier \(classifierPath) not found: run `make demo` (it trains LeNet-5 there), pass --classifier FILE, or --fid-samples 0")
             }
             let classifier = try SavedModel.featureClassifier(classifierPath)
-            let measure = GeneratorQuality(classifier: classifier, realImages: test.inputs, samples: fidSamples)
-            let halves = frechetDistance(FeatureStatistics(features: classifier.features(of: test.inputs[..<5000])),
-                                         FeatureStatistics(features: classifier.features(of: test.inputs[5000...])))
+            let testFeatures = classifier.features(of: test.inputs)
+            let measure = GeneratorQuality(classifier: classifier, realFeatures: testFeatures, samples: fidSamples)
+            let halves = frechetDistance(FeatureStatistics(features: testFeatures[..<5000]), FeatureStatistics(features: testFeatures[5000...]))
             let noise = measure.frechetDistance(images: Tensor.uniform([fidSamples, 1, 28, 28], generator: RandomGenerator(seed: 5)))
             print("quality: Fréchet distance in the penultimate features of \(classifier.name); scale: two halves of the test set \(formatFixed(halves, 2)), uniform noise \(formatFixed(noise, 1))")
             quality = measure

@@ -68,7 +68,7 @@ public func stratifiedSplit(labels: [Int], classes: Int, testFraction: Double, s
     var train: [Int] = [], test: [Int] = []
     for c in 0..<classes {
         var members = labels.indices.filter { labels[$0] == c }
-        for i in stride(from: members.count - 1, to: 0, by: -1) { members.swapAt(i, generator.next(below: i + 1)) }
+        generator.shuffle(&members)
         let testCount = members.count < 2 ? 0 : max(1, Int((Double(members.count) * testFraction).rounded()))
         test += members.prefix(testCount)
         train += members.dropFirst(testCount)
@@ -81,8 +81,7 @@ public func stratifiedSplit(labels: [Int], classes: Int, testFraction: Double, s
 public func labelsPerClass(_ indices: [Int], labels: [Int], classes: Int, perClass: Int?, seed: UInt64) -> [Int] {
     guard let perClass else { return indices }
     var order = indices
-    let generator = RandomGenerator(seed: seed)
-    for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, generator.next(below: i + 1)) }
+    RandomGenerator(seed: seed).shuffle(&order)
     var counts = [Int](repeating: 0, count: classes), chosen: [Int] = []
     for index in order where counts[labels[index]] < perClass {
         counts[labels[index]] += 1

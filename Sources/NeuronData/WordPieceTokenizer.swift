@@ -90,7 +90,11 @@ public final class WordPieceTokenizer {
     /// A padded batch: ids and attention mask, int64 [N, T] with T the longest encoding
     /// (at most `maxLength`), padding on the right.
     public func encodeBatch(_ texts: [String], maxLength: Int? = nil) -> (ids: Tensor, attentionMask: Tensor) {
-        let encodings = texts.map { encode($0, maxLength: maxLength) }
+        padded(texts.map { encode($0, maxLength: maxLength) })
+    }
+
+    /// Encodings padded on the right to the longest: ids and attention mask, int64 [N, T].
+    public func padded(_ encodings: [[Int]]) -> (ids: Tensor, attentionMask: Tensor) {
         let length = encodings.map(\.count).max() ?? 0
         var ids = [Int](), mask = [Int]()
         ids.reserveCapacity(encodings.count * length)

@@ -155,6 +155,13 @@ public final class BertPooler: Module {
     }
 }
 
+/// The mean of hidden states [N, T, H] over the real tokens of `mask` [N, T] (1 or true at
+/// real tokens): sentence-transformers' mean pooling.
+public func meanPooled(_ hidden: Tensor, mask: Tensor) -> Tensor {
+    let weights = mask.to(hidden.dtype).unsqueezed(axis: 2)
+    return (hidden * weights).sum(axis: 1) / weights.sum(axis: 1).maximum(1e-9)
+}
+
 /// A BERT encoder with Hugging Face's parameter names (`embeddings.word_embeddings.weight`,
 /// `encoder.layer.0.attention.self.query.weight`, `encoder.layer.0.attention.output.LayerNorm.weight`,
 /// `pooler.dense.weight`, …), so a `BertModel`'s `model.safetensors` loads strictly. Inference

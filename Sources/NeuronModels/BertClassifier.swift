@@ -20,9 +20,7 @@ public final class BertClassifier: Module, Layer {
     /// The pooled sentence features [N, hidden] (before the head).
     public func features(_ ids: Tensor) -> Tensor {
         let mask = (ids .!= Double(padId))
-        let hidden = bert(ids, attentionMask: mask)
-        let weights = mask.to(hidden.dtype).unsqueezed(axis: 2)
-        return (hidden * weights).sum(axis: 1) / weights.sum(axis: 1).maximum(1e-9)
+        return meanPooled(bert(ids, attentionMask: mask), mask: mask)
     }
 
     public func forward(_ ids: Tensor) -> Tensor { head(features(ids)) }

@@ -59,17 +59,8 @@ public final class SentenceEncoder {
         noGrad {
             for start in stride(from: 0, to: order.count, by: batchSize) {
                 let members = Array(order[start..<min(start + batchSize, order.count)])
-                let length = members.map { encodings[$0].count }.max()!
-                var ids = [Int](), mask = [Int]()
-                for index in members {
-                    let encoding = encodings[index]
-                    ids += encoding + [Int](repeating: tokenizer.padId, count: length - encoding.count)
-                    mask += [Int](repeating: 1, count: encoding.count) + [Int](repeating: 0, count: length - encoding.count)
-                }
-                let maskTensor = Tensor(mask, shape: [members.count, length])
-                let hidden = model(Tensor(ids, shape: [members.count, length]), attentionMask: maskTensor)
-                let weights = maskTensor.to(.float32).reshaped([members.count, length, 1])
-                var pooled = (hidden * weights).sum(axis: 1) / weights.sum(axis: 1).maximum(1e-9)
+                let (ids, mask) = tokenizer.padded(members.map { encodings[$0] })
+                var pooled = meanPooled(model(ids, attentionMask: mask), mask: mask)
                 if normalizes { pooled = pooled / (pooled.square().sum(axis: 1, keepDims: true).sqrt().maximum(1e-12)) }
                 for (row, index) in members.enumerated() { rows[index] = pooled[row] }
             }

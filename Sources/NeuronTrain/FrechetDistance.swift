@@ -32,23 +32,15 @@ public func frechetDistance(_ a: FeatureStatistics, _ b: FeatureStatistics) -> D
     let d = a.dimension
     var meanTerm = 0.0
     for i in 0..<d { meanTerm += (a.mean[i] - b.mean[i]) * (a.mean[i] - b.mean[i]) }
-    let rootA = symmetricMatrixFunction(a.covariance, d) { Swift.max($0, 0).squareRoot() }
-    let product = multiply(multiply(rootA, b.covariance, d), rootA, d)
-    let crossTrace = symmetricEigenvalues(product, d).reduce(0) { $0 + Swift.max($1, 0).squareRoot() }
+    // Σ₁^½ = V diag(√λ) Vᵀ, then Σ₁^½ Σ₂ Σ₁^½ with the tensor core's Float64 products.
+    let (values, vectors) = symmetricEigen(a.covariance, d)
+    let v = Tensor(vectors, shape: [d, d], dtype: .float64)
+    let rootA = (v * Tensor(values.map { Swift.max($0, 0).squareRoot() }, dtype: .float64)).matmul(v.T)
+    let product = rootA.matmul(Tensor(b.covariance, shape: [d, d], dtype: .float64)).matmul(rootA).toArray(Double.self)
+    let crossTrace = symmetricEigen(product, d).values.reduce(0) { $0 + Swift.max($1, 0).squareRoot() }
     var traces = 0.0
     for i in 0..<d { traces += a.covariance[i * d + i] + b.covariance[i * d + i] }
     return meanTerm + traces - 2 * crossTrace
-}
-
-func multiply(_ a: [Double], _ b: [Double], _ n: Int) -> [Double] {
-    var c = [Double](repeating: 0, count: n * n)
-    for i in 0..<n {
-        for k in 0..<n where a[i * n + k] != 0 {
-            let aik = a[i * n + k]
-            for j in 0..<n { c[i * n + j] += aik * b[k * n + j] }
-        }
-    }
-    return c
 }
 
 /// Eigenvalues and eigenvectors (columns of a row-major [n, n]) of a symmetric matrix by
@@ -62,11 +54,11 @@ func symmetricEigen(_ matrix: [Double], _ n: Int) -> (values: [Double], vectors:
         var offDiagonal = 0.0, diagonal = 0.0
         for i in 0..<n {
             diagonal += a[i * n + i] * a[i * n + i]
-            for j in (i + 1)..<max(i + 1, n) { offDiagonal += a[i * n + j] * a[i * n + j] }
+            for j in (i + 1)..<n { offDiagonal += a[i * n + j] * a[i * n + j] }
         }
         if offDiagonal <= 1e-30 * max(diagonal, 1e-300) { break }
         for p in 0..<n {
-            for q in (p + 1)..<max(p + 1, n) {
+            for q in (p + 1)..<n {
                 let apq = a[p * n + q]
                 if Swift.abs(apq) < 1e-300 { continue }
                 let theta = (a[q * n + q] - a[p * n + p]) / (2 * apq)
@@ -91,23 +83,6 @@ func symmetricEigen(_ matrix: [Double], _ n: Int) -> (values: [Double], vectors:
         }
     }
     return ((0..<n).map { a[$0 * n + $0] }, v)
-}
-
-func symmetricEigenvalues(_ matrix: [Double], _ n: Int) -> [Double] { symmetricEigen(matrix, n).values }
-
-/// f(M) = V f(Λ) Vᵀ for a symmetric matrix M = V Λ Vᵀ.
-func symmetricMatrixFunction(_ matrix: [Double], _ n: Int, _ f: (Double) -> Double) -> [Double] {
-    let (values, v) = symmetricEigen(matrix, n)
-    let mapped = values.map(f)
-    var result = [Double](repeating: 0, count: n * n)
-    for i in 0..<n {
-        for j in 0..<n {
-            var sum = 0.0
-            for k in 0..<n { sum += v[i * n + k] * mapped[k] * v[j * n + k] }
-            result[i * n + j] = sum
-        }
-    }
-    return result
 }
 
 /// A trained image classifier split into a feature extractor (its penultimate layer) and the
@@ -142,10 +117,15 @@ public final class GeneratorQuality {
     public let samples: Int
     let seed: UInt64
 
-    public init(classifier: FeatureClassifier, realImages: Tensor, samples: Int = 5000, seed: UInt64 = 12_345) {
+    public convenience init(classifier: FeatureClassifier, realImages: Tensor, samples: Int = 5000, seed: UInt64 = 12_345) {
+        self.init(classifier: classifier, realFeatures: classifier.features(of: realImages), samples: samples, seed: seed)
+    }
+
+    /// The same from the classifier's features [N, D] of the real images, computed already.
+    public init(classifier: FeatureClassifier, realFeatures: Tensor, samples: Int = 5000, seed: UInt64 = 12_345) {
         precondition(samples >= 2, "GeneratorQuality: samples must be ≥ 2, got \(samples)")
         self.classifier = classifier
-        reference = FeatureStatistics(features: classifier.features(of: realImages))
+        reference = FeatureStatistics(features: realFeatures)
         (self.samples, self.seed) = (samples, seed)
     }
 

@@ -68,6 +68,14 @@ public final class RandomGenerator {
     public func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
     /// Uniform integer in 0..<bound (Lemire's unbiased method).
+    /// Shuffles `values` in place by Fisher–Yates (the draws `Tensor.permutation` makes).
+    public func shuffle<T>(_ values: inout [T]) {
+        guard values.count > 1 else { return }
+        exclusive {
+            for i in stride(from: values.count - 1, to: 0, by: -1) { values.swapAt(i, next(below: i + 1)) }
+        }
+    }
+
     public func next(below bound: Int) -> Int {
         precondition(bound > 0)
         let b = UInt64(bound)
@@ -134,11 +142,7 @@ extension Tensor {
     /// A random ordering of 0..<n (int64), by Fisher–Yates.
     public static func permutation(_ n: Int, generator: RandomGenerator = Random.generator) -> Tensor {
         var values = Array(0..<n)
-        if n > 1 {
-            generator.exclusive {
-                for i in stride(from: n - 1, to: 0, by: -1) { values.swapAt(i, generator.next(below: i + 1)) }
-            }
-        }
+        generator.shuffle(&values)
         return Tensor(values)
     }
 
