@@ -15,7 +15,8 @@ cells = defaultdict(list)
 for row in rows:
     cells[(row["task"], row["mode"], row["labels_per_class"])].append(row)
 for task in dict.fromkeys(r["task"] for r in rows):
-    modes = list(dict.fromkeys(r["mode"] for r in rows if r["task"] == task))
+    order = ["scratch", "frozen", "frozen-convs", "finetune", "probe"]
+    modes = sorted(dict.fromkeys(r["mode"] for r in rows if r["task"] == task), key=lambda m: order.index(m) if m in order else len(order))
     counts = ["10", "50", "all"]
     print(f"\n{task}\n")
     print("| mode | " + " | ".join(f"N = {n}" for n in counts) + " |")

@@ -6,16 +6,22 @@ import NeuronNN
 import NeuronTrain
 
 let finetuneUsage = """
-    usage: neuron finetune --task digits|text-topics --mode MODE [options]
+    usage: neuron finetune --task digits|fashion-split|text-topics --mode MODE [options]
 
     Transfer learning with few labels, scored on a fixed stratified test split (20 % of each
     class, seed 0); --labels-per-class N keeps N training examples per class (a draw per --seed).
 
       --task digits        UCI handwritten digits (python3-sklearn), upsampled to 28 × 28;
-                           --pretrained FILE: a Fashion-MNIST lenet or mlp model file (default
-                           runs/lenet/model.safetensors, written by `make demo`).
-                           modes: scratch (same architecture, random weights), frozen (pretrained
-                           backbone frozen, new head), finetune (everything trained, new head)
+                           --pretrained FILE: a Fashion-MNIST lenet, mlp or resnet20 model file
+                           (default runs/lenet/model.safetensors, written by `make demo`)
+      --task fashion-split Fashion-MNIST's classes 0-4 (tops, trousers, pullovers, dresses, coats)
+                           to classes 5-9 (sandals, shirts, sneakers, bags, ankle boots); first
+                           --mode pretrain (--model lenet|mlp|resnet20, classes 0-4 only), which
+                           writes the default --pretrained of the other modes,
+                           runs/finetune-fashion-split-pretrain/model.safetensors
+                           image modes: scratch (same architecture, random weights), frozen
+                           (pretrained backbone frozen, new head), frozen-convs (convolutions
+                           frozen, the rest fine-tuned, new head), finetune (all trained, new head)
       --task text-topics   Debian's fortunes, one class per topic file (--categories, --text-dir);
                            modes: probe (all-MiniLM-L6-v2 frozen, linear head on its sentence
                            embeddings), finetune (the whole MiniLM, AdamW with warm-up, new head),
@@ -28,13 +34,18 @@ let finetuneUsage = """
       --lr X                 learning rate (default per mode)
       --layer-decay X        text finetune: layer-wise learning-rate decay (default 1: none)
       --max-length T         text: tokens per text (default 128)
+      --freeze LIST          finetune: parameter name patterns kept frozen, comma-separated, as
+                           encoder.layer.[0-3].* (MiniLM) or 0.*,3.* (LeNet-5)
+      --model NAME           fashion-split pretrain: lenet (default), mlp or resnet20
+      --data DIR             the Fashion-MNIST folder (default: Debian's)
+      --train-size N         fashion-split: keep the first N training images of the classes
       --out DIR              where the weights and metrics go (default runs/finetune-TASK-MODE)
     """
 
 func runFinetune(_ arguments: [String]) {
     if arguments.contains("--help") || arguments.contains("-h") { print(finetuneUsage); return }
     let options = Options(command: "finetune", specs: [
-        .init(name: "task", value: "NAME", help: "digits or text-topics"),
+        .init(name: "task", value: "NAME", help: "digits, fashion-split or text-topics"),
         .init(name: "mode", value: "MODE", help: "training mode"),
         .init(name: "labels-per-class", value: "N", help: "labels per class"),
         .init(name: "seed", value: "S", help: "seed"),
@@ -43,6 +54,10 @@ func runFinetune(_ arguments: [String]) {
         .init(name: "layer-decay", value: "X", help: "layer-wise decay"),
         .init(name: "max-length", value: "T", help: "tokens per text"),
         .init(name: "pretrained", value: "FILE", help: "pretrained model file"),
+        .init(name: "model", value: "NAME", help: "architecture to pretrain"),
+        .init(name: "freeze", value: "LIST", help: "parameter name patterns kept frozen"),
+        .init(name: "data", value: "DIR", help: "Fashion-MNIST folder"),
+        .init(name: "train-size", value: "N", help: "training images kept"),
         .init(name: "digits", value: "FILE", help: "digits.csv.gz"),
         .init(name: "categories", value: "LIST", help: "fortune topics"),
         .init(name: "text-dir", value: "DIR", help: "fortunes folder"),
@@ -50,8 +65,9 @@ func runFinetune(_ arguments: [String]) {
         .init(name: "out", value: "DIR", help: "output folder"),
     ], arguments: arguments, usage: finetuneUsage)
     let task = options.required("task")
-    guard ["digits", "text-topics"].contains(task) else { fail("finetune: '--task' must be one of digits, text-topics, got '\(task)'") }
-    let modes = task == "digits" ? ["scratch", "frozen", "finetune"] : ["probe", "finetune", "scratch"]
+    let tasks = ["digits": ["scratch", "frozen", "frozen-convs", "finetune"], "fashion-split": ["pretrain", "scratch", "frozen", "frozen-convs", "finetune"],
+                 "text-topics": ["probe", "finetune", "scratch"]]
+    guard let modes = tasks[task] else { fail("finetune: '--task' must be one of digits, fashion-split, text-topics, got '\(task)'") }
     let mode = options.required("mode")
     guard modes.contains(mode) else { fail("finetune: '--mode' for \(task) must be one of \(modes.joined(separator: ", ")), got '\(mode)'") }
     let perClass = options.string("labels-per-class").map { _ in options.int("labels-per-class", default: 1) }
@@ -60,9 +76,11 @@ func runFinetune(_ arguments: [String]) {
     do {
         try makeDirectories(out)
         let start = ProgressBar.now()
-        let result = task == "digits"
-            ? try finetuneDigits(options, mode: mode, perClass: perClass, seed: seed, out: out)
-            : try finetuneText(options, mode: mode, perClass: perClass, seed: seed, out: out)
+        let result = switch task {
+        case "digits": try finetuneDigits(options, mode: mode, perClass: perClass, seed: seed, out: out)
+        case "fashion-split": try finetuneFashionSplit(options, mode: mode, perClass: perClass, seed: seed, out: out)
+        default: try finetuneText(options, mode: mode, perClass: perClass, seed: seed, out: out)
+        }
         let seconds = ProgressBar.now() - start
         let row = "task,mode,labels_per_class,seed,train_examples,test_accuracy,macro_f1,seconds\n"
             + "\(task),\(mode),\(perClass.map(String.init) ?? "all"),\(seed),\(result.trainCount),\(result.accuracy),\(result.macroF1),\(seconds)\n"
@@ -103,55 +121,11 @@ func epochs(_ options: Options, budget: Int, examples: Int) -> Int {
     options.int("epochs", default: max(1, Int((Double(budget) / Double(max(examples, 1))).rounded())))
 }
 
-/// Re-initialises a classifier's last Linear layer (PyTorch's default init), the new head.
-func resetHead(_ model: Module, generator: RandomGenerator) throws {
-    guard let (_, module) = model.namedModules().last(where: { $0.1 is Linear }), let head = module as? Linear else {
-        throw DataError("the pretrained model has no linear head to replace")
+/// Freezes the parameters `--freeze` names (comma-separated patterns); a pattern that matches
+/// nothing is an error.
+func freezeOption(_ model: Module, _ options: Options) throws {
+    guard let list = options.string("freeze") else { return }
+    for pattern in list.split(separator: ",").map(String.init) where model.freeze(matching: [pattern]).isEmpty {
+        throw DataError("--freeze: '\(pattern)' matches no parameter (names: \(model.namedParameters().prefix(3).map { $0.0 }.joined(separator: ", ")), …)")
     }
-    let fresh = Linear(head.weight.shape[1], head.weight.shape[0], generator: generator)
-    noGrad {
-        head.weight.assign(fresh.weight)
-        if let bias = head.bias, let freshBias = fresh.bias { bias.assign(freshBias) }
-    }
-}
-
-func finetuneDigits(_ options: Options, mode: String, perClass: Int?, seed: Int, out: String) throws -> FinetuneResult {
-    let pretrainedPath = options.string("pretrained") ?? "runs/lenet/model.safetensors"
-    guard access(pretrainedPath, R_OK) == 0 else {
-        throw DataError("pretrained model \(pretrainedPath) not found: run `make demo` (LeNet-5 on Fashion-MNIST) or pass --pretrained FILE")
-    }
-    let digits = try Digits.load(path: options.string("digits") ?? Digits.defaultPath)
-    let data = TensorDataset(inputs: FashionMNIST.normalize(Digits.resize(digits.inputs, to: 28)), targets: digits.targets)
-    let labels = digits.targets.toArray(Int.self)
-    let split = stratifiedSplit(labels: labels, classes: 10, testFraction: 0.2, seed: 0)
-    let chosen = labelsPerClass(split.train, labels: labels, classes: 10, perClass: perClass, seed: UInt64(seed))
-    let (train, test) = (subset(data, chosen), subset(data, split.test))
-    Random.seed(UInt64(seed))
-    var (model, metadata) = try SavedModel.load(pretrainedPath)
-    guard let name = metadata["model"], ModelZoo.names.contains(name) else {
-        throw DataError("\(pretrainedPath) holds a '\(metadata["model"] ?? "?")' model; digits need a Fashion-MNIST classifier (lenet, mlp, resnet20)")
-    }
-    let initialiser = RandomGenerator(seed: UInt64(seed) &+ 7)
-    switch mode {
-    case "scratch": model = ModelZoo.make(name, generator: initialiser)!
-    default:
-        try resetHead(model, generator: initialiser)
-        if mode == "frozen" {
-            let head = model.namedParameters().map { $0.0 }.suffix(2)
-            model.freeze(matching: ["*"])
-            model.unfreeze(matching: Array(head))
-        }
-    }
-    model.train()
-    let lr = options.double("lr", default: mode == "finetune" ? 1e-3 : 3e-3)!
-    let trainable = model.parameters().filter(\.requiresGrad)
-    let optimizer = Adam(trainable, lr: lr)
-    let epochCount = epochs(options, budget: 20_000, examples: train.count)
-    let trainer = Trainer(model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
-                          scheduler: CosineAnnealingLR(optimizer, period: epochCount))
-    _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true, seed: UInt64(seed)), epochs: epochCount)
-    let (accuracy, f1) = score(model, test, classes: 10)
-    try SafeTensors.write(model.stateDict(), metadata: metadata.merging(["task": "digits", "mode": mode]) { _, new in new },
-                          to: "\(out)/model.safetensors")
-    return FinetuneResult(trainCount: train.count, accuracy: accuracy, macroF1: f1, files: ["model.safetensors"])
 }

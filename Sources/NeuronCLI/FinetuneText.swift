@@ -45,6 +45,7 @@ func finetuneText(_ options: Options, mode: String, perClass: Int?, seed: Int, o
     let epochCount: Int
     if mode == "finetune" {
         let classifier = BertClassifier(bert: encoder.model, classes: classes, padId: encoder.tokenizer.padId, generator: initialiser)
+        try freezeOption(classifier.bert, options)
         epochCount = epochs(options, budget: 2_000, examples: train.count)
         let lr = options.double("lr", default: 5e-5)!, decay = options.double("layer-decay", default: 1)!
         let layers = encoder.model.config.layers

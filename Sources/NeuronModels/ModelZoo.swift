@@ -18,13 +18,13 @@ public enum ModelZoo {
         name == "lenet" || name == "lstm" ? 3e-3 : 1e-3
     }
 
-    /// A freshly initialised model, or nil for an unknown name.
-    public static func make(_ name: String, generator: RandomGenerator = Random.generator) -> (any Layer)? {
+    /// A freshly initialised model with `classes` outputs, or nil for an unknown name.
+    public static func make(_ name: String, classes: Int = 10, generator: RandomGenerator = Random.generator) -> (any Layer)? {
         switch name {
-        case "mlp": MLP(generator: generator)
-        case "lenet": LeNet5(generator: generator)
-        case "resnet20": ResNet20(generator: generator)
-        case "lstm": RowLSTM(generator: generator)
+        case "mlp": MLP(outputs: classes, generator: generator)
+        case "lenet": LeNet5(classes: classes, generator: generator)
+        case "resnet20": ResNet20(classes: classes, generator: generator)
+        case "lstm": RowLSTM(classes: classes, generator: generator)
         default: nil
         }
     }

@@ -44,7 +44,7 @@ public enum SavedModel {
         case _ where GANZoo.names.contains(name):
             throw DataError("'\(name)' is a GAN: a generator and a discriminator, not one model (`neuron generate` draws from its generator.safetensors)")
         default:
-            guard let model = ModelZoo.make(name, generator: generator) else {
+            guard let model = ModelZoo.make(name, classes: metadata["classes"] == nil ? 10 : try integer("classes"), generator: generator) else {
                 throw DataError("unknown model '\(name)' (known: \(architectures.joined(separator: ", ")))")
             }
             return model

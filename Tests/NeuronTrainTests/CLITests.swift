@@ -88,7 +88,7 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
 
     @Test func corruptCheckpointIsAClearError() throws {
         let path = NSTemporaryDirectory() + "neuron-corrupt-\(UInt32.random(in: 0...UInt32.max)).safetensors"
-        FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3, 4, 5, 6, 7, 8, 9]))
+        _ = FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3, 4, 5, 6, 7, 8, 9]))
         let result = try runNeuron(["evaluate", "--model", "mlp", "--checkpoint", path])
         #expect(result.status == 2 && result.stderr.contains("header length"))
         let wrong = NSTemporaryDirectory() + "neuron-wrong-\(UInt32.random(in: 0...UInt32.max)).safetensors"

@@ -1,6 +1,7 @@
 import Testing
 import Neuron
 @testable import NeuronModels
+import NeuronData
 import NeuronNN
 
 @Suite struct ModelZooTests {
@@ -47,5 +48,16 @@ import NeuronNN
     @Test func everyZooModelBuilds() {
         for name in ModelZoo.names { #expect(ModelZoo.make(name) != nil, "\(name)") }
         #expect(ModelZoo.make("nope") == nil)
+    }
+
+    /// `classes` sizes every zoo model's head, and a saved model's "classes" rebuilds it.
+    @Test func zooModelsTakeAClassCount() throws {
+        for name in ModelZoo.names {
+            let model = ModelZoo.make(name, classes: 5)!
+            #expect(model(Tensor.normal([2, 1, 28, 28])).shape == [2, 5], "\(name)")
+            let rebuilt = try SavedModel.make(metadata: ["model": name, "classes": "5"])
+            #expect(rebuilt.stateDict().mapValues(\.shape) == model.stateDict().mapValues(\.shape), "\(name)")
+        }
+        #expect(throws: DataError.self) { try SavedModel.make(metadata: ["model": "lenet", "classes": "0"]) }
     }
 }
