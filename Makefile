@@ -5,7 +5,7 @@ PYTHON ?= $(VENV)/bin/python
 DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist fortunes python3-sklearn
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps build test models demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-train demo-autoencoders demo-gans check-interop venv clean
+.PHONY: deps build test models demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train demo-autoencoders demo-gans check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -110,7 +110,14 @@ bench-embed: build venv models
 	@$(PYTHON) -c "import sentence_transformers" 2>/dev/null || $(VENV)/bin/pip install -q transformers sentence-transformers tokenizers
 	$(PYTHON) bench/compare_embed.py --neuron .build/release/neuron --python $(PYTHON) --rounds 5
 
-bench: bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-train
+# MiniLM fine-tuning steps (`neuron finetune --task text-topics --mode finetune`) next to
+# PyTorch with transformers on the same batches of fortunes.
+bench-finetune: build venv models
+	@dpkg -s fortunes >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fortunes >/dev/null)
+	@$(PYTHON) -c "import transformers, tokenizers" 2>/dev/null || $(VENV)/bin/pip install -q transformers tokenizers
+	$(PYTHON) bench/compare_finetune.py --neuron .build/release/neuron --python $(PYTHON) --rounds 3
+
+bench: bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train
 
 clean:
 	rm -rf .build

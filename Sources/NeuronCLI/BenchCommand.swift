@@ -1,4 +1,6 @@
 import NeuronBench
+import NeuronData
+import NeuronModels
 
 let benchUsage = """
     usage: neuron bench <suite> [--data DIR] [--batches N]
@@ -17,6 +19,11 @@ let benchUsage = """
               adversarial step, batch 64, Adam 2e-4 (0.5, 0.999), one D and one G update per
               batch: samples/s, seconds and the last discriminator loss (--batches 300 as
               the peers' benchmark)
+      bert-finetune
+              training steps of `neuron finetune --task text-topics --mode finetune`:
+              all-MiniLM-L6-v2 and a linear head, AdamW, 16 fortunes per batch, at most 128
+              tokens; --batches N timed steps (default 30) after 3 untimed ones; --model-dir,
+              --text-dir as for finetune: samples/s and tokens per batch
     """
 
 func runBench(_ arguments: [String]) {
@@ -26,13 +33,21 @@ func runBench(_ arguments: [String]) {
         return
     }
     let options = Options(command: "bench \(suite)", specs: [.init(name: "data", value: "DIR", help: "Fashion-MNIST folder"),
-                                                               .init(name: "batches", value: "N", help: "batches to train")],
+                                                               .init(name: "batches", value: "N", help: "batches to train"),
+                                                               .init(name: "model-dir", value: "DIR", help: "MiniLM folder"),
+                                                               .init(name: "text-dir", value: "DIR", help: "fortunes folder")],
                           arguments: Array(arguments.dropFirst()))
     switch suite {
     case "ops":
         for result in OpsBench.run() { print(result.json) }
     case "mlp", "lenet", "resnet20", "lstm", "autoencoder", "gan":
         do { print(try ModelBench.run(suite, directory: options.string("data"), batches: options.int("batches", default: Int.max)).json) } catch { fail("bench: \(error)") }
+    case "bert-finetune":
+        do {
+            print(try FinetuneBench.run(modelDirectory: options.string("model-dir") ?? SentenceEncoder.defaultDirectory,
+                                        textDirectory: options.string("text-dir") ?? FortuneTopics.defaultDirectory,
+                                        steps: options.int("batches", default: 30)).json)
+        } catch { fail("bench: \(error)") }
     default:
         fail("bench: unknown suite '\(suite)'; run `neuron bench --help`")
     }

@@ -47,16 +47,8 @@ func finetuneText(_ options: Options, mode: String, perClass: Int?, seed: Int, o
         let classifier = BertClassifier(bert: encoder.model, classes: classes, padId: encoder.tokenizer.padId, generator: initialiser)
         try freezeOption(classifier.bert, options)
         epochCount = epochs(options, budget: 2_000, examples: train.count)
-        let lr = options.double("lr", default: 5e-5)!, decay = options.double("layer-decay", default: 1)!
-        let layers = encoder.model.config.layers
-        // Depth 0: embeddings, 1…L: the layers, L + 1: pooler and head (the head at 20× the rate).
-        var groups = ParameterGroup.layerwise(classifier.bert.namedParameters(), learningRate: lr, decay: decay, maxDepth: layers + 1, depth: { name in
-            if name.hasPrefix("embeddings.") { return 0 }
-            if name.hasPrefix("encoder.layer.") { return Int(name.split(separator: ".")[2])! + 1 }
-            return layers + 1
-        }, options: [.weightDecay: 0.01])
-        groups.append(ParameterGroup(classifier.head.parameters(), options: [.lr: lr * 20, .weightDecay: 0.01]))
-        optimizer = AdamW(groups, lr: lr)
+        let lr = options.double("lr", default: 5e-5)!
+        optimizer = classifier.fineTuningOptimizer(learningRate: lr, layerDecay: options.double("layer-decay", default: 1)!)
         let steps = epochCount * ((train.count + 15) / 16)
         scheduler = LinearWarmup(CosineAnnealingLR(optimizer, period: steps), warmupSteps: max(1, steps / 10))
         model = classifier
