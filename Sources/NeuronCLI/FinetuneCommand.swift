@@ -9,7 +9,8 @@ let finetuneUsage = """
     usage: neuron finetune --task digits|fashion-split|text-topics --mode MODE [options]
 
     Transfer learning with few labels, scored on a fixed stratified test split (20 % of each
-    class, seed 0); --labels-per-class N keeps N training examples per class (a draw per --seed).
+    class, seed 0; fashion-split: Fashion-MNIST's test images of the target classes);
+    --labels-per-class N keeps N training examples per class (a draw per --seed).
 
       --task digits        UCI handwritten digits (python3-sklearn), upsampled to 28 × 28;
                            --pretrained FILE: a Fashion-MNIST lenet, mlp or resnet20 model file
