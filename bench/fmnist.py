@@ -11,7 +11,8 @@ import numpy as np
 ROOT = "/usr/share/datasets/fashion-mnist"
 MEAN, STD = 0.2860, 0.3530
 
-def _idx(path):
+def read_idx(path):
+    """An IDX file (gzip) as a uint8 array of its dimensions."""
     with gzip.open(path, "rb") as f:
         data = f.read()
     nd = data[3]
@@ -20,8 +21,8 @@ def _idx(path):
 
 def load(split):
     pre = "train" if split == "train" else "t10k"
-    x = _idx(f"{ROOT}/{pre}-images-idx3-ubyte.gz").astype(np.float32) / 255.0
-    y = _idx(f"{ROOT}/{pre}-labels-idx1-ubyte.gz").astype(np.int32)
+    x = read_idx(f"{ROOT}/{pre}-images-idx3-ubyte.gz").astype(np.float32) / 255.0
+    y = read_idx(f"{ROOT}/{pre}-labels-idx1-ubyte.gz").astype(np.int32)
     return (x - MEAN) / STD, y
 
 def batches(n, bs, limit, epochs):

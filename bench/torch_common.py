@@ -6,7 +6,6 @@ torch.no_grad() and model.eval(). Prints one JSON line in the format of `neuron 
 """
 
 import argparse
-import gzip
 import json
 import time
 
@@ -14,18 +13,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-
-def load_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from fmnist import read_idx
 
 
 def load_split(folder, prefix):
-    images = torch.from_numpy(load_idx(f"{folder}/{prefix}-images-idx3-ubyte.gz").astype(np.float32) / 255)
-    labels = torch.from_numpy(load_idx(f"{folder}/{prefix}-labels-idx1-ubyte.gz").astype(np.int64))
+    images = torch.from_numpy(read_idx(f"{folder}/{prefix}-images-idx3-ubyte.gz").astype(np.float32) / 255)
+    labels = torch.from_numpy(read_idx(f"{folder}/{prefix}-labels-idx1-ubyte.gz").astype(np.int64))
     return images.reshape(-1, 1, 28, 28), labels
 
 

@@ -21,7 +21,8 @@ func finetuneDigits(_ options: Options, mode: String, perClass: Int?, seed: Int,
     let labels = digits.targets.toArray(Int.self)
     let split = stratifiedSplit(labels: labels, classes: 10, testFraction: 0.2, seed: 0)
     let chosen = labelsPerClass(split.train, labels: labels, classes: 10, perClass: perClass, seed: UInt64(seed))
-    return try transferImageClassifier(task: "digits", mode: mode, pretrainedPath: pretrainedPath, classes: 10,
+    return try transferImageClassifier(task: "digits", mode: mode, pretrained: try SavedModel.load(pretrainedPath),
+                                       pretrainedPath: pretrainedPath, classes: 10,
                                        train: subset(data, chosen), test: subset(data, split.test), options: options, seed: seed, out: out)
 }
 
@@ -34,7 +35,8 @@ func finetuneFashionSplit(_ options: Options, mode: String, perClass: Int?, seed
     guard access(pretrainedPath, R_OK) == 0 else {
         throw DataError("pretrained model \(pretrainedPath) not found: run `neuron finetune --task fashion-split --mode pretrain` or pass --pretrained FILE")
     }
-    let source = try SafeTensors.read(pretrainedPath).metadata["source_classes"]
+    let pretrained = try SavedModel.load(pretrainedPath)
+    let source = pretrained.metadata["source_classes"]
     guard source == fashionSourceClasses.map(String.init).joined(separator: ",") else {
         throw DataError("\(pretrainedPath) was not pretrained on Fashion-MNIST's classes 0-4 only (its metadata's source_classes is '\(source ?? "absent")'); write one with `neuron finetune --task fashion-split --mode pretrain`")
     }
@@ -42,7 +44,7 @@ func finetuneFashionSplit(_ options: Options, mode: String, perClass: Int?, seed
     let test = try fashionClasses(.test, fashionTargetClasses, options: options)
     let labels = train.targets.toArray(Int.self)
     let chosen = labelsPerClass(Array(0..<train.count), labels: labels, classes: 5, perClass: perClass, seed: UInt64(seed))
-    return try transferImageClassifier(task: "fashion-split", mode: mode, pretrainedPath: pretrainedPath, classes: 5,
+    return try transferImageClassifier(task: "fashion-split", mode: mode, pretrained: pretrained, pretrainedPath: pretrainedPath, classes: 5,
                                        train: subset(train, chosen), test: test, options: options, seed: seed, out: out)
 }
 
@@ -83,23 +85,22 @@ func pretrainFashionSource(_ options: Options, seed: Int, out: String) throws ->
     return FinetuneResult(trainCount: train.count, accuracy: accuracy, macroF1: f1, files: ["model.safetensors"])
 }
 
-/// The image tasks' recipe. `scratch` trains the pretrained file's architecture from random
-/// weights; `frozen` and `finetune` start from a fresh model with `classes` outputs whose
-/// backbone (everything but the last linear layer, the new head) is loaded from the file.
-/// `frozen` trains the head only, `frozen-convs` everything but the convolutions (the
-/// pretrained features), `finetune` everything (but `--freeze` patterns). Adam (lr 3e-3),
-/// cosine, batch 64, about 20,000 examples seen.
-func transferImageClassifier(task: String, mode: String, pretrainedPath: String, classes: Int, train: TensorDataset,
-                             test: TensorDataset, options: Options, seed: Int, out: String) throws -> FinetuneResult {
-    let (pretrained, pretrainedMetadata) = try SavedModel.load(pretrainedPath)
-    guard let name = pretrainedMetadata["model"], ModelZoo.names.contains(name) else {
-        throw DataError("\(pretrainedPath) holds a '\(pretrainedMetadata["model"] ?? "?")' model; \(task) needs a Fashion-MNIST classifier (\(ModelZoo.names.joined(separator: ", ")))")
+/// The image tasks' recipe, given the pretrained model loaded from `pretrainedPath`.
+/// `scratch` trains its architecture from random weights; the other modes start from a fresh
+/// model with `classes` outputs whose backbone (everything but the last linear layer, the new
+/// head) is loaded from the pretrained one. `frozen` trains the head only, `frozen-convs`
+/// everything but the convolutions (the pretrained features), `finetune` everything (but
+/// `--freeze` patterns). Adam (lr 3e-3), cosine, batch 64, about 20,000 examples seen.
+func transferImageClassifier(task: String, mode: String, pretrained: (model: any Layer, metadata: [String: String]), pretrainedPath: String,
+                             classes: Int, train: TensorDataset, test: TensorDataset, options: Options, seed: Int, out: String) throws -> FinetuneResult {
+    guard let name = pretrained.metadata["model"], ModelZoo.names.contains(name) else {
+        throw DataError("\(pretrainedPath) holds a '\(pretrained.metadata["model"] ?? "?")' model; \(task) needs a Fashion-MNIST classifier (\(ModelZoo.names.joined(separator: ", ")))")
     }
     Random.seed(UInt64(seed))
     let model = ModelZoo.make(name, classes: classes, generator: RandomGenerator(seed: UInt64(seed) &+ 7))!
     if mode != "scratch" {
         let head = try headParameterNames(model)
-        let backbone = pretrained.stateDict().filter { !head.contains($0.key) }
+        let backbone = pretrained.model.stateDict().filter { !head.contains($0.key) }
         let report = try model.load(stateDict: backbone, strict: false)
         guard Set(report.missing) == Set(head), report.unexpected.isEmpty, report.mismatched.isEmpty else {
             throw DataError("\(pretrainedPath): the backbone does not fit a \(name) with \(classes) classes (\(report))")

@@ -67,7 +67,6 @@ public final class RandomGenerator {
     @inline(__always)
     public func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
-    /// Uniform integer in 0..<bound (Lemire's unbiased method).
     /// Shuffles `values` in place by Fisher–Yates (the draws `Tensor.permutation` makes).
     public func shuffle<T>(_ values: inout [T]) {
         guard values.count > 1 else { return }
@@ -76,6 +75,7 @@ public final class RandomGenerator {
         }
     }
 
+    /// Uniform integer in 0..<bound (Lemire's unbiased method).
     public func next(below bound: Int) -> Int {
         precondition(bound > 0)
         let b = UInt64(bound)
