@@ -1,9 +1,16 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Kernels are compiled for x86-64-v3 (AVX2 + FMA), which every x86-64 server of the last decade has.
-let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-march=x86-64-v3", "-fno-math-errno", "-ffp-contract=fast"])]
-
+// Modules depend one way (each arrow: "imports"):
+//   Neuron → CNeuronKernels            tensors, autograd, kernels
+//   NeuronNN → Neuron                  layers, losses, optimisers, schedules
+//   NeuronData → Neuron                datasets, loaders, file formats (zlib)
+//   NeuronModels → NeuronNN, NeuronData   architectures, the model registry, saved models
+//   NeuronViz → NeuronData             plots, image grids, TensorBoard (cairo)
+//   NeuronTrain → NeuronNN, NeuronData, NeuronViz   the training loop, steps, callbacks
+//   NeuronBench, NeuronCLI → all of the above
+// No target uses unsafe flags: the C kernels pick their wide code (AVX2, AVX-512) at run
+// time, so the package builds on any Linux and can be used as a versioned dependency.
 let package = Package(
     name: "Neuron",
     products: [
@@ -11,6 +18,7 @@ let package = Package(
         .library(name: "NeuronNN", targets: ["NeuronNN"]),
         .library(name: "NeuronData", targets: ["NeuronData"]),
         .library(name: "NeuronModels", targets: ["NeuronModels"]),
+        .library(name: "NeuronViz", targets: ["NeuronViz"]),
         .library(name: "NeuronTrain", targets: ["NeuronTrain"]),
         .executable(name: "neuron", targets: ["NeuronCLI"]),
     ],
@@ -18,20 +26,24 @@ let package = Package(
         .target(
             name: "CNeuronKernels",
             path: "Sources/CNeuronKernels",
-            cSettings: kernelFlags,
-            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("m"), .unsafeFlags(["-l:libgomp.so.1"])]
+            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp"), .linkedLibrary("m")]
         ),
         .target(name: "Neuron", dependencies: ["CNeuronKernels"], path: "Sources/Neuron"),
         .target(name: "NeuronNN", dependencies: ["Neuron"], path: "Sources/NeuronNN"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
-        .target(name: "NeuronData", dependencies: ["Neuron", "CNeuronKernels", "CZlib", "CCairo"], path: "Sources/NeuronData"),
-        .target(name: "NeuronTrain", dependencies: ["Neuron", "NeuronNN", "NeuronData"], path: "Sources/NeuronTrain"),
-        .target(name: "NeuronModels", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronTrain"], path: "Sources/NeuronModels"),
-        .target(name: "NeuronBench", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronTrain", "NeuronModels"], path: "Sources/NeuronBench"),
+        .target(name: "NeuronData", dependencies: ["Neuron", "CZlib"], path: "Sources/NeuronData"),
+        .target(name: "NeuronModels", dependencies: ["Neuron", "NeuronNN", "NeuronData"], path: "Sources/NeuronModels"),
+        .target(name: "NeuronViz", dependencies: ["Neuron", "NeuronData", "CCairo"], path: "Sources/NeuronViz"),
+        .target(name: "NeuronTrain", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronViz"], path: "Sources/NeuronTrain"),
+        .target(
+            name: "NeuronBench",
+            dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronTrain"],
+            path: "Sources/NeuronBench"
+        ),
         .executableTarget(
             name: "NeuronCLI",
-            dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronTrain", "NeuronBench"],
+            dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronViz", "NeuronTrain", "NeuronBench"],
             path: "Sources/NeuronCLI"
         ),
         .testTarget(
@@ -42,13 +54,13 @@ let package = Package(
         ),
         .testTarget(
             name: "NeuronDataTests",
-            dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronTrain", "NeuronModels"],
+            dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronViz", "NeuronTrain"],
             path: "Tests/NeuronDataTests",
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "NeuronTrainTests",
-            dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronTrain", "NeuronModels"],
+            dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronViz", "NeuronTrain"],
             path: "Tests/NeuronTrainTests"
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 // Broadcasting binary arithmetic, comparisons and `where` over strided operands.
 // The output is contiguous; inputs are read through strides (0 on broadcast dimensions).
 #include "NeuronKernels.h"
+#include "dispatch.h"
 #include "strided.h"
 #include <math.h>
 
@@ -46,7 +47,7 @@ typedef struct {
 #define MAX_NAN(x, y) ((x) != (x) ? (x) : ((y) != (y) ? (y) : ((x) > (y) ? (x) : (y))))
 #define MIN_NAN(x, y) ((x) != (x) ? (x) : ((y) != (y) ? (y) : ((x) < (y) ? (x) : (y))))
 
-static int64_t ipow(int64_t base, int64_t exponent) {
+NK_INLINE int64_t ipow(int64_t base, int64_t exponent) {
     if (exponent < 0) return base == 1 ? 1 : (base == -1 ? (exponent & 1 ? -1 : 1) : 0);
     int64_t result = 1;
     while (exponent) {
@@ -58,7 +59,7 @@ static int64_t ipow(int64_t base, int64_t exponent) {
 }
 
 #define DEFINE_ARITHMETIC(NAME, T, POW)                                                        \
-    static void NAME(void *context, int64_t begin, int64_t end) {                              \
+    NK_WIDE static void NAME(void *context, int64_t begin, int64_t end) {                      \
         const binary_job *job = context;                                                       \
         switch (job->op) {                                                                     \
         case NK_ADD: ROW_LOOP(T, T, x + y) break;                                              \
@@ -73,8 +74,8 @@ static int64_t ipow(int64_t base, int64_t exponent) {
     }
 
 #define DIVIDE(x, y) ((x) / (y))
-DEFINE_ARITHMETIC(binary_f32_range, float, powf)
-DEFINE_ARITHMETIC(binary_f64_range, double, pow)
+DEFINE_ARITHMETIC(binary_f32_range, float, nk_pow)
+DEFINE_ARITHMETIC(binary_f64_range, double, nk_pow)
 #undef DIVIDE
 // Integer division truncates; division by zero gives 0 instead of trapping.
 #define DIVIDE(x, y) ((y) == 0 ? 0 : (x) / (y))
@@ -82,7 +83,7 @@ DEFINE_ARITHMETIC(binary_i64_range, int64_t, ipow)
 #undef DIVIDE
 
 #define DEFINE_COMPARE(NAME, T)                                                                \
-    static void NAME(void *context, int64_t begin, int64_t end) {                              \
+    NK_WIDE static void NAME(void *context, int64_t begin, int64_t end) {                      \
         const binary_job *job = context;                                                       \
         switch (job->op) {                                                                     \
         case NK_EQ: ROW_LOOP(T, uint8_t, x == y) break;                                        \
@@ -145,7 +146,7 @@ DEFINE_ENTRY(nk_compare_u8, uint8_t, uint8_t, compare_u8_range)
         }                                                                                      \
     }
 
-static void where_range(void *context, int64_t begin, int64_t end) {
+NK_WIDE static void where_range(void *context, int64_t begin, int64_t end) {
     const binary_job *job = context;
     switch (job->element_size) {
     case 1: WHERE_LOOP(uint8_t) break;

@@ -3,11 +3,12 @@
 // both cores. The three products (forward, adjoint in x, gradient in w) share one geometry;
 // 1-D convolutions use h = 1. Float32 goes to oneDNN first where it wins (dnnl_conv.c).
 #include "NeuronKernels.h"
+#include "dispatch.h"
 #include <string.h>
 
 // Columns of one sample's group (cg channels) into col, whose rows are `ld` apart.
 #define DEFINE_IM2COL(NAME, T)                                                                 \
-    static void NAME(const nk_conv_geometry *g, const T *x, T *col, int64_t ld) {              \
+    NK_INLINE void NAME(const nk_conv_geometry *g, const T *x, T *col, int64_t ld) {           \
         const int64_t cg = g->c / g->groups;                                                   \
         for (int64_t c = 0; c < cg; c++)                                                       \
             for (int64_t ki = 0; ki < g->kh; ki++)                                             \
@@ -43,7 +44,7 @@
     }
 
 #define DEFINE_COL2IM(NAME, T)                                                                 \
-    static void NAME(const nk_conv_geometry *g, const T *col, int64_t ld, T *x) {              \
+    NK_INLINE void NAME(const nk_conv_geometry *g, const T *col, int64_t ld, T *x) {           \
         const int64_t cg = g->c / g->groups;                                                   \
         for (int64_t c = 0; c < cg; c++)                                                       \
             for (int64_t ki = 0; ki < g->kh; ki++)                                             \
@@ -85,7 +86,7 @@ typedef struct {
 
 // Batched columns [groups][k, n·p] from x, and back (adding into a zeroed x).
 #define DEFINE_BATCH(SUFFIX, T)                                                                \
-    static void gather_columns_##SUFFIX(void *context, int64_t begin, int64_t end) {           \
+    NK_WIDE static void gather_columns_##SUFFIX(void *context, int64_t begin, int64_t end) {   \
         const conv_job *j = context;                                                           \
         const nk_conv_geometry *g = j->g;                                                      \
         const int64_t cg = g->c / g->groups, k = cg * g->kh * g->kw, p = g->oh * g->ow;        \
@@ -94,7 +95,7 @@ typedef struct {
                 im2col_##SUFFIX(g, (const T *)j->image + (n * g->c + gi * cg) * g->h * g->w,   \
                                 (T *)j->columns + gi * k * g->n * p + n * p, g->n * p);        \
     }                                                                                          \
-    static void scatter_columns_##SUFFIX(void *context, int64_t begin, int64_t end) {          \
+    NK_WIDE static void scatter_columns_##SUFFIX(void *context, int64_t begin, int64_t end) {  \
         const conv_job *j = context;                                                           \
         const nk_conv_geometry *g = j->g;                                                      \
         const int64_t cg = g->c / g->groups, k = cg * g->kh * g->kw, p = g->oh * g->ow;        \

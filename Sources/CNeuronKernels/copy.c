@@ -1,5 +1,6 @@
 // Strided copies (contiguous(), concatenation, padding, slice scatter), casts and fills.
 #include "NeuronKernels.h"
+#include "dispatch.h"
 #include "strided.h"
 #include <string.h>
 
@@ -23,7 +24,7 @@ typedef struct { nk_layout layout; const void *src; void *dst; int element_size;
         }                                                                                      \
     }
 
-static void copy_range(void *context, int64_t begin, int64_t end) {
+NK_WIDE static void copy_range(void *context, int64_t begin, int64_t end) {
     const copy_job *job = context;
     switch (job->element_size) {
     case 1: COPY_LOOP(uint8_t) break;
@@ -63,7 +64,7 @@ void nk_copy(int element_size, int ndim, const int64_t *shape, const void *src,
     default: CAST_TO_BOOL(TS) break;                                                           \
     }
 
-void nk_cast(int from, int to, const void *src, void *dst, int64_t n) {
+NK_WIDE void nk_cast(int from, int to, const void *src, void *dst, int64_t n) {
     switch (from) {
     case 0: CAST_FROM(float) break;
     case 1: CAST_FROM(double) break;
@@ -72,7 +73,7 @@ void nk_cast(int from, int to, const void *src, void *dst, int64_t n) {
     }
 }
 
-void nk_fill(int element_size, void *dst, int64_t n, const void *value) {
+NK_WIDE void nk_fill(int element_size, void *dst, int64_t n, const void *value) {
     switch (element_size) {
     case 1: memset(dst, *(const uint8_t *)value, (size_t)n); break;
     case 4: {

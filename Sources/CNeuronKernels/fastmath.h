@@ -2,11 +2,12 @@
 // libm's scalar calls are several times slower per element. Max relative error ~2e-7.
 #ifndef NEURON_FASTMATH_H
 #define NEURON_FASTMATH_H
+#include "dispatch.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
-static inline float nk_expf(float x) {
+NK_INLINE float nk_expf(float x) {
     // Ternaries (not fminf/fmaxf) so that NaN stays NaN.
     float c = x > 88.3762626647949f ? 88.3762626647949f : x;
     c = c < -87.3365447504f ? -87.3365447504f : c;
@@ -27,7 +28,7 @@ static inline float nk_expf(float x) {
     return x > 88.7228391117f ? INFINITY : r;
 }
 
-static inline float nk_logf(float x) {
+NK_INLINE float nk_logf(float x) {
     int32_t bits;
     memcpy(&bits, &x, sizeof bits);
     int32_t exponent = ((bits >> 23) & 0xff) - 126;
@@ -57,7 +58,7 @@ static inline float nk_logf(float x) {
 // erf by Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7), branch-free so that GELU's
 // loop vectorises; libm's erff is a scalar call. Used where an absolute error this small is
 // immaterial (GELU multiplies it by x/2); the erf op itself keeps libm's.
-static inline float nk_erff_gelu(float x) {
+NK_INLINE float nk_erff_gelu(float x) {
     float a = fabsf(x);
     float t = 1.0f / (1.0f + 0.3275911f * a);
     float p = 1.061405429f;
@@ -69,7 +70,7 @@ static inline float nk_erff_gelu(float x) {
     return x < 0 ? -r : r;
 }
 
-static inline float nk_tanhf(float x) {
+NK_INLINE float nk_tanhf(float x) {
     float a = fabsf(x);
     float z = x * x;
     float p = -5.70498872745E-3f;
@@ -84,6 +85,6 @@ static inline float nk_tanhf(float x) {
     return a < 0.625f ? near : (x != x ? x : far);
 }
 
-static inline float nk_sigmoidf(float x) { return 1.0f / (1.0f + nk_expf(-x)); }
+NK_INLINE float nk_sigmoidf(float x) { return 1.0f / (1.0f + nk_expf(-x)); }
 
 #endif

@@ -1,6 +1,7 @@
 // Row-major GEMM: oneDNN's sgemm (JIT AVX-512 kernels, about twice OpenBLAS here) for real
 // work, a plain loop for tiny products where a library call costs more than the arithmetic.
 #include "NeuronKernels.h"
+#include "dispatch.h"
 #include <oneapi/dnnl/dnnl.h>
 
 static int64_t small_gemm_limit = 16 * 16 * 16;
@@ -21,6 +22,7 @@ void nk_set_small_gemm_limit(int64_t flops) { small_gemm_limit = flops; }
         }                                                                                      \
     }
 
+NK_WIDE
 void nk_gemm_f32(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                  const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                  int64_t ldc) {
@@ -34,6 +36,7 @@ void nk_gemm_f32(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, floa
 }
 
 // Float64 is for gradient checks and small reference work: a plain loop is enough.
+NK_WIDE
 void nk_gemm_f64(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, double alpha,
                  const double *a, int64_t lda, const double *b, int64_t ldb, double beta,
                  double *c, int64_t ldc) {

@@ -1,6 +1,7 @@
 // Gather, scatter-add, index-select and index-add over the middle axis of contiguous
 // [outer, axis, inner] blocks. Each returns the first out-of-range index, or -1.
 #include "NeuronKernels.h"
+#include "dispatch.h"
 #include <string.h>
 
 int64_t nk_gather(int element_size, const void *x, const int64_t *index, void *out, int64_t outer,
@@ -19,6 +20,7 @@ int64_t nk_gather(int element_size, const void *x, const int64_t *index, void *o
 }
 
 #define SCATTER_ADD(NAME, T)                                                                   \
+    NK_WIDE                                                                                    \
     int64_t NAME(T *out, const int64_t *index, const T *src, int64_t outer, int64_t out_axis,  \
                  int64_t index_axis, int64_t inner) {                                          \
         for (int64_t o = 0; o < outer; o++)                                                    \
@@ -48,6 +50,7 @@ int64_t nk_index_select(int element_size, const void *x, const int64_t *index, i
 }
 
 #define INDEX_ADD(NAME, T)                                                                     \
+    NK_WIDE                                                                                    \
     int64_t NAME(T *out, const int64_t *index, int64_t count, const T *src, int64_t outer,     \
                  int64_t axis, int64_t inner) {                                                \
         for (int64_t j = 0; j < count; j++)                                                    \

@@ -3,6 +3,7 @@
 // times backward instead of a dozen composed tensor ops. Sums run in the element type within
 // one contiguous run (vectorised) and in double across runs.
 #include "NeuronKernels.h"
+#include "dispatch.h"
 
 typedef struct {
     const void *x, *u, *v;
@@ -24,17 +25,17 @@ typedef struct {
 #define DEFINE_NORM(SUFFIX, T)                                                                 \
     /* Sums over one contiguous run with 16 independent partial sums (vectorisable without  \
        reassociating). */                                             \
-    static T run_sum_##SUFFIX(const T *restrict p, int64_t count) {                            \
+    NK_INLINE T run_sum_##SUFFIX(const T *restrict p, int64_t count) {                         \
         RUN_SUM(T, p[i])                                                                       \
     }                                                                                          \
-    static T run_centred_square_##SUFFIX(const T *restrict p, int64_t count, T m) {            \
+    NK_INLINE T run_centred_square_##SUFFIX(const T *restrict p, int64_t count, T m) {         \
         RUN_SUM(T, (p[i] - m) * (p[i] - m))                                                    \
     }                                                                                          \
-    static T run_centred_dot_##SUFFIX(const T *restrict g, const T *restrict p, int64_t count, T m) { \
+    NK_INLINE T run_centred_dot_##SUFFIX(const T *restrict g, const T *restrict p, int64_t count, T m) { \
         RUN_SUM(T, g[i] * (p[i] - m))                                                          \
     }                                                                                          \
     /* first = mean, second = biased variance, for channels [begin, end) */                    \
-    static void stats_range_##SUFFIX(void *context, int64_t begin, int64_t end) {              \
+    NK_WIDE static void stats_range_##SUFFIX(void *context, int64_t begin, int64_t end) {      \
         const norm_job *j = context;                                                           \
         const T *x = j->x;                                                                     \
         const double count = (double)(j->n * j->inner);                                        \
@@ -50,7 +51,7 @@ typedef struct {
         }                                                                                      \
     }                                                                                          \
     /* first = Σ u, second = Σ u·(v − mean) per channel (u: output gradient, v: input) */      \
-    static void sums_range_##SUFFIX(void *context, int64_t begin, int64_t end) {               \
+    NK_WIDE static void sums_range_##SUFFIX(void *context, int64_t begin, int64_t end) {       \
         const norm_job *j = context;                                                           \
         const T *u = j->u, *v = j->v;                                                          \
         for (int64_t ch = begin; ch < end; ch++) {                                             \
@@ -65,7 +66,7 @@ typedef struct {
         }                                                                                      \
     }                                                                                          \
     /* out = a·u + b·v + d per channel (v may be NULL), for rows [begin, end) */               \
-    static void affine_range_##SUFFIX(void *context, int64_t begin, int64_t end) {             \
+    NK_WIDE static void affine_range_##SUFFIX(void *context, int64_t begin, int64_t end) {     \
         const norm_job *j = context;                                                           \
         for (int64_t r = begin; r < end; r++)                                                  \
             for (int64_t ch = 0; ch < j->c; ch++) {                                            \

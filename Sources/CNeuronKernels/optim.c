@@ -1,5 +1,6 @@
 // Fused optimiser updates: one pass over each parameter instead of a dozen tensor ops.
 #include "NeuronKernels.h"
+#include "dispatch.h"
 #include <math.h>
 
 typedef struct {
@@ -9,15 +10,14 @@ typedef struct {
     int decoupled;
 } adam_job;
 
-static void adam_range(void *context, int64_t begin, int64_t end) {
-    const adam_job *j = context;
+// One loop per AMSGrad setting (vmax NULL or not), so that neither tests it per element.
+NK_INLINE void adam_loop(const adam_job *j, int64_t begin, int64_t end, float *restrict vmax) {
     const float b1 = (float)j->beta1, b2 = (float)j->beta2, eps = (float)j->eps;
     const float step_size = (float)j->step_size, inv_c2 = (float)(1.0 / j->correction2_sqrt);
     const float l2 = j->decoupled ? 0.0f : (float)j->decay;
     const float shrink = j->decoupled ? (float)(1.0 - j->lr * j->decay) : 1.0f;
     float *restrict p = j->param, *restrict m = j->exp_avg, *restrict v = j->exp_avg_sq;
     const float *restrict g = j->grad;
-    float *restrict vmax = j->max_sq;
     for (int64_t i = begin; i < end; i++) {
         float gi = g[i] + l2 * p[i];
         float mi = b1 * m[i] + (1.0f - b1) * gi;
@@ -29,8 +29,14 @@ static void adam_range(void *context, int64_t begin, int64_t end) {
             second = vmax[i] > vi ? vmax[i] : vi;
             vmax[i] = second;
         }
-        p[i] = p[i] * shrink - step_size * mi / (sqrtf(second) * inv_c2 + eps);
+        p[i] = p[i] * shrink - step_size * mi / (nk_sqrt(second) * inv_c2 + eps);
     }
+}
+
+NK_WIDE static void adam_range(void *context, int64_t begin, int64_t end) {
+    const adam_job *j = context;
+    if (j->max_sq) adam_loop(j, begin, end, j->max_sq);
+    else adam_loop(j, begin, end, NULL);
 }
 
 void nk_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_avg_sq, float *max_sq,

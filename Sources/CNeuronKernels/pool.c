@@ -1,6 +1,7 @@
 // Max pooling (with the argmax position) and separable window averages (average and
 // adaptive average pooling, and their adjoint), over independent planes.
 #include "NeuronKernels.h"
+#include "dispatch.h"
 #include <string.h>
 
 typedef struct {
@@ -14,7 +15,7 @@ typedef struct {
 } pool_job;
 
 #define DEFINE_MAX(SUFFIX, T)                                                                  \
-    static void max_range_##SUFFIX(void *context, int64_t begin, int64_t end) {                \
+    NK_WIDE_AVX2 static void max_range_##SUFFIX(void *context, int64_t begin, int64_t end) {   \
         const pool_job *j = context;                                                           \
         const int simple2 = j->kh == 2 && j->kw == 2 && j->sh == 2 && j->sw == 2 && j->ph == 0 &&      \
                             j->pw == 0 && j->dh == 1 && j->dw == 1;                            \
@@ -68,24 +69,28 @@ typedef struct {
     }
 
 #define DEFINE_AVERAGE(SUFFIX, T)                                                              \
-    static void average_range_##SUFFIX(void *context, int64_t begin, int64_t end) {            \
+    NK_WIDE static void average_range_##SUFFIX(void *context, int64_t begin, int64_t end) {    \
         const pool_job *j = context;                                                           \
         for (int64_t plane = begin; plane < end; plane++) {                                    \
             T *x = (T *)j->x + plane * j->h * j->w;                                            \
             T *y = (T *)j->y + plane * j->oh * j->ow;                                          \
-            for (int64_t oy = 0; oy < j->oh; oy++)                                             \
-                for (int64_t ox = 0; ox < j->ow; ox++) {                                       \
-                    T scale = (T)(1.0 / (j->hdiv[oy] * j->wdiv[ox]));                          \
-                    if (j->backward) {                                                         \
+            if (j->backward) {                                                                 \
+                for (int64_t oy = 0; oy < j->oh; oy++)                                         \
+                    for (int64_t ox = 0; ox < j->ow; ox++) {                                   \
+                        T scale = (T)(1.0 / (j->hdiv[oy] * j->wdiv[ox]));                      \
                         T share = y[oy * j->ow + ox] * scale;                                  \
                         for (int64_t iy = j->hs[oy]; iy < j->he[oy]; iy++)                     \
                             for (int64_t ix = j->ws[ox]; ix < j->we[ox]; ix++) x[iy * j->w + ix] += share; \
-                    } else {                                                                   \
-                        T sum = 0;                                                             \
-                        for (int64_t iy = j->hs[oy]; iy < j->he[oy]; iy++)                     \
-                            for (int64_t ix = j->ws[ox]; ix < j->we[ox]; ix++) sum += x[iy * j->w + ix]; \
-                        y[oy * j->ow + ox] = sum * scale;                                      \
                     }                                                                          \
+                continue;                                                                      \
+            }                                                                                  \
+            for (int64_t oy = 0; oy < j->oh; oy++)                                             \
+                for (int64_t ox = 0; ox < j->ow; ox++) {                                       \
+                    T scale = (T)(1.0 / (j->hdiv[oy] * j->wdiv[ox]));                          \
+                    T sum = 0;                                                                 \
+                    for (int64_t iy = j->hs[oy]; iy < j->he[oy]; iy++)                         \
+                        for (int64_t ix = j->ws[ox]; ix < j->we[ox]; ix++) sum += x[iy * j->w + ix]; \
+                    y[oy * j->ow + ox] = sum * scale;                                          \
                 }                                                                              \
         }                                                                                      \
     }                                                                                          \

@@ -1,5 +1,6 @@
 // Sum and max/min over the middle axis of a contiguous [outer, reduce, inner] block.
 #include "NeuronKernels.h"
+#include "dispatch.h"
 #include <string.h>
 
 typedef struct { const void *x; void *out; int64_t *indices; int64_t reduce, inner; int is_min; } reduce_job;
@@ -7,7 +8,7 @@ typedef struct { const void *x; void *out; int64_t *indices; int64_t reduce, inn
 // inner == 1 reduces contiguous rows with 16 independent partial sums (vectorisable without
 // reassociating); inner > 1 accumulates whole rows into the output, also vectorisable.
 #define SUM_RANGE(NAME, T)                                                                     \
-    static void NAME(void *context, int64_t begin, int64_t end) {                              \
+    NK_WIDE static void NAME(void *context, int64_t begin, int64_t end) {                      \
         const reduce_job *job = context;                                                       \
         const int64_t reduce = job->reduce, inner = job->inner;                                \
         for (int64_t o = begin; o < end; o++) {                                                \
@@ -55,9 +56,9 @@ void nk_sum_i64(const int64_t *x, int64_t *out, int64_t outer, int64_t reduce, i
 }
 
 // The first extreme wins ties; a NaN is the extreme once seen, as in PyTorch.
+// is_min is a constant in each call of the _rows helper, so each loop compares one way.
 #define EXTREME_RANGE(NAME, T)                                                                 \
-    static void NAME(void *context, int64_t begin, int64_t end) {                              \
-        const reduce_job *job = context;                                                       \
+    NK_INLINE void NAME##_rows(const reduce_job *job, int64_t begin, int64_t end, int is_min) { \
         const int64_t reduce = job->reduce, inner = job->inner;                                \
         for (int64_t o = begin; o < end; o++) {                                                \
             const T *x = (const T *)job->x + o * reduce * inner;                               \
@@ -68,13 +69,18 @@ void nk_sum_i64(const int64_t *x, int64_t *out, int64_t outer, int64_t reduce, i
                 int64_t at = 0;                                                                \
                 for (int64_t r = 1; r < reduce && best == best; r++) {                         \
                     T v = x[r * inner + i];                                                    \
-                    int better = job->is_min ? (v < best) : (v > best);                        \
+                    int better = is_min ? (v < best) : (v > best);                             \
                     if (better || v != v) { best = v; at = r; }                                \
                 }                                                                              \
                 out[i] = best;                                                                 \
                 if (idx) idx[i] = at;                                                          \
             }                                                                                  \
         }                                                                                      \
+    }                                                                                          \
+    NK_WIDE_AVX2 static void NAME(void *context, int64_t begin, int64_t end) {                 \
+        const reduce_job *job = context;                                                       \
+        if (job->is_min) NAME##_rows(job, begin, end, 1);                                      \
+        else NAME##_rows(job, begin, end, 0);                                                  \
     }
 
 EXTREME_RANGE(extreme_f32_range, float)

@@ -3,6 +3,7 @@
 // PyTorch's gate order: LSTM i, f, g, o; GRU r, z, n. The input projections of every step
 // (x·W_ihᵀ + b_ih) come in precomputed as one GEMM.
 #include "NeuronKernels.h"
+#include "dispatch.h"
 #include "fastmath.h"
 #include <math.h>
 #include <string.h>
@@ -30,15 +31,15 @@ typedef struct {
     void *states, *gates, *dxg, *dhg, *dh0, *dc0;
 } sequence_job;
 
-static inline float sigmoid_f32(float x) { return nk_sigmoidf(x); }
-static inline float tanh_f32(float x) { return nk_tanhf(x); }
-static inline double sigmoid_f64(double x) { return 1.0 / (1.0 + exp(-x)); }
-static inline double tanh_f64(double x) { return tanh(x); }
+NK_INLINE float sigmoid_f32(float x) { return nk_sigmoidf(x); }
+NK_INLINE float tanh_f32(float x) { return nk_tanhf(x); }
+NK_INLINE double sigmoid_f64(double x) { return 1.0 / (1.0 + nk_exp(-x)); }
+NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
 
 #define DEFINE_RNN(SUFFIX, T)                                                                  \
     /* The cell math of one row; each gate block gets its own restrict pointer so that the     \
        loops vectorise without alias checks. */                                                \
-    static void lstm_forward_row_##SUFFIX(int64_t h, const T *restrict xi, const T *restrict xf,\
+    NK_INLINE void lstm_forward_row_##SUFFIX(int64_t h, const T *restrict xi, const T *restrict xf, \
                                           const T *restrict xc, const T *restrict xo, const T *restrict hi,\
                                           const T *restrict hf, const T *restrict hc, const T *restrict ho,\
                                           const T *restrict cp, T *restrict gi, T *restrict gf,\
@@ -52,7 +53,7 @@ static inline double tanh_f64(double x) { return tanh(x); }
             hn[k] = o * tanh_##SUFFIX(cell);                                                   \
         }                                                                                      \
     }                                                                                          \
-    static void gru_forward_row_##SUFFIX(int64_t h, const T *restrict xr, const T *restrict xz,\
+    NK_INLINE void gru_forward_row_##SUFFIX(int64_t h, const T *restrict xr, const T *restrict xz, \
                                          const T *restrict xn, const T *restrict hr, const T *restrict hz,\
                                          const T *restrict hnh, const T *restrict hp, T *restrict gr,\
                                          T *restrict gz, T *restrict gn, T *restrict ghn, T *restrict hn) {\
@@ -63,7 +64,7 @@ static inline double tanh_f64(double x) { return tanh(x); }
             hn[k] = (1 - z) * n + z * hp[k];                                                   \
         }                                                                                      \
     }                                                                                          \
-    static void lstm_backward_row_##SUFFIX(int64_t h, const T *restrict gi, const T *restrict gf,\
+    NK_INLINE void lstm_backward_row_##SUFFIX(int64_t h, const T *restrict gi, const T *restrict gf, \
                                            const T *restrict gc, const T *restrict go, const T *restrict cp,\
                                            const T *restrict cn, const T *restrict dh, T *restrict dc,\
                                            T *restrict di, T *restrict df, T *restrict dg, T *restrict dout,\
@@ -79,7 +80,7 @@ static inline double tanh_f64(double x) { return tanh(x); }
             dhp[k] = 0;                                                                        \
         }                                                                                      \
     }                                                                                          \
-    static void gru_backward_row_##SUFFIX(int64_t h, const T *restrict gr, const T *restrict gz,\
+    NK_INLINE void gru_backward_row_##SUFFIX(int64_t h, const T *restrict gr, const T *restrict gz, \
                                           const T *restrict gn, const T *restrict ghn, const T *restrict hp,\
                                           const T *restrict dh, T *restrict dxr, T *restrict dxz,\
                                           T *restrict dxn, T *restrict dhr, T *restrict dhz, T *restrict dhn,\
@@ -97,7 +98,7 @@ static inline double tanh_f64(double x) { return tanh(x); }
         }                                                                                      \
     }                                                                                          \
     /* One step forward for rows [begin, end). */                                              \
-    static void forward_rows_##SUFFIX(void *context, int64_t begin, int64_t end) {             \
+    NK_INLINE void forward_rows_##SUFFIX(void *context, int64_t begin, int64_t end) {          \
         const step_job *j = context;                                                           \
         const int64_t h = j->h, g = projection_blocks(j->kind) * h, s = saved_blocks(j->kind) * h; \
         for (int64_t r = begin; r < end; r++) {                                                \
@@ -137,7 +138,7 @@ static inline double tanh_f64(double x) { return tanh(x); }
     /* One step backward for rows [begin, end): from dh (and dc) of this step's outputs to    \
        the gate pre-activations (dxg, dhg), dc of the previous cell state (in place in dc)     \
        and the part of the previous h's gradient that bypasses W_hh (dh_prev). */              \
-    static void backward_rows_##SUFFIX(void *context, int64_t begin, int64_t end) {            \
+    NK_INLINE void backward_rows_##SUFFIX(void *context, int64_t begin, int64_t end) {         \
         const step_job *j = context;                                                           \
         const int64_t h = j->h, g = projection_blocks(j->kind) * h, s = saved_blocks(j->kind) * h; \
         for (int64_t r = begin; r < end; r++) {                                                \
@@ -172,7 +173,7 @@ static inline double tanh_f64(double x) { return tanh(x); }
     }                                                                                          \
     /* Rows are independent through the whole sequence, so each thread runs every step for  \
        its own block of rows with single-threaded GEMMs: one parallel region per pass. */     \
-    static void forward_block_##SUFFIX(void *context, int64_t begin, int64_t end) {            \
+    NK_WIDE static void forward_block_##SUFFIX(void *context, int64_t begin, int64_t end) {    \
         const sequence_job *q = context;                                                       \
         const int kind = q->kind;                                                              \
         const int64_t n = q->n, h = q->h, rows = end - begin;                                  \
@@ -206,7 +207,7 @@ static inline double tanh_f64(double x) { return tanh(x); }
                              .gates = gates };                                                 \
         nk_parallel_for(n, 8, forward_block_##SUFFIX, &job);                                   \
     }                                                                                          \
-    static void backward_block_##SUFFIX(void *context, int64_t begin, int64_t end) {           \
+    NK_WIDE static void backward_block_##SUFFIX(void *context, int64_t begin, int64_t end) {   \
         const sequence_job *q = context;                                                       \
         const int kind = q->kind;                                                              \
         const int64_t n = q->n, h = q->h, rows = end - begin;                                  \
@@ -239,7 +240,7 @@ static inline double tanh_f64(double x) { return tanh(x); }
         }                                                                                      \
         nk_free(dh, cap_dh);                                                                   \
     }                                                                                          \
-    void nk_rnn_backward_##SUFFIX(int kind, int64_t steps, int64_t n, int64_t h, const T *grad, \
+    NK_WIDE void nk_rnn_backward_##SUFFIX(int kind, int64_t steps, int64_t n, int64_t h, const T *grad, \
                                   const T *whh, const T *h0, const T *c0, const uint8_t *active, \
                                   const T *states, const T *gates, T *dxg, T *dwhh, T *dbhh,    \
                                   T *dh0, T *dc0) {                                            \

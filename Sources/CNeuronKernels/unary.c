@@ -1,5 +1,6 @@
 // Element-wise unary math on contiguous data, split over threads for large inputs.
 #include "NeuronKernels.h"
+#include "dispatch.h"
 #include "fastmath.h"
 #include <math.h>
 
@@ -8,7 +9,7 @@ typedef struct { int op; const void *x; void *y; double p0, p1; } unary_job;
 #define SQRT1_2 0.70710678118654752440
 #define SQRT_2_OVER_PI 0.79788456080286535588
 
-static void unary_f32_range(void *context, int64_t begin, int64_t end) {
+NK_WIDE static void unary_f32_range(void *context, int64_t begin, int64_t end) {
     const unary_job *job = context;
     const float *restrict x = (const float *)job->x + begin;
     float *restrict y = (float *)job->y + begin;
@@ -18,8 +19,8 @@ static void unary_f32_range(void *context, int64_t begin, int64_t end) {
     case NK_NEG: for (int64_t i = 0; i < n; i++) y[i] = -x[i]; break;
     case NK_EXP: for (int64_t i = 0; i < n; i++) y[i] = nk_expf(x[i]); break;
     case NK_LOG: for (int64_t i = 0; i < n; i++) y[i] = nk_logf(x[i]); break;
-    case NK_SQRT: for (int64_t i = 0; i < n; i++) y[i] = sqrtf(x[i]); break;
-    case NK_RSQRT: for (int64_t i = 0; i < n; i++) y[i] = 1.0f / sqrtf(x[i]); break;
+    case NK_SQRT: for (int64_t i = 0; i < n; i++) y[i] = nk_sqrt(x[i]); break;
+    case NK_RSQRT: for (int64_t i = 0; i < n; i++) y[i] = 1.0f / nk_sqrt(x[i]); break;
     case NK_ABS: for (int64_t i = 0; i < n; i++) y[i] = fabsf(x[i]); break;
     case NK_SIGN:
         for (int64_t i = 0; i < n; i++) y[i] = (float)(x[i] > 0) - (float)(x[i] < 0);
@@ -42,7 +43,7 @@ static void unary_f32_range(void *context, int64_t begin, int64_t end) {
     case NK_SOFTPLUS: // p0 = beta, p1 = threshold, as PyTorch's softplus
         for (int64_t i = 0; i < n; i++) {
             float bx = x[i] * p0;
-            y[i] = bx > p1 ? x[i] : log1pf(expf(bx)) / p0;
+            y[i] = bx > p1 ? x[i] : log1pf(nk_exp(bx)) / p0;
         }
         break;
     case NK_ERF: for (int64_t i = 0; i < n; i++) y[i] = erff(x[i]); break;
@@ -57,12 +58,12 @@ static void unary_f32_range(void *context, int64_t begin, int64_t end) {
     case NK_RECIPROCAL: for (int64_t i = 0; i < n; i++) y[i] = 1.0f / x[i]; break;
     case NK_LOG1P: for (int64_t i = 0; i < n; i++) y[i] = log1pf(x[i]); break;
     case NK_EXPM1: for (int64_t i = 0; i < n; i++) y[i] = expm1f(x[i]); break;
-    case NK_SIN: for (int64_t i = 0; i < n; i++) y[i] = sinf(x[i]); break;
-    case NK_COS: for (int64_t i = 0; i < n; i++) y[i] = cosf(x[i]); break;
+    case NK_SIN: for (int64_t i = 0; i < n; i++) y[i] = nk_sin(x[i]); break;
+    case NK_COS: for (int64_t i = 0; i < n; i++) y[i] = nk_cos(x[i]); break;
     }
 }
 
-static void unary_f64_range(void *context, int64_t begin, int64_t end) {
+NK_WIDE static void unary_f64_range(void *context, int64_t begin, int64_t end) {
     const unary_job *job = context;
     const double *restrict x = (const double *)job->x + begin;
     double *restrict y = (double *)job->y + begin;
@@ -72,21 +73,21 @@ static void unary_f64_range(void *context, int64_t begin, int64_t end) {
         double v = x[i], r = 0;
         switch (job->op) {
         case NK_NEG: r = -v; break;
-        case NK_EXP: r = exp(v); break;
-        case NK_LOG: r = log(v); break;
-        case NK_SQRT: r = sqrt(v); break;
-        case NK_RSQRT: r = 1.0 / sqrt(v); break;
+        case NK_EXP: r = nk_exp(v); break;
+        case NK_LOG: r = nk_log(v); break;
+        case NK_SQRT: r = nk_sqrt(v); break;
+        case NK_RSQRT: r = 1.0 / nk_sqrt(v); break;
         case NK_ABS: r = fabs(v); break;
         case NK_SIGN: r = (double)(v > 0) - (double)(v < 0); break;
-        case NK_SIGMOID: r = 1.0 / (1.0 + exp(-v)); break;
-        case NK_TANH: r = tanh(v); break;
+        case NK_SIGMOID: r = 1.0 / (1.0 + nk_exp(-v)); break;
+        case NK_TANH: r = nk_tanh(v); break;
         case NK_RELU: r = v > 0 ? v : (v != v ? v : 0.0); break;
         case NK_LEAKY_RELU: r = v > 0 ? v : v * p0; break;
         case NK_ELU: r = v > 0 ? v : p0 * expm1(v); break;
         case NK_GELU: r = 0.5 * v * (1.0 + erf(v * SQRT1_2)); break;
-        case NK_GELU_TANH: r = 0.5 * v * (1.0 + tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))); break;
-        case NK_SILU: r = v / (1.0 + exp(-v)); break;
-        case NK_SOFTPLUS: r = v * p0 > p1 ? v : log1p(exp(v * p0)) / p0; break;
+        case NK_GELU_TANH: r = 0.5 * v * (1.0 + nk_tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))); break;
+        case NK_SILU: r = v / (1.0 + nk_exp(-v)); break;
+        case NK_SOFTPLUS: r = v * p0 > p1 ? v : log1p(nk_exp(v * p0)) / p0; break;
         case NK_ERF: r = erf(v); break;
         case NK_CLAMP: r = v < p0 ? p0 : v; r = r > p1 ? p1 : r; break;
         case NK_STEP: r = v > 0 ? 1.0 : 0.0; break;
@@ -94,8 +95,8 @@ static void unary_f64_range(void *context, int64_t begin, int64_t end) {
         case NK_RECIPROCAL: r = 1.0 / v; break;
         case NK_LOG1P: r = log1p(v); break;
         case NK_EXPM1: r = expm1(v); break;
-        case NK_SIN: r = sin(v); break;
-        case NK_COS: r = cos(v); break;
+        case NK_SIN: r = nk_sin(v); break;
+        case NK_COS: r = nk_cos(v); break;
         }
         y[i] = r;
     }

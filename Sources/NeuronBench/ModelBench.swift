@@ -19,7 +19,7 @@ public enum ModelBench {
             return result(name, seen, seconds, metric: ("test_mse", mse))
         }
         if name == "gan" { return try gan(train, batches: batches) }
-        guard let model = ModelZoo.make(name) else { throw DataError("unknown model '\(name)'") }
+        let model = try ModelRegistry.network(name)
         let (seen, seconds) = trainEpoch(model, train, batches: batches) { crossEntropy($0, $1.targets) }
         model.eval()
         let accuracy: Double = noGrad {

@@ -4,6 +4,7 @@ import NeuronData
 import NeuronModels
 import NeuronNN
 import NeuronTrain
+import NeuronViz
 
 let anomalySpecs: [Options.Spec] = [
     .init(name: "model", value: "NAME", help: "conv-autoencoder (default), autoencoder, vae or conv-vae"),

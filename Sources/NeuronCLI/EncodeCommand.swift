@@ -4,6 +4,7 @@ import NeuronData
 import NeuronModels
 import NeuronNN
 import NeuronTrain
+import NeuronViz
 
 /// `neuron encode`: the test set's codes from a trained autoencoder (a VAE's posterior means),
 /// a scatter plot of them in 2-D (the codes themselves at latent 2, else their principal

@@ -11,8 +11,8 @@ func loadClassifier(_ options: Options, command: String) -> any Layer {
     let path = options.required("checkpoint")
     do {
         let (model, metadata) = try SavedModel.load(path, architecture: options.string("model"))
-        guard ModelZoo.names.contains(metadata["model"] ?? "") else {
-            fail("\(command): \(path) holds a '\(metadata["model"] ?? "?")' model, not a Fashion-MNIST classifier (\(ModelZoo.names.joined(separator: ", ")))")
+        guard ModelRegistry.entry(metadata["model"] ?? "")?.family == .classifier else {
+            fail("\(command): \(path) holds a '\(metadata["model"] ?? "?")' model, not a Fashion-MNIST classifier (\(classifierNames))")
         }
         return model
     } catch {
@@ -23,7 +23,7 @@ func loadClassifier(_ options: Options, command: String) -> any Layer {
 func runEvaluate(_ arguments: [String]) {
     let options = Options(command: "evaluate", specs: [
         .init(name: "checkpoint", value: "FILE", help: "model.safetensors, best.safetensors or checkpoint.safetensors"),
-        .init(name: "model", value: "NAME", help: "architecture, for a file without metadata: \(ModelZoo.names.joined(separator: ", "))"),
+        .init(name: "model", value: "NAME", help: "architecture, for a file without metadata: \(classifierNames)"),
         .init(name: "data", value: "DIR", help: "Fashion-MNIST folder (default: Debian's location)"),
     ], arguments: arguments)
     let model = loadClassifier(options, command: "evaluate")
@@ -52,7 +52,7 @@ func pad(_ text: String, _ width: Int, left: Bool = true) -> String {
 func runPredict(_ arguments: [String]) {
     let options = Options(command: "predict", specs: [
         .init(name: "checkpoint", value: "FILE", help: "model.safetensors, best.safetensors or checkpoint.safetensors"),
-        .init(name: "model", value: "NAME", help: "architecture, for a file without metadata: \(ModelZoo.names.joined(separator: ", "))"),
+        .init(name: "model", value: "NAME", help: "architecture, for a file without metadata: \(classifierNames)"),
         .init(name: "input", value: "X.npy", help: "images as float [N, 28, 28], [N, 1, 28, 28] or [N, 784] in [0, 1]"),
         .init(name: "output", value: "Y.npy", help: "where to write the logits, float32 [N, 10]"),
     ], arguments: arguments)
@@ -72,3 +72,6 @@ func runPredict(_ arguments: [String]) {
         fail("predict: \(error)")
     }
 }
+
+/// The registry's image classifiers, for messages and help.
+var classifierNames: String { ModelRegistry.names(in: [.classifier]).joined(separator: ", ") }

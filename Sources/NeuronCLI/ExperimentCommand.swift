@@ -4,6 +4,7 @@ import NeuronData
 import NeuronModels
 import NeuronNN
 import NeuronTrain
+import NeuronViz
 
 let experimentUsage = """
     usage: neuron experiment gan-augmentation [options]
@@ -143,7 +144,7 @@ func runExperiment(_ arguments: [String]) {
 /// --model cgan`'s settings, through the same adversarial step and loop.
 func trainSubsetGAN(_ data: TensorDataset, epochs: Int, seed: Int) throws -> any ImageGenerator {
     Random.seed(UInt64(seed))
-    let (generator, discriminator) = GANZoo.make("cgan")!
+    let (generator, discriminator) = try ModelRegistry.adversarialPair("cgan")
     let step = AdversarialStep(generator: generator, discriminator: discriminator,
                                generatorOptimizer: Adam(generator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),
                                discriminatorOptimizer: Adam(discriminator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),

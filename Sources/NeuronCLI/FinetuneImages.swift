@@ -72,8 +72,8 @@ func pretrainFashionSource(_ options: Options, seed: Int, out: String) throws ->
     let train = try fashionClasses(.train, fashionSourceClasses, options: options)
     let test = try fashionClasses(.test, fashionSourceClasses, options: options)
     Random.seed(UInt64(seed))
-    let model = ModelZoo.make(name, classes: fashionSourceClasses.count, generator: RandomGenerator(seed: UInt64(seed) &+ 7))!
-    let optimizer = Adam(model.parameters(), lr: options.double("lr", default: ModelZoo.defaultLearningRate(name))!)
+    let model = try ModelRegistry.network(name, ["classes": "\(fashionSourceClasses.count)"], generator: RandomGenerator(seed: UInt64(seed) &+ 7))
+    let optimizer = Adam(model.parameters(), lr: options.double("lr", default: try ModelRegistry.lookup(name).defaults.learningRate)!)
     let epochCount = options.int("epochs", default: 5)
     let trainer = Trainer(model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
                           scheduler: CosineAnnealingLR(optimizer, period: epochCount), callbacks: [ProgressBar()])
@@ -93,11 +93,11 @@ func pretrainFashionSource(_ options: Options, seed: Int, out: String) throws ->
 /// `--freeze` patterns). Adam (lr 3e-3), cosine, batch 64, about 20,000 examples seen.
 func transferImageClassifier(task: String, mode: String, pretrained: (model: any Layer, metadata: [String: String]), pretrainedPath: String,
                              classes: Int, train: TensorDataset, test: TensorDataset, options: Options, seed: Int, out: String) throws -> FinetuneResult {
-    guard let name = pretrained.metadata["model"], ModelZoo.names.contains(name) else {
-        throw DataError("\(pretrainedPath) holds a '\(pretrained.metadata["model"] ?? "?")' model; \(task) needs a Fashion-MNIST classifier (\(ModelZoo.names.joined(separator: ", ")))")
+    guard let name = pretrained.metadata["model"], ModelRegistry.entry(name)?.family == .classifier else {
+        throw DataError("\(pretrainedPath) holds a '\(pretrained.metadata["model"] ?? "?")' model; \(task) needs a Fashion-MNIST classifier (\(classifierNames))")
     }
     Random.seed(UInt64(seed))
-    let model = ModelZoo.make(name, classes: classes, generator: RandomGenerator(seed: UInt64(seed) &+ 7))!
+    let model = try ModelRegistry.network(name, ["classes": "\(classes)"], generator: RandomGenerator(seed: UInt64(seed) &+ 7))
     if mode != "scratch" {
         let head = try headParameterNames(model)
         let backbone = pretrained.model.stateDict().filter { !head.contains($0.key) }

@@ -15,8 +15,8 @@ struct Options {
     var values: [String: String] = [:]
     var flags: Set<String> = []
 
-    /// `elsewhere` gives, for options that exist but not here, why they are refused ("does not
-    /// apply to model 'mlp'; it is for char-lstm"): passing one is an error that says so. `usage` replaces the help's first line.
+    /// `elsewhere` gives, for options that exist but not here, the message that refuses them
+    /// ("option '--seq-len' does not apply to model 'mlp' …"). `usage` replaces the help's first line.
     init(command: String, specs: [Spec], arguments: [String], elsewhere: [String: String] = [:], usage: String? = nil) {
         self.command = command
         self.specs = specs + [Spec(name: "help", value: nil, help: "show this help")]
@@ -32,7 +32,7 @@ struct Options {
                 name = String(name[..<equals])
             }
             guard let spec = self.specs.first(where: { $0.name == name }) else {
-                if let reason = elsewhere[name] { fail("\(command): option '--\(name)' \(reason)") }
+                if let message = elsewhere[name] { fail("\(command): \(message)") }
                 fail("\(command): unknown option '--\(name)'; run `neuron \(command) --help`")
             }
             if spec.value == nil {

@@ -17,17 +17,10 @@ func runSummary(_ arguments: [String]) {
         if let path = options.string("checkpoint") { metadata = try SafeTensors.read(path).metadata }
         if let name = options.string("model") { metadata["model"] = name }
         guard let name = metadata["model"] else { fail("summary: give --model NAME or --checkpoint FILE") }
-        // Defaults of `neuron train` for the sequence models when no checkpoint gives sizes.
-        let defaults: [String: String] = name == "char-lstm"
-            ? ["vocabulary": String(repeating: "a", count: 113), "embedding": "64", "hidden": "256", "layers": "2"]
-            : ["hidden": "32", "layers": "1", "window": "24"]
-        metadata.merge(defaults) { own, _ in own }
+        // Sizes a checkpoint does not give are the defaults of `neuron train`.
+        let entry = try ModelRegistry.lookup(name)
         let model = try SavedModel.make(metadata: metadata)
-        let input: Tensor = switch name {
-        case "char-lstm": Tensor.zeros([batch, 64], dtype: .int64)
-        case "forecaster": Tensor.zeros([batch, Int(metadata["window"] ?? "24") ?? 24])
-        default: Tensor.zeros([batch, 1, 28, 28])
-        }
+        let input = try entry.exampleInput(entry.completed(ModelConfig(model: name, values: metadata)), batch)
         print("\(name):")
         print(model.summary(input: input))
     } catch {

@@ -4,6 +4,7 @@ import NeuronData
 import NeuronModels
 import NeuronNN
 import NeuronTrain
+import NeuronViz
 
 /// The trainer Ctrl-C interrupts, and whether Ctrl-C came before it existed (a signal
 /// handler cannot capture context).
@@ -24,11 +25,11 @@ func installInterruptHandler() {
     }
 }
 
-/// Options every task family takes.
+/// Options every task family takes, parsed once into `RunSettings`.
 let commonTrainSpecs: [Options.Spec] = [
     .init(name: "model", value: "NAME", help: "model to train (see `neuron train --help`)"),
     .init(name: "epochs", value: "N", help: "epochs to train (default: the model's)"),
-    .init(name: "batch-size", value: "B", help: "mini-batch size (default 64; forecaster 32)"),
+    .init(name: "batch-size", value: "B", help: "mini-batch size (default: the model's, 64 for most)"),
     .init(name: "optimizer", value: "NAME", help: "adam (default), adamw or sgd"),
     .init(name: "lr", value: "X", help: "learning rate (default: the model's Adam rate; 0.05 for sgd)"),
     .init(name: "seed", value: "S", help: "random seed (default 0)"),
@@ -39,53 +40,7 @@ let commonTrainSpecs: [Options.Spec] = [
     .init(name: "detect-anomaly", value: nil, help: "check every op for NaN/infinity on every step (slow); by default only a failing step is re-run to name the op"),
 ]
 
-/// A kind of task `neuron train` runs: its models, its own options and how it trains.
-struct TaskFamily {
-    let name: String
-    let summary: String
-    let models: [String]
-    let specs: [Options.Spec]
-    let run: (Options, String) -> Void
-}
-
-let taskFamilies: [TaskFamily] = [
-    TaskFamily(name: "classifier", summary: "Fashion-MNIST image classifiers", models: ModelZoo.names, specs: [
-        .init(name: "dataset", value: "NAME", help: "dataset: fashion-mnist (default)"),
-        .init(name: "data", value: "DIR", help: "folder holding the dataset files (default: Debian's location)"),
-        .init(name: "augment", value: nil, help: "random crop (padding 2) and horizontal flip"),
-    ], run: trainImageClassifier),
-    TaskFamily(name: "language model", summary: "character-level language model on Debian's fortunes or a text file",
-               models: ["char-lstm"], specs: [
-        .init(name: "text", value: "FILE", help: "train on this text file instead of Debian's fortunes"),
-        .init(name: "seq-len", value: "T", help: "characters per truncated-BPTT window (default 64)"),
-        .init(name: "hidden", value: "H", help: "LSTM hidden size (default 256)"),
-        .init(name: "layers", value: "L", help: "LSTM layers (default 2)"),
-    ], run: { options, _ in trainLanguageModel(options) }),
-    TaskFamily(name: "forecaster", summary: "one-step-ahead time-series forecaster (statsmodels' sunspots or a CSV)",
-               models: ["forecaster"], specs: [
-        .init(name: "csv", value: "FILE", help: "a CSV file holding the series (default: statsmodels' yearly sunspots)"),
-        .init(name: "column", value: "NAME", help: "the CSV column of the series (default: the last column)"),
-        .init(name: "window", value: "W", help: "past values per forecast (default 24)"),
-        .init(name: "season", value: "S", help: "season length of the seasonal naive forecast (default 11)"),
-        .init(name: "test-size", value: "N", help: "held-out values at the end of the series (default 20 %)"),
-        .init(name: "hidden", value: "H", help: "LSTM hidden size (default 32)"),
-        .init(name: "layers", value: "L", help: "LSTM layers (default 1)"),
-    ], run: { options, _ in trainForecaster(options) }),
-    TaskFamily(name: "autoencoder", summary: "Fashion-MNIST autoencoders (raw pixels, reconstruction MSE)",
-               models: SavedModel.autoencoders, specs: [
-        .init(name: "data", value: "DIR", help: "folder holding the dataset files (default: Debian's location)"),
-        .init(name: "latent", value: "Z", help: "size of the codes (default 32)"),
-        .init(name: "beta", value: "B", help: "vae / conv-vae: weight of the KL term (default 1)"),
-        .init(name: "binarize", value: nil, help: "vae / conv-vae: pixels redrawn as Bernoulli samples each time an image is seen"),
-        .init(name: "iw-samples", value: "K", help: "vae / conv-vae: importance samples of the test NLL estimate (default 100; conv-vae 10)"),
-        .init(name: "noise", value: "KIND", help: "denoising-autoencoder: gaussian (default; clamped to [0, 1]) or masking"),
-        .init(name: "noise-level", value: "X", help: "denoising-autoencoder: the Gaussian's std (default 0.3) or the masking probability (default 0.3)"),
-    ], run: trainAutoencoder),
-    TaskFamily(name: "gan", summary: "Fashion-MNIST generative adversarial networks, scored by a classifier's Fréchet distance",
-               models: GANZoo.names, specs: ganSpecs, run: trainGAN),
-]
-
-/// The value of `--model` among raw arguments, before the family's options are known.
+/// The value of `--model` among raw arguments, before the model's options are known.
 func modelArgument(_ arguments: [String]) -> String? {
     for (i, argument) in arguments.enumerated() {
         if argument.hasPrefix("--model=") { return String(argument.dropFirst(8)) }
@@ -94,11 +49,16 @@ func modelArgument(_ arguments: [String]) -> String? {
     return nil
 }
 
+/// `neuron train --model NAME …`: the model's registry entry picks its family's recipe; the
+/// common options, the recipe's and the model's own are parsed once, then the recipe runs.
 func runTrain(_ arguments: [String]) {
-    let allModels = taskFamilies.flatMap { $0.models }
+    let trainable = ModelRegistry.entries.filter { entry in taskRecipes.contains { $0.family == entry.family } }
+    let allModels = trainable.map(\.name)
     guard let modelName = modelArgument(arguments) else {
         if arguments.contains("--help") || arguments.contains("-h") {
-            let families = taskFamilies.map { "  \($0.name) — \($0.summary):\n    \($0.models.joined(separator: ", "))" }
+            let families = taskRecipes.map { recipe in
+                "  \(recipe.family.rawValue) — \(recipe.summary):\n    \(trainable.filter { $0.family == recipe.family }.map(\.name).joined(separator: ", "))"
+            }
             print("""
                 usage: neuron train --model NAME [options]
 
@@ -111,21 +71,17 @@ func runTrain(_ arguments: [String]) {
         }
         fail("train: missing required option '--model' (choose from \(allModels.joined(separator: ", ")))")
     }
-    guard let family = taskFamilies.first(where: { $0.models.contains(modelName) }) else {
+    guard let entry = trainable.first(where: { $0.name == modelName }) else {
         fail("train: unknown model '\(modelName)' (choose from \(allModels.joined(separator: ", ")))")
     }
-    let specs = commonTrainSpecs + family.specs
-    var elsewhere: [String: String] = [:]
-    for other in taskFamilies where other.name != family.name {
-        for spec in other.specs where !specs.contains(where: { $0.name == spec.name }) {
-            if elsewhere[spec.name] == nil {
-                elsewhere[spec.name] = "does not apply to model '\(modelName)' (\(family.name)); it is for \(other.models.joined(separator: ", "))"
-            }
-        }
-    }
-    let options = Options(command: "train", specs: specs, arguments: arguments, elsewhere: elsewhere,
-                          usage: "usage: neuron train --model \(modelName) [options]   (\(family.name): \(family.summary))")
-    family.run(options, modelName)
+    let recipe = recipe(for: entry.family)
+    let specs = commonTrainSpecs + recipe.specs + entry.options.map(\.spec)
+    let options = Options(command: "train", specs: specs, arguments: arguments,
+                          elsewhere: misplacedOptionMessages(for: entry, accepted: Set(specs.map(\.name))),
+                          usage: "usage: neuron train --model \(modelName) [options]   (\(entry.family.rawValue): \(recipe.summary))")
+    var config = ModelConfig(model: entry.name)
+    for option in entry.options { config.values[option.name] = option.value(in: options, command: "train") }
+    recipe.run(TrainRun(entry: entry, options: options, settings: RunSettings(options, entry: entry), config: config))
 }
 
 /// Ends the process after Ctrl-C with status 130. Everything worth keeping is already on disk
@@ -141,17 +97,18 @@ struct RunSettings {
     let model: String, out: String, epochs: Int, batchSize: Int, seed: Int
     let optimizer: String, lr: Double, clipNorm: Double?, cosine: Bool, resume: Bool, detectAnomaly: Bool
 
-    init(_ options: Options, model: String, epochs: Int = 5, batchSize: Int = 64, lr: Double, clipNorm: Double? = nil,
-         schedule: String = "cosine") {
-        self.model = model
-        self.epochs = options.int("epochs", default: epochs)
-        self.batchSize = options.int("batch-size", default: batchSize)
+    /// The common options over the model's training defaults.
+    init(_ options: Options, entry: ModelEntry) {
+        let defaults = entry.defaults
+        model = entry.name
+        epochs = options.int("epochs", default: defaults.epochs)
+        batchSize = options.int("batch-size", default: defaults.batchSize)
         optimizer = options.choice("optimizer", from: ["adam", "adamw", "sgd"], default: "adam")
-        self.lr = options.double("lr", default: optimizer == "sgd" ? 0.05 : lr)!
+        lr = options.double("lr", default: optimizer == "sgd" ? 0.05 : defaults.learningRate)!
         seed = options.int("seed", default: 0, minimum: 0)
         out = options.string("out", default: "runs/\(model)")!
-        self.clipNorm = options.double("clip-norm", default: clipNorm)
-        cosine = options.choice("schedule", from: ["cosine", "constant"], default: schedule) == "cosine"
+        clipNorm = options.double("clip-norm", default: defaults.clipNorm)
+        cosine = options.choice("schedule", from: ["cosine", "constant"], default: defaults.schedule) == "cosine"
         resume = options.flag("resume")
         detectAnomaly = options.flag("detect-anomaly")
         if resume && access(checkpointPath, R_OK) != 0 { fail("train: --resume given but \(checkpointPath) does not exist") }

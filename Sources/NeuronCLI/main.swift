@@ -1,4 +1,5 @@
 import Glibc
+import Neuron
 
 /// `neuron`: the command-line tool. Errors print one line and exit with status 2.
 let usage = """
@@ -18,7 +19,7 @@ let usage = """
       experiment gan-augmentation: do a conditional GAN's images help a classifier with few labels?
       bench      benchmarks (ops and models), one JSON object per line
 
-    Run `neuron <command> --help` for a command's options.
+    Run `neuron <command> --help` for a command's options, `neuron --version` for the version.
     """
 
 func fail(_ message: String) -> Never {
@@ -34,6 +35,7 @@ arguments.removeFirst()
 
 switch command {
 case "--help", "-h", "help": print(usage)
+case "--version", "-V", "version": print("neuron \(NeuronVersion.current)")
 case "train": runTrain(arguments)
 case "evaluate": runEvaluate(arguments)
 case "predict": runPredict(arguments)

@@ -1,4 +1,3 @@
-import CNeuronKernels
 import Dispatch
 import Neuron
 import Synchronization
@@ -107,7 +106,7 @@ final class Prefetcher: @unchecked Sendable {
         let total = loader.batchesPerEpoch
         DispatchQueue.global().async { [self] in
             // Kernels on this thread run single-threaded: the trainer owns the thread team.
-            nk_set_num_threads(1)
+            Threads.count = 1
             for index in start..<total {
                 free.wait()
                 if cancelled.load(ordering: .acquiring) { break }

@@ -65,3 +65,14 @@ public func writeFileAtomically(_ path: String, _ chunks: [UnsafeRawBufferPointe
         close(dirfd)
     }
 }
+
+/// `mkdir -p`.
+public func makeDirectories(_ path: String) throws {
+    var current = path.hasPrefix("/") ? "" : "."
+    for part in path.split(separator: "/") {
+        current += "/" + part
+        if mkdir(current, 0o755) != 0 && errno != EEXIST {
+            throw DataError("\(current): cannot create directory: \(String(cString: strerror(errno)))")
+        }
+    }
+}

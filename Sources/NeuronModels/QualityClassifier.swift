@@ -1,7 +1,6 @@
 import Neuron
 import NeuronData
 import NeuronNN
-import NeuronTrain
 
 extension SavedModel {
     /// A Fashion-MNIST classifier written by `neuron train` (`lenet` or `mlp`, trained on

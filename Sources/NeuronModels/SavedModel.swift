@@ -1,54 +1,23 @@
 import Neuron
 import NeuronData
 import NeuronNN
-import NeuronTrain
 
 /// Rebuilds models from the files `neuron train` writes: a model file (`model.safetensors`,
 /// `best.safetensors`: the state dict under PyTorch's names) or a training checkpoint
 /// (`checkpoint.safetensors`: the model under its name's prefix). Both carry the architecture
 /// and its hyper-parameters in their metadata ("model": "lenet", "hidden": "256", …).
 public enum SavedModel {
-    /// Every architecture the metadata can name: the zoo's classifiers, "char-lstm",
-    /// "forecaster" and the autoencoders.
-    public static var architectures: [String] { ModelZoo.names + ["char-lstm", "forecaster"] + autoencoders + GANZoo.names }
+    /// Every architecture the metadata can name: the registry's models.
+    public static var architectures: [String] { ModelRegistry.names() }
 
-    /// The autoencoders (latent size in the metadata's "latent", default 32).
-    public static let autoencoders = ["autoencoder", "conv-autoencoder", "denoising-autoencoder", "vae", "conv-vae"]
+    /// The autoencoders and variational autoencoders.
+    public static var autoencoders: [String] { ModelRegistry.names(in: [.autoencoder, .variationalAutoencoder]) }
 
-    /// A freshly initialised model of the architecture and hyper-parameters in `metadata`.
+    /// A freshly initialised model of the architecture and hyper-parameters in `metadata`,
+    /// built by the registry entry its "model" names.
     public static func make(metadata: [String: String], generator: RandomGenerator = Random.generator) throws -> any Layer {
         guard let name = metadata["model"] else { throw DataError("no model name in the metadata") }
-        func integer(_ key: String) throws -> Int {
-            guard let value = metadata[key].flatMap({ Int($0) }), value > 0 else {
-                throw DataError("a \(name) model needs a positive integer '\(key)' in its metadata")
-            }
-            return value
-        }
-        switch name {
-        case "char-lstm":
-            guard let vocabulary = metadata["vocabulary"], !vocabulary.isEmpty else {
-                throw DataError("a char-lstm model needs its 'vocabulary' in the metadata")
-            }
-            return CharLSTM(vocabularySize: vocabulary.unicodeScalars.count, embeddingSize: try integer("embedding"),
-                            hiddenSize: try integer("hidden"), layers: try integer("layers"), generator: generator)
-        case "forecaster":
-            return Forecaster(hiddenSize: try integer("hidden"), layers: try integer("layers"), generator: generator)
-        case "autoencoder":
-            return DenseAutoencoder(latent: metadata["latent"] == nil ? 32 : try integer("latent"), generator: generator)
-        case "vae":
-            return DenseVAE(latent: metadata["latent"] == nil ? 32 : try integer("latent"), generator: generator)
-        case "conv-vae":
-            return ConvVAE(latent: metadata["latent"] == nil ? 32 : try integer("latent"), generator: generator)
-        case "conv-autoencoder", "denoising-autoencoder":
-            return ConvAutoencoder(latent: metadata["latent"] == nil ? 32 : try integer("latent"), generator: generator)
-        case _ where GANZoo.names.contains(name):
-            throw DataError("'\(name)' is a GAN: a generator and a discriminator, not one model (`neuron generate` draws from its generator.safetensors)")
-        default:
-            guard let model = ModelZoo.make(name, classes: metadata["classes"] == nil ? 10 : try integer("classes"), generator: generator) else {
-                throw DataError("unknown model '\(name)' (known: \(architectures.joined(separator: ", ")))")
-            }
-            return model
-        }
+        return try ModelRegistry.network(name, metadata, generator: generator)
     }
 
     /// The generator of an adversarial pair from `generator.safetensors` (or
@@ -56,8 +25,9 @@ public enum SavedModel {
     /// kept one), rebuilt from the metadata's "model" and "latent", in evaluation mode.
     public static func loadGenerator(_ path: String) throws -> (generator: any ImageGenerator, metadata: [String: String]) {
         let (tensors, metadata) = try SafeTensors.read(path)
-        guard let name = metadata["model"], GANZoo.names.contains(name) else {
-            throw DataError("\(path) does not hold a GAN generator (its model is '\(metadata["model"] ?? "unnamed")'; GANs: \(GANZoo.names.joined(separator: ", ")))")
+        let gans = ModelRegistry.names(in: [.gan])
+        guard let name = metadata["model"], gans.contains(name) else {
+            throw DataError("\(path) does not hold a GAN generator (its model is '\(metadata["model"] ?? "unnamed")'; GANs: \(gans.joined(separator: ", ")))")
         }
         if let role = metadata["role"], !role.hasPrefix("generator") {
             throw DataError("\(path) holds the \(role) of a '\(name)' model, not its generator")
@@ -65,7 +35,7 @@ public enum SavedModel {
         guard let latent = Int(metadata["latent"] ?? "64"), latent > 0 else {
             throw DataError("\(path): 'latent' in its metadata is not a positive integer")
         }
-        let generator = GANZoo.make(name, latent: latent)!.generator
+        let generator = try ModelRegistry.adversarialPair(name, ["latent": "\(latent)"]).generator
         let sections = metadata["models"]?.split(separator: ",").map(String.init) ?? []
         do {
             try generator.load(stateDict: stateDict(tensors, metadata: metadata,

@@ -1,6 +1,5 @@
 import Neuron
 import NeuronNN
-import NeuronTrain
 
 /// A dense variational autoencoder for 28 × 28 images: 784-400 ReLU, then the mean and
 /// log-variance of a `latent`-dimensional Gaussian; the decoder maps codes through 400 ReLU to

@@ -1,6 +1,7 @@
 import Neuron
 import NeuronData
 import NeuronNN
+import NeuronViz
 
 /// Hooks into `Trainer.fit`. Every method has an empty default.
 public protocol Callback: AnyObject {

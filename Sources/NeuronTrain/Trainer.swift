@@ -21,10 +21,18 @@ public final class Trainer {
     /// What happens to each batch.
     public let step: TrainingStep
     public var callbacks: [Callback]
+    /// Writes the resumable checkpoint and the model files.
+    public var writer = CheckpointWriter()
     /// Where `fit` saves a resumable checkpoint after every epoch and on interruption.
-    public var checkpointPath: String?
+    public var checkpointPath: String? {
+        get { writer.path }
+        set { writer.path = newValue }
+    }
     /// Extra strings stored in each checkpoint and model file (model name, options).
-    public var checkpointMetadata: [String: String] = [:]
+    public var checkpointMetadata: [String: String] {
+        get { writer.metadata }
+        set { writer.metadata = newValue }
+    }
     /// Whether this process writes files and prints progress. Data-parallel training runs one
     /// trainer per process and sets it on one of them only; callbacks whose
     /// `mainProcessOnly` is true and checkpoint saving are skipped elsewhere.
@@ -158,6 +166,7 @@ public final class Trainer {
         for callback in callbacks { try callback.trainBegin(self) }
         defer { for callback in callbacks { try? callback.trainEnd(self) } }
         let generators = namedGenerators().map { $0.1 }
+        let replay = NonFiniteReplay(generators: generators)
         let schedules = step.schedulers
         let previousLocator = NonFiniteLocator.isEnabled
         if detectAnomaly { NonFiniteLocator.reset(); NonFiniteLocator.isEnabled = true }
@@ -173,7 +182,7 @@ public final class Trainer {
                 nonFiniteLoss = nil
                 let figures = try step.train(batch, trainer: self)
                 if let bad = nonFiniteLoss ?? figures["loss"].flatMap({ $0.isFinite ? nil : $0 }) {
-                    let reason = try locateNonFinite(bad, batch: batch, generators: generators, states: states)
+                    let reason = try replay.reason(bad, trainer: self, batch: batch, states: states)
                     return .stopped(reason)
                 }
                 let size = batch.size
@@ -220,24 +229,8 @@ public final class Trainer {
         return .completed
     }
 
-    /// Re-runs a step whose loss was `value` from the generator states it started with, with
-    /// the locator on and updates off, and returns the reason to stop: the step and the op.
-    func locateNonFinite(_ value: Double, batch: Batch, generators: [RandomGenerator], states: [[UInt64]]) throws -> String {
-        var text = "loss became \(value) at step \(globalStep + 1) (epoch \(epoch + 1), batch \(batchIndex + 1))"
-        if !detectAnomaly {
-            for (generator, state) in zip(generators, states) { generator.stateWords = state }
-            NonFiniteLocator.reset()
-            NonFiniteLocator.isEnabled = true
-            updatesDisabled = true
-            defer { NonFiniteLocator.isEnabled = false; updatesDisabled = false }
-            _ = try? step.train(batch, trainer: self)
-        }
-        if let finding = NonFiniteLocator.firstFinding { text += "; first non-finite value from \(finding)" }
-        return text
-    }
-
     func saveCheckpoint() throws {
-        if isMainProcess, let checkpointPath { try TrainingCheckpoint.save(self, to: checkpointPath, metadata: checkpointMetadata) }
+        if isMainProcess { try writer.saveCheckpoint(of: self) }
     }
 
     /// Writes every model to `<directory>/<name>.safetensors` in PyTorch's state-dict names,
@@ -245,14 +238,6 @@ public final class Trainer {
     /// Returns the paths written.
     @discardableResult
     public func saveModels(to directory: String) throws -> [String] {
-        guard isMainProcess else { return [] }
-        let models = step.models
-        return try models.map { name, module in
-            let path = "\(directory)/\(name).safetensors"
-            var metadata = checkpointMetadata
-            if models.count > 1 { metadata["role"] = name }
-            try SafeTensors.write(module.stateDict(), metadata: metadata, to: path)
-            return path
-        }
+        isMainProcess ? try writer.saveModels(of: step, to: directory) : []
     }
 }

@@ -94,15 +94,15 @@ import NeuronNN
         #expect(Swift.abs(frechetDistance(FeatureStatistics(features: x), FeatureStatistics(features: y)) - expected) < 1e-9)
     }
 
-    @Test func zooBuildsEveryPairWithTheirShapes() {
-        for name in GANZoo.names {
-            let (generator, discriminator) = GANZoo.make(name, latent: 16, generator: RandomGenerator(seed: 1))!
+    @Test func zooBuildsEveryPairWithTheirShapes() throws {
+        for name in ModelRegistry.names(in: [.gan]) {
+            let (generator, discriminator) = try ModelRegistry.adversarialPair(name, ["latent": "16"], generator: RandomGenerator(seed: 1))
             let labels = generator.classCount.map { _ in Tensor([0, 4, 9]) }
             let images = noGrad { generator.generate(Tensor.normal([3, 16]), labels: labels) }
             #expect(images.shape == [3, 1, 28, 28], "\(name)")
             #expect(images.abs().max().item() <= 1, "\(name): tanh output")
             #expect(noGrad { discriminator.score(images, labels: labels) }.shape == [3, 1], "\(name)")
         }
-        #expect(GANZoo.make("nope") == nil)
+        #expect(throws: DataError.self) { try ModelRegistry.adversarialPair("nope") }
     }
 }

@@ -1,6 +1,7 @@
 import Testing
 import Neuron
 @testable import NeuronData
+@testable import NeuronViz
 
 @Suite struct TensorBoardTests {
     @Test func recordsMatchTensorBoardsOwnWriter() {

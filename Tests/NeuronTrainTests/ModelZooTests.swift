@@ -46,14 +46,14 @@ import NeuronNN
     }
 
     @Test func everyZooModelBuilds() {
-        for name in ModelZoo.names { #expect(ModelZoo.make(name) != nil, "\(name)") }
-        #expect(ModelZoo.make("nope") == nil)
+        for name in ModelRegistry.names(in: [.classifier]) { #expect((try? ModelRegistry.network(name)) != nil, "\(name)") }
+        #expect(throws: DataError.self) { try ModelRegistry.network("nope") }
     }
 
     /// `classes` sizes every zoo model's head, and a saved model's "classes" rebuilds it.
     @Test func zooModelsTakeAClassCount() throws {
-        for name in ModelZoo.names {
-            let model = ModelZoo.make(name, classes: 5)!
+        for name in ModelRegistry.names(in: [.classifier]) {
+            let model = try ModelRegistry.network(name, ["classes": "5"])
             #expect(model(Tensor.normal([2, 1, 28, 28])).shape == [2, 5], "\(name)")
             let rebuilt = try SavedModel.make(metadata: ["model": name, "classes": "5"])
             #expect(rebuilt.stateDict().mapValues(\.shape) == model.stateDict().mapValues(\.shape), "\(name)")

@@ -4,6 +4,7 @@ import Neuron
 import NeuronData
 import NeuronNN
 import NeuronTrain
+import NeuronViz
 
 /// A tiny GAN on 2-D points: two models, two optimisers, its own noise generator, and a
 /// discriminator whose dropout draws from a generator of its own.

@@ -4,14 +4,20 @@ import NeuronData
 import NeuronModels
 import NeuronNN
 import NeuronTrain
+import NeuronViz
 
 /// Character-level LSTM on Debian's fortunes (or `--text FILE`): 90 % of the text trains,
 /// the next 5 % validates, the last 5 % tests; truncated BPTT over windows of `--seq-len`
 /// characters in `--batch-size` parallel streams, gradients clipped (norm 1 by default).
-func trainLanguageModel(_ options: Options) {
-    let settings = RunSettings(options, model: "char-lstm", epochs: 4, lr: 3e-3, clipNorm: 1)
-    let length = options.int("seq-len", default: 64), hidden = options.int("hidden", default: 256)
-    let layers = options.int("layers", default: 2)
+let languageModelRecipe = TaskRecipe(
+    family: .languageModel, summary: "character-level language model on Debian's fortunes or a text file", specs: [
+        .init(name: "text", value: "FILE", help: "train on this text file instead of Debian's fortunes"),
+        .init(name: "seq-len", value: "T", help: "characters per truncated-BPTT window (default 64)"),
+    ], run: trainLanguageModel)
+
+func trainLanguageModel(_ run: TrainRun) {
+    let (options, settings) = (run.options, run.settings)
+    let length = options.int("seq-len", default: 64), hidden = run.int("hidden"), layers = run.int("layers")
     installInterruptHandler()
     do {
         try makeDirectories(settings.out)
@@ -24,7 +30,8 @@ func trainLanguageModel(_ options: Options) {
         let test = try corpus.streamWindows(validationEnd..<count, streams: min(streams, 16), length: length)
         print("text: \(count) characters, vocabulary \(corpus.vocabulary.count); \(train.count / streams) batches of \(streams)×\(length) per epoch")
         Random.seed(UInt64(settings.seed))
-        let model = CharLSTM(vocabularySize: corpus.vocabulary.count, hiddenSize: hidden, layers: layers)
+        let built = try ModelRegistry.network(run.model, run.config.values.merging(["vocabulary": corpus.vocabularyString]) { a, _ in a })
+        guard let model = built as? CharLSTM else { throw DataError("\(run.model) is not a character-level LSTM: the language-model recipe samples text from one") }
         let classes = corpus.vocabulary.count
         let loss: (Tensor, Tensor) -> Tensor = { crossEntropy($0.reshaped([-1, classes]), $1.reshaped([-1])) }
         let metadata = ["vocabulary": corpus.vocabularyString, "hidden": "\(hidden)", "layers": "\(layers)",
@@ -69,7 +76,7 @@ func runGenerate(_ arguments: [String]) {
     let length = options.int("length", default: 500)
     let seed = options.int("seed", default: 0, minimum: 0)
     do {
-        if let name = try SafeTensors.read(path).metadata["model"], GANZoo.names.contains(name) {
+        if let name = try SafeTensors.read(path).metadata["model"], ModelRegistry.entry(name)?.family == .gan {
             return try generateImages(options, path: path, seed: seed)
         }
         if options.string("class") != nil { fail("generate: '--class' applies to conditional GAN generators (cgan)") }

@@ -1,6 +1,7 @@
 import CCairo
 import Glibc
 import Neuron
+import NeuronData
 
 /// Line charts of training curves and scatter plots, drawn with cairo to PNG or SVG: axes, ticks, tick labels,
 /// axis labels, a title and a legend per panel; several panels side by side.

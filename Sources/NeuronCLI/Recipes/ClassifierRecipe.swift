@@ -4,18 +4,26 @@ import NeuronData
 import NeuronModels
 import NeuronNN
 import NeuronTrain
+import NeuronViz
 
-/// LeNet, ResNet-20, the MLP or the row-wise LSTM on Fashion-MNIST.
-func trainImageClassifier(_ options: Options, _ modelName: String) {
+/// The image classifiers (LeNet, ResNet-20, the MLP, the row-wise LSTM, …) on Fashion-MNIST:
+/// cross-entropy, accuracy, a grid of training images, then the test accuracy.
+let classifierRecipe = TaskRecipe(family: .classifier, summary: "Fashion-MNIST image classifiers", specs: [
+    .init(name: "dataset", value: "NAME", help: "dataset: fashion-mnist (default)"),
+    .init(name: "data", value: "DIR", help: "folder holding the dataset files (default: Debian's location)"),
+    .init(name: "augment", value: nil, help: "random crop (padding 2) and horizontal flip"),
+], run: trainImageClassifier)
+
+func trainImageClassifier(_ run: TrainRun) {
+    let (options, settings) = (run.options, run.settings)
     _ = options.choice("dataset", from: ["fashion-mnist"], default: "fashion-mnist")
-    let settings = RunSettings(options, model: modelName, epochs: modelName == "lstm" ? 3 : 5, lr: ModelZoo.defaultLearningRate(modelName))
     installInterruptHandler()
     do {
         try makeDirectories(settings.out)
         let train = try FashionMNIST.load(.train, directory: options.string("data"), normalized: true)
         let test = try FashionMNIST.load(.test, directory: options.string("data"), normalized: true)
         Random.seed(UInt64(settings.seed))
-        let model = ModelZoo.make(modelName)!
+        let model = try ModelRegistry.network(run.model)
         let augment: Transform? = options.flag("augment")
             ? Transforms.compose([Transforms.randomCrop(padding: 2), Transforms.horizontalFlip()]) : nil
         let trainLoader = DataLoader(train, batchSize: settings.batchSize, shuffle: true, seed: UInt64(settings.seed), transform: augment)

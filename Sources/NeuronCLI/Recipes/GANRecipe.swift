@@ -4,33 +4,33 @@ import NeuronData
 import NeuronModels
 import NeuronNN
 import NeuronTrain
+import NeuronViz
 
 let defaultQualityClassifier = "runs/lenet/model.safetensors"
 
-let ganSpecs: [Options.Spec] = [
+let ganRecipe = TaskRecipe(
+    family: .gan, summary: "Fashion-MNIST generative adversarial networks, scored by a classifier's Fréchet distance", specs: [
     .init(name: "data", value: "DIR", help: "folder holding the dataset files (default: Debian's location)"),
-    .init(name: "latent", value: "Z", help: "size of the generator's noise (default 64)"),
-    .init(name: "loss", value: "NAME", help: "non-saturating (default), least-squares or wasserstein (WGAN-GP; the default of wgan-gp)"),
-    .init(name: "d-steps", value: "K", help: "discriminator updates per generator update (default 1; wgan-gp 5)"),
     .init(name: "gp-weight", value: "X", help: "wasserstein: weight of the gradient penalty (default 10)"),
     .init(name: "label-smoothing", value: "X", help: "one-sided label smoothing: D's target for real images is 1 − X (default 0)"),
     .init(name: "ema", value: "DECAY", help: "keep a moving average of the generator's weights (e.g. 0.999); samples come from it"),
     .init(name: "classifier", value: "FILE", help: "the quality classifier, a lenet or mlp model file (default \(defaultQualityClassifier), written by `make demo`)"),
     .init(name: "fid-samples", value: "N", help: "generated images per Fréchet-distance measurement (default 5000; 0: no quality measure)"),
     .init(name: "train-size", value: "N", help: "train on the first N training images only (default: all 60,000)"),
-]
+], run: trainGAN)
 
 /// `neuron train --model gan|dcgan|cgan|wgan-gp`: adversarial training on Fashion-MNIST with
 /// Adam (lr 2e-4, betas 0.5/0.999; WGAN-GP 0.0/0.9), the usual logs and resumable checkpoints,
 /// a sample grid from fixed noise after every epoch (one row per class for the conditional
 /// model), and the samples' Fréchet distance in a classifier's features (and, conditional,
 /// the classifier's agreement with the requested class) after every epoch and at the end.
-func trainGAN(_ options: Options, _ modelName: String) {
-    let wgan = modelName == "wgan-gp"
-    let settings = RunSettings(options, model: modelName, epochs: 10, lr: 2e-4, schedule: "constant")
+func trainGAN(_ run: TrainRun) {
+    let (options, settings, modelName) = (run.options, run.settings, run.model)
     if settings.optimizer != "adam" { fail("train: GANs train with Adam; '--optimizer \(settings.optimizer)' is not supported") }
-    let latent = options.int("latent", default: 64)
-    let lossName = options.choice("loss", from: ["non-saturating", "least-squares", "wasserstein"], default: wgan ? "wasserstein" : "non-saturating")
+    let latent = run.int("latent")
+    let lossName = run.string("loss")
+    // A model made for the Wasserstein loss plots critic scores whatever loss it is given.
+    let wgan = lossName == "wasserstein" || run.entry.option("loss")?.defaultText == "wasserstein"
     let penalty = options.double("gp-weight", default: 10, positive: false)!
     if lossName != "wasserstein" && options.string("gp-weight") != nil { fail("train: '--gp-weight' applies to the wasserstein loss only") }
     let loss: AdversarialLoss = switch lossName {
@@ -38,7 +38,7 @@ func trainGAN(_ options: Options, _ modelName: String) {
     case "wasserstein": .wasserstein(penalty: penalty)
     default: .nonSaturating
     }
-    let dSteps = options.int("d-steps", default: wgan ? 5 : 1)
+    let dSteps = run.int("d-steps")
     let smoothing = options.double("label-smoothing", default: 0, positive: false)!
     guard smoothing >= 0 && smoothing < 1 else { fail("train: '--label-smoothing' must be in [0, 1), got \(smoothing)") }
     let emaDecay = options.double("ema")
@@ -68,9 +68,9 @@ func trainGAN(_ options: Options, _ modelName: String) {
             quality = measure
         }
         Random.seed(UInt64(settings.seed))
-        let (generator, discriminator) = GANZoo.make(modelName, latent: latent)!
-        let averaged = emaDecay.map { (generator: GANZoo.make(modelName, latent: latent)!.generator, decay: $0) }
-        let betas = wgan ? (0.0, 0.9) : (0.5, 0.999)
+        let (generator, discriminator) = try ModelRegistry.adversarialPair(modelName, run.config.values)
+        let averaged = try emaDecay.map { (generator: try ModelRegistry.adversarialPair(modelName, run.config.values).generator, decay: $0) }
+        let betas = run.entry.defaults.betas
         let generatorOptimizer = Adam(generator.parameters(), lr: settings.lr, betas: betas)
         let discriminatorOptimizer = Adam(discriminator.parameters(), lr: settings.lr, betas: betas)
         let step = AdversarialStep(generator: generator, discriminator: discriminator, generatorOptimizer: generatorOptimizer,
@@ -88,7 +88,7 @@ func trainGAN(_ options: Options, _ modelName: String) {
         let (trainer, outcome) = try runFit(settings, step: step, monitor: ("fid", .min),
                                             train: DataLoader(train, batchSize: settings.batchSize, shuffle: true, seed: UInt64(settings.seed)),
                                             validation: nil, metadata: metadata, bestModel: averaged == nil ? "generator" : "generator_ema",
-                                            plot: { try plotGANCurves($0, wasserstein: wgan || lossName == "wasserstein", to: "\(settings.out)/curves") }) { trainer in
+                                            plot: { try plotGANCurves($0, wasserstein: wgan, to: "\(settings.out)/curves") }) { trainer in
             // Each epoch: the same noise through the generator (one row per class when conditional).
             let board = trainer.callbacks.compactMap { $0 as? TensorBoardLogger }.first
             let count = conditional ? 100 : 64

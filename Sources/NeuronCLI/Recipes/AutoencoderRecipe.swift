@@ -4,6 +4,7 @@ import NeuronData
 import NeuronModels
 import NeuronNN
 import NeuronTrain
+import NeuronViz
 
 /// The dense, convolutional or denoising autoencoder on Fashion-MNIST's raw [0, 1] pixels:
 /// mean squared reconstruction error of the clean image, Adam, the usual logs and checkpoints,
@@ -11,20 +12,17 @@ import NeuronTrain
 /// (`reconstructions.png`, also in TensorBoard). The denoising one sees corrupted inputs (a
 /// data transform, drawn afresh each epoch), is scored on corrupted test images, and also
 /// reports the corrupted images' own MSE to the clean ones.
-func trainAutoencoder(_ options: Options, _ modelName: String) {
-    if modelName == "vae" || modelName == "conv-vae" { return trainVariationalAutoencoder(options, modelName) }
-    for option in ["beta", "iw-samples"] where options.string(option) != nil {
-        fail("train: '--\(option)' applies to vae and conv-vae only")
-    }
-    if options.flag("binarize") { fail("train: '--binarize' applies to vae and conv-vae only") }
-    let settings = RunSettings(options, model: modelName, epochs: 5, lr: 1e-3)
-    let latent = options.int("latent", default: 32)
-    let denoising = modelName == "denoising-autoencoder"
-    if !denoising, options.string("noise") != nil || options.string("noise-level") != nil {
-        fail("train: '--noise' and '--noise-level' apply to denoising-autoencoder only")
-    }
-    let noiseKind = options.choice("noise", from: ["gaussian", "masking"], default: "gaussian")
-    let level = options.double("noise-level", default: 0.3)!
+let autoencoderRecipe = TaskRecipe(family: .autoencoder, summary: "Fashion-MNIST autoencoders (raw pixels, reconstruction MSE)", specs: [
+    .init(name: "data", value: "DIR", help: "folder holding the dataset files (default: Debian's location)"),
+], run: trainAutoencoder)
+
+func trainAutoencoder(_ run: TrainRun) {
+    let (options, settings, modelName) = (run.options, run.settings, run.model)
+    let latent = run.int("latent")
+    // A model with a noise option is trained to undo that noise.
+    let denoising = run.entry.option("noise") != nil
+    let noiseKind = denoising ? run.string("noise") : "gaussian"
+    let level = denoising ? run.double("noise-level") : 0.3
     if noiseKind == "masking" && level >= 1 { fail("train: '--noise-level' must be below 1 for masking noise, got \(level)") }
     let corrupt: Transform? = !denoising ? nil
         : noiseKind == "gaussian" ? Transforms.gaussianPixelNoise(std: level) : Transforms.maskingNoise(p: level)
@@ -39,7 +37,7 @@ func trainAutoencoder(_ options: Options, _ modelName: String) {
         let testInputs = corrupt.map { $0(test.inputs, RandomGenerator(seed: 1_000_003)) } ?? test.inputs
         let testSet = TensorDataset(inputs: testInputs, targets: test.inputs)
         Random.seed(UInt64(settings.seed))
-        let model = try SavedModel.make(metadata: ["model": modelName, "latent": "\(latent)"])
+        let model = try ModelRegistry.network(modelName, run.config.values)
         let testLoader = DataLoader(testSet, batchSize: 1000)
         let (trainer, outcome) = try runFit(settings, model: model, loss: { mseLoss($0, $1) }, metrics: [],
                                             monitor: ("val_loss", .min),
@@ -76,23 +74,21 @@ func trainAutoencoder(_ options: Options, _ modelName: String) {
 /// pixels, analytic KL, optional β), then the test ELBO and an importance-weighted estimate of
 /// the test negative log-likelihood. Protocol: raw intensities as Bernoulli targets, or with
 /// `--binarize` pixels redrawn as Bernoulli samples every time an image is seen.
-func trainVariationalAutoencoder(_ options: Options, _ modelName: String) {
-    if options.string("noise") != nil || options.string("noise-level") != nil {
-        fail("train: '--noise' and '--noise-level' apply to denoising-autoencoder only")
-    }
-    let settings = RunSettings(options, model: modelName, epochs: 5, lr: 1e-3)
-    let latent = options.int("latent", default: 32)
-    let beta = options.double("beta", default: 1, positive: false)!
-    guard beta >= 0 else { fail("train: '--beta' must be ≥ 0, got \(beta)") }
-    let binarize = options.flag("binarize")
-    let samples = options.int("iw-samples", default: modelName == "vae" ? 100 : 10)
+let variationalAutoencoderRecipe = TaskRecipe(
+    family: .variationalAutoencoder, summary: "Fashion-MNIST variational autoencoders (negative ELBO, importance-weighted NLL)", specs: [
+        .init(name: "data", value: "DIR", help: "folder holding the dataset files (default: Debian's location)"),
+    ], run: trainVariationalAutoencoder)
+
+func trainVariationalAutoencoder(_ run: TrainRun) {
+    let (options, settings, modelName) = (run.options, run.settings, run.model)
+    let latent = run.int("latent"), beta = run.double("beta"), binarize = run.flag("binarize"), samples = run.int("iw-samples")
     installInterruptHandler()
     do {
         try makeDirectories(settings.out)
         let train = try FashionMNIST.load(.train, directory: options.string("data"))
         let test = try FashionMNIST.load(.test, directory: options.string("data"))
         Random.seed(UInt64(settings.seed))
-        guard let model = try SavedModel.make(metadata: ["model": modelName, "latent": "\(latent)"]) as? any VariationalAutoencoderModel & Layer
+        guard let model = try ModelRegistry.network(modelName, run.config.values) as? any VariationalAutoencoderModel & Layer
         else { fail("train: \(modelName) is not a variational autoencoder") }
         let (optimizer, scheduler) = makeOptimizer(settings, model.parameters())
         let step = VariationalAutoencoderStep(model: model, optimizer: optimizer, scheduler: scheduler, beta: beta, binarize: binarize,

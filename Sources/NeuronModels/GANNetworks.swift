@@ -1,6 +1,5 @@
 import Neuron
 import NeuronNN
-import NeuronTrain
 
 /// The fully connected generator of the classic MNIST GAN: noise 64-256-512-784 with
 /// LeakyReLU(0.2) and a tanh output, reshaped to [N, 1, 28, 28]. Parameter names are those of
@@ -132,31 +131,6 @@ func dcganInitialize(_ model: Module, generator: RandomGenerator) {
                 layer.bias?.zero()
             default: break
             }
-        }
-    }
-}
-
-/// The adversarial pairs `neuron train` knows, by name.
-public enum GANZoo {
-    public static let catalogue: [(name: String, description: String)] = [
-        ("gan", "MLP GAN: generator 64-256-512-784, discriminator 784-512-256-1, LeakyReLU 0.2, non-saturating loss"),
-        ("dcgan", "DCGAN: transposed convolutions with batch norm in G, strided convolutions with LeakyReLU in D"),
-        ("cgan", "conditional DCGAN: a class embedding into G's input and D's second channel"),
-        ("wgan-gp", "WGAN-GP on the DCGAN networks (critic without batch norm), gradient penalty 10, 5 critic steps"),
-    ]
-
-    public static var names: [String] { catalogue.map { $0.name } }
-
-    /// A freshly initialised generator and discriminator for `name` with noise of `latent`.
-    public static func make(_ name: String, latent: Int = 64, generator: RandomGenerator = Random.generator)
-        -> (generator: any ImageGenerator, discriminator: any ImageDiscriminator)? {
-        switch name {
-        case "gan": (MLPGenerator(latent: latent, generator: generator), MLPDiscriminator(generator: generator))
-        case "dcgan": (DCGANGenerator(latent: latent, generator: generator), DCGANDiscriminator(generator: generator))
-        case "cgan": (DCGANGenerator(latent: latent, classes: 10, generator: generator),
-                      DCGANDiscriminator(classes: 10, generator: generator))
-        case "wgan-gp": (DCGANGenerator(latent: latent, generator: generator), DCGANDiscriminator(batchNorm: false, generator: generator))
-        default: nil
         }
     }
 }

@@ -1,5 +1,6 @@
 import Glibc
 import Neuron
+import NeuronData
 
 /// Writes TensorBoard event files (`events.out.tfevents.<time>.<host>`): TFRecord framing
 /// (length, masked CRC-32C of the length, payload, masked CRC-32C of the payload) around
@@ -149,15 +150,4 @@ struct Protobuf {
 
     mutating func string(_ field: Int, _ text: String) { bytes(field, Array(text.utf8)) }
     mutating func message(_ field: Int, _ message: Protobuf) { bytes(field, message.bytes) }
-}
-
-/// `mkdir -p`.
-public func makeDirectories(_ path: String) throws {
-    var current = path.hasPrefix("/") ? "" : "."
-    for part in path.split(separator: "/") {
-        current += "/" + part
-        if mkdir(current, 0o755) != 0 && errno != EEXIST {
-            throw DataError("\(current): cannot create directory: \(String(cString: strerror(errno)))")
-        }
-    }
 }

@@ -4,15 +4,25 @@ import NeuronData
 import NeuronModels
 import NeuronNN
 import NeuronTrain
+import NeuronViz
 
 /// One-step-ahead forecasting of a univariate series (default: yearly sunspot numbers) with an
 /// LSTM over the previous `--window` values. The last `--test-size` values are held out; the
 /// last 15 % of the training windows validate. Reports test RMSE next to the naive
 /// (last value) and seasonal naive (value one season back) forecasts and plots the forecast.
-func trainForecaster(_ options: Options) {
-    let settings = RunSettings(options, model: "forecaster", epochs: 150, batchSize: 32, lr: 3e-3, clipNorm: 1)
+let forecasterRecipe = TaskRecipe(
+    family: .forecaster, summary: "one-step-ahead time-series forecaster (statsmodels' sunspots or a CSV)", specs: [
+        .init(name: "csv", value: "FILE", help: "a CSV file holding the series (default: statsmodels' yearly sunspots)"),
+        .init(name: "column", value: "NAME", help: "the CSV column of the series (default: the last column)"),
+        .init(name: "window", value: "W", help: "past values per forecast (default 24)"),
+        .init(name: "season", value: "S", help: "season length of the seasonal naive forecast (default 11)"),
+        .init(name: "test-size", value: "N", help: "held-out values at the end of the series (default 20 %)"),
+    ], run: trainForecaster)
+
+func trainForecaster(_ run: TrainRun) {
+    let (options, settings) = (run.options, run.settings)
     let window = options.int("window", default: 24), season = options.int("season", default: 11)
-    let hidden = options.int("hidden", default: 32), layers = options.int("layers", default: 1)
+    let hidden = run.int("hidden"), layers = run.int("layers")
     installInterruptHandler()
     do {
         try makeDirectories(settings.out)
@@ -35,7 +45,7 @@ func trainForecaster(_ options: Options) {
         let test = TimeSeries.windows(scaled, window: window, targets: trainEnd..<count)
         print("series '\(series.name)': \(count) values; \(train.count) training windows of \(window), \(validation.count) validation, \(test.count) test")
         Random.seed(UInt64(settings.seed))
-        let model = Forecaster(hiddenSize: hidden, layers: layers)
+        let model = try ModelRegistry.network(run.model, run.config.values)
         let metadata = ["window": "\(window)", "mean": "\(mean)", "std": "\(std)", "hidden": "\(hidden)", "layers": "\(layers)",
                         "loss": "mean squared error (standardised)"]
         _ = try runFit(settings, model: model, loss: { mseLoss($0, $1) }, metrics: [], monitor: ("val_loss", .min),
