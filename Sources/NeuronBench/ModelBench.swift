@@ -7,6 +7,9 @@ import NeuronTrain
 /// One epoch of training a zoo model (batch 64, Adam 1e-3) on Fashion-MNIST, then test accuracy
 /// (for the autoencoder: MSE on raw pixels, then test MSE); `batches` cuts the epoch short.
 public enum ModelBench {
+    /// The models it times: every registered classifier, the dense autoencoder and the MLP GAN.
+    public static var models: [String] { ModelRegistry.names(in: [.classifier]) + ["autoencoder", "gan"] }
+
     public static func run(_ name: String, directory: String? = nil, batches: Int? = nil) throws -> BenchResult {
         Random.seed(0)
         let train = try FashionMNIST.load(.train, directory: directory)

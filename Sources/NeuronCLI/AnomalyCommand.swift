@@ -15,7 +15,7 @@ let anomalySpecs: [Options.Spec] = [
     .init(name: "lr", value: "X", help: "Adam learning rate (default 1e-3)"),
     .init(name: "seed", value: "S", help: "random seed (default 0)"),
     .init(name: "latent", value: "Z", help: "size of the codes (default 32)"),
-    .init(name: "data", value: "DIR", help: "Fashion-MNIST folder (default: Debian's location)"),
+    fashionDataSpec,
     .init(name: "out", value: "DIR", help: "output folder (default runs/anomaly)"),
 ]
 

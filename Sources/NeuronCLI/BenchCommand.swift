@@ -2,13 +2,13 @@ import NeuronBench
 import NeuronData
 import NeuronModels
 
-let benchUsage = """
+var benchUsage: String { """
     usage: neuron bench <suite> [--data DIR] [--batches N]
 
     suites:
       ops     matmul_1024 (GFLOP/s), add_1x1_overhead (µs/op), mlp_step_overhead (µs/step),
               add_1M (GB/s)
-      mlp, lenet, resnet20, lstm
+      \(ModelRegistry.names(in: [.classifier]).joined(separator: ", "))
               one training epoch of the model on Fashion-MNIST (batch 64, Adam 1e-3):
               samples/s, seconds and test accuracy; --batches N stops the epoch after
               N batches (a quicker, noisier figure)
@@ -25,6 +25,7 @@ let benchUsage = """
               tokens; --batches N timed steps (default 30) after 3 untimed ones; --model-dir,
               --text-dir as for finetune: samples/s and tokens per batch
     """
+}
 
 func runBench(_ arguments: [String]) {
     guard let suite = arguments.first else { fail("bench: missing suite; run `neuron bench --help`") }
@@ -32,7 +33,7 @@ func runBench(_ arguments: [String]) {
         print(benchUsage)
         return
     }
-    let options = Options(command: "bench \(suite)", specs: [.init(name: "data", value: "DIR", help: "Fashion-MNIST folder"),
+    let options = Options(command: "bench \(suite)", specs: [fashionDataSpec,
                                                                .init(name: "batches", value: "N", help: "batches to train"),
                                                                .init(name: "model-dir", value: "DIR", help: "MiniLM folder"),
                                                                .init(name: "text-dir", value: "DIR", help: "fortunes folder")],
@@ -40,7 +41,7 @@ func runBench(_ arguments: [String]) {
     switch suite {
     case "ops":
         for result in OpsBench.run() { print(result.json) }
-    case "mlp", "lenet", "resnet20", "lstm", "autoencoder", "gan":
+    case _ where ModelBench.models.contains(suite):
         do { print(try ModelBench.run(suite, directory: options.string("data"), batches: options.int("batches", default: Int.max)).json) } catch { fail("bench: \(error)") }
     case "bert-finetune":
         do {

@@ -16,7 +16,7 @@ func runEncode(_ arguments: [String]) {
         .init(name: "output", value: "CODES.npy", help: "where to write the test set's codes, float32 [10000, Z]"),
         .init(name: "plot", value: "FILE.png", help: "the 2-D scatter of the codes (default: next to the output, codes.png)"),
         .init(name: "neighbours", value: "K", help: "k of the nearest-neighbour comparison (default 5)"),
-        .init(name: "data", value: "DIR", help: "Fashion-MNIST folder (default: Debian's location)"),
+        fashionDataSpec,
     ], arguments: arguments)
     let path = options.required("checkpoint"), output = options.required("output")
     let k = options.int("neighbours", default: 5)

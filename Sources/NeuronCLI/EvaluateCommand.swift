@@ -24,7 +24,7 @@ func runEvaluate(_ arguments: [String]) {
     let options = Options(command: "evaluate", specs: [
         .init(name: "checkpoint", value: "FILE", help: "model.safetensors, best.safetensors or checkpoint.safetensors"),
         .init(name: "model", value: "NAME", help: "architecture, for a file without metadata: \(classifierNames)"),
-        .init(name: "data", value: "DIR", help: "Fashion-MNIST folder (default: Debian's location)"),
+        fashionDataSpec,
     ], arguments: arguments)
     let model = loadClassifier(options, command: "evaluate")
     do {

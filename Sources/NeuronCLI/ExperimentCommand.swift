@@ -41,7 +41,7 @@ func runExperiment(_ arguments: [String]) {
         .init(name: "seeds", value: "S", help: "seeds"),
         .init(name: "budget", value: "B", help: "examples per run"),
         .init(name: "own-gan-epochs", value: "E", help: "epochs of the subset's own cGAN"),
-        .init(name: "data", value: "DIR", help: "Fashion-MNIST folder"),
+        fashionDataSpec,
         .init(name: "out", value: "DIR", help: "output folder"),
     ], arguments: Array(arguments.dropFirst()), usage: experimentUsage)
     let generatorPath = options.string("generator", default: "runs/cgan/generator.safetensors")!

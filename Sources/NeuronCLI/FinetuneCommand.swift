@@ -57,7 +57,7 @@ func runFinetune(_ arguments: [String]) {
         .init(name: "pretrained", value: "FILE", help: "pretrained model file"),
         .init(name: "model", value: "NAME", help: "architecture to pretrain"),
         .init(name: "freeze", value: "LIST", help: "parameter name patterns kept frozen"),
-        .init(name: "data", value: "DIR", help: "Fashion-MNIST folder"),
+        fashionDataSpec,
         .init(name: "train-size", value: "N", help: "training images kept"),
         .init(name: "digits", value: "FILE", help: "digits.csv.gz"),
         .init(name: "categories", value: "LIST", help: "fortune topics"),

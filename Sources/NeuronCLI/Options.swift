@@ -97,3 +97,6 @@ struct Options {
 
     func flag(_ name: String) -> Bool { flags.contains(name) }
 }
+
+/// `--data DIR`, taken by every command that reads Fashion-MNIST.
+let fashionDataSpec = Options.Spec(name: "data", value: "DIR", help: "folder holding the Fashion-MNIST files (default: Debian's location)")

@@ -35,7 +35,7 @@ arguments.removeFirst()
 
 switch command {
 case "--help", "-h", "help": print(usage)
-case "--version", "-V", "version": print("neuron \(NeuronVersion.current)")
+case "--version", "-V", "version": print("neuron \(LibraryVersion.current)")
 case "train": runTrain(arguments)
 case "evaluate": runEvaluate(arguments)
 case "predict": runPredict(arguments)

@@ -13,7 +13,7 @@ import NeuronViz
 /// data transform, drawn afresh each epoch), is scored on corrupted test images, and also
 /// reports the corrupted images' own MSE to the clean ones.
 let autoencoderRecipe = TaskRecipe(family: .autoencoder, summary: "Fashion-MNIST autoencoders (raw pixels, reconstruction MSE)", specs: [
-    .init(name: "data", value: "DIR", help: "folder holding the dataset files (default: Debian's location)"),
+    fashionDataSpec,
 ], run: trainAutoencoder)
 
 func trainAutoencoder(_ run: TrainRun) {
@@ -76,7 +76,7 @@ func trainAutoencoder(_ run: TrainRun) {
 /// `--binarize` pixels redrawn as Bernoulli samples every time an image is seen.
 let variationalAutoencoderRecipe = TaskRecipe(
     family: .variationalAutoencoder, summary: "Fashion-MNIST variational autoencoders (negative ELBO, importance-weighted NLL)", specs: [
-        .init(name: "data", value: "DIR", help: "folder holding the dataset files (default: Debian's location)"),
+        fashionDataSpec,
     ], run: trainVariationalAutoencoder)
 
 func trainVariationalAutoencoder(_ run: TrainRun) {
@@ -98,7 +98,7 @@ func trainVariationalAutoencoder(_ run: TrainRun) {
                                             train: DataLoader(train, batchSize: settings.batchSize, shuffle: true, seed: UInt64(settings.seed)),
                                             validation: DataLoader(test, batchSize: 1000),
                                             metadata: ["latent": "\(latent)", "beta": "\(beta)", "protocol": protocolName,
-                                                       "loss": "negative ELBO (nats per image)"]) { trainer in
+                                                       "loss": "negative ELBO (nats per image)"], prepare: { trainer in
             // Each epoch: samples from fixed noise, and test images above their reconstructions.
             let board = trainer.callbacks.compactMap { $0 as? TensorBoardLogger }.first
             let fixedNoise = Tensor.normal([32, latent], generator: RandomGenerator(seed: 3))
@@ -120,7 +120,7 @@ func trainVariationalAutoencoder(_ run: TrainRun) {
                     return model.decodeLogits(Tensor.stack(steps)).sigmoid().reshaped([10, 1, 28, 28])
                 })
             })
-        }
+        })
         model.eval()
         // The test set as the protocol sees it: one fixed binarisation when binarising.
         let images = binarize ? (Tensor.uniform(test.inputs.shape, generator: RandomGenerator(seed: 99)) .< test.inputs).to(.float32) : test.inputs

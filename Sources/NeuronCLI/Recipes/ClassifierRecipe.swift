@@ -10,7 +10,7 @@ import NeuronViz
 /// cross-entropy, accuracy, a grid of training images, then the test accuracy.
 let classifierRecipe = TaskRecipe(family: .classifier, summary: "Fashion-MNIST image classifiers", specs: [
     .init(name: "dataset", value: "NAME", help: "dataset: fashion-mnist (default)"),
-    .init(name: "data", value: "DIR", help: "folder holding the dataset files (default: Debian's location)"),
+    fashionDataSpec,
     .init(name: "augment", value: nil, help: "random crop (padding 2) and horizontal flip"),
 ], run: trainImageClassifier)
 

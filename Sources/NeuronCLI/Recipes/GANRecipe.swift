@@ -10,7 +10,7 @@ let defaultQualityClassifier = "runs/lenet/model.safetensors"
 
 let ganRecipe = TaskRecipe(
     family: .gan, summary: "Fashion-MNIST generative adversarial networks, scored by a classifier's Fréchet distance", specs: [
-    .init(name: "data", value: "DIR", help: "folder holding the dataset files (default: Debian's location)"),
+    fashionDataSpec,
     .init(name: "gp-weight", value: "X", help: "wasserstein: weight of the gradient penalty (default 10)"),
     .init(name: "label-smoothing", value: "X", help: "one-sided label smoothing: D's target for real images is 1 − X (default 0)"),
     .init(name: "ema", value: "DECAY", help: "keep a moving average of the generator's weights (e.g. 0.999); samples come from it"),
