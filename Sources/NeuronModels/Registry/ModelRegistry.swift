@@ -9,7 +9,7 @@ import Synchronization
 public enum ModelRegistry {
     /// The models that ship with Neuron, in the order listings show them.
     public static let builtIn: [ModelEntry] = [
-        .mlp, .lenet, .resnet20, .lstm,
+        .mlp, .lenet, .resnet20, .lstm, .convnet,
         .charLSTM, .forecaster,
         .autoencoder, .convAutoencoder, .denoisingAutoencoder, .vae, .convVAE,
         .gan, .dcgan, .cgan, .wganGP,
