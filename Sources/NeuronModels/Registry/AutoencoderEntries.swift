@@ -32,7 +32,7 @@ extension ModelEntry {
 
     /// An autoencoder with a `--latent` code size, built by `make(latent, generator)`.
     public static func autoencoder(_ name: String, _ summary: String, family: ModelFamily = .autoencoder, options: [ModelOption] = [],
-                                   make: @escaping (Int, RandomGenerator) -> any Layer) -> ModelEntry {
+                                   make: @escaping @Sendable (Int, RandomGenerator) -> any Layer) -> ModelEntry {
         ModelEntry(name: name, family: family, summary: summary, defaults: TrainingDefaults(learningRate: 1e-3),
                    options: [latent] + options) { config, generator in
             .network(make(try config.integer("latent"), generator))
@@ -40,7 +40,7 @@ extension ModelEntry {
     }
 
     static func variational(_ name: String, _ summary: String, importanceSamples: Int,
-                            make: @escaping (Int, RandomGenerator) -> any Layer) -> ModelEntry {
+                            make: @escaping @Sendable (Int, RandomGenerator) -> any Layer) -> ModelEntry {
         autoencoder(name, summary, family: .variationalAutoencoder, options: [
             ModelOption("beta", "B", .number(default: 1, nonNegative: true), help: "weight of the KL term"),
             ModelOption("binarize", "", .flag, help: "pixels redrawn as Bernoulli samples each time an image is seen"),

@@ -24,7 +24,7 @@ extension ModelEntry {
 
     /// An image classifier of Fashion-MNIST, built by `make(classes, generator)`.
     public static func classifier(_ name: String, _ summary: String, epochs: Int = 5, learningRate: Double,
-                                  make: @escaping (Int, RandomGenerator) -> any Layer) -> ModelEntry {
+                                  make: @escaping @Sendable (Int, RandomGenerator) -> any Layer) -> ModelEntry {
         ModelEntry(name: name, family: .classifier, summary: summary,
                    defaults: TrainingDefaults(epochs: epochs, learningRate: learningRate)) { config, generator in
             .network(make(try config.integer("classes", default: 10), generator))

@@ -27,7 +27,7 @@ extension ModelEntry {
     /// A generator and discriminator for noise of `--latent` numbers, built by `make(latent, generator)`.
     public static func adversarial(_ name: String, _ summary: String, loss: String = "non-saturating", discriminatorSteps: Int = 1,
                                    betas: (Double, Double) = (0.5, 0.999),
-                                   make: @escaping (Int, RandomGenerator) -> (any ImageGenerator, any ImageDiscriminator)) -> ModelEntry {
+                                   make: @escaping @Sendable (Int, RandomGenerator) -> (any ImageGenerator, any ImageDiscriminator)) -> ModelEntry {
         ModelEntry(name: name, family: .gan, summary: summary,
                    defaults: TrainingDefaults(epochs: 10, learningRate: 2e-4, schedule: "constant", betas: betas),
                    options: [

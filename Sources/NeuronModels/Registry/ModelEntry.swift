@@ -80,7 +80,7 @@ public struct TrainingDefaults: Sendable {
 
 /// A model's hyper-parameters by name: the values given to `neuron train` or kept in a saved
 /// file's metadata ("latent": "32"), over the defaults of its registry entry.
-public struct ModelConfig {
+public struct ModelConfig: Sendable {
     public let model: String
     public var values: [String: String]
 
@@ -116,7 +116,7 @@ public enum BuiltModel {
 /// One model `neuron` knows by name: its family, how it is built from options or from a saved
 /// file's metadata, its training defaults, its own options with their help, its data set and
 /// the input `neuron summary` traces it with.
-public struct ModelEntry {
+public struct ModelEntry: Sendable {
     public let name: String
     public let family: ModelFamily
     /// One line for listings.
@@ -127,14 +127,14 @@ public struct ModelEntry {
     /// Hyper-parameters only this model (and others listing them) takes.
     public let options: [ModelOption]
     /// A fresh model for `config`, its weights drawn from `generator`.
-    public let build: (ModelConfig, RandomGenerator) throws -> BuiltModel
+    public let build: @Sendable (ModelConfig, RandomGenerator) throws -> BuiltModel
     /// A zero input of `batch` examples shaped as the model takes it.
-    public let exampleInput: (ModelConfig, Int) throws -> Tensor
+    public let exampleInput: @Sendable (ModelConfig, Int) throws -> Tensor
 
     public init(name: String, family: ModelFamily, summary: String, dataset: String = "fashion-mnist",
                 defaults: TrainingDefaults, options: [ModelOption] = [],
-                exampleInput: @escaping (ModelConfig, Int) throws -> Tensor = { _, batch in Tensor.zeros([batch, 1, 28, 28]) },
-                build: @escaping (ModelConfig, RandomGenerator) throws -> BuiltModel) {
+                exampleInput: @escaping @Sendable (ModelConfig, Int) throws -> Tensor = { _, batch in Tensor.zeros([batch, 1, 28, 28]) },
+                build: @escaping @Sendable (ModelConfig, RandomGenerator) throws -> BuiltModel) {
         self.name = name
         self.family = family
         self.summary = summary
