@@ -23,8 +23,9 @@ public enum FinetuneBench {
         }
         let classifier = BertClassifier(bert: encoder.model, classes: topics.categories.count, padId: padId, generator: RandomGenerator(seed: 7))
         classifier.train()
-        let step = SupervisedStep(model: classifier, optimizer: classifier.fineTuningOptimizer(learningRate: 5e-5),
-                                  loss: { crossEntropy($0, $1) })
+        let step = SupervisedStep(
+            model: classifier, optimizer: classifier.fineTuningOptimizer(learningRate: 5e-5),
+            loss: { crossEntropy($0, $1) })
         let trainer = Trainer(step: step)
         for batch in batches.prefix(warmup) { _ = try step.train(batch, trainer: trainer) }
         let start = now()
@@ -32,8 +33,12 @@ public enum FinetuneBench {
         for batch in batches.dropFirst(warmup) { loss = try step.train(batch, trainer: trainer)["loss"] ?? .nan }
         let seconds = now() - start
         let tokens = Double(batches.dropFirst(warmup).reduce(0) { $0 + $1.inputs.count }) / Double(steps)
-        return BenchResult("bert_finetune", [("samples_per_s", Double(16 * steps) / seconds), ("seconds", seconds),
-                                             ("tokens_per_batch", tokens), ("texts", Double(topics.texts.count))],
-                           metric: ("final_loss", loss))
+        return BenchResult(
+            "bert_finetune",
+            [
+                ("samples_per_s", Double(16 * steps) / seconds), ("seconds", seconds),
+                ("tokens_per_batch", tokens), ("texts", Double(topics.texts.count)),
+            ],
+            metric: ("final_loss", loss))
     }
 }

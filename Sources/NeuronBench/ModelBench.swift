@@ -39,9 +39,10 @@ public enum ModelBench {
     /// cross-entropy on logits. Reports the last batch's discriminator loss.
     static func gan(_ train: TensorDataset, batches: Int?) throws -> BenchResult {
         let (generator, discriminator) = (MLPGenerator(), MLPDiscriminator())
-        let step = AdversarialStep(generator: generator, discriminator: discriminator,
-                                   generatorOptimizer: Adam(generator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),
-                                   discriminatorOptimizer: Adam(discriminator.parameters(), lr: 2e-4, betas: (0.5, 0.999)))
+        let step = AdversarialStep(
+            generator: generator, discriminator: discriminator,
+            generatorOptimizer: Adam(generator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),
+            discriminatorOptimizer: Adam(discriminator.parameters(), lr: 2e-4, betas: (0.5, 0.999)))
         let trainer = Trainer(step: step)
         let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 0)
         let start = now()
@@ -55,8 +56,10 @@ public enum ModelBench {
 
     /// The bare loop: forward, `loss(outputs, batch)`, backward, Adam 1e-3, over one shuffled
     /// epoch of batches of 64. Returns the examples seen and the seconds it took.
-    static func trainEpoch(_ model: any Layer, _ train: TensorDataset, batches: Int?,
-                           loss: (Tensor, Batch) -> Tensor) -> (seen: Int, seconds: Double) {
+    static func trainEpoch(
+        _ model: any Layer, _ train: TensorDataset, batches: Int?,
+        loss: (Tensor, Batch) -> Tensor
+    ) -> (seen: Int, seconds: Double) {
         let optimizer = Adam(model.parameters(), lr: 1e-3)
         let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 0)
         let start = now()

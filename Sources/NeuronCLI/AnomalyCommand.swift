@@ -46,8 +46,9 @@ func runAnomaly(_ arguments: [String]) {
         for normal in classes {
             let folder = all ? "\(out)/class-\(normal)" : out
             try makeDirectories(folder)
-            let auroc = try oneClassRun(modelName: modelName, normal: normal, train: train, test: test, epochs: epochs,
-                                        batchSize: batchSize, lr: lr, seed: seed, latent: latent, folder: folder)
+            let auroc = try oneClassRun(
+                modelName: modelName, normal: normal, train: train, test: test, epochs: epochs,
+                batchSize: batchSize, lr: lr, seed: seed, latent: latent, folder: folder)
             print("normal class \(normal) (\(FashionMNIST.classNames[normal])): auroc=\(formatFixed(auroc, 4))")
             rows.append(["\(normal)", FashionMNIST.classNames[normal], formatFixed(auroc, 4)])
         }
@@ -69,8 +70,10 @@ func runAnomaly(_ arguments: [String]) {
 
 /// Trains on class `normal`, writes FOLDER/scores.npy (float32 [10000], test-file order) and
 /// FOLDER/roc.png, returns the AUROC.
-func oneClassRun(modelName: String, normal: Int, train: TensorDataset, test: TensorDataset, epochs: Int, batchSize: Int,
-                 lr: Double, seed: Int, latent: Int, folder: String) throws -> Double {
+func oneClassRun(
+    modelName: String, normal: Int, train: TensorDataset, test: TensorDataset, epochs: Int, batchSize: Int,
+    lr: Double, seed: Int, latent: Int, folder: String
+) throws -> Double {
     let labels = train.targets.toArray(Int.self)
     let rows = labels.indices.filter { labels[$0] == normal }
     let images = train.inputs.indexSelect(axis: 0, index: Tensor(rows))
@@ -79,12 +82,15 @@ func oneClassRun(modelName: String, normal: Int, train: TensorDataset, test: Ten
     let optimizer = Adam(model.parameters(), lr: lr)
     let schedule = CosineAnnealingLR(optimizer, period: epochs)
     let variational = model as? any VariationalAutoencoderModel
-    let step: TrainingStep = variational.map {
-        VariationalAutoencoderStep(model: $0, optimizer: optimizer, scheduler: schedule, noise: RandomGenerator(seed: UInt64(seed) &+ 17))
-    } ?? SupervisedStep(model: model, optimizer: optimizer, loss: { mseLoss($0, $1) }, metrics: [], scheduler: schedule)
+    let step: TrainingStep =
+        variational.map {
+            VariationalAutoencoderStep(model: $0, optimizer: optimizer, scheduler: schedule, noise: RandomGenerator(seed: UInt64(seed) &+ 17))
+        } ?? SupervisedStep(model: model, optimizer: optimizer, loss: { mseLoss($0, $1) }, metrics: [], scheduler: schedule)
     let trainer = Trainer(step: step, callbacks: [ProgressBar()])
-    _ = try trainer.fit(train: DataLoader(TensorDataset(inputs: images, targets: images), batchSize: batchSize, shuffle: true,
-                                          seed: UInt64(seed)), epochs: epochs)
+    _ = try trainer.fit(
+        train: DataLoader(
+            TensorDataset(inputs: images, targets: images), batchSize: batchSize, shuffle: true,
+            seed: UInt64(seed)), epochs: epochs)
     model.eval()
     // Per-image scores: mean squared reconstruction error, or the negative ELBO of a VAE
     // (one fixed draw per image).
@@ -106,10 +112,13 @@ func oneClassRun(modelName: String, normal: Int, train: TensorDataset, test: Ten
     let anomalous = test.targets.toArray(Int.self).map { $0 != normal }
     guard let auroc = areaUnderROC(scores: values, anomalous: anomalous) else { throw DataError("no test image of class \(normal)") }
     let curve = rocCurve(scores: values, anomalous: anomalous)
-    let chart = Plot.Chart(title: "ROC, normal class \(normal) (\(FashionMNIST.classNames[normal])), AUROC \(formatFixed(auroc, 4))",
-                           xLabel: "false-positive rate", yLabel: "true-positive rate",
-                           series: [Plot.Series(modelName, xs: curve.map { $0.falsePositiveRate }, ys: curve.map { $0.truePositiveRate }),
-                                    Plot.Series("chance", xs: [0, 1], ys: [0, 1])])
+    let chart = Plot.Chart(
+        title: "ROC, normal class \(normal) (\(FashionMNIST.classNames[normal])), AUROC \(formatFixed(auroc, 4))",
+        xLabel: "false-positive rate", yLabel: "true-positive rate",
+        series: [
+            Plot.Series(modelName, xs: curve.map { $0.falsePositiveRate }, ys: curve.map { $0.truePositiveRate }),
+            Plot.Series("chance", xs: [0, 1], ys: [0, 1]),
+        ])
     try Plot.write([chart], to: "\(folder)/roc.png")
     return auroc
 }

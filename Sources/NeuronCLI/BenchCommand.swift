@@ -2,7 +2,8 @@ import NeuronBench
 import NeuronData
 import NeuronModels
 
-var benchUsage: String { """
+var benchUsage: String {
+    """
     usage: neuron bench <suite> [--data DIR] [--batches N]
 
     suites:
@@ -33,21 +34,30 @@ func runBench(_ arguments: [String]) {
         print(benchUsage)
         return
     }
-    let options = Options(command: "bench \(suite)", specs: [fashionDataSpec,
-                                                               .init(name: "batches", value: "N", help: "batches to train"),
-                                                               .init(name: "model-dir", value: "DIR", help: "MiniLM folder"),
-                                                               .init(name: "text-dir", value: "DIR", help: "fortunes folder")],
-                          arguments: Array(arguments.dropFirst()))
+    let options = Options(
+        command: "bench \(suite)",
+        specs: [
+            fashionDataSpec,
+            .init(name: "batches", value: "N", help: "batches to train"),
+            .init(name: "model-dir", value: "DIR", help: "MiniLM folder"),
+            .init(name: "text-dir", value: "DIR", help: "fortunes folder"),
+        ],
+        arguments: Array(arguments.dropFirst()))
     switch suite {
     case "ops":
         for result in OpsBench.run() { print(result.json) }
     case _ where ModelBench.models.contains(suite):
-        do { print(try ModelBench.run(suite, directory: options.string("data"), batches: options.int("batches", default: Int.max)).json) } catch { fail("bench: \(error)") }
+        do { print(try ModelBench.run(suite, directory: options.string("data"), batches: options.int("batches", default: Int.max)).json) } catch {
+            fail("bench: \(error)")
+        }
     case "bert-finetune":
         do {
-            print(try FinetuneBench.run(modelDirectory: options.string("model-dir") ?? SentenceEncoder.defaultDirectory,
-                                        textDirectory: options.string("text-dir") ?? FortuneTopics.defaultDirectory,
-                                        steps: options.int("batches", default: 30)).json)
+            print(
+                try FinetuneBench.run(
+                    modelDirectory: options.string("model-dir") ?? SentenceEncoder.defaultDirectory,
+                    textDirectory: options.string("text-dir") ?? FortuneTopics.defaultDirectory,
+                    steps: options.int("batches", default: 30)
+                ).json)
         } catch { fail("bench: \(error)") }
     default:
         fail("bench: unknown suite '\(suite)'; run `neuron bench --help`")

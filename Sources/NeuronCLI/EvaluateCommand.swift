@@ -21,11 +21,13 @@ func loadClassifier(_ options: Options, command: String) -> any Layer {
 }
 
 func runEvaluate(_ arguments: [String]) {
-    let options = Options(command: "evaluate", specs: [
-        .init(name: "checkpoint", value: "FILE", help: "model.safetensors, best.safetensors or checkpoint.safetensors"),
-        .init(name: "model", value: "NAME", help: "architecture, for a file without metadata: \(classifierNames)"),
-        fashionDataSpec,
-    ], arguments: arguments)
+    let options = Options(
+        command: "evaluate",
+        specs: [
+            .init(name: "checkpoint", value: "FILE", help: "model.safetensors, best.safetensors or checkpoint.safetensors"),
+            .init(name: "model", value: "NAME", help: "architecture, for a file without metadata: \(classifierNames)"),
+            fashionDataSpec,
+        ], arguments: arguments)
     let model = loadClassifier(options, command: "evaluate")
     do {
         let test = try FashionMNIST.load(.test, directory: options.string("data"), normalized: true)
@@ -50,12 +52,14 @@ func pad(_ text: String, _ width: Int, left: Bool = true) -> String {
 }
 
 func runPredict(_ arguments: [String]) {
-    let options = Options(command: "predict", specs: [
-        .init(name: "checkpoint", value: "FILE", help: "model.safetensors, best.safetensors or checkpoint.safetensors"),
-        .init(name: "model", value: "NAME", help: "architecture, for a file without metadata: \(classifierNames)"),
-        .init(name: "input", value: "X.npy", help: "images as float [N, 28, 28], [N, 1, 28, 28] or [N, 784] in [0, 1]"),
-        .init(name: "output", value: "Y.npy", help: "where to write the logits, float32 [N, 10]"),
-    ], arguments: arguments)
+    let options = Options(
+        command: "predict",
+        specs: [
+            .init(name: "checkpoint", value: "FILE", help: "model.safetensors, best.safetensors or checkpoint.safetensors"),
+            .init(name: "model", value: "NAME", help: "architecture, for a file without metadata: \(classifierNames)"),
+            .init(name: "input", value: "X.npy", help: "images as float [N, 28, 28], [N, 1, 28, 28] or [N, 784] in [0, 1]"),
+            .init(name: "output", value: "Y.npy", help: "where to write the logits, float32 [N, 10]"),
+        ], arguments: arguments)
     let (inputPath, outputPath) = (options.required("input"), options.required("output"))
     let model = loadClassifier(options, command: "predict")
     do {

@@ -30,20 +30,25 @@ let experimentUsage = """
 
 func runExperiment(_ arguments: [String]) {
     guard let name = arguments.first, name != "--help", name != "-h" else {
-        if arguments.first != nil { print(experimentUsage); return }
+        if arguments.first != nil {
+            print(experimentUsage)
+            return
+        }
         fail("experiment: missing experiment name (gan-augmentation); run `neuron experiment --help`")
     }
     guard name == "gan-augmentation" else { fail("experiment: unknown experiment '\(name)' (known: gan-augmentation)") }
-    let options = Options(command: "experiment gan-augmentation", specs: [
-        .init(name: "generator", value: "FILE", help: "conditional generator"),
-        .init(name: "real-per-class", value: "R", help: "real images per class"),
-        .init(name: "generated-per-class", value: "L", help: "generated images per class"),
-        .init(name: "seeds", value: "S", help: "seeds"),
-        .init(name: "budget", value: "B", help: "examples per run"),
-        .init(name: "own-gan-epochs", value: "E", help: "epochs of the subset's own cGAN"),
-        fashionDataSpec,
-        .init(name: "out", value: "DIR", help: "output folder"),
-    ], arguments: Array(arguments.dropFirst()), usage: experimentUsage)
+    let options = Options(
+        command: "experiment gan-augmentation",
+        specs: [
+            .init(name: "generator", value: "FILE", help: "conditional generator"),
+            .init(name: "real-per-class", value: "R", help: "real images per class"),
+            .init(name: "generated-per-class", value: "L", help: "generated images per class"),
+            .init(name: "seeds", value: "S", help: "seeds"),
+            .init(name: "budget", value: "B", help: "examples per run"),
+            .init(name: "own-gan-epochs", value: "E", help: "epochs of the subset's own cGAN"),
+            fashionDataSpec,
+            .init(name: "out", value: "DIR", help: "output folder"),
+        ], arguments: Array(arguments.dropFirst()), usage: experimentUsage)
     let generatorPath = options.string("generator", default: "runs/cgan/generator.safetensors")!
     let realPerClass = options.int("real-per-class", default: 100)
     let generatedCounts = (options.string("generated-per-class") ?? "100,500").split(separator: ",").map { text -> Int in
@@ -57,7 +62,9 @@ func runExperiment(_ arguments: [String]) {
     let ownEpochs = options.int("own-gan-epochs", default: 100, minimum: 0)
     let out = options.string("out", default: "runs/gan-augmentation")!
     guard access(generatorPath, R_OK) == 0 else {
-        fail("experiment: generator \(generatorPath) not found: train one with `neuron train --model cgan --out runs/cgan` (or `make demo-gans`), or pass --generator FILE")
+        fail(
+            "experiment: generator \(generatorPath) not found: train one with `neuron train --model cgan --out runs/cgan` (or `make demo-gans`), or pass --generator FILE"
+        )
     }
     do {
         try makeDirectories(out)
@@ -74,7 +81,9 @@ func runExperiment(_ arguments: [String]) {
             + generatedCounts.map { ("real + \($0)/class from the generator", $0, false, false) }
             + (ownEpochs > 0 ? generatedCounts.map { ("real + \($0)/class from a cGAN of the subset", $0, false, true) } : [])
         var accuracies = [[Double]](repeating: [], count: arms.count)
-        print("LeNet-5 on \(realPerClass) real images per class; \(budget) examples per run; generator \(generatorPath) (trained on the whole labelled training set)")
+        print(
+            "LeNet-5 on \(realPerClass) real images per class; \(budget) examples per run; generator \(generatorPath) (trained on the whole labelled training set)"
+        )
         for seed in 0..<seeds {
             // The real subset of this seed: the first R images of each class in a seeded shuffle.
             var order = Array(0..<labels.count)
@@ -90,7 +99,9 @@ func runExperiment(_ arguments: [String]) {
             if ownEpochs > 0 {
                 let start = ProgressBar.now()
                 ownGenerator = try trainSubsetGAN(TensorDataset(inputs: realImages, targets: realLabels), epochs: ownEpochs, seed: seed)
-                print("seed \(seed) · cGAN trained on the \(realImages.shape[0]) real images for \(ownEpochs) epochs in \(formatFixed(ProgressBar.now() - start, 1)) s")
+                print(
+                    "seed \(seed) · cGAN trained on the \(realImages.shape[0]) real images for \(ownEpochs) epochs in \(formatFixed(ProgressBar.now() - start, 1)) s"
+                )
             }
             for (armIndex, arm) in arms.enumerated() {
                 var images = realImages, targets = realLabels
@@ -105,7 +116,9 @@ func runExperiment(_ arguments: [String]) {
                 let start = ProgressBar.now()
                 let accuracy = try trainFewLabelClassifier(data, test: test, budget: budget, seed: seed, augment: arm.augment)
                 accuracies[armIndex].append(accuracy)
-                print("seed \(seed) · \(arm.name) (\(data.count) images): test_accuracy=\(formatFixed(accuracy, 4)) in \(formatFixed(ProgressBar.now() - start, 1)) s")
+                print(
+                    "seed \(seed) · \(arm.name) (\(data.count) images): test_accuracy=\(formatFixed(accuracy, 4)) in \(formatFixed(ProgressBar.now() - start, 1)) s"
+                )
             }
         }
         var table = "| training set | images | test accuracy, mean ± std over \(seeds) seeds | per seed |\n|---|---|---|---|\n"
@@ -114,7 +127,8 @@ func runExperiment(_ arguments: [String]) {
             let mean = values.reduce(0, +) / Double(values.count)
             let spread = values.count > 1 ? (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot() : 0
             let count = classes * (realPerClass + arm.generated)
-            table += "| \(arm.name) | \(count) | \(formatFixed(mean, 4)) ± \(formatFixed(spread, 4)) | \(values.map { formatFixed($0, 4) }.joined(separator: ", ")) |\n"
+            table +=
+                "| \(arm.name) | \(count) | \(formatFixed(mean, 4)) ± \(formatFixed(spread, 4)) | \(values.map { formatFixed($0, 4) }.joined(separator: ", ")) |\n"
             rows.append([arm.name, "\(count)", "\(mean)", "\(spread)"] + values.map { "\($0)" })
         }
         print("\n" + table, terminator: "")
@@ -125,15 +139,21 @@ func runExperiment(_ arguments: [String]) {
         // and crop/flip as flat references (the spread is in the table).
         let mean = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }
         let xs = [0.0] + generatedCounts.map(Double.init)
-        var series = [Plot.Series("real only", xs: [xs.first!, xs.last!], ys: [mean(accuracies[0]), mean(accuracies[0])]),
-                      Plot.Series("real + crop/flip", xs: [xs.first!, xs.last!], ys: [mean(accuracies[1]), mean(accuracies[1])])]
+        var series = [
+            Plot.Series("real only", xs: [xs.first!, xs.last!], ys: [mean(accuracies[0]), mean(accuracies[0])]),
+            Plot.Series("real + crop/flip", xs: [xs.first!, xs.last!], ys: [mean(accuracies[1]), mean(accuracies[1])]),
+        ]
         for (own, label) in [(false, "+ cGAN of all labels"), (true, "+ cGAN of the subset")] where own == false || ownEpochs > 0 {
             let chosen = arms.indices.filter { arms[$0].generated > 0 && arms[$0].own == own }
             series.append(Plot.Series(label, xs: xs, ys: [mean(accuracies[0])] + chosen.map { mean(accuracies[$0]) }))
         }
-        try Plot.write([Plot.Chart(title: "LeNet-5 with \(realPerClass) real images per class, mean of \(seeds) seeds",
-                                   xLabel: "generated images per class", yLabel: "test accuracy", series: series)],
-                       to: "\(out)/augmentation.png")
+        try Plot.write(
+            [
+                Plot.Chart(
+                    title: "LeNet-5 with \(realPerClass) real images per class, mean of \(seeds) seeds",
+                    xLabel: "generated images per class", yLabel: "test accuracy", series: series)
+            ],
+            to: "\(out)/augmentation.png")
         print("wrote \(out)/results.md, results.csv, augmentation.png")
     } catch {
         fail("experiment: \(error)")
@@ -145,10 +165,11 @@ func runExperiment(_ arguments: [String]) {
 func trainSubsetGAN(_ data: TensorDataset, epochs: Int, seed: Int) throws -> any ImageGenerator {
     Random.seed(UInt64(seed))
     let (generator, discriminator) = try ModelRegistry.adversarialPair("cgan")
-    let step = AdversarialStep(generator: generator, discriminator: discriminator,
-                               generatorOptimizer: Adam(generator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),
-                               discriminatorOptimizer: Adam(discriminator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),
-                               noise: RandomGenerator(seed: UInt64(seed) &+ 29))
+    let step = AdversarialStep(
+        generator: generator, discriminator: discriminator,
+        generatorOptimizer: Adam(generator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),
+        discriminatorOptimizer: Adam(discriminator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),
+        noise: RandomGenerator(seed: UInt64(seed) &+ 29))
     _ = try Trainer(step: step).fit(train: DataLoader(data, batchSize: 64, shuffle: true, seed: UInt64(seed)), epochs: epochs)
     return generator
 }
@@ -160,8 +181,9 @@ func trainFewLabelClassifier(_ data: TensorDataset, test: TensorDataset, budget:
     let model = LeNet5()
     let epochs = max(1, Int((Double(budget) / Double(data.count)).rounded()))
     let optimizer = Adam(model.parameters(), lr: 3e-3)
-    let trainer = Trainer(model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
-                          scheduler: CosineAnnealingLR(optimizer, period: epochs))
+    let trainer = Trainer(
+        model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
+        scheduler: CosineAnnealingLR(optimizer, period: epochs))
     let transform: Transform? = augment ? Transforms.compose([Transforms.randomCrop(padding: 2), Transforms.horizontalFlip()]) : nil
     _ = try trainer.fit(train: DataLoader(data, batchSize: 64, shuffle: true, seed: UInt64(seed), transform: transform), epochs: epochs)
     return try trainer.evaluate(DataLoader(test, batchSize: 1000))["accuracy"] ?? .nan

@@ -44,30 +44,37 @@ let finetuneUsage = """
     """
 
 func runFinetune(_ arguments: [String]) {
-    if arguments.contains("--help") || arguments.contains("-h") { print(finetuneUsage); return }
-    let options = Options(command: "finetune", specs: [
-        .init(name: "task", value: "NAME", help: "digits, fashion-split or text-topics"),
-        .init(name: "mode", value: "MODE", help: "training mode"),
-        .init(name: "labels-per-class", value: "N", help: "labels per class"),
-        .init(name: "seed", value: "S", help: "seed"),
-        .init(name: "epochs", value: "E", help: "epochs"),
-        .init(name: "lr", value: "X", help: "learning rate"),
-        .init(name: "layer-decay", value: "X", help: "layer-wise decay"),
-        .init(name: "max-length", value: "T", help: "tokens per text"),
-        .init(name: "pretrained", value: "FILE", help: "pretrained model file"),
-        .init(name: "model", value: "NAME", help: "architecture to pretrain"),
-        .init(name: "freeze", value: "LIST", help: "parameter name patterns kept frozen"),
-        fashionDataSpec,
-        .init(name: "train-size", value: "N", help: "training images kept"),
-        .init(name: "digits", value: "FILE", help: "digits.csv.gz"),
-        .init(name: "categories", value: "LIST", help: "fortune topics"),
-        .init(name: "text-dir", value: "DIR", help: "fortunes folder"),
-        .init(name: "model-dir", value: "DIR", help: "MiniLM folder"),
-        .init(name: "out", value: "DIR", help: "output folder"),
-    ], arguments: arguments, usage: finetuneUsage)
+    if arguments.contains("--help") || arguments.contains("-h") {
+        print(finetuneUsage)
+        return
+    }
+    let options = Options(
+        command: "finetune",
+        specs: [
+            .init(name: "task", value: "NAME", help: "digits, fashion-split or text-topics"),
+            .init(name: "mode", value: "MODE", help: "training mode"),
+            .init(name: "labels-per-class", value: "N", help: "labels per class"),
+            .init(name: "seed", value: "S", help: "seed"),
+            .init(name: "epochs", value: "E", help: "epochs"),
+            .init(name: "lr", value: "X", help: "learning rate"),
+            .init(name: "layer-decay", value: "X", help: "layer-wise decay"),
+            .init(name: "max-length", value: "T", help: "tokens per text"),
+            .init(name: "pretrained", value: "FILE", help: "pretrained model file"),
+            .init(name: "model", value: "NAME", help: "architecture to pretrain"),
+            .init(name: "freeze", value: "LIST", help: "parameter name patterns kept frozen"),
+            fashionDataSpec,
+            .init(name: "train-size", value: "N", help: "training images kept"),
+            .init(name: "digits", value: "FILE", help: "digits.csv.gz"),
+            .init(name: "categories", value: "LIST", help: "fortune topics"),
+            .init(name: "text-dir", value: "DIR", help: "fortunes folder"),
+            .init(name: "model-dir", value: "DIR", help: "MiniLM folder"),
+            .init(name: "out", value: "DIR", help: "output folder"),
+        ], arguments: arguments, usage: finetuneUsage)
     let task = options.required("task")
-    let tasks = ["digits": ["scratch", "frozen", "frozen-convs", "finetune"], "fashion-split": ["pretrain", "scratch", "frozen", "frozen-convs", "finetune"],
-                 "text-topics": ["probe", "finetune", "scratch"]]
+    let tasks = [
+        "digits": ["scratch", "frozen", "frozen-convs", "finetune"], "fashion-split": ["pretrain", "scratch", "frozen", "frozen-convs", "finetune"],
+        "text-topics": ["probe", "finetune", "scratch"],
+    ]
     guard let modes = tasks[task] else { fail("finetune: '--task' must be one of digits, fashion-split, text-topics, got '\(task)'") }
     let mode = options.required("mode")
     guard modes.contains(mode) else { fail("finetune: '--mode' for \(task) must be one of \(modes.joined(separator: ", ")), got '\(mode)'") }
@@ -77,16 +84,19 @@ func runFinetune(_ arguments: [String]) {
     do {
         try makeDirectories(out)
         let start = ProgressBar.now()
-        let result = switch task {
-        case "digits": try finetuneDigits(options, mode: mode, perClass: perClass, seed: seed, out: out)
-        case "fashion-split": try finetuneFashionSplit(options, mode: mode, perClass: perClass, seed: seed, out: out)
-        default: try finetuneText(options, mode: mode, perClass: perClass, seed: seed, out: out)
-        }
+        let result =
+            switch task {
+            case "digits": try finetuneDigits(options, mode: mode, perClass: perClass, seed: seed, out: out)
+            case "fashion-split": try finetuneFashionSplit(options, mode: mode, perClass: perClass, seed: seed, out: out)
+            default: try finetuneText(options, mode: mode, perClass: perClass, seed: seed, out: out)
+            }
         let seconds = ProgressBar.now() - start
-        let row = "task,mode,labels_per_class,seed,train_examples,test_accuracy,macro_f1,seconds\n"
+        let row =
+            "task,mode,labels_per_class,seed,train_examples,test_accuracy,macro_f1,seconds\n"
             + "\(task),\(mode),\(perClass.map(String.init) ?? "all"),\(seed),\(result.trainCount),\(result.accuracy),\(result.macroF1),\(seconds)\n"
         try Array(row.utf8).withUnsafeBytes { try writeFileAtomically("\(out)/result.csv", [$0]) }
-        print("\(result.trainCount) training examples, \(formatFixed(seconds, 1)) s; wrote \(out)/\(result.files.joined(separator: ", ")), result.csv")
+        print(
+            "\(result.trainCount) training examples, \(formatFixed(seconds, 1)) s; wrote \(out)/\(result.files.joined(separator: ", ")), result.csv")
         print("test_accuracy=\(formatFixed(result.accuracy, 4)) macro_f1=\(formatFixed(result.macroF1, 4))")
     } catch {
         fail("finetune: \(error)")
@@ -127,6 +137,7 @@ func epochs(_ options: Options, budget: Int, examples: Int) -> Int {
 func freezeOption(_ model: Module, _ options: Options) throws {
     guard let list = options.string("freeze") else { return }
     for pattern in list.split(separator: ",").map(String.init) where model.freeze(matching: [pattern]).isEmpty {
-        throw DataError("--freeze: '\(pattern)' matches no parameter (names: \(model.namedParameters().prefix(3).map { $0.0 }.joined(separator: ", ")), …)")
+        throw DataError(
+            "--freeze: '\(pattern)' matches no parameter (names: \(model.namedParameters().prefix(3).map { $0.0 }.joined(separator: ", ")), …)")
     }
 }

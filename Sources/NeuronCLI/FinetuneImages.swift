@@ -21,9 +21,10 @@ func finetuneDigits(_ options: Options, mode: String, perClass: Int?, seed: Int,
     let labels = digits.targets.toArray(Int.self)
     let split = stratifiedSplit(labels: labels, classes: 10, testFraction: 0.2, seed: 0)
     let chosen = labelsPerClass(split.train, labels: labels, classes: 10, perClass: perClass, seed: UInt64(seed))
-    return try transferImageClassifier(task: "digits", mode: mode, pretrained: try SavedModel.load(pretrainedPath),
-                                       pretrainedPath: pretrainedPath, classes: 10,
-                                       train: subset(data, chosen), test: subset(data, split.test), options: options, seed: seed, out: out)
+    return try transferImageClassifier(
+        task: "digits", mode: mode, pretrained: try SavedModel.load(pretrainedPath),
+        pretrainedPath: pretrainedPath, classes: 10,
+        train: subset(data, chosen), test: subset(data, split.test), options: options, seed: seed, out: out)
 }
 
 /// `--task fashion-split`: `pretrain` trains on Fashion-MNIST's classes 0–4; the other modes
@@ -33,19 +34,23 @@ func finetuneFashionSplit(_ options: Options, mode: String, perClass: Int?, seed
     if mode == "pretrain" { return try pretrainFashionSource(options, seed: seed, out: out) }
     let pretrainedPath = options.string("pretrained") ?? fashionSplitPretrained
     guard access(pretrainedPath, R_OK) == 0 else {
-        throw DataError("pretrained model \(pretrainedPath) not found: run `neuron finetune --task fashion-split --mode pretrain` or pass --pretrained FILE")
+        throw DataError(
+            "pretrained model \(pretrainedPath) not found: run `neuron finetune --task fashion-split --mode pretrain` or pass --pretrained FILE")
     }
     let pretrained = try SavedModel.load(pretrainedPath)
     let source = pretrained.metadata["source_classes"]
     guard source == fashionSourceClasses.map(String.init).joined(separator: ",") else {
-        throw DataError("\(pretrainedPath) was not pretrained on Fashion-MNIST's classes 0-4 only (its metadata's source_classes is '\(source ?? "absent")'); write one with `neuron finetune --task fashion-split --mode pretrain`")
+        throw DataError(
+            "\(pretrainedPath) was not pretrained on Fashion-MNIST's classes 0-4 only (its metadata's source_classes is '\(source ?? "absent")'); write one with `neuron finetune --task fashion-split --mode pretrain`"
+        )
     }
     let train = try fashionClasses(.train, fashionTargetClasses, options: options)
     let test = try fashionClasses(.test, fashionTargetClasses, options: options)
     let labels = train.targets.toArray(Int.self)
     let chosen = labelsPerClass(Array(0..<train.count), labels: labels, classes: 5, perClass: perClass, seed: UInt64(seed))
-    return try transferImageClassifier(task: "fashion-split", mode: mode, pretrained: pretrained, pretrainedPath: pretrainedPath, classes: 5,
-                                       train: subset(train, chosen), test: test, options: options, seed: seed, out: out)
+    return try transferImageClassifier(
+        task: "fashion-split", mode: mode, pretrained: pretrained, pretrainedPath: pretrainedPath, classes: 5,
+        train: subset(train, chosen), test: test, options: options, seed: seed, out: out)
 }
 
 /// The standardised Fashion-MNIST images of `classes`, relabelled 0, 1, … in that order
@@ -55,11 +60,15 @@ func fashionClasses(_ split: FashionMNIST.Split, _ classes: [Int], options: Opti
     let labels = data.targets.toArray(Int.self)
     var indices: [Int] = [], relabelled: [Int] = []
     for (i, label) in labels.enumerated() {
-        if let position = classes.firstIndex(of: label) { indices.append(i); relabelled.append(position) }
+        if let position = classes.firstIndex(of: label) {
+            indices.append(i)
+            relabelled.append(position)
+        }
     }
     if split == .train, options.string("train-size") != nil {
         let size = options.int("train-size", default: indices.count)
-        indices = Array(indices.prefix(size)); relabelled = Array(relabelled.prefix(size))
+        indices = Array(indices.prefix(size))
+        relabelled = Array(relabelled.prefix(size))
     }
     return TensorDataset(inputs: data.inputs.indexSelect(axis: 0, index: Tensor(indices)), targets: Tensor(relabelled))
 }
@@ -68,19 +77,24 @@ func fashionClasses(_ split: FashionMNIST.Split, _ classes: [Int], options: Opti
 /// cosine schedule, and writes it with `source_classes` in its metadata.
 func pretrainFashionSource(_ options: Options, seed: Int, out: String) throws -> FinetuneResult {
     let name = options.string("model") ?? "lenet"
-    guard ["lenet", "mlp", "resnet20"].contains(name) else { throw DataError("'--model' for pretraining must be one of lenet, mlp, resnet20, got '\(name)'") }
+    guard ["lenet", "mlp", "resnet20"].contains(name) else {
+        throw DataError("'--model' for pretraining must be one of lenet, mlp, resnet20, got '\(name)'")
+    }
     let train = try fashionClasses(.train, fashionSourceClasses, options: options)
     let test = try fashionClasses(.test, fashionSourceClasses, options: options)
     Random.seed(UInt64(seed))
     let model = try ModelRegistry.network(name, ["classes": "\(fashionSourceClasses.count)"], generator: RandomGenerator(seed: UInt64(seed) &+ 7))
     let optimizer = Adam(model.parameters(), lr: options.double("lr", default: try ModelRegistry.lookup(name).defaults.learningRate)!)
     let epochCount = options.int("epochs", default: 5)
-    let trainer = Trainer(model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
-                          scheduler: CosineAnnealingLR(optimizer, period: epochCount), callbacks: [ProgressBar()])
+    let trainer = Trainer(
+        model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
+        scheduler: CosineAnnealingLR(optimizer, period: epochCount), callbacks: [ProgressBar()])
     _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true, seed: UInt64(seed)), epochs: epochCount)
     let (accuracy, f1) = score(model, test, classes: fashionSourceClasses.count)
-    let metadata = ["model": name, "classes": "\(fashionSourceClasses.count)", "task": "fashion-split", "mode": "pretrain",
-                    "source_classes": fashionSourceClasses.map(String.init).joined(separator: ",")]
+    let metadata = [
+        "model": name, "classes": "\(fashionSourceClasses.count)", "task": "fashion-split", "mode": "pretrain",
+        "source_classes": fashionSourceClasses.map(String.init).joined(separator: ","),
+    ]
     try SafeTensors.write(model.stateDict(), metadata: metadata, to: "\(out)/model.safetensors")
     return FinetuneResult(trainCount: train.count, accuracy: accuracy, macroF1: f1, files: ["model.safetensors"])
 }
@@ -91,10 +105,13 @@ func pretrainFashionSource(_ options: Options, seed: Int, out: String) throws ->
 /// head) is loaded from the pretrained one. `frozen` trains the head only, `frozen-convs`
 /// everything but the convolutions (the pretrained features), `finetune` everything (but
 /// `--freeze` patterns). Adam (lr 3e-3), cosine, batch 64, about 20,000 examples seen.
-func transferImageClassifier(task: String, mode: String, pretrained: (model: any Layer, metadata: [String: String]), pretrainedPath: String,
-                             classes: Int, train: TensorDataset, test: TensorDataset, options: Options, seed: Int, out: String) throws -> FinetuneResult {
+func transferImageClassifier(
+    task: String, mode: String, pretrained: (model: any Layer, metadata: [String: String]), pretrainedPath: String,
+    classes: Int, train: TensorDataset, test: TensorDataset, options: Options, seed: Int, out: String
+) throws -> FinetuneResult {
     guard let name = pretrained.metadata["model"], ModelRegistry.entry(name)?.family == .classifier else {
-        throw DataError("\(pretrainedPath) holds a '\(pretrained.metadata["model"] ?? "?")' model; \(task) needs a Fashion-MNIST classifier (\(classifierNames))")
+        throw DataError(
+            "\(pretrainedPath) holds a '\(pretrained.metadata["model"] ?? "?")' model; \(task) needs a Fashion-MNIST classifier (\(classifierNames))")
     }
     Random.seed(UInt64(seed))
     let model = try ModelRegistry.network(name, ["classes": "\(classes)"], generator: RandomGenerator(seed: UInt64(seed) &+ 7))
@@ -121,8 +138,9 @@ func transferImageClassifier(task: String, mode: String, pretrained: (model: any
     let lr = options.double("lr", default: 3e-3)!
     let optimizer = Adam(model.parameters().filter(\.requiresGrad), lr: lr)
     let epochCount = epochs(options, budget: 20_000, examples: train.count)
-    let trainer = Trainer(model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
-                          scheduler: CosineAnnealingLR(optimizer, period: epochCount))
+    let trainer = Trainer(
+        model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
+        scheduler: CosineAnnealingLR(optimizer, period: epochCount))
     _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true, seed: UInt64(seed)), epochs: epochCount)
     let (accuracy, f1) = score(model, test, classes: classes)
     var metadata = ["model": name, "classes": "\(classes)", "task": task, "mode": mode]

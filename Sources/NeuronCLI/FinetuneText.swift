@@ -29,7 +29,8 @@ func finetuneText(_ options: Options, mode: String, perClass: Int?, seed: Int, o
         let head = Linear(embeddings.shape[1], classes, generator: initialiser)
         let optimizer = Adam(head.parameters(), lr: options.double("lr", default: 1e-2)!)
         let epochCount = epochs(options, budget: 20_000, examples: train.count)
-        let trainer = Trainer(model: head, optimizer: optimizer, loss: { crossEntropy($0, $1) }, scheduler: CosineAnnealingLR(optimizer, period: epochCount))
+        let trainer = Trainer(
+            model: head, optimizer: optimizer, loss: { crossEntropy($0, $1) }, scheduler: CosineAnnealingLR(optimizer, period: epochCount))
         _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true, seed: UInt64(seed)), epochs: epochCount)
         let (accuracy, f1) = score(head, test, classes: classes)
         try SafeTensors.write(head.stateDict(), metadata: metadata, to: "\(out)/head.safetensors")
@@ -53,9 +54,10 @@ func finetuneText(_ options: Options, mode: String, perClass: Int?, seed: Int, o
         scheduler = LinearWarmup(CosineAnnealingLR(optimizer, period: steps), warmupSteps: max(1, steps / 10))
         model = classifier
     } else {
-        let scratch = TransformerClassifier(vocabularySize: encoder.model.config.vocabularySize, classes: classes, dimension: 64, heads: 4,
-                                            layers: 2, feedForward: 128, maxLength: maxLength, dropout: 0.1,
-                                            paddingId: encoder.tokenizer.padId, generator: initialiser)
+        let scratch = TransformerClassifier(
+            vocabularySize: encoder.model.config.vocabularySize, classes: classes, dimension: 64, heads: 4,
+            layers: 2, feedForward: 128, maxLength: maxLength, dropout: 0.1,
+            paddingId: encoder.tokenizer.padId, generator: initialiser)
         epochCount = epochs(options, budget: 20_000, examples: train.count)
         optimizer = AdamW(scratch.parameters(), lr: options.double("lr", default: 1e-3)!)
         scheduler = CosineAnnealingLR(optimizer, period: epochCount)
@@ -65,8 +67,10 @@ func finetuneText(_ options: Options, mode: String, perClass: Int?, seed: Int, o
     if mode == "finetune" { step.scheduleInterval = .batch }
     let trainer = Trainer(step: step, callbacks: [ProgressBar()])
     let padId = encoder.tokenizer.padId
-    _ = try trainer.fit(train: DataLoader(train, batchSize: mode == "finetune" ? 16 : 32, shuffle: true, seed: UInt64(seed),
-                                          transform: { ids, _ in trimPadding(ids, padId: padId) }), epochs: epochCount)
+    _ = try trainer.fit(
+        train: DataLoader(
+            train, batchSize: mode == "finetune" ? 16 : 32, shuffle: true, seed: UInt64(seed),
+            transform: { ids, _ in trimPadding(ids, padId: padId) }), epochs: epochCount)
     let (accuracy, f1) = score(model, test, classes: classes) { trimPadding($0, padId: padId) }
     var files: [String]
     if let classifier = model as? BertClassifier {

@@ -5,7 +5,7 @@ import Glibc
 struct Options {
     struct Spec {
         let name: String
-        let value: String?   // placeholder shown in help; nil for a boolean flag
+        let value: String?  // placeholder shown in help; nil for a boolean flag
         let help: String
     }
 

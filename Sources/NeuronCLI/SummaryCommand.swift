@@ -6,11 +6,13 @@ import NeuronNN
 
 /// `neuron summary`: a model's layers with output shapes, parameters and multiply-accumulates.
 func runSummary(_ arguments: [String]) {
-    let options = Options(command: "summary", specs: [
-        .init(name: "model", value: "NAME", help: "architecture: \(SavedModel.architectures.joined(separator: ", "))"),
-        .init(name: "checkpoint", value: "FILE", help: "a file written by `neuron train` (the architecture and its sizes come from it)"),
-        .init(name: "batch-size", value: "B", help: "examples in the traced input (default 1: figures per example)"),
-    ], arguments: arguments)
+    let options = Options(
+        command: "summary",
+        specs: [
+            .init(name: "model", value: "NAME", help: "architecture: \(SavedModel.architectures.joined(separator: ", "))"),
+            .init(name: "checkpoint", value: "FILE", help: "a file written by `neuron train` (the architecture and its sizes come from it)"),
+            .init(name: "batch-size", value: "B", help: "examples in the traced input (default 1: figures per example)"),
+        ], arguments: arguments)
     let batch = options.int("batch-size", default: 1)
     do {
         var metadata: [String: String] = [:]

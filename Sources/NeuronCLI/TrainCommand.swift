@@ -34,10 +34,14 @@ let commonTrainSpecs: [Options.Spec] = [
     .init(name: "lr", value: "X", help: "learning rate (default: the model's Adam rate; 0.05 for sgd)"),
     .init(name: "seed", value: "S", help: "random seed (default 0)"),
     .init(name: "out", value: "DIR", help: "output folder (default runs/<model>)"),
-    .init(name: "schedule", value: "NAME", help: "learning-rate schedule per epoch: cosine (to 0 at the last epoch; the default except for GANs) or constant"),
+    .init(
+        name: "schedule", value: "NAME",
+        help: "learning-rate schedule per epoch: cosine (to 0 at the last epoch; the default except for GANs) or constant"),
     .init(name: "clip-norm", value: "X", help: "clip the gradients' global norm before each update (default: the model's)"),
     .init(name: "resume", value: nil, help: "continue from OUT/checkpoint.safetensors"),
-    .init(name: "detect-anomaly", value: nil, help: "check every op for NaN/infinity on every step (slow); by default only a failing step is re-run to name the op"),
+    .init(
+        name: "detect-anomaly", value: nil,
+        help: "check every op for NaN/infinity on every step (slow); by default only a failing step is re-run to name the op"),
 ]
 
 /// The value of `--model` among raw arguments, before the model's options are known.
@@ -59,7 +63,8 @@ func runTrain(_ arguments: [String]) {
             let families = taskRecipes.map { recipe in
                 "  \(recipe.family.rawValue) — \(recipe.summary):\n    \(trainable.filter { $0.family == recipe.family }.map(\.name).joined(separator: ", "))"
             }
-            print("""
+            print(
+                """
                 usage: neuron train --model NAME [options]
 
                 task families and their models:
@@ -76,9 +81,10 @@ func runTrain(_ arguments: [String]) {
     }
     let recipe = recipe(for: entry.family)
     let specs = commonTrainSpecs + recipe.specs + entry.options.map(\.spec)
-    let options = Options(command: "train", specs: specs, arguments: arguments,
-                          elsewhere: misplacedOptionMessages(for: entry, accepted: Set(specs.map(\.name))),
-                          usage: "usage: neuron train --model \(modelName) [options]   (\(entry.family.rawValue): \(recipe.summary))")
+    let options = Options(
+        command: "train", specs: specs, arguments: arguments,
+        elsewhere: misplacedOptionMessages(for: entry, accepted: Set(specs.map(\.name))),
+        usage: "usage: neuron train --model \(modelName) [options]   (\(entry.family.rawValue): \(recipe.summary))")
     var config = ModelConfig(model: entry.name)
     for option in entry.options { config.values[option.name] = option.value(in: options, command: "train") }
     recipe.run(TrainRun(entry: entry, options: options, settings: RunSettings(options, entry: entry), config: config))
@@ -121,9 +127,11 @@ struct RunSettings {
 /// CSV and TensorBoard logs, best and resumable checkpoints, Ctrl-C), then saves
 /// OUT/model.safetensors with `metadata` and plots the curves. `prepare` runs before training
 /// (sample images, extra logs). Exits 130 after Ctrl-C.
-func runFit(_ settings: RunSettings, model: any Layer, loss: @escaping (Tensor, Tensor) -> Tensor, metrics: [Metric],
-            monitor: (key: String, mode: MonitorMode), train: DataLoader, validation: DataLoader, metadata: [String: String],
-            prepare: (Trainer) throws -> Void = { _ in }) throws -> (trainer: Trainer, outcome: FitOutcome) {
+func runFit(
+    _ settings: RunSettings, model: any Layer, loss: @escaping (Tensor, Tensor) -> Tensor, metrics: [Metric],
+    monitor: (key: String, mode: MonitorMode), train: DataLoader, validation: DataLoader, metadata: [String: String],
+    prepare: (Trainer) throws -> Void = { _ in }
+) throws -> (trainer: Trainer, outcome: FitOutcome) {
     let (optimizer, scheduler) = makeOptimizer(settings, model.parameters())
     let step = SupervisedStep(model: model, optimizer: optimizer, loss: loss, metrics: metrics, scheduler: scheduler)
     return try runFit(settings, step: step, monitor: monitor, train: train, validation: validation, metadata: metadata, prepare: prepare)
@@ -131,29 +139,35 @@ func runFit(_ settings: RunSettings, model: any Layer, loss: @escaping (Tensor, 
 
 /// The optimiser `--optimizer` and `--lr` ask for, and the cosine schedule unless `--schedule constant`.
 func makeOptimizer(_ settings: RunSettings, _ parameters: [Tensor]) -> (Optimizer, LRScheduler?) {
-    let optimizer: Optimizer = switch settings.optimizer {
-    case "sgd": SGD(parameters, lr: settings.lr, momentum: 0.9)
-    case "adamw": AdamW(parameters, lr: settings.lr)
-    default: Adam(parameters, lr: settings.lr)
-    }
+    let optimizer: Optimizer =
+        switch settings.optimizer {
+        case "sgd": SGD(parameters, lr: settings.lr, momentum: 0.9)
+        case "adamw": AdamW(parameters, lr: settings.lr)
+        default: Adam(parameters, lr: settings.lr)
+        }
     return (optimizer, settings.cosine ? CosineAnnealingLR(optimizer, period: settings.epochs) : nil)
 }
 
 /// `runFit` for any training step.
 /// `bestModel` names the step's model that `best.safetensors` holds (default: its first);
 /// `plot` draws the curves (default: loss and metrics).
-func runFit(_ settings: RunSettings, step: TrainingStep, monitor: (key: String, mode: MonitorMode), train: DataLoader,
-            validation: DataLoader?, metadata: [String: String], bestModel: String? = nil,
-            plot: (([[String: Double]]) throws -> Void)? = nil,
-            prepare: (Trainer) throws -> Void = { _ in }) throws -> (trainer: Trainer, outcome: FitOutcome) {
+func runFit(
+    _ settings: RunSettings, step: TrainingStep, monitor: (key: String, mode: MonitorMode), train: DataLoader,
+    validation: DataLoader?, metadata: [String: String], bestModel: String? = nil,
+    plot: (([[String: Double]]) throws -> Void)? = nil,
+    prepare: (Trainer) throws -> Void = { _ in }
+) throws -> (trainer: Trainer, outcome: FitOutcome) {
     let out = settings.out
-    var callbacks: [Callback] = [ProgressBar(), CSVLogger(path: "\(out)/metrics.csv"), try TensorBoardLogger(directory: "\(out)/tb"),
-                                 ModelCheckpoint(path: "\(out)/best.safetensors", monitor: monitor.key, mode: monitor.mode, model: bestModel)]
+    var callbacks: [Callback] = [
+        ProgressBar(), CSVLogger(path: "\(out)/metrics.csv"), try TensorBoardLogger(directory: "\(out)/tb"),
+        ModelCheckpoint(path: "\(out)/best.safetensors", monitor: monitor.key, mode: monitor.mode, model: bestModel),
+    ]
     if let clipNorm = settings.clipNorm { callbacks.append(GradientClipping(maxNorm: clipNorm)) }
     let trainer = Trainer(step: step, callbacks: callbacks)
     trainer.detectAnomaly = settings.detectAnomaly
     trainer.checkpointPath = settings.checkpointPath
-    trainer.checkpointMetadata = metadata.merging(["model": settings.model, "seed": "\(settings.seed)", "optimizer": settings.optimizer]) { a, _ in a }
+    trainer.checkpointMetadata = metadata.merging(["model": settings.model, "seed": "\(settings.seed)", "optimizer": settings.optimizer]) { a, _ in a
+    }
     try prepare(trainer)
     if settings.resume {
         try TrainingCheckpoint.restore(trainer, from: settings.checkpointPath)
@@ -172,7 +186,11 @@ func runFit(_ settings: RunSettings, step: TrainingStep, monitor: (key: String, 
     }
     if case .stopped(let reason) = outcome { print("stopped: \(reason)") }
     try trainer.saveModels(to: out)
-    if let plot { try plot(trainer.history) } else { try plotCurves(trainer.history, lossName: metadata["loss"] ?? "cross-entropy", to: "\(out)/curves") }
+    if let plot {
+        try plot(trainer.history)
+    } else {
+        try plotCurves(trainer.history, lossName: metadata["loss"] ?? "cross-entropy", to: "\(out)/curves")
+    }
     return (trainer, outcome)
 }
 
@@ -184,11 +202,16 @@ func plotCurves(_ history: [[String: Double]], lossName: String, to stem: String
         return values.contains { !$0.isNaN } ? Plot.Series(name, xs: epochs, ys: values) : nil
     }
     let metrics = ["accuracy", "bpc"].filter { key in history.contains { $0[key] != nil || $0["val_" + key] != nil } }
-    let charts = [Plot.Chart(title: "Loss", xLabel: "epoch", yLabel: lossName,
-                             series: [series("loss", "train"), series("val_loss", "validation")].compactMap { $0 })]
+    let charts =
+        [
+            Plot.Chart(
+                title: "Loss", xLabel: "epoch", yLabel: lossName,
+                series: [series("loss", "train"), series("val_loss", "validation")].compactMap { $0 })
+        ]
         + metrics.map { key in
-            Plot.Chart(title: key == "bpc" ? "Bits per character" : "Accuracy", xLabel: "epoch", yLabel: key,
-                       series: [series(key, "train"), series("val_" + key, "validation")].compactMap { $0 })
+            Plot.Chart(
+                title: key == "bpc" ? "Bits per character" : "Accuracy", xLabel: "epoch", yLabel: key,
+                series: [series(key, "train"), series("val_" + key, "validation")].compactMap { $0 })
         }
     try Plot.write(charts, to: stem + ".png")
     try Plot.write(charts, to: stem + ".svg")

@@ -17,8 +17,10 @@ public final class DataLoader {
     public let transform: Transform?
     public let prefetch: Bool
 
-    public init(_ dataset: Dataset, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0,
-                transform: Transform? = nil, prefetch: Bool = true) {
+    public init(
+        _ dataset: Dataset, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0,
+        transform: Transform? = nil, prefetch: Bool = true
+    ) {
         precondition(batchSize > 0, "DataLoader: batch size must be positive, got \(batchSize)")
         self.dataset = dataset
         self.batchSize = batchSize

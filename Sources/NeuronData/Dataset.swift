@@ -69,8 +69,10 @@ public struct TensorDataset: Dataset {
     /// Named fields, all holding the same number of examples.
     public init(_ fields: [String: Tensor]) {
         let counts = fields.mapValues { $0.rank >= 1 ? $0.shape[0] : -1 }
-        precondition(!fields.isEmpty && Set(counts.values).count == 1 && counts.values.first! >= 0,
-                     "TensorDataset: fields hold different numbers of examples (\(fields.mapValues { $0.shape }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))")
+        precondition(
+            !fields.isEmpty && Set(counts.values).count == 1 && counts.values.first! >= 0,
+            "TensorDataset: fields hold different numbers of examples (\(fields.mapValues { $0.shape }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))"
+        )
         self.fields = fields
     }
 

@@ -13,7 +13,8 @@ public enum Digits {
         do {
             bytes = try readFileBytes(path)
         } catch {
-            throw DataError(path == defaultPath ? "\(path) not found: install Debian's python3-sklearn (apt-get install python3-sklearn)" : "\(error)")
+            throw DataError(
+                path == defaultPath ? "\(path) not found: install Debian's python3-sklearn (apt-get install python3-sklearn)" : "\(error)")
         }
         let text = String(decoding: Compression.isGzip(bytes) ? try Compression.inflate(bytes, windowBits: 31) : bytes, as: UTF8.self)
         var pixels: [Double] = [], labels: [Int] = []

@@ -5,8 +5,10 @@ import Neuron
 /// in 10 classes, read from the IDX files Debian's `dataset-fashion-mnist` installs.
 public enum FashionMNIST {
     public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
-    public static let classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    public static let classNames = [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ]
 
     public enum Split: Sendable { case train, test }
 
@@ -31,14 +33,15 @@ public enum FashionMNIST {
                 return "\(folder)/\(name)"
             }
             if directory == nil {
-                throw DataError("Fashion-MNIST not found in \(folder): install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist)")
+                throw DataError(
+                    "Fashion-MNIST not found in \(folder): install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist)")
             }
             throw DataError("Fashion-MNIST file \(prefix)-\(stem)[.gz] not found in \(folder)")
         }
         let images = try IDX.read(try locate("images-idx3-ubyte"), asFloat: true)
         let labels = try IDX.read(try locate("labels-idx1-ubyte"))
         guard images.rank == 3, images.shape[1] == 28, images.shape[2] == 28, labels.rank == 1,
-              labels.shape[0] == images.shape[0]
+            labels.shape[0] == images.shape[0]
         else {
             throw DataError("Fashion-MNIST files in \(folder) have unexpected shapes \(images.shape) and \(labels.shape)")
         }

@@ -25,16 +25,23 @@ public struct FortuneTopics {
             do {
                 bytes = try readFileBytes(path)
             } catch {
-                throw DataError(directory == FortuneTopics.defaultDirectory
-                    ? "\(path) not found: install Debian's fortunes (apt-get install fortunes fortunes-min) or pass --text-dir DIR"
-                    : "\(path): no such topic file (categories are file names in \(directory))")
+                throw DataError(
+                    directory == FortuneTopics.defaultDirectory
+                        ? "\(path) not found: install Debian's fortunes (apt-get install fortunes fortunes-min) or pass --text-dir DIR"
+                        : "\(path): no such topic file (categories are file names in \(directory))")
             }
             var entry: [UInt8] = [], count = 0
             func finish() {
                 defer { entry = [] }
-                guard let text = String(validating: entry, as: UTF8.self) else { invalid += 1; return }
+                guard let text = String(validating: entry, as: UTF8.self) else {
+                    invalid += 1
+                    return
+                }
                 let joined = text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-                if joined.isEmpty { empty += 1; return }
+                if joined.isEmpty {
+                    empty += 1
+                    return
+                }
                 texts.append(joined)
                 labels.append(label)
                 count += 1
@@ -44,7 +51,12 @@ public struct FortuneTopics {
                 var end = start
                 while end < bytes.count && bytes[end] != 0x0A { end += 1 }
                 let line = bytes[start..<end]
-                if line == [0x25] || line == [0x25, 0x0D] { finish() } else { entry += line; entry.append(0x0A) }
+                if line == [0x25] || line == [0x25, 0x0D] {
+                    finish()
+                } else {
+                    entry += line
+                    entry.append(0x0A)
+                }
                 start = end + 1
             }
             if !entry.isEmpty { finish() }

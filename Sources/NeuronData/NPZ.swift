@@ -27,7 +27,10 @@ public enum NPZ {
         var end = -1
         var at = bytes.count - 22
         while at >= Swift.max(0, bytes.count - 22 - 65535) {
-            if u32(bytes, at) == 0x0605_4B50 { end = at; break }
+            if u32(bytes, at) == 0x0605_4B50 {
+                end = at
+                break
+            }
             at -= 1
         }
         guard end >= 0 else { throw DataError("not a zip archive (no end-of-central-directory record)") }
@@ -103,15 +106,18 @@ public enum NPZ {
             let name = Array((key + ".npy").utf8)
             let crc = Int(data.withUnsafeBytes { Compression.crc32($0) })
             // Version 2.0, no flags, stored, DOS date 1980-01-01.
-            let common = le16(20) + le16(0) + le16(0) + le16(0) + le16(0x21) + le32(crc) + le32(data.count) + le32(data.count)
+            let common =
+                le16(20) + le16(0) + le16(0) + le16(0) + le16(0x21) + le32(crc) + le32(data.count) + le32(data.count)
                 + le16(name.count)
-            central += le32(0x0201_4B50) + le16(20) + common + le16(0) + le16(0) + le16(0) + le16(0) + le32(0)
+            central +=
+                le32(0x0201_4B50) + le16(20) + common + le16(0) + le16(0) + le16(0) + le16(0) + le32(0)
                 + le32(archive.count) + name
             archive += le32(0x0403_4B50) + common + le16(0) + name + data
         }
         let centralOffset = archive.count
         archive += central
-        archive += le32(0x0605_4B50) + le16(0) + le16(0) + le16(names.count) + le16(names.count)
+        archive +=
+            le32(0x0605_4B50) + le16(0) + le16(0) + le16(names.count) + le16(names.count)
             + le32(central.count) + le32(centralOffset) + le16(0)
         return archive
     }

@@ -46,7 +46,9 @@ public enum NPY {
         guard bytes.count - dataStart == count * type.size else {
             throw DataError(".npy shape \(shape) of \(descr) needs \(count * type.size) data bytes, file has \(bytes.count - dataStart)")
         }
-        let tensor = bytes.withUnsafeBytes { type.load(UnsafeRawBufferPointer(rebasing: $0[dataStart...]), count: count, shape: fortran ? shape.reversed() : shape) }
+        let tensor = bytes.withUnsafeBytes {
+            type.load(UnsafeRawBufferPointer(rebasing: $0[dataStart...]), count: count, shape: fortran ? shape.reversed() : shape)
+        }
         return fortran ? tensor.permuted(Array((0..<shape.count).reversed())).contiguous() : tensor
     }
 

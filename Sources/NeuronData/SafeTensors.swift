@@ -87,8 +87,8 @@ public enum SafeTensors {
                 return Int(n)
             }
             guard case .array(let offsets)? = value["data_offsets"], offsets.count == 2,
-                  case .number(let b) = offsets[0], case .number(let e) = offsets[1],
-                  b >= 0, e >= b, b == b.rounded(), e == e.rounded(), e < 1e15
+                case .number(let b) = offsets[0], case .number(let e) = offsets[1],
+                b >= 0, e >= b, b == b.rounded(), e == e.rounded(), e < 1e15
             else { throw DataError("tensor '\(name)': data_offsets must be two integers [begin, end] with begin ≤ end") }
             specs.append((name, type, shape, Int(b), Int(e)))
         }
@@ -106,7 +106,9 @@ public enum SafeTensors {
                 count = product
             }
             guard spec.end - spec.begin == count * size else {
-                throw DataError("tensor '\(spec.name)': data_offsets span \(spec.end - spec.begin) bytes but shape \(spec.shape) of \(spec.type) needs \(count * size)")
+                throw DataError(
+                    "tensor '\(spec.name)': data_offsets span \(spec.end - spec.begin) bytes but shape \(spec.shape) of \(spec.type) needs \(count * size)"
+                )
             }
             if spec.begin < position { throw DataError("tensor '\(spec.name)': data overlaps another tensor") }
             if spec.begin > position { throw DataError("tensor '\(spec.name)': gap of \(spec.begin - position) bytes before its data") }
@@ -118,8 +120,9 @@ public enum SafeTensors {
         var tensors: [String: Tensor] = [:]
         for spec in specs {
             tensors[spec.name] = bytes.withUnsafeBytes { raw in
-                makeTensor(UnsafeRawBufferPointer(rebasing: raw[(headerEnd + spec.begin)..<(headerEnd + spec.end)]),
-                           type: spec.type, shape: spec.shape)
+                makeTensor(
+                    UnsafeRawBufferPointer(rebasing: raw[(headerEnd + spec.begin)..<(headerEnd + spec.end)]),
+                    type: spec.type, shape: spec.shape)
             }
         }
         return (tensors, metadata)
@@ -138,7 +141,7 @@ public enum SafeTensors {
         case "I8": return Tensor(load(Int8.self).map { Int($0) }, shape: shape)
         case "U8": return Tensor(load(UInt8.self).map { Int($0) }, shape: shape)
         case "F16": return Tensor(load(UInt16.self).map { Float(Float16(bitPattern: $0)) }, shape: shape)
-        default: // BF16: the high half of a float32
+        default:  // BF16: the high half of a float32
             return Tensor(load(UInt16.self).map { Float(bitPattern: UInt32($0) << 16) }, shape: shape)
         }
     }
@@ -155,11 +158,15 @@ public enum SafeTensors {
         for name in names {
             let tensor = tensors[name]!.contiguous()
             let size = tensor.count * tensor.dtype.size
-            entries.append((name, .object([
-                ("dtype", .string(typeName(tensor.dtype))),
-                ("shape", .array(tensor.shape.map { .number(Double($0)) })),
-                ("data_offsets", .array([.number(Double(offset)), .number(Double(offset + size))])),
-            ])))
+            entries.append(
+                (
+                    name,
+                    .object([
+                        ("dtype", .string(typeName(tensor.dtype))),
+                        ("shape", .array(tensor.shape.map { .number(Double($0)) })),
+                        ("data_offsets", .array([.number(Double(offset)), .number(Double(offset + size))])),
+                    ])
+                ))
             offset += size
             dense.append(tensor)
         }

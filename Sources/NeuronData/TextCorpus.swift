@@ -93,7 +93,8 @@ public struct TextCorpus {
                 }
             }
         }
-        return TensorDataset(inputs: Tensor(inputs, shape: [windows * streams, length]),
-                             targets: Tensor(targets, shape: [windows * streams, length]))
+        return TensorDataset(
+            inputs: Tensor(inputs, shape: [windows * streams, length]),
+            targets: Tensor(targets, shape: [windows * streams, length]))
     }
 }

@@ -33,14 +33,16 @@ public struct TimeSeries {
         }
         guard values.count >= 8 else { throw DataError("\(path): a series needs at least 8 values, got \(values.count)") }
         let labels = index != 0 ? try? table.numbers(column: 0) : nil
-        return TimeSeries(name: table.header[index], values: values, labels: labels?.allSatisfy(\.isFinite) == true ? labels : nil,
-                          labelName: table.header[0])
+        return TimeSeries(
+            name: table.header[index], values: values, labels: labels?.allSatisfy(\.isFinite) == true ? labels : nil,
+            labelName: table.header[0])
     }
 
     /// The yearly sunspot numbers; a clear error names the package when it is missing.
     public static func sunspots(path: String = sunspotsPath) throws -> TimeSeries {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw DataError("no sunspot data at \(path); install Debian's 'python3-statsmodels' package (apt-get install python3-statsmodels) or pass --csv FILE")
+            throw DataError(
+                "no sunspot data at \(path); install Debian's 'python3-statsmodels' package (apt-get install python3-statsmodels) or pass --csv FILE")
         }
         return try load(csv: path, column: "SUNACTIVITY")
     }
@@ -50,7 +52,8 @@ public struct TimeSeries {
     public static func windows(_ values: [Double], window: Int, targets: Range<Int>) -> TensorDataset {
         let positions = Array(targets.filter { $0 >= window && $0 < values.count })
         let inputs = positions.flatMap { values[($0 - window)..<$0] }
-        return TensorDataset(inputs: Tensor(inputs, shape: [positions.count, window], dtype: .float32),
-                             targets: Tensor(positions.map { values[$0] }, shape: [positions.count, 1], dtype: .float32))
+        return TensorDataset(
+            inputs: Tensor(inputs, shape: [positions.count, window], dtype: .float32),
+            targets: Tensor(positions.map { values[$0] }, shape: [positions.count, 1], dtype: .float32))
     }
 }

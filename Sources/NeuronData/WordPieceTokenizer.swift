@@ -114,10 +114,14 @@ public final class WordPieceTokenizer {
         for id in ids where id >= 0 && id < tokens.count && !(skipSpecialTokens && specials.contains(id)) {
             // By scalars: "##" followed by a combining mark is not a grapheme prefix of "##".
             let token = Array(tokens[id].unicodeScalars), prefix = Array(continuationPrefix.unicodeScalars)
-            var piece = token.starts(with: prefix) ? String(String.UnicodeScalarView(token.dropFirst(prefix.count)))
-                                                   : (text.isEmpty ? "" : " ") + tokens[id]
-            for (from, to) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
-                               (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
+            var piece =
+                token.starts(with: prefix)
+                ? String(String.UnicodeScalarView(token.dropFirst(prefix.count)))
+                : (text.isEmpty ? "" : " ") + tokens[id]
+            for (from, to) in [
+                (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
+                (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
+            ] {
                 piece = piece.replacingOccurrences(of: from, with: to)
             }
             text += piece
@@ -139,7 +143,10 @@ public final class WordPieceTokenizer {
         return ids
     }
 
-    enum Segment { case text([Unicode.Scalar]), special(Int) }
+    enum Segment {
+        case text([Unicode.Scalar])
+        case special(Int)
+    }
 
     func splitSpecialTokens(_ scalars: [Unicode.Scalar]) -> [Segment] {
         guard !specialTokens.isEmpty, scalars.contains("[") || specialTokens.contains(where: { $0.text.first != "[" }) else {
@@ -148,7 +155,10 @@ public final class WordPieceTokenizer {
         var segments: [Segment] = [], current: [Unicode.Scalar] = [], i = 0
         outer: while i < scalars.count {
             for (token, id) in specialTokens where token.count <= scalars.count - i && Array(scalars[i..<(i + token.count)]) == token {
-                if !current.isEmpty { segments.append(.text(current)); current = [] }
+                if !current.isEmpty {
+                    segments.append(.text(current))
+                    current = []
+                }
                 segments.append(.special(id))
                 i += token.count
                 continue outer
@@ -166,7 +176,10 @@ public final class WordPieceTokenizer {
         for scalar in input {
             if cleanText {
                 if scalar.value == 0 || scalar.value == 0xFFFD || isControl(scalar) { continue }
-                if isWhitespace(scalar) { scalars.append(" "); continue }
+                if isWhitespace(scalar) {
+                    scalars.append(" ")
+                    continue
+                }
             }
             if splitsChinese && isChineseCharacter(scalar) {
                 scalars += [" ", scalar, " "]
@@ -190,9 +203,15 @@ public final class WordPieceTokenizer {
         var words: [[Unicode.Scalar]] = [], current: [Unicode.Scalar] = []
         for scalar in scalars {
             if isWhitespace(scalar) {
-                if !current.isEmpty { words.append(current); current = [] }
+                if !current.isEmpty {
+                    words.append(current)
+                    current = []
+                }
             } else if isPunctuation(scalar) {
-                if !current.isEmpty { words.append(current); current = [] }
+                if !current.isEmpty {
+                    words.append(current)
+                    current = []
+                }
                 words.append([scalar])
             } else {
                 current.append(scalar)
@@ -210,7 +229,10 @@ public final class WordPieceTokenizer {
             while end > start {
                 var candidate = String(String.UnicodeScalarView(word[start..<end]))
                 if start > 0 { candidate = continuationPrefix + candidate }
-                if let id = vocabulary[candidate] { found = id; break }
+                if let id = vocabulary[candidate] {
+                    found = id
+                    break
+                }
                 end -= 1
             }
             guard let found else { return [unknownId] }
@@ -237,7 +259,8 @@ public final class WordPieceTokenizer {
         if (33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v) { return true }
         switch scalar.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
-             .finalPunctuation, .otherPunctuation: return true
+            .finalPunctuation, .otherPunctuation:
+            return true
         default: return false
         }
     }
@@ -245,7 +268,8 @@ public final class WordPieceTokenizer {
     func isChineseCharacter(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F, 0x2B740...0x2B81F,
-             0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F: return true
+            0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
+            return true
         default: return false
         }
     }

@@ -65,8 +65,9 @@ public final class ConvAutoencoder: Module, Layer {
     public func decode(_ codes: Tensor) -> Tensor { decoder(codes) }
 
     public func forward(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4 && Array(input.shape.dropFirst()) == [1, 28, 28],
-                     "ConvAutoencoder: expects images [N, 1, 28, 28], got \(input.shape)")
+        precondition(
+            input.rank == 4 && Array(input.shape.dropFirst()) == [1, 28, 28],
+            "ConvAutoencoder: expects images [N, 1, 28, 28], got \(input.shape)")
         return decode(encode(input))
     }
 }

@@ -62,8 +62,9 @@ public final class BertEmbeddings: Module {
 
     func callAsFunction(_ ids: Tensor, tokenTypes: Tensor?) -> Tensor {
         let length = ids.shape[1]
-        precondition(length <= positionEmbeddings.weight.shape[0],
-                     "BertModel: \(length) tokens exceed the \(positionEmbeddings.weight.shape[0]) positions")
+        precondition(
+            length <= positionEmbeddings.weight.shape[0],
+            "BertModel: \(length) tokens exceed the \(positionEmbeddings.weight.shape[0]) positions")
         let positions = positionEmbeddings.weight.narrowed(axis: 0, start: 0, length: length)
         let types = tokenTypes.map { tokenTypeEmbeddings($0) } ?? tokenTypeEmbeddings.weight[0]
         return layerNorm(wordEmbeddings(ids) + positions + types)
@@ -74,9 +75,11 @@ public final class BertEmbeddings: Module {
 public final class BertSelfAttention: Module {
     public let query: Linear, key: Linear, value: Linear
     init(_ config: BertConfig, generator: RandomGenerator) {
-        (query, key, value) = (Linear(config.hiddenSize, config.hiddenSize, generator: generator),
-                               Linear(config.hiddenSize, config.hiddenSize, generator: generator),
-                               Linear(config.hiddenSize, config.hiddenSize, generator: generator))
+        (query, key, value) = (
+            Linear(config.hiddenSize, config.hiddenSize, generator: generator),
+            Linear(config.hiddenSize, config.hiddenSize, generator: generator),
+            Linear(config.hiddenSize, config.hiddenSize, generator: generator)
+        )
         super.init()
     }
 }
@@ -130,8 +133,10 @@ public final class BertLayer: Module {
         let (n, t, h) = (x.shape[0], x.shape[1], x.shape[2])
         func split(_ y: Tensor) -> Tensor { y.reshaped([n, t, heads, h / heads]).transposed(1, 2) }
         let projections = attention.selfAttention
-        let context = scaledDotProductAttention(query: split(projections.query(x)), key: split(projections.key(x)),
-                                                value: split(projections.value(x)), mask: allowed).output
+        let context = scaledDotProductAttention(
+            query: split(projections.query(x)), key: split(projections.key(x)),
+            value: split(projections.value(x)), mask: allowed
+        ).output
         let attended = attention.output(context.transposed(1, 2).reshaped([n, t, h]), residual: x)
         let hidden = intermediate.dense(attended).gelu(approximate: tanhGELU ? .tanh : .none)
         return output(hidden, residual: attended)

@@ -31,14 +31,18 @@ extension BertClassifier {
     /// layer-wise decay (depth 0 the embeddings, 1…L the layers, L + 1 the pooler, each depth
     /// `layerDecay` times the next), the head at `headMultiplier` times the rate, weight decay
     /// `weightDecay` everywhere.
-    public func fineTuningOptimizer(learningRate: Double, layerDecay: Double = 1, headMultiplier: Double = 20,
-                                    weightDecay: Double = 0.01) -> AdamW {
+    public func fineTuningOptimizer(
+        learningRate: Double, layerDecay: Double = 1, headMultiplier: Double = 20,
+        weightDecay: Double = 0.01
+    ) -> AdamW {
         let layers = bert.config.layers
-        var groups = ParameterGroup.layerwise(bert.namedParameters(), learningRate: learningRate, decay: layerDecay, maxDepth: layers + 1, depth: { name in
-            if name.hasPrefix("embeddings.") { return 0 }
-            if name.hasPrefix("encoder.layer."), let layer = Int(name.split(separator: ".")[2]) { return layer + 1 }
-            return layers + 1
-        }, options: [.weightDecay: weightDecay])
+        var groups = ParameterGroup.layerwise(
+            bert.namedParameters(), learningRate: learningRate, decay: layerDecay, maxDepth: layers + 1,
+            depth: { name in
+                if name.hasPrefix("embeddings.") { return 0 }
+                if name.hasPrefix("encoder.layer."), let layer = Int(name.split(separator: ".")[2]) { return layer + 1 }
+                return layers + 1
+            }, options: [.weightDecay: weightDecay])
         groups.append(ParameterGroup(head.parameters(), options: [.lr: learningRate * headMultiplier, .weightDecay: weightDecay]))
         return AdamW(groups, lr: learningRate)
     }

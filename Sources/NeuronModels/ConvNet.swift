@@ -26,5 +26,6 @@ extension ModelEntry {
     /// `neuron train --model convnet`: trains like the other classifiers (Adam 1e-3, 5 epochs).
     public static let convnet = classifier(
         "convnet", "Keras' MNIST convnet: 3×3 convolutions (32, 64) with max pooling, dropout 0.5, one linear layer",
-        learningRate: 1e-3) { ConvNet(classes: $0, generator: $1) }
+        learningRate: 1e-3
+    ) { ConvNet(classes: $0, generator: $1) }
 }

@@ -52,8 +52,10 @@ public final class DCGANGenerator: Module, ImageGenerator {
     public let latentSize: Int
     public let classCount: Int?
 
-    public init(latent: Int = 64, width: Int = 32, classes: Int? = nil, embedding: Int = 16,
-                generator: RandomGenerator = Random.generator) {
+    public init(
+        latent: Int = 64, width: Int = 32, classes: Int? = nil, embedding: Int = 16,
+        generator: RandomGenerator = Random.generator
+    ) {
         latentSize = latent
         classCount = classes
         labelEmbedding = classes.map { Embedding($0, embedding, generator: generator) }
@@ -67,8 +69,9 @@ public final class DCGANGenerator: Module, ImageGenerator {
     }
 
     public func generate(_ noise: Tensor, labels: Tensor?) -> Tensor {
-        precondition(noise.rank == 2 && noise.shape[1] == latentSize,
-                     "DCGANGenerator: expects noise [N, \(latentSize)], got \(noise.shape)")
+        precondition(
+            noise.rank == 2 && noise.shape[1] == latentSize,
+            "DCGANGenerator: expects noise [N, \(latentSize)], got \(noise.shape)")
         var input = noise
         if let labelEmbedding {
             guard let labels else { preconditionFailure("DCGANGenerator: a conditional generator needs labels [\(noise.shape[0])]") }
@@ -91,17 +94,20 @@ public final class DCGANDiscriminator: Module, ImageDiscriminator {
         classCount = classes
         labelEmbedding = classes.map { Embedding($0, 28 * 28, generator: generator) }
         let middle: [any Layer] = batchNorm ? [BatchNorm2d(2 * width), LeakyReLU(negativeSlope: 0.2)] : [LeakyReLU(negativeSlope: 0.2)]
-        layers = Sequential([
-            Conv2d(classes == nil ? 1 : 2, width, kernelSize: 4, stride: 2, padding: 1, generator: generator), LeakyReLU(negativeSlope: 0.2),
-            Conv2d(width, 2 * width, kernelSize: 4, stride: 2, padding: 1, generator: generator)] + middle
-            + [Flatten(), Linear(2 * width * 7 * 7, 1, generator: generator)])
+        layers = Sequential(
+            [
+                Conv2d(classes == nil ? 1 : 2, width, kernelSize: 4, stride: 2, padding: 1, generator: generator), LeakyReLU(negativeSlope: 0.2),
+                Conv2d(width, 2 * width, kernelSize: 4, stride: 2, padding: 1, generator: generator),
+            ] + middle
+                + [Flatten(), Linear(2 * width * 7 * 7, 1, generator: generator)])
         super.init()
         dcganInitialize(self, generator: generator)
     }
 
     public func score(_ images: Tensor, labels: Tensor?) -> Tensor {
-        precondition(images.rank == 4 && Array(images.shape.dropFirst()) == [1, 28, 28],
-                     "DCGANDiscriminator: expects images [N, 1, 28, 28], got \(images.shape)")
+        precondition(
+            images.rank == 4 && Array(images.shape.dropFirst()) == [1, 28, 28],
+            "DCGANDiscriminator: expects images [N, 1, 28, 28], got \(images.shape)")
         var input = images
         if let labelEmbedding {
             guard let labels else { preconditionFailure("DCGANDiscriminator: a conditional discriminator needs labels [\(images.shape[0])]") }

@@ -6,8 +6,10 @@ import NeuronNN
 public final class MLP: Module, Layer {
     public let layers: Sequential
 
-    public init(inputs: Int = 784, hidden: [Int] = [256, 128], outputs: Int = 10,
-                generator: RandomGenerator = Random.generator) {
+    public init(
+        inputs: Int = 784, hidden: [Int] = [256, 128], outputs: Int = 10,
+        generator: RandomGenerator = Random.generator
+    ) {
         var stack: [any Layer] = [Flatten()]
         var width = inputs
         for size in hidden {

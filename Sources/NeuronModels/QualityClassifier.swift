@@ -18,7 +18,8 @@ extension SavedModel {
         }
         let trunk = Sequential((0..<(layers.count - 1)).map { layers[$0] })
         let head = layers[layers.count - 1]
-        return FeatureClassifier(name: "\(metadata["model"] ?? "classifier") (\(path))",
-                                 features: { trunk(FashionMNIST.normalize($0)) }, head: { head($0) })
+        return FeatureClassifier(
+            name: "\(metadata["model"] ?? "classifier") (\(path))",
+            features: { trunk(FashionMNIST.normalize($0)) }, head: { head($0) })
     }
 }

@@ -39,12 +39,15 @@ public final class CharLSTM: Module, Layer {
     var state: (h: Tensor, c: Tensor)?
     var stateIsTraining = true
 
-    public init(vocabularySize: Int, embeddingSize: Int = 64, hiddenSize: Int = 256, layers: Int = 2, dropout: Double = 0.1,
-                generator: RandomGenerator = Random.generator) {
+    public init(
+        vocabularySize: Int, embeddingSize: Int = 64, hiddenSize: Int = 256, layers: Int = 2, dropout: Double = 0.1,
+        generator: RandomGenerator = Random.generator
+    ) {
         self.vocabularySize = vocabularySize
         embedding = Embedding(vocabularySize, embeddingSize, generator: generator)
-        lstm = LSTM(inputSize: embeddingSize, hiddenSize: hiddenSize, numLayers: layers, batchFirst: true,
-                    dropout: layers > 1 ? dropout : 0, generator: generator)
+        lstm = LSTM(
+            inputSize: embeddingSize, hiddenSize: hiddenSize, numLayers: layers, batchFirst: true,
+            dropout: layers > 1 ? dropout : 0, generator: generator)
         fc = Linear(hiddenSize, vocabularySize, generator: generator)
         super.init()
     }

@@ -12,9 +12,11 @@ public final class BasicBlock: Module, Layer {
         bn1 = BatchNorm2d(outputChannels)
         conv2 = Conv2d(outputChannels, outputChannels, kernelSize: 3, padding: 1, bias: false, generator: generator)
         bn2 = BatchNorm2d(outputChannels)
-        shortcut = stride != 1 || inputChannels != outputChannels
-            ? Sequential(Conv2d(inputChannels, outputChannels, kernelSize: 1, stride: stride, bias: false, generator: generator),
-                         BatchNorm2d(outputChannels))
+        shortcut =
+            stride != 1 || inputChannels != outputChannels
+            ? Sequential(
+                Conv2d(inputChannels, outputChannels, kernelSize: 1, stride: stride, bias: false, generator: generator),
+                BatchNorm2d(outputChannels))
             : nil
         super.init()
     }

@@ -27,7 +27,8 @@ public enum SavedModel {
         let (tensors, metadata) = try SafeTensors.read(path)
         let gans = ModelRegistry.names(in: [.gan])
         guard let name = metadata["model"], gans.contains(name) else {
-            throw DataError("\(path) does not hold a GAN generator (its model is '\(metadata["model"] ?? "unnamed")'; GANs: \(gans.joined(separator: ", ")))")
+            throw DataError(
+                "\(path) does not hold a GAN generator (its model is '\(metadata["model"] ?? "unnamed")'; GANs: \(gans.joined(separator: ", ")))")
         }
         if let role = metadata["role"], !role.hasPrefix("generator") {
             throw DataError("\(path) holds the \(role) of a '\(name)' model, not its generator")
@@ -38,8 +39,10 @@ public enum SavedModel {
         let generator = try ModelRegistry.adversarialPair(name, ["latent": "\(latent)"]).generator
         let sections = metadata["models"]?.split(separator: ",").map(String.init) ?? []
         do {
-            try generator.load(stateDict: stateDict(tensors, metadata: metadata,
-                                                    model: sections.contains("generator_ema") ? "generator_ema" : "generator"))
+            try generator.load(
+                stateDict: stateDict(
+                    tensors, metadata: metadata,
+                    model: sections.contains("generator_ema") ? "generator_ema" : "generator"))
         } catch {
             throw DataError("\(path): \(error)")
         }

@@ -5,8 +5,10 @@ extension CharLSTM {
     /// `prompt` followed by `length` characters drawn one at a time from the model's softmax
     /// at `temperature` (0: always the most likely character), encoded with `corpus`'s
     /// vocabulary. Runs without recording, from a fresh state.
-    public func sample(prompt: String, length: Int, temperature: Double, corpus: TextCorpus,
-                       generator: RandomGenerator = Random.generator) -> String {
+    public func sample(
+        prompt: String, length: Int, temperature: Double, corpus: TextCorpus,
+        generator: RandomGenerator = Random.generator
+    ) -> String {
         precondition(temperature >= 0 && length >= 0, "CharLSTM.sample: temperature \(temperature) and length \(length) must be ≥ 0")
         return noGrad {
             var context = corpus.encode(prompt)
@@ -22,7 +24,10 @@ extension CharLSTM {
                     var draw = generator.nextUnit(), chosen = probabilities.count - 1
                     for (index, p) in probabilities.enumerated() {
                         draw -= p
-                        if draw < 0 { chosen = index; break }
+                        if draw < 0 {
+                            chosen = index
+                            break
+                        }
                     }
                     next = chosen
                 }

@@ -11,15 +11,18 @@ public final class TransformerClassifier: Module, Layer {
     public let head: Linear
     public let paddingId: Int?
 
-    public init(vocabularySize: Int, classes: Int, dimension: Int = 32, heads: Int = 4, layers: Int = 2, feedForward: Int = 64,
-                maxLength: Int = 128, dropout: Double = 0.1, paddingId: Int? = 0, generator: RandomGenerator = Random.generator) {
+    public init(
+        vocabularySize: Int, classes: Int, dimension: Int = 32, heads: Int = 4, layers: Int = 2, feedForward: Int = 64,
+        maxLength: Int = 128, dropout: Double = 0.1, paddingId: Int? = 0, generator: RandomGenerator = Random.generator
+    ) {
         embedding = Embedding(vocabularySize, dimension, paddingIndex: paddingId, generator: generator)
         let positions = LearnedPositionalEmbedding(maxLength: maxLength, dimension: dimension, generator: generator)
         noGrad { positions.weight.assign(positions.weight * 0.02) }
         self.positions = positions
         encoder = TransformerEncoder(layers: layers, norm: LayerNorm([dimension])) { _ in
-            TransformerEncoderLayer(dModel: dimension, heads: heads, feedForward: feedForward, dropout: dropout, activation: .gelu,
-                                    batchFirst: true, normFirst: true, generator: generator)
+            TransformerEncoderLayer(
+                dModel: dimension, heads: heads, feedForward: feedForward, dropout: dropout, activation: .gelu,
+                batchFirst: true, normFirst: true, generator: generator)
         }
         head = Linear(dimension, classes, generator: generator)
         self.paddingId = paddingId

@@ -50,8 +50,9 @@ public final class ConvVAE: Module, Layer, VariationalAutoencoderModel {
     }
 
     public func encode(_ images: Tensor) -> (mean: Tensor, logVariance: Tensor) {
-        precondition(images.rank == 4 && Array(images.shape.dropFirst()) == [1, 28, 28],
-                     "ConvVAE: expects images [N, 1, 28, 28], got \(images.shape)")
+        precondition(
+            images.rank == 4 && Array(images.shape.dropFirst()) == [1, 28, 28],
+            "ConvVAE: expects images [N, 1, 28, 28], got \(images.shape)")
         let h = encoder(images)
         return (mean(h), logVariance(h))
     }

@@ -74,7 +74,9 @@ extension Module {
             for (_, module) in namedModules() {
                 guard let norm = module as? BatchNorm else { continue }
                 let parameters = norm.parameters()
-                if on { norm.statisticsFrozen = false } else if !parameters.isEmpty && parameters.allSatisfy({ !$0.requiresGrad }) {
+                if on {
+                    norm.statisticsFrozen = false
+                } else if !parameters.isEmpty && parameters.allSatisfy({ !$0.requiresGrad }) {
                     norm.statisticsFrozen = true
                 }
             }
@@ -89,8 +91,10 @@ extension ParameterGroup {
     /// learning rate `learningRate · decay^(maxDepth − d)`. `depth` maps each parameter name
     /// to its depth; frozen parameters (no `requiresGrad`) are left out. `options` are added
     /// to every group (weight decay, …).
-    public static func layerwise(_ named: [(String, Tensor)], learningRate: Double, decay: Double, maxDepth: Int,
-                                 depth: (String) -> Int, options: [Hyperparameter: Double] = [:]) -> [ParameterGroup] {
+    public static func layerwise(
+        _ named: [(String, Tensor)], learningRate: Double, decay: Double, maxDepth: Int,
+        depth: (String) -> Int, options: [Hyperparameter: Double] = [:]
+    ) -> [ParameterGroup] {
         precondition(decay > 0 && decay <= 1, "ParameterGroup.layerwise: decay must be in (0, 1], got \(decay)")
         var byDepth: [Int: [Tensor]] = [:]
         for (name, parameter) in named where parameter.requiresGrad {

@@ -31,13 +31,17 @@ public enum Init {
 
     static func fill(_ tensor: Tensor, with values: Tensor) { noGrad { tensor.assign(values) } }
 
-    public static func uniform(_ tensor: Tensor, low: Double = 0, high: Double = 1,
-                               generator: RandomGenerator = Random.generator) {
+    public static func uniform(
+        _ tensor: Tensor, low: Double = 0, high: Double = 1,
+        generator: RandomGenerator = Random.generator
+    ) {
         fill(tensor, with: Tensor.uniform(tensor.shape, low: low, high: high, dtype: tensor.dtype, generator: generator))
     }
 
-    public static func normal(_ tensor: Tensor, mean: Double = 0, std: Double = 1,
-                              generator: RandomGenerator = Random.generator) {
+    public static func normal(
+        _ tensor: Tensor, mean: Double = 0, std: Double = 1,
+        generator: RandomGenerator = Random.generator
+    ) {
         fill(tensor, with: Tensor.normal(tensor.shape, mean: mean, std: std, dtype: tensor.dtype, generator: generator))
     }
 
@@ -66,15 +70,19 @@ public enum Init {
 
     /// He uniform: U(±√3 · gain / √fan); the gain is leaky-ReLU's with slope `a` unless a
     /// nonlinearity is given (PyTorch's defaults).
-    public static func kaimingUniform(_ tensor: Tensor, a: Double = 0, mode: FanMode = .fanIn,
-                                      nonlinearity: Nonlinearity? = nil, generator: RandomGenerator = Random.generator) {
+    public static func kaimingUniform(
+        _ tensor: Tensor, a: Double = 0, mode: FanMode = .fanIn,
+        nonlinearity: Nonlinearity? = nil, generator: RandomGenerator = Random.generator
+    ) {
         let bound = 3.0.squareRoot() * kaimingStd(tensor, a: a, mode: mode, nonlinearity: nonlinearity)
         uniform(tensor, low: -bound, high: bound, generator: generator)
     }
 
     /// He normal: N(0, (gain / √fan)²).
-    public static func kaimingNormal(_ tensor: Tensor, a: Double = 0, mode: FanMode = .fanIn,
-                                     nonlinearity: Nonlinearity? = nil, generator: RandomGenerator = Random.generator) {
+    public static func kaimingNormal(
+        _ tensor: Tensor, a: Double = 0, mode: FanMode = .fanIn,
+        nonlinearity: Nonlinearity? = nil, generator: RandomGenerator = Random.generator
+    ) {
         normal(tensor, std: kaimingStd(tensor, a: a, mode: mode, nonlinearity: nonlinearity), generator: generator)
     }
 

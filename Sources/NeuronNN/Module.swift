@@ -96,7 +96,10 @@ open class Module {
                 }
                 let name = named ? label : snakeCase(label)
                 if let buffer = value as? Buffer {
-                    if let key = buffer.key { result.buffers.append((key, buffer.wrappedValue)); continue }
+                    if let key = buffer.key {
+                        result.buffers.append((key, buffer.wrappedValue))
+                        continue
+                    }
                     if label.hasPrefix("_") { label.removeFirst() }
                     result.buffers.append((snakeCase(label), buffer.wrappedValue))
                 } else if let tensor = value as? Tensor {
@@ -164,9 +167,10 @@ open class Module {
 
     /// Every sub-module with its dotted name, depth first, this one first (named "").
     public func namedModules() -> [(String, Module)] {
-        [("", self)] + namedChildren().flatMap { name, child in
-            child.namedModules().map { ($0.0.isEmpty ? name : "\(name).\($0.0)", $0.1) }
-        }
+        [("", self)]
+            + namedChildren().flatMap { name, child in
+                child.namedModules().map { ($0.0.isEmpty ? name : "\(name).\($0.0)", $0.1) }
+            }
     }
 
     /// Every sub-module, depth first, this one included (PyTorch's `modules()`).

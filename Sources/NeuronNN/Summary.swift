@@ -66,12 +66,15 @@ public struct ModelSummary: CustomStringConvertible, Sendable {
             }.joined(separator: "  ")
         }
         let rule = String(repeating: "─", count: widths.reduce(0, +) + 2 * (widths.count - 1))
-        return ([line(header), rule] + cells.map(line) + [rule,
-            "Input shape: \(inputShape)   output shape: \(outputShape)",
-            "Total parameters: \(grouped(totalParameters))",
-            "Trainable parameters: \(grouped(trainableParameters))",
-            "Frozen parameters: \(grouped(frozenParameters))",
-            "Multiply-accumulates per forward pass: \(grouped(multiplyAccumulates))"]).joined(separator: "\n")
+        return
+            ([line(header), rule] + cells.map(line) + [
+                rule,
+                "Input shape: \(inputShape)   output shape: \(outputShape)",
+                "Total parameters: \(grouped(totalParameters))",
+                "Trainable parameters: \(grouped(trainableParameters))",
+                "Frozen parameters: \(grouped(frozenParameters))",
+                "Multiply-accumulates per forward pass: \(grouped(multiplyAccumulates))",
+            ]).joined(separator: "\n")
     }
 }
 
@@ -110,22 +113,27 @@ extension Layer {
             let own = call.module.namedOwnParameters().reduce(0) { $0 + $1.1.count }
             guard own > 0 || call.module.namedChildren().isEmpty || call.ownMultiplyAccumulates > 0 else { continue }
             let name = names[ObjectIdentifier(call.module)] ?? "?"
-            rows.append(.init(name: name.isEmpty ? "(model)" : name, type: "\(type(of: call.module))", outputShape: call.outputShape,
-                              parameters: own, multiplyAccumulates: call.ownMultiplyAccumulates))
+            rows.append(
+                .init(
+                    name: name.isEmpty ? "(model)" : name, type: "\(type(of: call.module))", outputShape: call.outputShape,
+                    parameters: own, multiplyAccumulates: call.ownMultiplyAccumulates))
         }
         // Modules with parameters that were not traced (a recurrent layer inside a model).
         let traced = Set(tracer.calls.map { ObjectIdentifier($0.module) })
         for (name, module) in namedModules() where !traced.contains(ObjectIdentifier(module)) {
             let own = module.namedOwnParameters().reduce(0) { $0 + $1.1.count }
             if own > 0 {
-                rows.append(.init(name: name.isEmpty ? "(model)" : name, type: "\(type(of: module))", outputShape: nil,
-                                  parameters: own, multiplyAccumulates: 0))
+                rows.append(
+                    .init(
+                        name: name.isEmpty ? "(model)" : name, type: "\(type(of: module))", outputShape: nil,
+                        parameters: own, multiplyAccumulates: 0))
             }
         }
         let all = parameters()
-        return ModelSummary(rows: rows, inputShape: input.shape, outputShape: output.shape,
-                            totalParameters: all.reduce(0) { $0 + $1.count },
-                            trainableParameters: all.filter { $0.requiresGrad }.reduce(0) { $0 + $1.count },
-                            multiplyAccumulates: total)
+        return ModelSummary(
+            rows: rows, inputShape: input.shape, outputShape: output.shape,
+            totalParameters: all.reduce(0) { $0 + $1.count },
+            trainableParameters: all.filter { $0.requiresGrad }.reduce(0) { $0 + $1.count },
+            multiplyAccumulates: total)
     }
 }

@@ -76,14 +76,18 @@ public final class AdversarialStep: TrainingStep {
     public var epochSchedules: [(name: String, scheduler: LRScheduler)] = []
 
     /// `averaged` is a freshly built generator of the same architecture; it starts as a copy.
-    public init(generator: any ImageGenerator, discriminator: any ImageDiscriminator,
-                generatorOptimizer: Optimizer, discriminatorOptimizer: Optimizer,
-                loss: AdversarialLoss = .nonSaturating, discriminatorSteps: Int = 1, labelSmoothing: Double = 0,
-                averaged: (generator: any ImageGenerator, decay: Double)? = nil, noise: RandomGenerator = RandomGenerator(seed: 0)) {
+    public init(
+        generator: any ImageGenerator, discriminator: any ImageDiscriminator,
+        generatorOptimizer: Optimizer, discriminatorOptimizer: Optimizer,
+        loss: AdversarialLoss = .nonSaturating, discriminatorSteps: Int = 1, labelSmoothing: Double = 0,
+        averaged: (generator: any ImageGenerator, decay: Double)? = nil, noise: RandomGenerator = RandomGenerator(seed: 0)
+    ) {
         precondition(discriminatorSteps >= 1, "AdversarialStep: discriminatorSteps must be ≥ 1, got \(discriminatorSteps)")
         precondition(labelSmoothing >= 0 && labelSmoothing < 1, "AdversarialStep: labelSmoothing must be in [0, 1), got \(labelSmoothing)")
-        precondition(generator.classCount == discriminator.classCount,
-                     "AdversarialStep: the generator takes \(generator.classCount.map(String.init) ?? "no") classes, the discriminator \(discriminator.classCount.map(String.init) ?? "none")")
+        precondition(
+            generator.classCount == discriminator.classCount,
+            "AdversarialStep: the generator takes \(generator.classCount.map(String.init) ?? "no") classes, the discriminator \(discriminator.classCount.map(String.init) ?? "none")"
+        )
         if let averaged {
             precondition(averaged.decay > 0 && averaged.decay < 1, "AdversarialStep: the average's decay must be in (0, 1), got \(averaged.decay)")
             do {
@@ -119,8 +123,10 @@ public final class AdversarialStep: TrainingStep {
         let labels = generator.classCount == nil ? nil : batch.targets
         let updatesGenerator = (trainer.globalStep + 1) % discriminatorSteps == 0
         let noiseBatch = Tensor.normal([count, generator.latentSize], dtype: real.dtype, generator: noise)
-        let fake = updatesGenerator ? generator.generate(noiseBatch, labels: labels)
-                                    : noGrad { generator.generate(noiseBatch, labels: labels) }
+        let fake =
+            updatesGenerator
+            ? generator.generate(noiseBatch, labels: labels)
+            : noGrad { generator.generate(noiseBatch, labels: labels) }
 
         discriminatorOptimizer.zeroGrad()
         let (realScores, fakeScores) = scoreRealAndFake(real, fake.detach(), labels: labels)

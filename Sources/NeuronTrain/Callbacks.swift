@@ -134,7 +134,9 @@ public final class CSVLogger: Callback {
     public func epochEnd(_ trainer: Trainer, logs: [String: Double]) throws {
         let keys = trainer.history.flatMap { $0.keys }.reduce(into: [String]()) { if !$0.contains($1) && $1 != "epoch" { $0.append($1) } }
         let columns = ["epoch"] + keys.sorted()
-        let rows = trainer.history.map { row in columns.map { key in row[key].map { $0 == $0.rounded() && key == "epoch" ? String(Int($0)) : "\($0)" } ?? "" } }
+        let rows = trainer.history.map { row in
+            columns.map { key in row[key].map { $0 == $0.rounded() && key == "epoch" ? String(Int($0)) : "\($0)" } ?? "" }
+        }
         let text = CSV.format(header: columns, rows: rows)
         try Array(text.utf8).withUnsafeBytes { try writeFileAtomically(path, [$0]) }
     }

@@ -13,12 +13,14 @@ import NeuronNN
 public enum TrainingCheckpoint {
     public static func save(_ trainer: Trainer, to path: String, metadata: [String: String] = [:]) throws {
         let step = trainer.step
-        let sections: [(String, StateDict)] = step.models.map { ($0.name, $0.module.stateDict()) }
+        let sections: [(String, StateDict)] =
+            step.models.map { ($0.name, $0.module.stateDict()) }
             + step.optimizers.map { ($0.name, $0.optimizer.stateDict()) }
             + step.schedulers.map { ($0.name, $0.scheduler.stateDict()) }
         let names = sections.map { $0.0 }
-        precondition(Set(names).count == names.count && Set(names).isDisjoint(with: ["rng", "progress", "history"]),
-                     "TrainingCheckpoint: models, optimisers and schedules need distinct names, got \(names)")
+        precondition(
+            Set(names).count == names.count && Set(names).isDisjoint(with: ["rng", "progress", "history"]),
+            "TrainingCheckpoint: models, optimisers and schedules need distinct names, got \(names)")
         var tensors: StateDict = [:]
         for (section, state) in sections {
             for (name, tensor) in state { tensors["\(section).\(name)"] = tensor }
@@ -27,8 +29,9 @@ public enum TrainingCheckpoint {
         tensors["progress.batch"] = Tensor([trainer.batchIndex])
         tensors["progress.step"] = Tensor([trainer.globalStep])
         let figures = trainer.figureSums.keys.sorted()
-        tensors["progress.figure_sums"] = Tensor(figures.map { trainer.figureSums[$0]! } + figures.map { trainer.figureWeights[$0] ?? 0 },
-                                                 dtype: .float64)
+        tensors["progress.figure_sums"] = Tensor(
+            figures.map { trainer.figureSums[$0]! } + figures.map { trainer.figureWeights[$0] ?? 0 },
+            dtype: .float64)
         for (name, generator) in trainer.namedGenerators() {
             tensors["rng.\(name)"] = Tensor(generator.stateWords.map { Int(Int64(bitPattern: $0)) })
         }
@@ -93,7 +96,7 @@ public enum TrainingCheckpoint {
         }
         trainer.history = []
         if let values = tensors["history.values"], let columns = metadata["history.columns"]?.split(separator: ",").map(String.init),
-           values.rank == 2, values.shape[1] == columns.count
+            values.rank == 2, values.shape[1] == columns.count
         {
             let flat = values.toArray(Double.self)
             for row in 0..<values.shape[0] {

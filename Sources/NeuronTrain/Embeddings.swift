@@ -52,9 +52,10 @@ func orthonormalColumns(_ matrix: Tensor) -> Tensor {
 /// The fraction of `test` rows whose `k` nearest `train` rows (Euclidean) vote for their label
 /// (ties broken by the nearest neighbour among the tied classes).
 public func nearestNeighbourAccuracy(train: Tensor, trainLabels: [Int], test: Tensor, testLabels: [Int], k: Int = 5) -> Double {
-    precondition(train.rank == 2 && test.rank == 2 && train.shape[1] == test.shape[1] && train.shape[0] == trainLabels.count
-                 && test.shape[0] == testLabels.count && k >= 1 && k <= train.shape[0],
-                 "nearestNeighbourAccuracy: train \(train.shape) with \(trainLabels.count) labels, test \(test.shape) with \(testLabels.count), k \(k)")
+    precondition(
+        train.rank == 2 && test.rank == 2 && train.shape[1] == test.shape[1] && train.shape[0] == trainLabels.count
+            && test.shape[0] == testLabels.count && k >= 1 && k <= train.shape[0],
+        "nearestNeighbourAccuracy: train \(train.shape) with \(trainLabels.count) labels, test \(test.shape) with \(testLabels.count), k \(k)")
     let a = train.to(.float32), trainNorms = (a * a).sum(axis: 1).toArray(Float.self)
     var correct = 0
     for start in stride(from: 0, to: test.shape[0], by: 500) {

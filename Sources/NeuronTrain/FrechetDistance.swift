@@ -11,8 +11,9 @@ public struct FeatureStatistics: Sendable {
 
     /// Statistics of features [N, D] (N ≥ 2).
     public init(features: Tensor) {
-        precondition(features.rank == 2 && features.shape[0] >= 2,
-                     "FeatureStatistics: features must be [N ≥ 2, D], got \(features.shape)")
+        precondition(
+            features.rank == 2 && features.shape[0] >= 2,
+            "FeatureStatistics: features must be [N ≥ 2, D], got \(features.shape)")
         let x = features.detach().to(.float64)
         let meanRow = x.mean(axis: 0, keepDims: true)
         let centred = x - meanRow
@@ -47,7 +48,13 @@ public func frechetDistance(_ a: FeatureStatistics, _ b: FeatureStatistics) -> D
 /// cyclic Jacobi rotations; accurate to rounding for the feature sizes used here (≤ a few hundred).
 func symmetricEigen(_ matrix: [Double], _ n: Int) -> (values: [Double], vectors: [Double]) {
     var a = matrix
-    for i in 0..<n { for j in 0..<i { let m = 0.5 * (a[i * n + j] + a[j * n + i]); a[i * n + j] = m; a[j * n + i] = m } }
+    for i in 0..<n {
+        for j in 0..<i {
+            let m = 0.5 * (a[i * n + j] + a[j * n + i])
+            a[i * n + j] = m
+            a[j * n + i] = m
+        }
+    }
     var v = [Double](repeating: 0, count: n * n)
     for i in 0..<n { v[i * n + i] = 1 }
     for _ in 0..<100 {
@@ -117,10 +124,11 @@ public final class GeneratorQuality {
     public func measure(_ generator: any ImageGenerator) -> [String: Double] {
         let random = RandomGenerator(seed: seed)
         let labels = generator.classCount.map { classes in Tensor((0..<samples).map { $0 % classes }) }
-        let images = Tensor.concat(stride(from: 0, to: samples, by: 1000).map { start in
-            let count = min(1000, samples - start)
-            return generator.sample(count: count, labels: labels?.narrowed(axis: 0, start: start, length: count), generator: random)
-        })
+        let images = Tensor.concat(
+            stride(from: 0, to: samples, by: 1000).map { start in
+                let count = min(1000, samples - start)
+                return generator.sample(count: count, labels: labels?.narrowed(axis: 0, start: start, length: count), generator: random)
+            })
         let features = classifier.features(of: images)
         var result = ["fid": NeuronTrain.frechetDistance(FeatureStatistics(features: features), reference)]
         if let labels {

@@ -19,7 +19,10 @@ public final class Accuracy: Metric {
     var correct = 0, total = 0
 
     public init() {}
-    public func reset() { correct = 0; total = 0 }
+    public func reset() {
+        correct = 0
+        total = 0
+    }
 
     public func update(outputs: Tensor, targets: Tensor) {
         correct += Int(noGrad { (outputs.argmax(axis: 1) .== targets).sum().item() })
@@ -40,7 +43,10 @@ public final class TopKAccuracy: Metric {
         self.k = k
     }
 
-    public func reset() { correct = 0; total = 0 }
+    public func reset() {
+        correct = 0
+        total = 0
+    }
 
     public func update(outputs: Tensor, targets: Tensor) {
         // The target is in the top k when fewer than k classes score strictly higher.

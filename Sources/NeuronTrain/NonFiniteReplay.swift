@@ -16,7 +16,10 @@ struct NonFiniteReplay {
             NonFiniteLocator.reset()
             NonFiniteLocator.isEnabled = true
             trainer.updatesDisabled = true
-            defer { NonFiniteLocator.isEnabled = false; trainer.updatesDisabled = false }
+            defer {
+                NonFiniteLocator.isEnabled = false
+                trainer.updatesDisabled = false
+            }
             _ = try? trainer.step.train(batch, trainer: trainer)
         }
         if let finding = NonFiniteLocator.firstFinding { text += "; first non-finite value from \(finding)" }

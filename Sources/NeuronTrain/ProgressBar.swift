@@ -39,7 +39,8 @@ public final class ProgressBar: Callback {
         let perStep = elapsed / Double(max(steps, 1))
         let done = trainer.batchIndex
         let eta = perStep * Double(total - done)
-        let line = "\(pad(done, total))/\(total) \(bar(done, total)) - ETA: \(duration(eta)) - \(milliseconds(perStep))/step"
+        let line =
+            "\(pad(done, total))/\(total) \(bar(done, total)) - ETA: \(duration(eta)) - \(milliseconds(perStep))/step"
             + " - \(Int(Double(samples) / max(elapsed, 1e-9))) samples/s" + figures(logs)
         print("\r" + line + "\u{1B}[K", terminator: "")
         fflush(stdout)
@@ -48,7 +49,8 @@ public final class ProgressBar: Callback {
     public func epochEnd(_ trainer: Trainer, logs: [String: Double]) throws {
         let elapsed = ProgressBar.now() - epochStart
         let perStep = elapsed / Double(max(steps, 1))
-        let summary = "\(duration(elapsed)) \(milliseconds(perStep))/step - \(Int(Double(samples) / max(elapsed, 1e-9))) samples/s"
+        let summary =
+            "\(duration(elapsed)) \(milliseconds(perStep))/step - \(Int(Double(samples) / max(elapsed, 1e-9))) samples/s"
             + figures(logs)
         if interactive {
             let total = trainer.batchesPerEpoch
@@ -78,7 +80,8 @@ public final class ProgressBar: Callback {
     }
 
     func duration(_ seconds: Double) -> String {
-        seconds >= 3600 ? "\(Int(seconds) / 3600):\(format("%02d", Double(Int(seconds) % 3600 / 60)))h"
+        seconds >= 3600
+            ? "\(Int(seconds) / 3600):\(format("%02d", Double(Int(seconds) % 3600 / 60)))h"
             : seconds >= 60 ? "\(Int(seconds) / 60)m\(Int(seconds) % 60)s" : "\(Int(seconds.rounded()))s"
     }
 

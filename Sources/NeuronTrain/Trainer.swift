@@ -69,10 +69,13 @@ public final class Trainer {
     }
 
     /// Supervised training of one model (a `SupervisedStep`).
-    public convenience init(model: any Layer, optimizer: Optimizer, loss: @escaping (Tensor, Tensor) -> Tensor,
-                            metrics: [Metric] = [Accuracy()], scheduler: LRScheduler? = nil, callbacks: [Callback] = []) {
-        self.init(step: SupervisedStep(model: model, optimizer: optimizer, loss: loss, metrics: metrics, scheduler: scheduler),
-                  callbacks: callbacks)
+    public convenience init(
+        model: any Layer, optimizer: Optimizer, loss: @escaping (Tensor, Tensor) -> Tensor,
+        metrics: [Metric] = [Accuracy()], scheduler: LRScheduler? = nil, callbacks: [Callback] = []
+    ) {
+        self.init(
+            step: SupervisedStep(model: model, optimizer: optimizer, loss: loss, metrics: metrics, scheduler: scheduler),
+            callbacks: callbacks)
     }
 
     /// The step's first model (the only one of a supervised run).
@@ -148,7 +151,8 @@ public final class Trainer {
     public func namedGenerators() -> [(String, RandomGenerator)] {
         var seen: Set<ObjectIdentifier> = [ObjectIdentifier(Random.generator)]
         var result: [(String, RandomGenerator)] = [("default", Random.generator)]
-        let candidates = step.generators.map { ($0.name, $0.generator) }
+        let candidates =
+            step.generators.map { ($0.name, $0.generator) }
             + step.models.flatMap { model in model.module.namedGenerators().map { ("\(model.name).\($0.0)", $0.1) } }
         for (name, generator) in candidates where seen.insert(ObjectIdentifier(generator)).inserted {
             result.append((name, generator))
@@ -169,7 +173,10 @@ public final class Trainer {
         let replay = NonFiniteReplay(generators: generators)
         let schedules = step.schedulers
         let previousLocator = NonFiniteLocator.isEnabled
-        if detectAnomaly { NonFiniteLocator.reset(); NonFiniteLocator.isEnabled = true }
+        if detectAnomaly {
+            NonFiniteLocator.reset()
+            NonFiniteLocator.isEnabled = true
+        }
         defer { NonFiniteLocator.isEnabled = previousLocator }
         for model in step.models { model.module.train() }
         while epoch < epochs {

@@ -58,8 +58,10 @@ public final class SupervisedStep: TrainingStep {
     public var scheduler: LRScheduler?
     public var scheduleInterval = ScheduleInterval.epoch
 
-    public init(model: any Layer, optimizer: Optimizer, loss: @escaping (Tensor, Tensor) -> Tensor,
-                metrics: [Metric] = [Accuracy()], scheduler: LRScheduler? = nil) {
+    public init(
+        model: any Layer, optimizer: Optimizer, loss: @escaping (Tensor, Tensor) -> Tensor,
+        metrics: [Metric] = [Accuracy()], scheduler: LRScheduler? = nil
+    ) {
         self.model = model
         self.optimizer = optimizer
         self.loss = loss

@@ -16,8 +16,10 @@ public final class VariationalAutoencoderStep: TrainingStep {
     /// Draws the reparameterisation noise and the binarised pixels.
     public let noise: RandomGenerator
 
-    public init(model: any VariationalAutoencoderModel, optimizer: Optimizer, scheduler: LRScheduler? = nil,
-                beta: Double = 1, binarize: Bool = false, noise: RandomGenerator = RandomGenerator(seed: 0)) {
+    public init(
+        model: any VariationalAutoencoderModel, optimizer: Optimizer, scheduler: LRScheduler? = nil,
+        beta: Double = 1, binarize: Bool = false, noise: RandomGenerator = RandomGenerator(seed: 0)
+    ) {
         precondition(beta >= 0, "VariationalAutoencoderStep: beta must be ≥ 0, got \(beta)")
         (self.model, self.optimizer, self.scheduler, self.beta, self.binarize, self.noise) = (model, optimizer, scheduler, beta, binarize, noise)
     }

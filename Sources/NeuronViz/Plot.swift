@@ -33,15 +33,18 @@ public enum Plot {
         }
     }
 
-    static let colors: [(Double, Double, Double)] = [(0.12, 0.47, 0.71), (1.0, 0.5, 0.05), (0.17, 0.63, 0.17),
-                                                     (0.84, 0.15, 0.16), (0.58, 0.4, 0.74), (0.55, 0.34, 0.29),
-                                                     (0.89, 0.47, 0.76), (0.5, 0.5, 0.5), (0.74, 0.74, 0.13), (0.09, 0.75, 0.81)]
+    static let colors: [(Double, Double, Double)] = [
+        (0.12, 0.47, 0.71), (1.0, 0.5, 0.05), (0.17, 0.63, 0.17),
+        (0.84, 0.15, 0.16), (0.58, 0.4, 0.74), (0.55, 0.34, 0.29),
+        (0.89, 0.47, 0.76), (0.5, 0.5, 0.5), (0.74, 0.74, 0.13), (0.09, 0.75, 0.81),
+    ]
 
     /// Draws the charts side by side into `path` (`.png` or `.svg`).
     public static func write(_ charts: [Chart], to path: String, panelWidth: Double = 520, height: Double = 400) throws {
         let width = panelWidth * Double(max(charts.count, 1))
         let svg = path.hasSuffix(".svg")
-        let surface: OpaquePointer? = svg
+        let surface: OpaquePointer? =
+            svg
             ? cairo_svg_surface_create(path, width, height)
             : cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(width), Int32(height))
         guard let surface, cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
@@ -92,8 +95,14 @@ public enum Plot {
         let xs = chart.series.flatMap { $0.xs }, ys = chart.series.flatMap { $0.ys }.filter { $0.isFinite }
         var (xLow, xHigh) = (xs.min() ?? 0, xs.max() ?? 1)
         var (yLow, yHigh) = (ys.min() ?? 0, ys.max() ?? 1)
-        if xHigh == xLow { xLow -= 1; xHigh += 1 }
-        if yHigh == yLow { yLow -= 0.5; yHigh += 0.5 }
+        if xHigh == xLow {
+            xLow -= 1
+            xHigh += 1
+        }
+        if yHigh == yLow {
+            yLow -= 0.5
+            yHigh += 0.5
+        }
         let pad = (yHigh - yLow) * 0.05
         yLow -= pad
         yHigh += pad
@@ -106,13 +115,17 @@ public enum Plot {
         cairo_set_line_width(cr, 1)
         for t in ticks(yLow, yHigh) {
             cairo_set_source_rgb(cr, 0.9, 0.9, 0.9)
-            cairo_move_to(cr, left, py(t)); cairo_line_to(cr, right, py(t)); cairo_stroke(cr)
+            cairo_move_to(cr, left, py(t))
+            cairo_line_to(cr, right, py(t))
+            cairo_stroke(cr)
             cairo_set_source_rgb(cr, 0.2, 0.2, 0.2)
             text(cr, label(t), x: left - 6, y: py(t), alignX: 1, alignY: 0.5)
         }
         for t in ticks(xLow, xHigh) {
             cairo_set_source_rgb(cr, 0.9, 0.9, 0.9)
-            cairo_move_to(cr, px(t), top); cairo_line_to(cr, px(t), bottom); cairo_stroke(cr)
+            cairo_move_to(cr, px(t), top)
+            cairo_line_to(cr, px(t), bottom)
+            cairo_stroke(cr)
             cairo_set_source_rgb(cr, 0.2, 0.2, 0.2)
             text(cr, label(t), x: px(t), y: bottom + 6, alignX: 0.5, alignY: 0)
         }
@@ -147,7 +160,12 @@ public enum Plot {
             }
             var started = false
             for (x, y) in zip(series.xs, series.ys) where y.isFinite {
-                if started { cairo_line_to(cr, px(x), py(y)) } else { cairo_move_to(cr, px(x), py(y)); started = true }
+                if started {
+                    cairo_line_to(cr, px(x), py(y))
+                } else {
+                    cairo_move_to(cr, px(x), py(y))
+                    started = true
+                }
             }
             cairo_stroke(cr)
             if series.xs.count == 1, let x = series.xs.first, let y = series.ys.first {
@@ -161,8 +179,10 @@ public enum Plot {
         let legendWidth = (chart.series.map { textWidth(cr, $0.name) }.max() ?? 0) + 40
         let legendHeight = rowHeight * Double(chart.series.count) + 8
         // The first corner whose box no data point falls in.
-        let corners = [(right - legendWidth - 8, top + 8), (right - legendWidth - 8, bottom - legendHeight - 8),
-                       (left + 8, top + 8), (left + 8, bottom - legendHeight - 8)]
+        let corners = [
+            (right - legendWidth - 8, top + 8), (right - legendWidth - 8, bottom - legendHeight - 8),
+            (left + 8, top + 8), (left + 8, bottom - legendHeight - 8),
+        ]
         // Points along every line segment, so the legend avoids lines as well as data points.
         var points: [(Double, Double)] = []
         for series in chart.series {
@@ -200,9 +220,12 @@ public enum Plot {
             cairo_set_source_rgb(cr, color.0, color.1, color.2)
             cairo_set_line_width(cr, 2)
             if series.points {
-                cairo_arc(cr, legendX + 16, y, 3.5, 0, 2 * Double.pi); cairo_fill(cr)
+                cairo_arc(cr, legendX + 16, y, 3.5, 0, 2 * Double.pi)
+                cairo_fill(cr)
             } else {
-                cairo_move_to(cr, legendX + 6, y); cairo_line_to(cr, legendX + 26, y); cairo_stroke(cr)
+                cairo_move_to(cr, legendX + 6, y)
+                cairo_line_to(cr, legendX + 26, y)
+                cairo_stroke(cr)
             }
             cairo_set_source_rgb(cr, 0.1, 0.1, 0.1)
             text(cr, series.name, x: legendX + 32, y: y, alignX: 0, alignY: 0.5)
@@ -226,11 +249,13 @@ public enum Plot {
     static func pngBytes(_ surface: OpaquePointer) throws -> [UInt8] {
         var output: [UInt8] = []
         let status = withUnsafeMutablePointer(to: &output) { pointer in
-            cairo_surface_write_to_png_stream(surface, { closure, data, length in
-                let buffer = closure!.assumingMemoryBound(to: [UInt8].self)
-                buffer.pointee.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
-                return CAIRO_STATUS_SUCCESS
-            }, pointer)
+            cairo_surface_write_to_png_stream(
+                surface,
+                { closure, data, length in
+                    let buffer = closure!.assumingMemoryBound(to: [UInt8].self)
+                    buffer.pointee.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
+                    return CAIRO_STATUS_SUCCESS
+                }, pointer)
         }
         guard status == CAIRO_STATUS_SUCCESS else { throw DataError("PNG encoding failed") }
         return output
@@ -243,8 +268,9 @@ public enum ImageGrid {
     /// drawn `scale` times larger, `columns` per row, with a 2-pixel gap.
     public static func png(_ images: Tensor, columns: Int = 8, scale: Int = 2) throws -> (bytes: [UInt8], width: Int, height: Int) {
         let x = images.rank == 3 ? images.unsqueezed(axis: 1) : images
-        precondition(x.rank == 4 && (x.shape[1] == 1 || x.shape[1] == 3),
-                     "ImageGrid: expects [N, C, H, W] with 1 or 3 channels, got \(images.shape)")
+        precondition(
+            x.rank == 4 && (x.shape[1] == 1 || x.shape[1] == 3),
+            "ImageGrid: expects [N, C, H, W] with 1 or 3 channels, got \(images.shape)")
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let cols = max(1, min(columns, n)), rows = (n + cols - 1) / cols
         let gap = 2, cellW = w * scale + gap, cellH = h * scale + gap
@@ -255,7 +281,9 @@ public enum ImageGrid {
         cairo_surface_flush(surface)
         let stride = Int(cairo_image_surface_get_stride(surface))
         let data = cairo_image_surface_get_data(surface)!
-        for i in 0..<(width * height) { data.advanced(by: (i / width) * stride + (i % width) * 4).withMemoryRebound(to: UInt32.self, capacity: 1) { $0.pointee = 0x0040_4040 } }
+        for i in 0..<(width * height) {
+            data.advanced(by: (i / width) * stride + (i % width) * 4).withMemoryRebound(to: UInt32.self, capacity: 1) { $0.pointee = 0x0040_4040 }
+        }
         for image in 0..<n {
             let originX = gap + (image % cols) * cellW, originY = gap + (image / cols) * cellH
             for row in 0..<(h * scale) {

@@ -35,10 +35,14 @@ public final class TensorBoardWriter {
     }
 
     /// Logs a PNG image under `tag`.
-    public func image(_ tag: String, png: [UInt8], width: Int, height: Int, channels: Int, step: Int,
-                      wallTime: Double? = nil) throws {
-        try write(TensorBoardWriter.imageEvent(tag, png: png, width: width, height: height, channels: channels,
-                                               step: step, wallTime: wallTime ?? TensorBoardWriter.now()))
+    public func image(
+        _ tag: String, png: [UInt8], width: Int, height: Int, channels: Int, step: Int,
+        wallTime: Double? = nil
+    ) throws {
+        try write(
+            TensorBoardWriter.imageEvent(
+                tag, png: png, width: width, height: height, channels: channels,
+                step: step, wallTime: wallTime ?? TensorBoardWriter.now()))
     }
 
     static func scalarEvent(_ tag: String, _ value: Double, step: Int, wallTime: Double) -> [UInt8] {
@@ -48,8 +52,10 @@ public final class TensorBoardWriter {
         return event(wallTime: wallTime, step: step, summaryValues: [summaryValue])
     }
 
-    static func imageEvent(_ tag: String, png: [UInt8], width: Int, height: Int, channels: Int, step: Int,
-                           wallTime: Double) -> [UInt8] {
+    static func imageEvent(
+        _ tag: String, png: [UInt8], width: Int, height: Int, channels: Int, step: Int,
+        wallTime: Double
+    ) -> [UInt8] {
         var image = Protobuf()
         image.varint(1, UInt64(height))
         image.varint(2, UInt64(width))

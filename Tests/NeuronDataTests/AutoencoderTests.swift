@@ -1,8 +1,9 @@
-import Testing
 import Neuron
 import NeuronData
 import NeuronModels
 import NeuronNN
+import Testing
+
 @testable import NeuronTrain
 
 @Suite struct AutoencoderTests {
@@ -62,10 +63,12 @@ import NeuronNN
     @Test func docsExampleTrains() throws {
         let model = ConvAutoencoder(latent: 32)
         let images = try FashionMNIST.load(.train).inputs[..<256]
-        let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), lr: 1e-3),
-                              loss: { mseLoss($0, $1) }, metrics: [])
-        let noisy = DataLoader(TensorDataset(inputs: images, targets: images), batchSize: 64, shuffle: true,
-                               transform: Transforms.gaussianPixelNoise(std: 0.3))
+        let trainer = Trainer(
+            model: model, optimizer: Adam(model.parameters(), lr: 1e-3),
+            loss: { mseLoss($0, $1) }, metrics: [])
+        let noisy = DataLoader(
+            TensorDataset(inputs: images, targets: images), batchSize: 64, shuffle: true,
+            transform: Transforms.gaussianPixelNoise(std: 0.3))
         _ = try trainer.fit(train: noisy, epochs: 1)
         let codes = model.encode(images[..<100])
         #expect(codes.shape == [100, 32])
@@ -94,10 +97,13 @@ import NeuronNN
     @Test func vaeTrainsAndItsLikelihoodBoundsAreOrdered() throws {
         let images = try FashionMNIST.load(.train).inputs[..<512]
         let data = TensorDataset(inputs: images, targets: images)
-        for model in [DenseVAE(latent: 8, generator: RandomGenerator(seed: 1)) as any VariationalAutoencoderModel & Layer,
-                      ConvVAE(latent: 8, generator: RandomGenerator(seed: 2))] {
-            let step = VariationalAutoencoderStep(model: model, optimizer: Adam(model.parameters(), lr: 2e-3),
-                                                  noise: RandomGenerator(seed: 3))
+        for model in [
+            DenseVAE(latent: 8, generator: RandomGenerator(seed: 1)) as any VariationalAutoencoderModel & Layer,
+            ConvVAE(latent: 8, generator: RandomGenerator(seed: 2)),
+        ] {
+            let step = VariationalAutoencoderStep(
+                model: model, optimizer: Adam(model.parameters(), lr: 2e-3),
+                noise: RandomGenerator(seed: 3))
             let trainer = Trainer(step: step)
             let before = try trainer.evaluate(DataLoader(data, batchSize: 256))
             #expect(try trainer.fit(train: DataLoader(data, batchSize: 64, shuffle: true), epochs: 3) == .completed)

@@ -1,6 +1,6 @@
-import Testing
 import Neuron
 import NeuronData
+import Testing
 
 @Suite struct DataLoaderTests {
     let dataset = TensorDataset(inputs: Tensor.arange(0, 10).reshaped([10, 1]), targets: Tensor(Array(0..<10)))

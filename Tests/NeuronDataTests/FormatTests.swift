@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
+import Testing
 
 @Suite struct FormatTests {
     @Test func readsNumPyFilesWrittenByNumPy() throws {
@@ -20,8 +20,10 @@ import NeuronData
 
     @Test func numpyRoundTrip() throws {
         let folder = temporaryDirectory()
-        for tensor in [Tensor.normal([2, 3, 4]), Tensor([1, 2, 3]), Tensor([true, false]), Tensor(4.5, dtype: .float64),
-                       Tensor.arange(0, 6).reshaped([2, 3]).T] {
+        for tensor in [
+            Tensor.normal([2, 3, 4]), Tensor([1, 2, 3]), Tensor([true, false]), Tensor(4.5, dtype: .float64),
+            Tensor.arange(0, 6).reshaped([2, 3]).T,
+        ] {
             try NPY.write(tensor, to: folder + "/t.npy")
             let back = try NPY.read(folder + "/t.npy")
             #expect(back.shape == tensor.shape && back.dtype == tensor.dtype && back.toArray(Double.self) == tensor.toArray(Double.self))
@@ -94,7 +96,8 @@ import NeuronData
         good.replaceSubrange(10..<20, with: Array("{'descr': ".utf8))
         let text = String(decoding: good[10..<128], as: UTF8.self)
         expectDataError("unsupported .npy dtype") {
-            _ = try NPY.decode(Array(DataFixtures.bytes("f32.npy").prefix(10)) + Array(text.replacingOccurrences(of: "<f4", with: "<c8").utf8) + Array(good[128...]))
+            _ = try NPY.decode(
+                Array(DataFixtures.bytes("f32.npy").prefix(10)) + Array(text.replacingOccurrences(of: "<f4", with: "<c8").utf8) + Array(good[128...]))
         }
         var lying = DataFixtures.bytes("f32.npy")
         lying[8] = 0xFF

@@ -1,9 +1,10 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
 import NeuronModels
 import NeuronNN
+import Testing
+
 @testable import NeuronTrain
 
 @Suite struct GANTests {
@@ -40,8 +41,9 @@ import NeuronNN
     @Test func gradientPenaltyMatchesPyTorch() throws {
         let critic = DCGANDiscriminator(width: 4, batchNorm: false)
         try critic.load(stateDict: section("critic"))
-        let penalty = gradientPenalty(critic: { critic.score($0, labels: nil) }, real: fixtures["gp.real"]!,
-                                      fake: fixtures["gp.fake"]!, alpha: fixtures["gp.alpha"]!)
+        let penalty = gradientPenalty(
+            critic: { critic.score($0, labels: nil) }, real: fixtures["gp.real"]!,
+            fake: fixtures["gp.fake"]!, alpha: fixtures["gp.alpha"]!)
         #expect(Swift.abs(penalty.item() - fixtures["gp.penalty"]!.item()) < 1e-5)
         penalty.backward()
         let expected = section("critic", "grad")

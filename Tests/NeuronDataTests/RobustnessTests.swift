@@ -1,6 +1,7 @@
 import Glibc
-import Testing
 import Neuron
+import Testing
+
 @testable import NeuronData
 
 @Suite struct RobustnessTests {
@@ -29,8 +30,9 @@ import Neuron
                 case 1:
                     bytes = Array(bytes.prefix(generator.next(below: bytes.count)))
                 case 2:
-                    bytes.insert(contentsOf: (0..<(1 + generator.next(below: 16))).map { _ in UInt8(generator.next(below: 256)) },
-                                 at: generator.next(below: bytes.count))
+                    bytes.insert(
+                        contentsOf: (0..<(1 + generator.next(below: 16))).map { _ in UInt8(generator.next(below: 256)) },
+                        at: generator.next(below: bytes.count))
                 case 3:
                     // Large values in the header region, where lengths and sizes live.
                     let at = generator.next(below: min(bytes.count, 40))

@@ -1,6 +1,6 @@
-import Testing
 import Neuron
 import NeuronData
+import Testing
 
 @Suite struct SafeTensorsTests {
     @Test func readsEveryDtypeWrittenByPython() throws {
@@ -49,15 +49,29 @@ import NeuronData
         ("not valid JSON", safetensorsBytes(header: "{\"a\":", data: [])),
         ("not a JSON object", safetensorsBytes(header: "[1, 2]  ", data: [])),
         ("unknown dtype 'F8'", safetensorsBytes(header: "{\"a\":{\"dtype\":\"F8\",\"shape\":[1],\"data_offsets\":[0,1]}}", data: [0])),
-        ("unknown field 'extra'", safetensorsBytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"extra\":1}}", data: [0, 0, 0, 0])),
+        (
+            "unknown field 'extra'",
+            safetensorsBytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"extra\":1}}", data: [0, 0, 0, 0])
+        ),
         ("needs 8", safetensorsBytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", data: [0, 0, 0, 0])),
-        ("overlaps", safetensorsBytes(header: "{\(f32x2),\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", data: [UInt8](repeating: 0, count: 8))),
-        ("gap of 4 bytes", safetensorsBytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", data: [UInt8](repeating: 0, count: 8))),
+        (
+            "overlaps",
+            safetensorsBytes(
+                header: "{\(f32x2),\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", data: [UInt8](repeating: 0, count: 8))
+        ),
+        (
+            "gap of 4 bytes",
+            safetensorsBytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", data: [UInt8](repeating: 0, count: 8))
+        ),
         ("4 unexpected bytes", safetensorsBytes(header: "{\(f32x2)}", data: [UInt8](repeating: 0, count: 12))),
         ("data is truncated", safetensorsBytes(header: "{\(f32x2)}", data: [0, 0, 0])),
         ("appears twice", safetensorsBytes(header: "{\(f32x2),\(f32x2)}", data: [UInt8](repeating: 0, count: 8))),
         ("is not a string", safetensorsBytes(header: "{\"__metadata__\":{\"k\":3}}", data: [])),
-        ("larger than the file", safetensorsBytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}", data: [UInt8](repeating: 0, count: 8))),
+        (
+            "larger than the file",
+            safetensorsBytes(
+                header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}", data: [UInt8](repeating: 0, count: 8))
+        ),
         ("non-negative integers", safetensorsBytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,0]}}", data: [])),
         ("data_offsets must be", safetensorsBytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}", data: [])),
     ]

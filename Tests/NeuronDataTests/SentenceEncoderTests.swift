@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
 import NeuronModels
+import Testing
 
 /// all-MiniLM-L6-v2 in Neuron against sentence-transformers (make_embedding_fixtures.py).
 @Suite(.serialized) struct SentenceEncoderTests {

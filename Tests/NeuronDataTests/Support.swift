@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
+import Testing
 
 enum DataFixtures {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path

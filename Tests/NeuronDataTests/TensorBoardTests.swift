@@ -1,15 +1,19 @@
-import Testing
 import Neuron
+import Testing
+
 @testable import NeuronData
 @testable import NeuronViz
 
 @Suite struct TensorBoardTests {
     @Test func recordsMatchTensorBoardsOwnWriter() {
         let golden = DataFixtures.bytes("tensorboard_golden.bin")
-        let ours = TensorBoardWriter.record(TensorBoardWriter.event(wallTime: 1.5, step: 0, fileVersion: "brain.Event:2"))
+        let ours =
+            TensorBoardWriter.record(TensorBoardWriter.event(wallTime: 1.5, step: 0, fileVersion: "brain.Event:2"))
             + TensorBoardWriter.record(TensorBoardWriter.scalarEvent("loss/train", 0.25, step: 3, wallTime: 2.25))
-            + TensorBoardWriter.record(TensorBoardWriter.imageEvent("img", png: [0x89] + Array("PNGfake".utf8), width: 3,
-                                                                   height: 2, channels: 1, step: 7, wallTime: 3))
+            + TensorBoardWriter.record(
+                TensorBoardWriter.imageEvent(
+                    "img", png: [0x89] + Array("PNGfake".utf8), width: 3,
+                    height: 2, channels: 1, step: 7, wallTime: 3))
         #expect(ours == golden)
     }
 
@@ -31,9 +35,14 @@ import Neuron
 
     @Test func plotsAndGridsAreValidImages() throws {
         let folder = temporaryDirectory()
-        let charts = [Plot.Chart(title: "Loss", xLabel: "epoch", yLabel: "loss",
-                                 series: [Plot.Series("train", xs: [1, 2, 3], ys: [0.9, 0.5, 0.4]),
-                                          Plot.Series("test", xs: [1, 2, 3], ys: [1.0, 0.7, 0.6])])]
+        let charts = [
+            Plot.Chart(
+                title: "Loss", xLabel: "epoch", yLabel: "loss",
+                series: [
+                    Plot.Series("train", xs: [1, 2, 3], ys: [0.9, 0.5, 0.4]),
+                    Plot.Series("test", xs: [1, 2, 3], ys: [1.0, 0.7, 0.6]),
+                ])
+        ]
         try Plot.write(charts, to: folder + "/c.png")
         try Plot.write(charts, to: folder + "/c.svg")
         let png = try readFileBytes(folder + "/c.png")

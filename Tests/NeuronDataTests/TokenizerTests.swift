@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
+import Testing
 
 /// The WordPiece tokenizer against Hugging Face `tokenizers` (make_tokenizer_fixtures.py).
 @Suite struct TokenizerTests {

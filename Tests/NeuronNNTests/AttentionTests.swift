@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Neuron
+import Testing
+
 @testable import NeuronNN
 
 /// Attention and Transformer layers against PyTorch (Fixtures/make_attention_fixtures.py), and
@@ -60,8 +61,9 @@ import Neuron
 
     @Test(arguments: [("encoder_post", false), ("encoder_pre", true)])
     func encoderLayerMatchesPyTorch(_ name: String, _ normFirst: Bool) throws {
-        let layer = TransformerEncoderLayer(dModel: 8, heads: 2, feedForward: 16, activation: normFirst ? .gelu : .relu,
-                                            batchFirst: true, normFirst: normFirst, dtype: .float64)
+        let layer = TransformerEncoderLayer(
+            dModel: 8, heads: 2, feedForward: 16, activation: normFirst ? .gelu : .relu,
+            batchFirst: true, normFirst: normFirst, dtype: .float64)
         try layer.load(stateDict: KeyRemap.section("\(name).state", of: Self.fixtures))
         layer.eval()
         let x = leaf("\(name).x")
@@ -126,4 +128,3 @@ import Neuron
         #expect(learned.namedParameters().map { $0.0 } == ["weight"])
     }
 }
-

@@ -1,6 +1,7 @@
-import Testing
 import Neuron
 import NeuronData
+import Testing
+
 @testable import NeuronNN
 
 /// Convolution, pooling, upsampling and normalisation layers against PyTorch (forward,

@@ -1,5 +1,6 @@
-import Testing
 import Neuron
+import Testing
+
 @testable import NeuronNN
 
 @Suite struct LayerTests {

@@ -1,6 +1,6 @@
-import Testing
 import Neuron
 import NeuronNN
+import Testing
 
 @Suite struct LossTests {
     func f(_ name: String) -> Tensor { NNFixtures.f(name) }

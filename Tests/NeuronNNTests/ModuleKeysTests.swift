@@ -1,5 +1,6 @@
-import Testing
 import Neuron
+import Testing
+
 @testable import NeuronNN
 
 /// A block named as Hugging Face's BERT names it (`attention.output.LayerNorm.weight`).
@@ -87,8 +88,9 @@ final class TinyEncoder: Module, Layer {
 
     @Test func generatorsAreDiscoveredOnce() {
         let shared = RandomGenerator(seed: 3)
-        let model = Sequential(Linear(2, 2), Dropout(0.1, generator: shared), Dropout(0.2, generator: shared),
-                               Dropout(0.3, generator: RandomGenerator(seed: 4)))
+        let model = Sequential(
+            Linear(2, 2), Dropout(0.1, generator: shared), Dropout(0.2, generator: shared),
+            Dropout(0.3, generator: RandomGenerator(seed: 4)))
         #expect(model.namedGenerators().map { $0.0 } == ["1.generator", "3.generator"])
     }
 }

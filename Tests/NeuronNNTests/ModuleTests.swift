@@ -1,5 +1,6 @@
-import Testing
 import Neuron
+import Testing
+
 @testable import NeuronNN
 
 final class Block: Module, Layer {
@@ -17,8 +18,11 @@ final class Block: Module, Layer {
 @Suite struct ModuleTests {
     @Test func namesFollowPyTorchConventions() {
         let block = Block()
-        #expect(block.namedParameters().map { $0.0 } == ["scale", "encoder.0.weight", "encoder.0.bias",
-                                                         "heads.0.weight", "heads.0.bias", "heads.1.weight"])
+        #expect(
+            block.namedParameters().map { $0.0 } == [
+                "scale", "encoder.0.weight", "encoder.0.bias",
+                "heads.0.weight", "heads.0.bias", "heads.1.weight",
+            ])
         #expect(block.namedBuffers().map { $0.0 } == ["running_mean"])
         #expect(block.parameters().allSatisfy { $0.requiresGrad })
         #expect(!block.runningMean.requiresGrad)
@@ -96,8 +100,9 @@ final class Block: Module, Layer {
         // A child process, so other tests' tensors do not move the process-wide count.
         await #expect(processExitsWith: .success) {
             let generator = RandomGenerator(seed: 1)
-            let model = Sequential(Linear(784, 256, generator: generator), ReLU(), Linear(256, 128, generator: generator),
-                                   ReLU(), Linear(128, 10, generator: generator))
+            let model = Sequential(
+                Linear(784, 256, generator: generator), ReLU(), Linear(256, 128, generator: generator),
+                ReLU(), Linear(128, 10, generator: generator))
             let optimizer = Adam(model.parameters(), lr: 1e-3)
             let images = Tensor.uniform([64, 784], generator: generator)
             let labels = Tensor.randint(0, 10, [64], generator: generator)

@@ -1,5 +1,6 @@
-import Testing
 import Neuron
+import Testing
+
 @testable import NeuronNN
 
 /// Ten steps on a fixed least-squares problem, against PyTorch's trajectories.
@@ -18,22 +19,36 @@ import Neuron
         ("rmsprop", { (RMSprop($0, lr: 0.01), nil) }),
         ("rmsprop_centered_momentum", { (RMSprop($0, lr: 0.01, alpha: 0.9, weightDecay: 0.01, momentum: 0.5, centered: true), nil) }),
         ("adagrad", { (Adagrad($0, lr: 0.1, lrDecay: 0.01, weightDecay: 0.01, initialAccumulatorValue: 0.1), nil) }),
-        ("groups", { p in
-            (SGD([ParameterGroup([p[0]]), ParameterGroup([p[1]], options: [.lr: 0.01, .weightDecay: 0.1])],
-                 lr: 0.1, momentum: 0.9), nil)
-        }),
-        ("sgd_steplr", { p in
-            let optimizer = SGD(p, lr: 0.1, momentum: 0.9)
-            return (optimizer, StepLR(optimizer, stepSize: 3, gamma: 0.5))
-        }),
-        ("adam_cosine", { p in
-            let optimizer = Adam(p, lr: 0.05)
-            return (optimizer, CosineAnnealingLR(optimizer, period: 10, minimum: 0.001))
-        }),
+        (
+            "groups",
+            { p in
+                (
+                    SGD(
+                        [ParameterGroup([p[0]]), ParameterGroup([p[1]], options: [.lr: 0.01, .weightDecay: 0.1])],
+                        lr: 0.1, momentum: 0.9), nil
+                )
+            }
+        ),
+        (
+            "sgd_steplr",
+            { p in
+                let optimizer = SGD(p, lr: 0.1, momentum: 0.9)
+                return (optimizer, StepLR(optimizer, stepSize: 3, gamma: 0.5))
+            }
+        ),
+        (
+            "adam_cosine",
+            { p in
+                let optimizer = Adam(p, lr: 0.05)
+                return (optimizer, CosineAnnealingLR(optimizer, period: 10, minimum: 0.001))
+            }
+        ),
     ]
 
-    func run(_ optimizer: Optimizer, _ scheduler: LRScheduler?, _ w: Tensor, _ b: Tensor, steps: Range<Int>,
-             record: (Int, Double) -> Void) {
+    func run(
+        _ optimizer: Optimizer, _ scheduler: LRScheduler?, _ w: Tensor, _ b: Tensor, steps: Range<Int>,
+        record: (Int, Double) -> Void
+    ) {
         let x = f("opt.X"), y = f("opt.Y")
         for step in steps {
             optimizer.zeroGrad()
@@ -128,8 +143,9 @@ extension OptimizerTests {
     /// Typed hyperparameters keep PyTorch's names in state dicts, and a round trip restores them.
     @Test func stateDictKeepsPyTorchHyperparameterNames() throws {
         let w = Tensor.zeros([2]).requiringGrad(), b = Tensor.zeros([1]).requiringGrad()
-        let adam = Adam([ParameterGroup([w]), ParameterGroup([b], options: [.lr: 1e-4, .beta1: 0.5])],
-                        lr: 1e-3, weightDecay: 0.01, amsgrad: true)
+        let adam = Adam(
+            [ParameterGroup([w]), ParameterGroup([b], options: [.lr: 1e-4, .beta1: 0.5])],
+            lr: 1e-3, weightDecay: 0.01, amsgrad: true)
         let saved = adam.stateDict()
         let names = ["lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad"]
         #expect(Set(saved.keys) == Set((0..<2).flatMap { g in names.map { "param_groups.\(g).\($0)" } }))
@@ -147,10 +163,15 @@ extension OptimizerTests {
     }
 
     @Test func hyperparameterNamesAreTorchs() {
-        let keys: [Hyperparameter] = [.lr, .weightDecay, .momentum, .dampening, .nesterov, .beta1, .beta2, .eps,
-                                      .amsgrad, .alpha, .centered, .lrDecay, .initialAccumulatorValue]
-        #expect(keys.map(\.rawValue) == ["lr", "weight_decay", "momentum", "dampening", "nesterov", "beta1", "beta2",
-                                         "eps", "amsgrad", "alpha", "centered", "lr_decay", "initial_accumulator_value"])
+        let keys: [Hyperparameter] = [
+            .lr, .weightDecay, .momentum, .dampening, .nesterov, .beta1, .beta2, .eps,
+            .amsgrad, .alpha, .centered, .lrDecay, .initialAccumulatorValue,
+        ]
+        #expect(
+            keys.map(\.rawValue) == [
+                "lr", "weight_decay", "momentum", "dampening", "nesterov", "beta1", "beta2",
+                "eps", "amsgrad", "alpha", "centered", "lr_decay", "initial_accumulator_value",
+            ])
         #expect("\(Hyperparameter.weightDecay)" == "weight_decay")
         var group = ParameterGroup([], options: [.lr: 0.1])
         group.momentum = 0.9

@@ -1,6 +1,7 @@
-import Testing
 import Neuron
 import NeuronData
+import Testing
+
 @testable import NeuronNN
 
 /// RNN, LSTM and GRU layers and cells against PyTorch (outputs, final states and every
@@ -54,9 +55,11 @@ import NeuronData
     }
 
     @Test func cellsMatchPyTorch() throws {
-        let cells: [(String, RecurrentCellLayer)] = [("rnncell", RNNCell(inputSize: 3, hiddenSize: 4, dtype: Self.f64)),
-                                                     ("lstmcell", LSTMCell(inputSize: 3, hiddenSize: 4, dtype: Self.f64)),
-                                                     ("grucell", GRUCell(inputSize: 3, hiddenSize: 4, dtype: Self.f64))]
+        let cells: [(String, RecurrentCellLayer)] = [
+            ("rnncell", RNNCell(inputSize: 3, hiddenSize: 4, dtype: Self.f64)),
+            ("lstmcell", LSTMCell(inputSize: 3, hiddenSize: 4, dtype: Self.f64)),
+            ("grucell", GRUCell(inputSize: 3, hiddenSize: 4, dtype: Self.f64)),
+        ]
         for (name, cell) in cells {
             try Self.load(cell, name)
             let x = Self.f("\(name).x").copy().requiringGrad(), h0 = Self.f("\(name).h0").copy().requiringGrad()
@@ -130,10 +133,11 @@ import NeuronData
 
     @Test func parameterNamesFollowPyTorch() {
         let lstm = LSTM(inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true)
-        #expect(lstm.namedParameters().map { $0.0 }.prefix(8) == [
-            "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
-            "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse",
-        ])
+        #expect(
+            lstm.namedParameters().map { $0.0 }.prefix(8) == [
+                "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+                "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse",
+            ])
         #expect(lstm.parameter("weight_ih_l1")?.shape == [16, 8])
         #expect(GRU(inputSize: 3, hiddenSize: 4).parameter("weight_hh_l0")?.shape == [12, 4])
     }

@@ -1,5 +1,6 @@
-import Testing
 import Neuron
+import Testing
+
 @testable import NeuronNN
 
 /// Learning-rate sequences against PyTorch's schedulers (25 steps each).
@@ -38,8 +39,9 @@ import Neuron
         let (rates, momenta) = sequence(cosine, momentum: .momentum)
         expectClose(Tensor(rates, dtype: .float64), f("onecycle.lr"), rtol: 1e-12, atol: 1e-15, "onecycle")
         expectClose(Tensor(momenta, dtype: .float64), f("onecycle.momentum"), rtol: 1e-12, "onecycle momentum")
-        let linear = OneCycleLR(optimizer(momentum: 0.9), maxRate: 0.5, totalSteps: 25, warmupFraction: 0.4,
-                                annealing: .linear, threePhase: true)
+        let linear = OneCycleLR(
+            optimizer(momentum: 0.9), maxRate: 0.5, totalSteps: 25, warmupFraction: 0.4,
+            annealing: .linear, threePhase: true)
         let (linearRates, linearMomenta) = sequence(linear, momentum: .momentum)
         expectClose(Tensor(linearRates, dtype: .float64), f("onecycle_linear.lr"), rtol: 1e-12, atol: 1e-15, "onecycle_linear")
         expectClose(Tensor(linearMomenta, dtype: .float64), f("onecycle_linear.momentum"), rtol: 1e-12, "onecycle_linear momentum")

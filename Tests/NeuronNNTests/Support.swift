@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
+import Testing
 
 /// PyTorch-produced fixtures for the nn library; see Fixtures/nn_cases.md.
 enum NNFixtures {
@@ -24,18 +24,23 @@ extension Dictionary where Key == String, Value == Tensor {
     }
 }
 
-func expectClose(_ actual: Tensor, _ expected: Tensor, rtol: Double = 1e-10, atol: Double = 1e-12,
-                 _ what: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
+func expectClose(
+    _ actual: Tensor, _ expected: Tensor, rtol: Double = 1e-10, atol: Double = 1e-12,
+    _ what: String = "", sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(actual.shape == expected.shape, "\(what): shape \(actual.shape) vs \(expected.shape)", sourceLocation: sourceLocation)
     guard actual.shape == expected.shape else { return }
     let a = actual.toArray(Double.self), e = expected.toArray(Double.self)
     let bad = a.indices.first { abs(a[$0] - e[$0]) > atol + rtol * abs(e[$0]) || a[$0].isNaN != e[$0].isNaN }
-    #expect(bad == nil, "\(what): element \(bad ?? -1) is \(bad.map { a[$0] } ?? 0), expected \(bad.map { e[$0] } ?? 0)",
-            sourceLocation: sourceLocation)
+    #expect(
+        bad == nil, "\(what): element \(bad ?? -1) is \(bad.map { a[$0] } ?? 0), expected \(bad.map { e[$0] } ?? 0)",
+        sourceLocation: sourceLocation)
 }
 
-func expectGradients(_ inputs: [Tensor], _ what: String = "", sourceLocation: SourceLocation = #_sourceLocation,
-                     _ function: @escaping ([Tensor]) -> Tensor) {
+func expectGradients(
+    _ inputs: [Tensor], _ what: String = "", sourceLocation: SourceLocation = #_sourceLocation,
+    _ function: @escaping ([Tensor]) -> Tensor
+) {
     let failure = GradientCheck.check(inputs, function)
     #expect(failure == nil, "\(what): \(failure.map { "\($0)" } ?? "")", sourceLocation: sourceLocation)
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Neuron
 
 @Suite struct AutogradTests {
@@ -42,7 +43,10 @@ import Testing
     @Test func functionalGradientsLeaveGradUntouched() {
         let x = Tensor([2], dtype: .float64).requiringGrad(), unused = Tensor([5], dtype: .float64).requiringGrad()
         let y = x.pow(3).sum()
-        let (g, gUnused) = { let r = gradients(of: y, wrt: [x, unused], createGraph: true); return (r[0], r[1]) }()
+        let (g, gUnused) = {
+            let r = gradients(of: y, wrt: [x, unused], createGraph: true)
+            return (r[0], r[1])
+        }()
         #expect(g.item() == 12 && gUnused.item() == 0)
         #expect(x.grad == nil)
         let g2 = gradients(of: g.sum(), wrt: [x], createGraph: true)[0]

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Neuron
 
 /// The fused batch-norm op: gradient checks (first order runs the fused backward kernel,

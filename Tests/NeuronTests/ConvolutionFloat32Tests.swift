@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Neuron
 
 /// Float32 convolutions run on oneDNN's blocked kernels (forward always; input and weight
@@ -17,9 +18,12 @@ import Testing
         ("one input channel", [4, 1, 12, 12], [6, 1, 5, 5], { $0[0].conv2d($0[1], padding: .explicit(2, 2)) }),
         ("six input channels", [4, 6, 10, 10], [16, 6, 5, 5], { $0[0].conv2d($0[1]) }),
         ("conv1d", [2, 8, 15], [8, 8, 3], { $0[0].conv1d($0[1], stride: 2, padding: .explicit(1, 1)) }),
-        ("transposed, stride and output padding", [2, 8, 5, 5], [8, 8, 3, 3], {
-            $0[0].convTranspose2d($0[1], stride: (2, 2), padding: (1, 1), outputPadding: (1, 1))
-        }),
+        (
+            "transposed, stride and output padding", [2, 8, 5, 5], [8, 8, 3, 3],
+            {
+                $0[0].convTranspose2d($0[1], stride: (2, 2), padding: (1, 1), outputPadding: (1, 1))
+            }
+        ),
     ]
 
     @Test(arguments: cases.indices)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Neuron
 
 /// Convolution and pooling against finite differences, across options; a representative
@@ -14,9 +15,12 @@ import Testing
         ("conv2d 1x1", [2, 3, 3, 3], [4, 3, 1, 1], false, { $0[0].conv2d($0[1]) }),
         ("conv1d", [2, 3, 9], [4, 3, 3], false, { $0[0].conv1d($0[1], stride: 2, padding: .explicit(1, 1)) }),
         ("convTranspose2d", [2, 3, 3, 3], [3, 2, 3, 3], true, { $0[0].convTranspose2d($0[1]) }),
-        ("convTranspose2d stride output padding", [1, 2, 3, 3], [2, 3, 3, 3], false, {
-            $0[0].convTranspose2d($0[1], stride: (2, 2), padding: (1, 1), outputPadding: (1, 1))
-        }),
+        (
+            "convTranspose2d stride output padding", [1, 2, 3, 3], [2, 3, 3, 3], false,
+            {
+                $0[0].convTranspose2d($0[1], stride: (2, 2), padding: (1, 1), outputPadding: (1, 1))
+            }
+        ),
         ("convTranspose2d groups", [1, 4, 3, 3], [4, 1, 2, 3], false, { $0[0].convTranspose2d($0[1], stride: (2, 1), groups: 2) }),
     ]
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Neuron
 
 /// Forward values (and a few gradients) against PyTorch; see Fixtures/ops_cases.md.
@@ -55,11 +56,14 @@ import Testing
 
     @Test func indexingOps() {
         expectClose(Self.f("gather_axis1.x").gather(axis: 1, index: Self.f("gather_axis1.index")), Self.f("gather_axis1.out"))
-        expectClose(Self.f("scatter_add_axis0.x").scatterAdd(axis: 0, index: Self.f("scatter_add_axis0.index"),
-                                                             source: Self.f("scatter_add_axis0.y")),
-                    Self.f("scatter_add_axis0.out"))
-        expectClose(Self.f("index_select_axis0.x").indexSelect(axis: 0, index: Self.f("index_select_axis0.index")),
-                    Self.f("index_select_axis0.out"))
+        expectClose(
+            Self.f("scatter_add_axis0.x").scatterAdd(
+                axis: 0, index: Self.f("scatter_add_axis0.index"),
+                source: Self.f("scatter_add_axis0.y")),
+            Self.f("scatter_add_axis0.out"))
+        expectClose(
+            Self.f("index_select_axis0.x").indexSelect(axis: 0, index: Self.f("index_select_axis0.index")),
+            Self.f("index_select_axis0.out"))
         #expect(Self.f("one_hot.index").oneHot(classes: 4).toArray(Int.self) == Self.f("one_hot.out").toArray(Int.self))
         let condition = Self.f("where.cond") .!= 0
         expectClose(Tensor.where(condition, Self.f("where.x"), Self.f("where.y")), Self.f("where.out"))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Neuron
 
 /// Every differentiable op against central finite differences in Float64
@@ -74,12 +75,18 @@ import Testing
         ("dot", randomInput([4]), randomInput([4]), true, { $0.matmul($1) }),
         ("concat", x, randomInput([2, 2]), false, { Tensor.concat([$0, $1], axis: 1).square() }),
         ("stack", x, y, false, { Tensor.stack([$0, $1], axis: 1).square() }),
-        ("scatterAdd", randomInput([3, 4]), randomInput([2, 4]), true, {
-            $0.scatterAdd(axis: 0, index: Tensor([0, 2, 1, 0, 0, 2, 2, 1], shape: [2, 4]), source: $1).square()
-        }),
-        ("indexAdd", randomInput([3, 2]), randomInput([4, 2]), true, {
-            $0.indexAdd(axis: 0, index: Tensor([2, 0, 2, 1]), source: $1).square()
-        }),
+        (
+            "scatterAdd", randomInput([3, 4]), randomInput([2, 4]), true,
+            {
+                $0.scatterAdd(axis: 0, index: Tensor([0, 2, 1, 0, 0, 2, 2, 1], shape: [2, 4]), source: $1).square()
+            }
+        ),
+        (
+            "indexAdd", randomInput([3, 2]), randomInput([4, 2]), true,
+            {
+                $0.indexAdd(axis: 0, index: Tensor([2, 0, 2, 1]), source: $1).square()
+            }
+        ),
     ]
 
     @Test(arguments: binaryCases.indices)

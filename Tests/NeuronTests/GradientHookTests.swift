@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Neuron
 
 @Suite struct GradientHookTests {
@@ -11,7 +12,7 @@ import Testing
         let loss = (w * x).sum() + (w * w).sum() + (w * 3).sum()
         loss.backward()
         #expect(seen.count == 1)
-        let expected: [Double] = [5.5, 6, 11]   // x + 2w + 3
+        let expected: [Double] = [5.5, 6, 11]  // x + 2w + 3
         #expect(seen[0] == expected)
         // A second backward accumulates into the same memory, and the hook sees the total.
         let first = w.grad!

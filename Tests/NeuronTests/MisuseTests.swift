@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Neuron
 
 /// Programmer errors stop the process with a message naming the op and the shapes.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Neuron
 
 /// The fused recurrence (forward and backward through time) against finite differences and
@@ -9,8 +10,10 @@ import Testing
     /// Inputs for T = 4 steps, N = 3 rows, H = 2: projections, W_hh, b_hh, h0, c0.
     static func inputs(_ cell: RecurrentCell, dtype: DType = .float64) -> [Tensor] {
         let g = cell.gateCount * 2
-        return [randomInput([4, 3, g], seed: 1), randomInput([g, 2], seed: 2, low: -1, high: 1), randomInput([g], seed: 3),
-                randomInput([3, 2], seed: 4), randomInput([3, 2], seed: 5)].map { $0.to(dtype).detach() }
+        return [
+            randomInput([4, 3, g], seed: 1), randomInput([g, 2], seed: 2, low: -1, high: 1), randomInput([g], seed: 3),
+            randomInput([3, 2], seed: 4), randomInput([3, 2], seed: 5),
+        ].map { $0.to(dtype).detach() }
     }
 
     /// Row 1 ends after 2 steps, row 2 after 3.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Neuron
 
 @Suite struct TensorTests {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Neuron
+import Testing
 
 @Suite struct VersionCounterTests {
     @Test func inPlaceWritesBumpTheVersionOfEveryView() {
@@ -19,7 +19,7 @@ import Neuron
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let w = Tensor.ones([3]).requiringGrad()
             let loss = (w * Tensor([1, 2, 3])).sum()
-            noGrad { w.assign(w * 2) }   // what optimizer.step() does
+            noGrad { w.assign(w * 2) }  // what optimizer.step() does
             loss.backward()
         }
         let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)

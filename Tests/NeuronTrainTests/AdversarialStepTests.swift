@@ -1,16 +1,18 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
 import NeuronModels
 import NeuronNN
+import Testing
+
 @testable import NeuronTrain
 
 /// Random "images" in [0, 1] with labels, for fast adversarial steps.
 func randomImages(_ count: Int) -> TensorDataset {
     let generator = RandomGenerator(seed: 21)
-    return TensorDataset(inputs: Tensor.uniform([count, 1, 28, 28], generator: generator),
-                         targets: Tensor.randint(0, 10, [count], generator: generator))
+    return TensorDataset(
+        inputs: Tensor.uniform([count, 1, 28, 28], generator: generator),
+        targets: Tensor.randint(0, 10, [count], generator: generator))
 }
 
 /// A small conditional DCGAN (or WGAN-GP) step with every option on.
@@ -19,11 +21,12 @@ func smallAdversarialStep(seed: UInt64, wasserstein: Bool) -> AdversarialStep {
     let generator = DCGANGenerator(latent: 8, width: 4, classes: 10, embedding: 4, generator: initialiser)
     let discriminator = DCGANDiscriminator(width: 4, classes: 10, batchNorm: !wasserstein, generator: initialiser)
     let average = DCGANGenerator(latent: 8, width: 4, classes: 10, embedding: 4, generator: RandomGenerator(seed: 99))
-    return AdversarialStep(generator: generator, discriminator: discriminator,
-                           generatorOptimizer: Adam(generator.parameters(), lr: 2e-3, betas: (0.5, 0.999)),
-                           discriminatorOptimizer: Adam(discriminator.parameters(), lr: 2e-3, betas: (0.5, 0.999)),
-                           loss: wasserstein ? .wasserstein(penalty: 10) : .nonSaturating, discriminatorSteps: 2,
-                           labelSmoothing: wasserstein ? 0 : 0.1, averaged: (average, 0.9), noise: RandomGenerator(seed: seed &+ 5))
+    return AdversarialStep(
+        generator: generator, discriminator: discriminator,
+        generatorOptimizer: Adam(generator.parameters(), lr: 2e-3, betas: (0.5, 0.999)),
+        discriminatorOptimizer: Adam(discriminator.parameters(), lr: 2e-3, betas: (0.5, 0.999)),
+        loss: wasserstein ? .wasserstein(penalty: 10) : .nonSaturating, discriminatorSteps: 2,
+        labelSmoothing: wasserstein ? 0 : 0.1, averaged: (average, 0.9), noise: RandomGenerator(seed: seed &+ 5))
 }
 
 @Suite(.serialized) struct AdversarialStepTests {
@@ -37,7 +40,7 @@ func smallAdversarialStep(seed: UInt64, wasserstein: Bool) -> AdversarialStep {
     }
 
     static func checkResume(wasserstein: Bool) throws {
-        let loader = DataLoader(randomImages(40), batchSize: 8, shuffle: true, seed: 3)   // 5 batches per epoch
+        let loader = DataLoader(randomImages(40), batchSize: 8, shuffle: true, seed: 3)  // 5 batches per epoch
         let full = smallAdversarialStep(seed: 1, wasserstein: wasserstein)
         let fullTrainer = Trainer(step: full)
         let fullTrainerOutcome = try fullTrainer.fit(train: loader, epochs: 2)
@@ -74,7 +77,8 @@ func smallAdversarialStep(seed: UInt64, wasserstein: Bool) -> AdversarialStep {
         }
         precondition(figures(secondTrainer.history) == figures(fullTrainer.history), "epoch figures differ")
         let keys = Set(fullTrainer.history[0].keys)
-        let expected: Set<String> = wasserstein ? ["d_loss", "g_loss", "d_real", "d_fake", "gp", "wasserstein"] : ["d_loss", "g_loss", "d_real", "d_fake"]
+        let expected: Set<String> =
+            wasserstein ? ["d_loss", "g_loss", "d_real", "d_fake", "gp", "wasserstein"] : ["d_loss", "g_loss", "d_real", "d_fake"]
         precondition(expected.isSubset(of: keys), "figures: \(keys.sorted())")
     }
 
@@ -107,8 +111,9 @@ func smallAdversarialStep(seed: UInt64, wasserstein: Bool) -> AdversarialStep {
     @Test func jointDiscriminatorPassGivesTheSameScores() {
         let generator = MLPGenerator(latent: 8, generator: RandomGenerator(seed: 1))
         let discriminator = MLPDiscriminator(generator: RandomGenerator(seed: 2))
-        let step = AdversarialStep(generator: generator, discriminator: discriminator,
-                                   generatorOptimizer: Adam(generator.parameters()), discriminatorOptimizer: Adam(discriminator.parameters()))
+        let step = AdversarialStep(
+            generator: generator, discriminator: discriminator,
+            generatorOptimizer: Adam(generator.parameters()), discriminatorOptimizer: Adam(discriminator.parameters()))
         #expect(step.scoresJointly)
         #expect(!smallAdversarialStep(seed: 1, wasserstein: false).scoresJointly && smallAdversarialStep(seed: 1, wasserstein: true).scoresJointly)
         let real = Tensor.uniform([5, 1, 28, 28]) * 2 - 1, fake = Tensor.uniform([5, 1, 28, 28]) * 2 - 1
@@ -128,8 +133,10 @@ func smallAdversarialStep(seed: UInt64, wasserstein: Bool) -> AdversarialStep {
             let fake = generator.generate(Tensor.normal([4, 8]), labels: nil)
             let generatorLoss = AdversarialLoss.nonSaturating.generatorLoss(fake: discriminator.score(fake, labels: nil))
             let real = Tensor.uniform([4, 1, 28, 28]) * 2 - 1
-            AdversarialLoss.nonSaturating.discriminatorLoss(real: discriminator.score(real, labels: nil),
-                                                            fake: discriminator.score(fake.detach(), labels: nil), realTarget: 1).backward()
+            AdversarialLoss.nonSaturating.discriminatorLoss(
+                real: discriminator.score(real, labels: nil),
+                fake: discriminator.score(fake.detach(), labels: nil), realTarget: 1
+            ).backward()
             optimizer.step()
             generatorLoss.backward()
         }

@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
 import NeuronTrain
+import Testing
 
 @Suite struct AnomalyTests {
     @Test func aurocCountsTiesAsOneHalf() {

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
+import Testing
 
 /// Runs the `neuron` executable built next to the test bundle.
 func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
@@ -29,7 +29,10 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
         (["train", "--model", "mlp", "--optimizer", "lbfgs"], "'--optimizer' must be one of adam, adamw, sgd"),
         (["train", "--model", "mlp", "--bogus"], "unknown option '--bogus'"),
         (["train", "--model", "mlp", "--batch-size"], "option '--batch-size' needs a value"),
-        (["train", "--model", "mlp", "--out", "/tmp/neuron-cli-none", "--resume"], "--resume given but /tmp/neuron-cli-none/checkpoint.safetensors does not exist"),
+        (
+            ["train", "--model", "mlp", "--out", "/tmp/neuron-cli-none", "--resume"],
+            "--resume given but /tmp/neuron-cli-none/checkpoint.safetensors does not exist"
+        ),
         (["train", "--model", "mlp", "--data", "/nonexistent"], "Fashion-MNIST file train-images-idx3-ubyte[.gz] not found in /nonexistent"),
         (["evaluate", "--model", "mlp"], "evaluate: missing required option '--checkpoint'"),
         (["evaluate", "--model", "mlp", "--checkpoint", "/nonexistent.safetensors"], "/nonexistent.safetensors: No such file"),
@@ -53,7 +56,10 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
         (["encode", "--checkpoint", "x.safetensors"], "encode: missing required option '--output'"),
         (["anomaly"], "anomaly: give --normal-class K (0–9) or --all-classes"),
         (["anomaly", "--model", "lenet", "--normal-class", "1"], "'--model' must be one of conv-autoencoder, autoencoder, vae, conv-vae"),
-        (["train", "--model", "mlp", "--latent", "2"], "option '--latent' does not apply to model 'mlp' (classifier); it is for autoencoder, conv-autoencoder, denoising-autoencoder, vae, conv-vae"),
+        (
+            ["train", "--model", "mlp", "--latent", "2"],
+            "option '--latent' does not apply to model 'mlp' (classifier); it is for autoencoder, conv-autoencoder, denoising-autoencoder, vae, conv-vae"
+        ),
         (["summary", "--model", "vgg"], "unknown model 'vgg'"),
     ]
 
@@ -67,9 +73,11 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
     }
 
     @Test func everyCommandHasHelp() throws {
-        for command in [["--help"], ["train", "--help"], ["evaluate", "--help"], ["predict", "--help"], ["generate", "--help"],
-                        ["bench", "--help"], ["summary", "--help"], ["anomaly", "--help"], ["encode", "--help"], ["train", "--model", "lenet", "--help"],
-                        ["train", "--model", "char-lstm", "--help"], ["train", "--model", "forecaster", "--help"]] {
+        for command in [
+            ["--help"], ["train", "--help"], ["evaluate", "--help"], ["predict", "--help"], ["generate", "--help"],
+            ["bench", "--help"], ["summary", "--help"], ["anomaly", "--help"], ["encode", "--help"], ["train", "--model", "lenet", "--help"],
+            ["train", "--model", "char-lstm", "--help"], ["train", "--model", "forecaster", "--help"],
+        ] {
             let result = try runNeuron(command)
             #expect(result.status == 0 && result.stdout.contains("usage: neuron"), "\(command)")
         }
@@ -123,8 +131,10 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
 
         let images = try FashionMNIST.load(.test).inputs[..<5]
         try NPY.write(images, to: out + "/x.npy")
-        let predict = try runNeuron(["predict", "--model", "mlp", "--checkpoint", out + "/checkpoint.safetensors",
-                                     "--input", out + "/x.npy", "--output", out + "/y.npy"])
+        let predict = try runNeuron([
+            "predict", "--model", "mlp", "--checkpoint", out + "/checkpoint.safetensors",
+            "--input", out + "/x.npy", "--output", out + "/y.npy",
+        ])
         #expect(predict.status == 0, "\(predict.stderr)")
         #expect(try NPY.read(out + "/y.npy").shape == [5, 10])
 
@@ -169,8 +179,10 @@ extension CLITests {
         for file in ["model.safetensors", "samples.png", "reconstructions.png", "interpolation.png"] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file)")
         }
-        let generate = try runNeuron(["generate", "--checkpoint", out + "/model.safetensors", "--count", "4", "--output", out + "/x.npy",
-                                      "--grid", out + "/x.png"])
+        let generate = try runNeuron([
+            "generate", "--checkpoint", out + "/model.safetensors", "--count", "4", "--output", out + "/x.npy",
+            "--grid", out + "/x.png",
+        ])
         #expect(generate.status == 0, "\(generate.stderr)")
         let images = try NPY.read(out + "/x.npy")
         #expect(images.shape == [4, 1, 28, 28] && images.min().item() >= 0 && images.max().item() <= 1)

@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
 import NeuronModels
+import Testing
 
 /// Files written before version 0.1.0 (before the model registry) still load and resume.
 @Suite(.serialized) struct CompatibilityTests {
@@ -19,10 +19,13 @@ import NeuronModels
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try FileManager.default.copyItem(atPath: Self.fixtures + "/forecaster_pre_0.1_checkpoint.safetensors",
-                                         toPath: folder + "/checkpoint.safetensors")
-        let run = try runNeuron(["train", "--model", "forecaster", "--csv", Self.fixtures + "/ar2_series.csv", "--column", "value",
-                                 "--window", "12", "--season", "11", "--hidden", "8", "--epochs", "4", "--resume", "--out", folder])
+        try FileManager.default.copyItem(
+            atPath: Self.fixtures + "/forecaster_pre_0.1_checkpoint.safetensors",
+            toPath: folder + "/checkpoint.safetensors")
+        let run = try runNeuron([
+            "train", "--model", "forecaster", "--csv", Self.fixtures + "/ar2_series.csv", "--column", "value",
+            "--window", "12", "--season", "11", "--hidden", "8", "--epochs", "4", "--resume", "--out", folder,
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("resuming from epoch 3, batch 0"), "\(run.stdout)")
         #expect(run.stdout.contains("test_rmse="), "\(run.stdout)")

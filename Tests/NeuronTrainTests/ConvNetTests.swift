@@ -1,17 +1,20 @@
-import Testing
 import Neuron
 import NeuronData
 import NeuronModels
 import NeuronNN
 import NeuronTrain
+import Testing
 
 /// The model added through the registry in docs/extending.md.
 @Suite struct ConvNetTests {
     @Test func hasPyTorchsNamesAndShapes() {
         let model = ConvNet()
         let shapes = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.0, $0.1.shape) })
-        #expect(shapes == ["0.weight": [32, 1, 3, 3], "0.bias": [32], "3.weight": [64, 32, 3, 3], "3.bias": [64],
-                           "8.weight": [10, 1600], "8.bias": [10]])
+        #expect(
+            shapes == [
+                "0.weight": [32, 1, 3, 3], "0.bias": [32], "3.weight": [64, 32, 3, 3], "3.bias": [64],
+                "8.weight": [10, 1600], "8.bias": [10],
+            ])
         #expect(model.parameters().reduce(0) { $0 + $1.count } == 34_826)
         #expect(model(Tensor.normal([2, 1, 28, 28])).shape == [2, 10])
     }

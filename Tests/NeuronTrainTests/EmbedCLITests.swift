@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
+import Testing
 
 @Suite(.serialized) struct EmbedCLITests {
     static let modelDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -23,7 +23,7 @@ import NeuronData
         let related = try runNeuron(["similarity", "A man is playing a guitar.", "Someone plays an instrument.", "--model-dir", Self.modelDirectory])
         #expect(related.status == 0, "\(related.stderr)")
         let cosine = Double(related.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? .nan
-        #expect(Swift.abs(cosine - 0.6674) < 1e-3, "\(cosine)")   // sentence-transformers: 0.6674; the unrelated pair −0.0640
+        #expect(Swift.abs(cosine - 0.6674) < 1e-3, "\(cosine)")  // sentence-transformers: 0.6674; the unrelated pair −0.0640
     }
 
     @Test func embedUsageErrors() throws {
@@ -46,8 +46,11 @@ import NeuronData
         try FileManager.default.removeItem(atPath: broken + "/model.safetensors")
         try FileManager.default.copyItem(atPath: "\(Self.modelDirectory)/model.safetensors", toPath: broken + "/model.safetensors")
         try Array("{\"model\": {\"type\": \"WordPiece\"".utf8).withUnsafeBytes { try writeFileAtomically(broken + "/tokenizer.json", [$0]) }
-        let allCases = cases + [(["similarity", "a", "b", "--model-dir", folder], "model.safetensors"),
-                             (["similarity", "a", "b", "--model-dir", broken], "tokenizer.json: invalid JSON")]
+        let allCases =
+            cases + [
+                (["similarity", "a", "b", "--model-dir", folder], "model.safetensors"),
+                (["similarity", "a", "b", "--model-dir", broken], "tokenizer.json: invalid JSON"),
+            ]
         for (arguments, message) in allCases {
             let result = try runNeuron(arguments)
             #expect(result.status == 2 && result.stderr.contains(message), "\(arguments): \(result.stderr)")

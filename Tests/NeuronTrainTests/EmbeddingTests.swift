@@ -1,6 +1,6 @@
-import Testing
 import Neuron
 import NeuronTrain
+import Testing
 
 @Suite struct EmbeddingTests {
     @Test func pcaFindsTheDirectionsOfLargestVariance() {

@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
 import NeuronModels
+import Testing
 
 @Suite(.serialized) struct FinetuneCLITests {
     static let modelDirectory = EmbedCLITests.modelDirectory
@@ -13,8 +13,10 @@ import NeuronModels
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let pretrained = LeNet5(generator: RandomGenerator(seed: 4))
         try SafeTensors.write(pretrained.stateDict(), metadata: ["model": "lenet"], to: out + "/lenet.safetensors")
-        let result = try runNeuron(["finetune", "--task", "digits", "--mode", "frozen", "--pretrained", out + "/lenet.safetensors",
-                                    "--labels-per-class", "5", "--epochs", "3", "--out", out])
+        let result = try runNeuron([
+            "finetune", "--task", "digits", "--mode", "frozen", "--pretrained", out + "/lenet.safetensors",
+            "--labels-per-class", "5", "--epochs", "3", "--out", out,
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("50 training examples") && result.stdout.contains("test_accuracy=0."), "\(result.stdout)")
         let tuned = try SafeTensors.read(out + "/model.safetensors").tensors
@@ -25,8 +27,10 @@ import NeuronModels
         let table = try CSV.read(out + "/result.csv")
         #expect(table.header == ["task", "mode", "labels_per_class", "seed", "train_examples", "test_accuracy", "macro_f1", "seconds"])
 
-        let unmatched = try runNeuron(["finetune", "--task", "digits", "--mode", "finetune", "--pretrained", out + "/lenet.safetensors",
-                                       "--freeze", "0.*,conv9.*", "--out", out])
+        let unmatched = try runNeuron([
+            "finetune", "--task", "digits", "--mode", "finetune", "--pretrained", out + "/lenet.safetensors",
+            "--freeze", "0.*,conv9.*", "--out", out,
+        ])
         #expect(unmatched.status == 2 && unmatched.stderr.contains("--freeze: 'conv9.*' matches no parameter"), "\(unmatched.stderr)")
     }
 
@@ -35,15 +39,19 @@ import NeuronModels
     /// 5-class head, and scores on the 5,000 test images of the target classes.
     @Test func fashionSplitPretrainsThenTransfersTheConvolutions() throws {
         let out = NSTemporaryDirectory() + "neuron-finetune-fashion-\(UInt32.random(in: 0...UInt32.max))"
-        let pretrain = try runNeuron(["finetune", "--task", "fashion-split", "--mode", "pretrain", "--train-size", "512", "--epochs", "1",
-                                      "--out", out + "/source"])
+        let pretrain = try runNeuron([
+            "finetune", "--task", "fashion-split", "--mode", "pretrain", "--train-size", "512", "--epochs", "1",
+            "--out", out + "/source",
+        ])
         #expect(pretrain.status == 0, "\(pretrain.stderr)")
         #expect(pretrain.stdout.contains("512 training examples"), "\(pretrain.stdout)")
         let (source, sourceMetadata) = try SafeTensors.read(out + "/source/model.safetensors")
         #expect(sourceMetadata["source_classes"] == "0,1,2,3,4" && sourceMetadata["classes"] == "5")
         #expect(source["11.weight"]?.shape == [5, 84])
-        let result = try runNeuron(["finetune", "--task", "fashion-split", "--mode", "frozen-convs", "--pretrained", out + "/source/model.safetensors",
-                                    "--labels-per-class", "4", "--epochs", "2", "--out", out + "/target"])
+        let result = try runNeuron([
+            "finetune", "--task", "fashion-split", "--mode", "frozen-convs", "--pretrained", out + "/source/model.safetensors",
+            "--labels-per-class", "4", "--epochs", "2", "--out", out + "/target",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("20 training examples") && result.stdout.contains("test_accuracy=0."), "\(result.stdout)")
         let (tuned, metadata) = try SafeTensors.read(out + "/target/model.safetensors")
@@ -69,16 +77,22 @@ import NeuronModels
     @Test func textProbeOnATinyFolder() throws {
         let out = NSTemporaryDirectory() + "neuron-finetune-text-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: out + "/topics", withIntermediateDirectories: true)
-        let cooking = ["Stir the soup and add salt.", "Bake the bread for an hour.", "Chop the onions finely.", "Fry the eggs in butter.",
-                       "Boil the pasta in salted water."]
-        let space = ["The rocket reached orbit.", "Astronauts walked on the moon.", "The telescope saw a distant galaxy.",
-                     "Mars has two small moons.", "The space station circles the earth."]
+        let cooking = [
+            "Stir the soup and add salt.", "Bake the bread for an hour.", "Chop the onions finely.", "Fry the eggs in butter.",
+            "Boil the pasta in salted water.",
+        ]
+        let space = [
+            "The rocket reached orbit.", "Astronauts walked on the moon.", "The telescope saw a distant galaxy.",
+            "Mars has two small moons.", "The space station circles the earth.",
+        ]
         for (name, entries) in [("cooking", cooking), ("space", space)] {
             let text = entries.joined(separator: "\n%\n") + "\n%\n"
             try Array(text.utf8).withUnsafeBytes { try writeFileAtomically("\(out)/topics/\(name)", [$0]) }
         }
-        let result = try runNeuron(["finetune", "--task", "text-topics", "--mode", "probe", "--text-dir", out + "/topics",
-                                    "--categories", "cooking,space", "--model-dir", Self.modelDirectory, "--out", out])
+        let result = try runNeuron([
+            "finetune", "--task", "text-topics", "--mode", "probe", "--text-dir", out + "/topics",
+            "--categories", "cooking,space", "--model-dir", Self.modelDirectory, "--out", out,
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("8 training examples") && result.stdout.contains("test_accuracy=1.0000"), "\(result.stdout)")
         #expect(try SafeTensors.read(out + "/head.safetensors").tensors["weight"]?.shape == [2, 384])
@@ -88,12 +102,23 @@ import NeuronModels
         let cases: [([String], String)] = [
             (["finetune", "--mode", "probe"], "finetune: missing required option '--task'"),
             (["finetune", "--task", "images", "--mode", "probe"], "'--task' must be one of digits, fashion-split, text-topics"),
-            (["finetune", "--task", "fashion-split", "--mode", "probe"], "'--mode' for fashion-split must be one of pretrain, scratch, frozen, frozen-convs, finetune"),
-            (["finetune", "--task", "fashion-split", "--mode", "pretrain", "--model", "lstm"], "'--model' for pretraining must be one of lenet, mlp, resnet20"),
-            (["finetune", "--task", "fashion-split", "--mode", "frozen", "--pretrained", "/nonexistent.safetensors"],
-             "run `neuron finetune --task fashion-split --mode pretrain`"),
+            (
+                ["finetune", "--task", "fashion-split", "--mode", "probe"],
+                "'--mode' for fashion-split must be one of pretrain, scratch, frozen, frozen-convs, finetune"
+            ),
+            (
+                ["finetune", "--task", "fashion-split", "--mode", "pretrain", "--model", "lstm"],
+                "'--model' for pretraining must be one of lenet, mlp, resnet20"
+            ),
+            (
+                ["finetune", "--task", "fashion-split", "--mode", "frozen", "--pretrained", "/nonexistent.safetensors"],
+                "run `neuron finetune --task fashion-split --mode pretrain`"
+            ),
             (["finetune", "--task", "digits", "--mode", "probe"], "'--mode' for digits must be one of scratch, frozen, frozen-convs, finetune"),
-            (["finetune", "--task", "digits", "--mode", "scratch", "--pretrained", "/nonexistent.safetensors"], "pretrained model /nonexistent.safetensors not found"),
+            (
+                ["finetune", "--task", "digits", "--mode", "scratch", "--pretrained", "/nonexistent.safetensors"],
+                "pretrained model /nonexistent.safetensors not found"
+            ),
             (["finetune", "--task", "text-topics", "--mode", "probe", "--text-dir", "/tmp", "--categories", "no-such-topic"], "no such topic file"),
         ]
         for (arguments, message) in cases {

@@ -1,16 +1,20 @@
-import Testing
 import Neuron
-@testable import NeuronModels
 import NeuronData
 import NeuronNN
+import Testing
+
+@testable import NeuronModels
 
 @Suite struct ModelZooTests {
     @Test func lenetHasPyTorchsNamesAndShapes() {
         let model = LeNet5()
         let shapes = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.0, $0.1.shape) })
-        #expect(shapes == ["0.weight": [6, 1, 5, 5], "0.bias": [6], "3.weight": [16, 6, 5, 5], "3.bias": [16],
-                           "7.weight": [120, 400], "7.bias": [120], "9.weight": [84, 120], "9.bias": [84],
-                           "11.weight": [10, 84], "11.bias": [10]])
+        #expect(
+            shapes == [
+                "0.weight": [6, 1, 5, 5], "0.bias": [6], "3.weight": [16, 6, 5, 5], "3.bias": [16],
+                "7.weight": [120, 400], "7.bias": [120], "9.weight": [84, 120], "9.bias": [84],
+                "11.weight": [10, 84], "11.bias": [10],
+            ])
         #expect(model(Tensor.normal([2, 1, 28, 28])).shape == [2, 10])
     }
 
@@ -19,9 +23,11 @@ import NeuronNN
         let parameters = model.namedParameters()
         #expect(parameters.reduce(0) { $0 + $1.1.count } == 272_186)
         let names = Set(model.stateDictNames())
-        for name in ["conv1.weight", "bn1.running_var", "bn1.num_batches_tracked", "layer1.0.conv1.weight", "layer1.2.bn2.bias",
-                     "layer2.0.shortcut.0.weight", "layer2.0.shortcut.1.running_mean", "layer3.0.shortcut.1.weight",
-                     "layer3.2.conv2.weight", "fc.weight", "fc.bias"] {
+        for name in [
+            "conv1.weight", "bn1.running_var", "bn1.num_batches_tracked", "layer1.0.conv1.weight", "layer1.2.bn2.bias",
+            "layer2.0.shortcut.0.weight", "layer2.0.shortcut.1.running_mean", "layer3.0.shortcut.1.weight",
+            "layer3.2.conv2.weight", "fc.weight", "fc.bias",
+        ] {
             #expect(names.contains(name), "\(name)")
         }
         #expect(!names.contains("layer1.0.shortcut.0.weight"))

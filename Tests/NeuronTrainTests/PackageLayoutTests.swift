@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Neuron
+import Testing
 
 /// The repository's own promises about its layout.
 @Suite struct PackageLayoutTests {

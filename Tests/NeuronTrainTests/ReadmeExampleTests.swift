@@ -1,8 +1,8 @@
-import Testing
 import Neuron
 import NeuronData
 import NeuronNN
 import NeuronTrain
+import Testing
 
 /// The README's custom step, verbatim.
 final class GANStep: TrainingStep {
@@ -21,15 +21,16 @@ final class GANStep: TrainingStep {
         let real = batch.inputs.flattened(from: 1) * 2 - 1, n = real.shape[0]
         let fake = generator(Tensor.normal([n, 64], generator: noise))
         dOptimizer.zeroGrad()
-        let dLoss = binaryCrossEntropyWithLogits(discriminator(real), Tensor.ones([n, 1]))
+        let dLoss =
+            binaryCrossEntropyWithLogits(discriminator(real), Tensor.ones([n, 1]))
             + binaryCrossEntropyWithLogits(discriminator(fake.detach()), Tensor.zeros([n, 1]))
-        trainer.backward(dLoss)          // after-backward hooks; a NaN loss stops the run
-        trainer.update(dOptimizer)       // before-step hooks (clipping), then the update
+        trainer.backward(dLoss)  // after-backward hooks; a NaN loss stops the run
+        trainer.update(dOptimizer)  // before-step hooks (clipping), then the update
         gOptimizer.zeroGrad()
         let gLoss = binaryCrossEntropyWithLogits(discriminator(fake), Tensor.ones([n, 1]))
         trainer.backward(gLoss)
         trainer.update(gOptimizer)
-        return ["d_loss": dLoss.item(), "g_loss": gLoss.item()]   // progress bar, CSV, TensorBoard
+        return ["d_loss": dLoss.item(), "g_loss": gLoss.item()]  // progress bar, CSV, TensorBoard
     }
 }
 
@@ -39,10 +40,12 @@ final class GANStep: TrainingStep {
         let train = try FashionMNIST.load(.train, normalized: true).slice(0..<1024)
         let test = try FashionMNIST.load(.test, normalized: true).slice(0..<256)
         let model = Sequential(Flatten(), Linear(784, 256), ReLU(), Linear(256, 10))
-        let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), lr: 1e-3),
-                              loss: { crossEntropy($0, $1) }, callbacks: [ProgressBar(interactive: false)])
-        _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true),
-                            validation: DataLoader(test, batchSize: 1000), epochs: 1)
+        let trainer = Trainer(
+            model: model, optimizer: Adam(model.parameters(), lr: 1e-3),
+            loss: { crossEntropy($0, $1) }, callbacks: [ProgressBar(interactive: false)])
+        _ = try trainer.fit(
+            train: DataLoader(train, batchSize: 64, shuffle: true),
+            validation: DataLoader(test, batchSize: 1000), epochs: 1)
         let optimizer = Adam(model.parameters(), lr: 1e-3)
         for batch in DataLoader(train, batchSize: 64, shuffle: true).batches(epoch: 0) {
             optimizer.zeroGrad()
@@ -65,8 +68,9 @@ final class GANStep: TrainingStep {
     }
 
     @Test func readmeRecurrentExampleRuns() {
-        let lstm = LSTM(inputSize: 28, hiddenSize: 128, numLayers: 2, batchFirst: true, bidirectional: true,
-                        generator: RandomGenerator(seed: 1))
+        let lstm = LSTM(
+            inputSize: 28, hiddenSize: 128, numLayers: 2, batchFirst: true, bidirectional: true,
+            generator: RandomGenerator(seed: 1))
         let classifier = Linear(256, 10, generator: RandomGenerator(seed: 2))
         let x = Tensor.normal([32, 28, 28], generator: RandomGenerator(seed: 3))
         let (output, h, c) = lstm(x, lengths: (0..<32).map { 28 - $0 % 8 })

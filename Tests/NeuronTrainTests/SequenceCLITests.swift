@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
+import Testing
 
 /// Smoke runs of the sequence tasks through the command-line tool, on small inputs.
 @Suite struct SequenceCLITests {
@@ -15,8 +15,10 @@ import NeuronData
         let folder = Self.temporaryDirectory("char")
         let text = String(repeating: "the cat sat on the mat. the dog ate the hat.\n", count: 80)
         try text.write(toFile: folder + "/text.txt", atomically: true, encoding: .utf8)
-        let run = try runNeuron(["train", "--model", "char-lstm", "--text", folder + "/text.txt", "--epochs", "2", "--hidden", "32",
-                                 "--layers", "1", "--seq-len", "16", "--batch-size", "8", "--lr", "0.01", "--out", folder + "/run"])
+        let run = try runNeuron([
+            "train", "--model", "char-lstm", "--text", folder + "/text.txt", "--epochs", "2", "--hidden", "32",
+            "--layers", "1", "--seq-len", "16", "--batch-size", "8", "--lr", "0.01", "--out", folder + "/run",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let line = run.stdout.split(separator: "\n").first { $0.hasPrefix("validation_bpc=") } ?? ""
         let bpc = Double(line.split(separator: " ")[0].dropFirst("validation_bpc=".count)) ?? .nan
@@ -25,13 +27,17 @@ import NeuronData
         for file in ["model.safetensors", "best.safetensors", "checkpoint.safetensors", "curves.png", "metrics.csv"] {
             #expect(FileManager.default.fileExists(atPath: "\(folder)/run/\(file)"), "\(file)")
         }
-        let sample = try runNeuron(["generate", "--checkpoint", folder + "/run/model.safetensors", "--prompt", "the ", "--length", "40",
-                                    "--temperature", "0.5", "--seed", "3"])
+        let sample = try runNeuron([
+            "generate", "--checkpoint", folder + "/run/model.safetensors", "--prompt", "the ", "--length", "40",
+            "--temperature", "0.5", "--seed", "3",
+        ])
         #expect(sample.status == 0, "\(sample.stderr)")
         #expect(sample.stdout.hasPrefix("the ") && sample.stdout.count >= 44, "\(sample.stdout)")
         #expect(Set(sample.stdout).isSubset(of: Set(text)), "\(sample.stdout)")
-        let again = try runNeuron(["generate", "--checkpoint", folder + "/run/best.safetensors", "--prompt", "the ", "--length", "40",
-                                   "--temperature", "0.5", "--seed", "3"])
+        let again = try runNeuron([
+            "generate", "--checkpoint", folder + "/run/best.safetensors", "--prompt", "the ", "--length", "40",
+            "--temperature", "0.5", "--seed", "3",
+        ])
         #expect(again.status == 0, "\(again.stderr)")
         let wrong = try runNeuron(["generate", "--checkpoint", folder + "/run/metrics.csv"])
         #expect(wrong.status == 2 && wrong.stderr.split(separator: "\n").count == 1, "\(wrong.stderr)")
@@ -46,14 +52,17 @@ import NeuronData
         for t in 2..<300 { values.append(1.6 * values[t - 1] - 0.9 * values[t - 2] + generator.nextNormal()) }
         let rows = values.enumerated().map { "\(1700 + $0.offset),\($0.element)" }
         try (["year,value"] + rows).joined(separator: "\n").write(toFile: folder + "/series.csv", atomically: true, encoding: .utf8)
-        let run = try runNeuron(["train", "--model", "forecaster", "--csv", folder + "/series.csv", "--column", "value", "--window", "12",
-                                 "--season", "11", "--epochs", "60", "--out", folder + "/run"])
+        let run = try runNeuron([
+            "train", "--model", "forecaster", "--csv", folder + "/series.csv", "--column", "value", "--window", "12",
+            "--season", "11", "--epochs", "60", "--out", folder + "/run",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let line = run.stdout.split(separator: "\n").first { $0.hasPrefix("test_rmse=") } ?? ""
-        let figures = Dictionary(uniqueKeysWithValues: line.split(separator: " ").compactMap { part -> (String, Double)? in
-            let pair = part.split(separator: "=")
-            return pair.count == 2 ? (String(pair[0]), Double(pair[1]) ?? .nan) : nil
-        })
+        let figures = Dictionary(
+            uniqueKeysWithValues: line.split(separator: " ").compactMap { part -> (String, Double)? in
+                let pair = part.split(separator: "=")
+                return pair.count == 2 ? (String(pair[0]), Double(pair[1]) ?? .nan) : nil
+            })
         let model = figures["test_rmse"] ?? .nan
         #expect(model < figures["naive_rmse"] ?? 0 && model < figures["seasonal_naive_rmse"] ?? 0, "\(line)")
         #expect(FileManager.default.fileExists(atPath: folder + "/run/forecast.png"))

@@ -1,7 +1,7 @@
-import Testing
 import Neuron
 import NeuronModels
 import NeuronNN
+import Testing
 
 @Suite struct SummaryTests {
     @Test func lenetSummaryMatchesACountByHand() {

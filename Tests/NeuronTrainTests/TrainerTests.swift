@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
 import NeuronNN
 import NeuronTrain
+import Testing
 
 /// Records every batch loss.
 final class LossRecorder: Callback {
@@ -45,8 +45,9 @@ func syntheticClassification(count: Int = 256, seed: UInt64 = 5) -> TensorDatase
         let optimizer = Adam(model.parameters(), lr: 0.01)
         let loss: (Tensor, Tensor) -> Tensor = { crossEntropy($0, $1) }
         let stepLoss = StepLoss(loss)
-        let trainer = Trainer(model: model, optimizer: optimizer, loss: loss, metrics: [Accuracy(), stepLoss],
-                              scheduler: StepLR(optimizer, stepSize: 1, gamma: 0.7))
+        let trainer = Trainer(
+            model: model, optimizer: optimizer, loss: loss, metrics: [Accuracy(), stepLoss],
+            scheduler: StepLR(optimizer, stepSize: 1, gamma: 0.7))
         return (trainer, stepLoss)
     }
 
@@ -101,10 +102,13 @@ func syntheticClassification(count: Int = 256, seed: UInt64 = 5) -> TensorDatase
         Random.seed(0)
         let model = Sequential(Flatten(), Linear(784, 64), ReLU(), Linear(64, 10))
         let recorder = LossRecorder()
-        let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), lr: 2e-3), loss: { crossEntropy($0, $1) },
-                              metrics: [Accuracy(), TopKAccuracy(k: 3)], callbacks: [recorder])
-        #expect(try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true), validation: DataLoader(test, batchSize: 256),
-                                epochs: 2) == .completed)
+        let trainer = Trainer(
+            model: model, optimizer: Adam(model.parameters(), lr: 2e-3), loss: { crossEntropy($0, $1) },
+            metrics: [Accuracy(), TopKAccuracy(k: 3)], callbacks: [recorder])
+        #expect(
+            try trainer.fit(
+                train: DataLoader(train, batchSize: 64, shuffle: true), validation: DataLoader(test, batchSize: 256),
+                epochs: 2) == .completed)
         #expect(recorder.losses.last! < recorder.losses.first! * 0.6)
         let last = trainer.history.last!
         #expect(last["val_accuracy"]! > 0.7 && last["val_top3_accuracy"]! >= last["val_accuracy"]!)
@@ -115,10 +119,14 @@ func syntheticClassification(count: Int = 256, seed: UInt64 = 5) -> TensorDatase
         Random.seed(1)
         let model = Sequential(Linear(8, 3))
         // log of a possibly negative output: NaN from the op `log`.
-        let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.1),
-                              loss: { outputs, targets in nllLoss((outputs - 5).log(), targets) }, metrics: [])
+        let trainer = Trainer(
+            model: model, optimizer: SGD(model.parameters(), lr: 0.1),
+            loss: { outputs, targets in nllLoss((outputs - 5).log(), targets) }, metrics: [])
         let outcome = try trainer.fit(train: DataLoader(data, batchSize: 16), epochs: 2)
-        guard case .stopped(let reason) = outcome else { Issue.record("expected a stop, got \(outcome)"); return }
+        guard case .stopped(let reason) = outcome else {
+            Issue.record("expected a stop, got \(outcome)")
+            return
+        }
         #expect(reason.contains("at step 1") && reason.contains("op 'log'"))
         #expect(!NonFiniteLocator.isEnabled)
         // The failing step's update was skipped: the weights are still finite.
@@ -131,10 +139,13 @@ func syntheticClassification(count: Int = 256, seed: UInt64 = 5) -> TensorDatase
         Random.seed(2)
         let model = Sequential(Linear(8, 3))
         // A zero learning rate never improves: early stopping must end the run after `patience` epochs.
-        let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), lr: 1e-12), loss: { crossEntropy($0, $1) },
-                              callbacks: [EarlyStopping(monitor: "val_loss", patience: 2, minDelta: 1e-3),
-                                          ModelCheckpoint(path: folder + "/best.safetensors"),
-                                          CSVLogger(path: folder + "/metrics.csv")])
+        let trainer = Trainer(
+            model: model, optimizer: SGD(model.parameters(), lr: 1e-12), loss: { crossEntropy($0, $1) },
+            callbacks: [
+                EarlyStopping(monitor: "val_loss", patience: 2, minDelta: 1e-3),
+                ModelCheckpoint(path: folder + "/best.safetensors"),
+                CSVLogger(path: folder + "/metrics.csv"),
+            ])
         let outcome = try trainer.fit(train: DataLoader(data, batchSize: 16), validation: DataLoader(data, batchSize: 64), epochs: 10)
         #expect(outcome == .stopped("early stopping: val_loss has not improved for 2 epochs"))
         #expect(trainer.history.count == 3)

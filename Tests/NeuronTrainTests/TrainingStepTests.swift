@@ -1,10 +1,10 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
 import NeuronNN
 import NeuronTrain
 import NeuronViz
+import Testing
 
 /// A tiny GAN on 2-D points: two models, two optimisers, its own noise generator, and a
 /// discriminator whose dropout draws from a generator of its own.
@@ -19,8 +19,9 @@ final class TinyGANStep: TrainingStep {
     init(seed: UInt64) {
         let initialiser = RandomGenerator(seed: seed)
         generator = Sequential(Linear(4, 16, generator: initialiser), ReLU(), Linear(16, 2, generator: initialiser))
-        discriminator = Sequential(Linear(2, 16, generator: initialiser), LeakyReLU(negativeSlope: 0.2),
-                                   Dropout(0.3, generator: RandomGenerator(seed: seed &+ 1)), Linear(16, 1, generator: initialiser))
+        discriminator = Sequential(
+            Linear(2, 16, generator: initialiser), LeakyReLU(negativeSlope: 0.2),
+            Dropout(0.3, generator: RandomGenerator(seed: seed &+ 1)), Linear(16, 1, generator: initialiser))
         generatorOptimizer = Adam(generator.parameters(), lr: 2e-3, betas: (0.5, 0.999))
         discriminatorOptimizer = Adam(discriminator.parameters(), lr: 2e-3, betas: (0.5, 0.999))
         generatorSchedule = StepLR(generatorOptimizer, stepSize: 1, gamma: 0.5)
@@ -49,8 +50,10 @@ final class TinyGANStep: TrainingStep {
         let gLoss = binaryCrossEntropyWithLogits(discriminator(fake), Tensor.ones([n, 1]))
         trainer.backward(gLoss)
         trainer.update(generatorOptimizer)
-        let figures = ["d_loss": dLoss.item(), "g_loss": gLoss.item(),
-                       "d_real": realLogits.sigmoid().mean().item(), "d_fake": fakeLogits.sigmoid().mean().item()]
+        let figures = [
+            "d_loss": dLoss.item(), "g_loss": gLoss.item(),
+            "d_real": realLogits.sigmoid().mean().item(), "d_fake": fakeLogits.sigmoid().mean().item(),
+        ]
         log.append(figures)
         return figures
     }
@@ -90,7 +93,7 @@ func ringPoints(_ count: Int) -> TensorDataset {
 
     static func checkGANResume() throws {
         let data = ringPoints(192)
-        let loader = DataLoader(data, batchSize: 32, shuffle: true, seed: 4)   // 6 batches per epoch
+        let loader = DataLoader(data, batchSize: 32, shuffle: true, seed: 4)  // 6 batches per epoch
         let validation = DataLoader(data, batchSize: 96)
 
         let full = TinyGANStep(seed: 1)
@@ -103,21 +106,27 @@ func ringPoints(_ count: Int) -> TensorDataset {
 
         let folder = temporaryFolder("gan")
         let first = TinyGANStep(seed: 1)
-        let firstTrainer = Trainer(step: first, callbacks: [ProgressBar(interactive: false), CSVLogger(path: folder + "/metrics.csv"),
-                                                            try TensorBoardLogger(directory: folder + "/tb", every: 1), InterruptAt(9)])
+        let firstTrainer = Trainer(
+            step: first,
+            callbacks: [
+                ProgressBar(interactive: false), CSVLogger(path: folder + "/metrics.csv"),
+                try TensorBoardLogger(directory: folder + "/tb", every: 1), InterruptAt(9),
+            ])
         firstTrainer.checkpointPath = folder + "/checkpoint.safetensors"
         firstTrainer.checkpointMetadata = ["model": "tiny-gan"]
         let outcomefirstTrainer = try firstTrainer.fit(train: loader, validation: validation, epochs: 3)
         precondition(outcomefirstTrainer == .interrupted)
         let saved = try SafeTensors.read(folder + "/checkpoint.safetensors")
-        for key in ["generator.0.weight", "discriminator.3.bias", "generator_optimizer.state.0.exp_avg",
-                    "discriminator_optimizer.param_groups.0.lr", "generator_schedule.epoch", "rng.default", "rng.noise",
-                    "rng.discriminator.2.generator", "progress.figure_sums"] {
+        for key in [
+            "generator.0.weight", "discriminator.3.bias", "generator_optimizer.state.0.exp_avg",
+            "discriminator_optimizer.param_groups.0.lr", "generator_schedule.epoch", "rng.default", "rng.noise",
+            "rng.discriminator.2.generator", "progress.figure_sums",
+        ] {
             precondition(saved.tensors[key] != nil, "checkpoint lacks \(key)")
         }
         precondition(saved.metadata["models"] == "generator,discriminator")
 
-        Random.seed(12345)   // whatever the default generator holds now, the checkpoint restores it
+        Random.seed(12345)  // whatever the default generator holds now, the checkpoint restores it
         let second = TinyGANStep(seed: 77)
         let secondTrainer = Trainer(step: second, callbacks: [CSVLogger(path: folder + "/metrics.csv")])
         secondTrainer.checkpointPath = folder + "/checkpoint.safetensors"
@@ -154,8 +163,9 @@ func ringPoints(_ count: Int) -> TensorDataset {
         let data = syntheticClassification(count: 96)
         Random.seed(6)
         let model = Sequential(Linear(8, 3))
-        let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.1), loss: { crossEntropy($0, $1) },
-                              metrics: [Accuracy(), TopKAccuracy(k: 2)])
+        let trainer = Trainer(
+            model: model, optimizer: SGD(model.parameters(), lr: 0.1), loss: { crossEntropy($0, $1) },
+            metrics: [Accuracy(), TopKAccuracy(k: 2)])
         #expect(try trainer.fit(train: DataLoader(data, batchSize: 32), validation: DataLoader(data, batchSize: 40), epochs: 1) == .completed)
         let row = trainer.history[0]
         for key in ["epoch", "loss", "accuracy", "top2_accuracy", "lr", "seconds", "samples_per_s", "val_loss", "val_accuracy"] {
@@ -171,8 +181,9 @@ func ringPoints(_ count: Int) -> TensorDataset {
         let folder = temporaryFolder("main")
         let data = syntheticClassification(count: 64)
         let model = Sequential(Linear(8, 3, generator: RandomGenerator(seed: 1)))
-        let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.1), loss: { crossEntropy($0, $1) },
-                              callbacks: [CSVLogger(path: folder + "/metrics.csv"), GradientClipping(maxNorm: 0.01)])
+        let trainer = Trainer(
+            model: model, optimizer: SGD(model.parameters(), lr: 0.1), loss: { crossEntropy($0, $1) },
+            callbacks: [CSVLogger(path: folder + "/metrics.csv"), GradientClipping(maxNorm: 0.01)])
         trainer.isMainProcess = false
         trainer.checkpointPath = folder + "/checkpoint.safetensors"
         #expect(try trainer.fit(train: DataLoader(data, batchSize: 32), epochs: 1) == .completed)
@@ -189,17 +200,20 @@ func ringPoints(_ count: Int) -> TensorDataset {
         let data = syntheticClassification(count: 96)
         let model = Sequential(Linear(8, 3, generator: RandomGenerator(seed: 2)))
         let optimizer = SGD(model.parameters(), lr: 0.8)
-        let step = SupervisedStep(model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
-                                  scheduler: StepLR(optimizer, stepSize: 1, gamma: 0.5))
+        let step = SupervisedStep(
+            model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
+            scheduler: StepLR(optimizer, stepSize: 1, gamma: 0.5))
         step.scheduleInterval = .batch
         let trainer = Trainer(step: step)
         #expect(try trainer.fit(train: DataLoader(data, batchSize: 32), epochs: 1) == .completed)
-        #expect(optimizer.parameterGroups[0].learningRate == 0.1)   // 0.8 halved after each of 3 batches
+        #expect(optimizer.parameterGroups[0].learningRate == 0.1)  // 0.8 halved after each of 3 batches
     }
 
     @Test func batchesCarryNamedFields() {
-        let dataset = TensorDataset(["images": Tensor.zeros([10, 1, 4, 4]), "labels": Tensor(Array(0..<10)),
-                                     "mask": Tensor.ones([10, 4])])
+        let dataset = TensorDataset([
+            "images": Tensor.zeros([10, 1, 4, 4]), "labels": Tensor(Array(0..<10)),
+            "mask": Tensor.ones([10, 4]),
+        ])
         let batches = Array(DataLoader(dataset, batchSize: 4).batches(epoch: 0))
         #expect(batches.map { $0.size } == [4, 4, 2])
         #expect(batches[2]["labels"]!.toArray(Int.self) == [8, 9] && batches[0]["mask"]!.shape == [4, 4])
@@ -216,10 +230,11 @@ func ringPoints(_ count: Int) -> TensorDataset {
             calls.append(model.isTraining)
             return Tensor.full([4, 1, 6, 6], 0.5)
         }
-        let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.1), loss: { crossEntropy($0, $1) },
-                              callbacks: [board, images])
+        let trainer = Trainer(
+            model: model, optimizer: SGD(model.parameters(), lr: 0.1), loss: { crossEntropy($0, $1) },
+            callbacks: [board, images])
         #expect(try trainer.fit(train: DataLoader(data, batchSize: 32), epochs: 2) == .completed)
-        #expect(calls == [false, false] && model.isTraining)   // drawn in evaluation mode, training mode restored
+        #expect(calls == [false, false] && model.isTraining)  // drawn in evaluation mode, training mode restored
         #expect(FileManager.default.fileExists(atPath: folder + "/grid.png"))
         let events = try FileManager.default.contentsOfDirectory(atPath: folder + "/tb").first { $0.hasPrefix("events") }!
         let bytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/tb/" + events))

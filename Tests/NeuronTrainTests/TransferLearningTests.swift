@@ -1,10 +1,10 @@
 import Foundation
-import Testing
 import Neuron
 import NeuronData
 import NeuronModels
 import NeuronNN
 import NeuronTrain
+import Testing
 
 @Suite struct TransferLearningTests {
     @Test func namePatterns() {
@@ -39,9 +39,12 @@ import NeuronTrain
     }
 
     @Test func layerwiseDecayGivesGeometricRates() {
-        let named = (0..<4).map { ("encoder.layer.\($0).weight", Tensor.zeros([2]).requiringGrad()) }
-            + [("embeddings.weight", Tensor.zeros([2]).requiringGrad()), ("head.weight", Tensor.zeros([2]).requiringGrad()),
-               ("frozen.weight", Tensor.zeros([2]))]
+        let named =
+            (0..<4).map { ("encoder.layer.\($0).weight", Tensor.zeros([2]).requiringGrad()) }
+            + [
+                ("embeddings.weight", Tensor.zeros([2]).requiringGrad()), ("head.weight", Tensor.zeros([2]).requiringGrad()),
+                ("frozen.weight", Tensor.zeros([2])),
+            ]
         func depth(_ name: String) -> Int {
             if name.hasPrefix("embeddings") { return 0 }
             if name.hasPrefix("encoder.layer.") { return Int(name.split(separator: ".")[2])! + 1 }
@@ -86,8 +89,10 @@ import NeuronTrain
         let folder = NSTemporaryDirectory() + "neuron-digits-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let good = Array(repeating: "0", count: 64).joined(separator: ",")
-        for (name, text, message) in [("short.csv", "1,2,3\n", "row 1 has 3 fields"), ("pixel.csv", good + ",3\n" + good.dropLast() + "x,1\n", "row 2: pixel 'x'"),
-                                      ("label.csv", good + ",12\n", "row 1: label '12'")] {
+        for (name, text, message) in [
+            ("short.csv", "1,2,3\n", "row 1 has 3 fields"), ("pixel.csv", good + ",3\n" + good.dropLast() + "x,1\n", "row 2: pixel 'x'"),
+            ("label.csv", good + ",12\n", "row 1: label '12'"),
+        ] {
             try Array(text.utf8).withUnsafeBytes { try writeFileAtomically("\(folder)/\(name)", [$0]) }
             #expect { try Digits.load(path: "\(folder)/\(name)") } throws: { "\($0)".contains(message) && !"\($0)".contains("\n") }
         }
@@ -99,7 +104,8 @@ import NeuronTrain
         let folder = NSTemporaryDirectory() + "neuron-fortunes-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // No final %, an empty entry, an entry with invalid UTF-8, CRLF line ends.
-        let a: [UInt8] = Array("first entry\non two lines\n%\n%\nsecond\r\n%\r\n".utf8) + [0xFF, 0xFE, 0x0A] + Array("%\nlast without a final percent\n".utf8)
+        let a: [UInt8] =
+            Array("first entry\non two lines\n%\n%\nsecond\r\n%\r\n".utf8) + [0xFF, 0xFE, 0x0A] + Array("%\nlast without a final percent\n".utf8)
         try a.withUnsafeBytes { try writeFileAtomically(folder + "/alpha", [$0]) }
         try Array("one\n%\ntwo\n%\n".utf8).withUnsafeBytes { try writeFileAtomically(folder + "/beta", [$0]) }
         let topics = try FortuneTopics(directory: folder, categories: ["alpha", "beta"])

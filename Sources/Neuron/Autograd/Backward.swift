@@ -27,8 +27,10 @@ enum Autograd {
     /// (or accumulates into `.grad` of every leaf when `targets` is nil). `stopAtTargets`
     /// treats the targets as leaves: the vector-Jacobian product of the subgraph between them
     /// and `root`, which is what an op whose backward replays a composed graph needs.
-    static func run(root: Tensor, seed: Tensor, targets: [Tensor]?, retainGraph: Bool,
-                    createGraph: Bool, stopAtTargets: Bool = false) -> [Tensor?] {
+    static func run(
+        root: Tensor, seed: Tensor, targets: [Tensor]?, retainGraph: Bool,
+        createGraph: Bool, stopAtTargets: Bool = false
+    ) -> [Tensor?] {
         let stops = stopAtTargets ? Set((targets ?? []).map { ObjectIdentifier($0) }) : []
         let order = reverseTopologicalOrder(from: root, stops: stops)
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
@@ -50,14 +52,17 @@ enum Autograd {
                 continue
             }
             guard let rule = node.rule else {
-                preconditionFailure("backward: the graph through \(node.name) was already freed by an earlier backward(); pass retainGraph: true to the first call to backward twice")
+                preconditionFailure(
+                    "backward: the graph through \(node.name) was already freed by an earlier backward(); pass retainGraph: true to the first call to backward twice"
+                )
             }
             node.checkVersions(output: tensor)
             let inputGrads = rule(grad, tensor)
             for (input, inputGrad) in zip(node.inputs, inputGrads) {
                 guard input._requiresGrad, let inputGrad else { continue }
-                precondition(inputGrad.shape == input.shape,
-                             "backward: \(node.name) produced a gradient of shape \(inputGrad.shape) for an input of shape \(input.shape)")
+                precondition(
+                    inputGrad.shape == input.shape,
+                    "backward: \(node.name) produced a gradient of shape \(inputGrad.shape) for an input of shape \(input.shape)")
                 let key = ObjectIdentifier(input)
                 if let existing = grads[key] { grads[key] = existing + inputGrad } else { grads[key] = inputGrad }
             }
@@ -81,12 +86,13 @@ enum Autograd {
                 existing.addInPlace(grad)
                 leaf.grad = existing
             } else {
-                leaf.grad = existing + grad   // a fresh contiguous sum
+                leaf.grad = existing + grad  // a fresh contiguous sum
             }
             return
         }
-        if !createGraph && (grad._requiresGrad || !grad.isContiguous
-            || !isKnownUniquelyReferenced(&grad) || !isKnownUniquelyReferenced(&grad.storage))
+        if !createGraph
+            && (grad._requiresGrad || !grad.isContiguous
+                || !isKnownUniquelyReferenced(&grad) || !isKnownUniquelyReferenced(&grad.storage))
         {
             grad = grad.device.backend.contiguousCopy(grad)
         }
@@ -104,17 +110,20 @@ extension Tensor {
     /// The graph is freed afterwards unless `retainGraph`; `createGraph` records the backward
     /// pass itself so that the gradients can be differentiated again.
     public func backward(_ seed: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false) {
-        precondition(_requiresGrad,
-                     "backward: the tensor of shape \(shape) does not require a gradient (no input requires one, or it was computed inside noGrad)")
+        precondition(
+            _requiresGrad,
+            "backward: the tensor of shape \(shape) does not require a gradient (no input requires one, or it was computed inside noGrad)")
         let seed = seed ?? defaultSeed("backward")
         precondition(seed.shape == shape, "backward: seed of shape \(seed.shape) does not match the tensor's shape \(shape)")
-        _ = Autograd.run(root: self, seed: seed, targets: nil, retainGraph: retainGraph || createGraph,
-                         createGraph: createGraph)
+        _ = Autograd.run(
+            root: self, seed: seed, targets: nil, retainGraph: retainGraph || createGraph,
+            createGraph: createGraph)
     }
 
     func defaultSeed(_ op: String) -> Tensor {
-        precondition(count == 1,
-                     "\(op): the tensor of shape \(shape) is not a scalar; pass a seed gradient of that shape")
+        precondition(
+            count == 1,
+            "\(op): the tensor of shape \(shape) is not a scalar; pass a seed gradient of that shape")
         return Tensor.ones(shape, dtype: dtype)
     }
 }
@@ -122,16 +131,21 @@ extension Tensor {
 /// Gradients of `output` with respect to each of `inputs` (PyTorch's `torch.autograd.grad`).
 /// Inputs the output does not depend on get zeros. With `createGraph: true` the result is
 /// itself differentiable, for Hessian-vector products and gradient penalties.
-public func gradients(of output: Tensor, wrt inputs: [Tensor], seed: Tensor? = nil,
-                      retainGraph: Bool? = nil, createGraph: Bool = false) -> [Tensor] {
+public func gradients(
+    of output: Tensor, wrt inputs: [Tensor], seed: Tensor? = nil,
+    retainGraph: Bool? = nil, createGraph: Bool = false
+) -> [Tensor] {
     for input in inputs {
-        precondition(input.requiresGrad,
-                     "gradients: an input of shape \(input.shape) does not require a gradient")
+        precondition(
+            input.requiresGrad,
+            "gradients: an input of shape \(input.shape) does not require a gradient")
     }
-    precondition(output.requiresGrad,
-                 "gradients: the output of shape \(output.shape) does not depend on any input that requires a gradient")
+    precondition(
+        output.requiresGrad,
+        "gradients: the output of shape \(output.shape) does not depend on any input that requires a gradient")
     let seed = seed ?? output.defaultSeed("gradients")
-    let grads = Autograd.run(root: output, seed: seed, targets: inputs,
-                             retainGraph: retainGraph ?? createGraph, createGraph: createGraph)
+    let grads = Autograd.run(
+        root: output, seed: seed, targets: inputs,
+        retainGraph: retainGraph ?? createGraph, createGraph: createGraph)
     return zip(grads, inputs).map { grad, input in grad ?? Tensor.zeros(input.shape, dtype: input.dtype) }
 }

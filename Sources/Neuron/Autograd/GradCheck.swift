@@ -15,8 +15,10 @@ public enum GradientCheck {
 
     /// Checks first derivatives of `function` at `inputs` (converted to Float64 leaves).
     /// A non-scalar output is reduced as sum(output · v) for a fixed random v.
-    public static func check(_ inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3,
-                             _ function: @escaping ([Tensor]) -> Tensor) -> Failure? {
+    public static func check(
+        _ inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3,
+        _ function: @escaping ([Tensor]) -> Tensor
+    ) -> Failure? {
         let leaves = inputs.map { $0.to(.float64).copy().detach().requiringGrad() }
         let scalarised = scalarise(function, leaves)
         return compare(leaves, eps: eps, atol: atol, rtol: rtol, order: 1, scalarised)
@@ -24,8 +26,10 @@ public enum GradientCheck {
 
     /// Checks second derivatives: the gradient of sum(∇f · w), for a fixed random w, with
     /// respect to the inputs, against finite differences of the first-order gradient.
-    public static func checkSecondOrder(_ inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5,
-                                        rtol: Double = 1e-3, _ function: @escaping ([Tensor]) -> Tensor) -> Failure? {
+    public static func checkSecondOrder(
+        _ inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5,
+        rtol: Double = 1e-3, _ function: @escaping ([Tensor]) -> Tensor
+    ) -> Failure? {
         let leaves = inputs.map { $0.to(.float64).copy().detach().requiringGrad() }
         let first = scalarise(function, leaves)
         let generator = RandomGenerator(seed: 7)
@@ -44,10 +48,13 @@ public enum GradientCheck {
         return { (function($0).to(.float64) * v).sum() }
     }
 
-    static func compare(_ leaves: [Tensor], eps: Double, atol: Double, rtol: Double, order: Int,
-                        _ function: @escaping ([Tensor]) -> Tensor) -> Failure? {
+    static func compare(
+        _ leaves: [Tensor], eps: Double, atol: Double, rtol: Double, order: Int,
+        _ function: @escaping ([Tensor]) -> Tensor
+    ) -> Failure? {
         let output = function(leaves)
-        let analytic = output.requiresGrad
+        let analytic =
+            output.requiresGrad
             ? gradients(of: output, wrt: leaves, retainGraph: false).map { $0.toArray(Double.self) }
             : leaves.map { [Double](repeating: 0, count: $0.count) }
         var worst: (Failure, Double)?

@@ -23,12 +23,14 @@ final class Node {
     /// gradient would silently use the new values.
     func checkVersions(output: Tensor) {
         for (i, (input, version)) in zip(inputs, versions).enumerated() where input.storage.version != version {
-            preconditionFailure("backward: input \(i) of \(name) (shape \(input.shape)) was modified in place after \(name) used it "
-                                + "(version \(version) → \(input.storage.version)); an optimiser step before this backward, or an "
-                                + "assign/fill, changed it. Run backward before updating, or recompute the forward pass")
+            preconditionFailure(
+                "backward: input \(i) of \(name) (shape \(input.shape)) was modified in place after \(name) used it "
+                    + "(version \(version) → \(input.storage.version)); an optimiser step before this backward, or an "
+                    + "assign/fill, changed it. Run backward before updating, or recompute the forward pass")
         }
-        precondition(output.storage.version == outputVersion,
-                     "backward: the output of \(name) (shape \(output.shape)) was modified in place after it was computed")
+        precondition(
+            output.storage.version == outputVersion,
+            "backward: the output of \(name) (shape \(output.shape)) was modified in place after it was computed")
     }
 
     /// Drops the saved tensors once backward has used them.

@@ -40,15 +40,20 @@ protocol Backend {
     func extreme(_ x: Tensor, outer: Int, reduce: Int, inner: Int, shape: [Int], min: Bool)
         -> (values: Tensor, indices: Tensor)
     func gather(_ x: Tensor, _ index: Tensor, outer: Int, axisSize: Int, inner: Int) -> Tensor
-    func scatterAdd(into out: Tensor, _ index: Tensor, _ source: Tensor, outer: Int,
-                    axisSize: Int, inner: Int)
-    func indexSelect(_ x: Tensor, _ index: Tensor, outer: Int, axisSize: Int, inner: Int,
-                     shape: [Int]) -> Tensor
-    func indexAdd(into out: Tensor, _ index: Tensor, _ source: Tensor, outer: Int,
-                  axisSize: Int, inner: Int)
+    func scatterAdd(
+        into out: Tensor, _ index: Tensor, _ source: Tensor, outer: Int,
+        axisSize: Int, inner: Int)
+    func indexSelect(
+        _ x: Tensor, _ index: Tensor, outer: Int, axisSize: Int, inner: Int,
+        shape: [Int]
+    ) -> Tensor
+    func indexAdd(
+        into out: Tensor, _ index: Tensor, _ source: Tensor, outer: Int,
+        axisSize: Int, inner: Int)
     /// out[batch] = op(a[batch]) · op(b[batch]) for matrices described by `MatrixOperand`s.
-    func matmul(_ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)],
-                m: Int, n: Int, k: Int)
+    func matmul(
+        _ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)],
+        m: Int, n: Int, k: Int)
     /// The three products of a 2-D convolution on contiguous NCHW tensors: y = conv(x, w),
     /// its adjoint in x (the transposed convolution) and the weight gradient for x and dy.
     func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor
@@ -63,8 +68,9 @@ protocol Backend {
     func maxPool(_ x: Tensor, outputSize: (Int, Int), _ pool: PoolGeometry) -> (values: Tensor, indices: Tensor)
     func windowAverage(_ source: Tensor, _ rows: Windows, _ cols: Windows, backward: Bool, inputShape: [Int]) -> Tensor
     /// One fused Adam/AdamW step in place on dense float32 tensors.
-    func adam(_ parameter: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?,
-              lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, decoupled: Bool, step: Int)
+    func adam(
+        _ parameter: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?,
+        lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, decoupled: Bool, step: Int)
 }
 
 /// A matrix inside a tensor, read directly (or transposed) without a copy.

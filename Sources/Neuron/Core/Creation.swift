@@ -40,8 +40,9 @@ extension Tensor {
 
     static func fromBuffer<T>(_ values: [T], shape: [Int]?, dtype: DType, _ op: String) -> Tensor {
         let shape = shape ?? [values.count]
-        precondition(shape.reduce(1, *) == values.count,
-                     "\(op): \(values.count) values do not fill shape \(shape)")
+        precondition(
+            shape.reduce(1, *) == values.count,
+            "\(op): \(values.count) values do not fill shape \(shape)")
         let out = Tensor(uninitialized: shape, dtype: dtype)
         values.withUnsafeBytes { out.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         return out
@@ -69,7 +70,8 @@ extension Tensor {
     /// as in PyTorch and MLX: `Tensor([0.5, 1.5])` mixes with `Tensor.ones`, and
     /// `Tensor([0.5, 1.5], dtype: .float64)` keeps double precision.
     public convenience init(_ values: [Double], shape: [Int]? = nil, dtype: DType = .float32) {
-        let t = dtype == .float32
+        let t =
+            dtype == .float32
             ? Tensor.fromBuffer(values.map { Float($0) }, shape: shape, dtype: .float32, "Tensor")
             : Tensor.fromBuffer(values, shape: shape, dtype: .float64, "Tensor").to(dtype)
         self.init(storage: t.storage, shape: t.shape, strides: t.strides, dtype: dtype)

@@ -18,12 +18,15 @@ extension Tensor: CustomStringConvertible {
         return text + (extras.isEmpty ? "" : ", " + extras.joined(separator: ", ")) + ")"
     }
 
-    private func render(_ values: [Double], _ format: (Double) -> String, _ width: Int, dim: Int, base: Int,
-                        indent: String, summarise: Bool) -> String {
+    private func render(
+        _ values: [Double], _ format: (Double) -> String, _ width: Int, dim: Int, base: Int,
+        indent: String, summarise: Bool
+    ) -> String {
         if rank == 0 { return format(values[0]) }
         let size = shape[dim]
         let edge = 3
-        let positions: [Int?] = summarise && size > 2 * edge
+        let positions: [Int?] =
+            summarise && size > 2 * edge
             ? Array(0..<edge) + [nil] + Array((size - edge)..<size) : Array(0..<size)
         let elementStride = shape[(dim + 1)...].reduce(1, *)
         if dim == rank - 1 {
@@ -34,8 +37,9 @@ extension Tensor: CustomStringConvertible {
         let separator = "," + String(repeating: "\n", count: rank - dim - 1) + inner
         let items = positions.map { p -> String in
             guard let p else { return "..." }
-            return render(values, format, width, dim: dim + 1, base: base + p * elementStride,
-                          indent: inner, summarise: summarise)
+            return render(
+                values, format, width, dim: dim + 1, base: base + p * elementStride,
+                indent: inner, summarise: summarise)
         }
         return "[" + items.joined(separator: separator) + "]"
     }

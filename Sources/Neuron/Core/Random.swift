@@ -103,8 +103,10 @@ public enum Random {
 }
 
 extension Tensor {
-    static func generated(_ shape: [Int], dtype: DType, _ op: String, _ generator: RandomGenerator,
-                          _ value: () -> Double) -> Tensor {
+    static func generated(
+        _ shape: [Int], dtype: DType, _ op: String, _ generator: RandomGenerator,
+        _ value: () -> Double
+    ) -> Tensor {
         precondition(dtype.isFloatingPoint, "\(op): needs a floating-point type, got \(dtype)")
         let out = Tensor(uninitialized: shape, dtype: dtype)
         let n = out.count
@@ -121,20 +123,26 @@ extension Tensor {
     }
 
     /// Uniform samples in [low, high).
-    public static func uniform(_ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float32,
-                               generator: RandomGenerator = Random.generator) -> Tensor {
+    public static func uniform(
+        _ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float32,
+        generator: RandomGenerator = Random.generator
+    ) -> Tensor {
         generated(shape, dtype: dtype, "uniform", generator) { low + (high - low) * generator.nextUnit() }
     }
 
     /// Normal samples with the given mean and standard deviation.
-    public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32,
-                              generator: RandomGenerator = Random.generator) -> Tensor {
+    public static func normal(
+        _ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32,
+        generator: RandomGenerator = Random.generator
+    ) -> Tensor {
         generated(shape, dtype: dtype, "normal", generator) { mean + std * generator.nextNormal() }
     }
 
     /// 1 with probability `p`, else 0.
-    public static func bernoulli(_ shape: [Int], p: Double, dtype: DType = .float32,
-                                 generator: RandomGenerator = Random.generator) -> Tensor {
+    public static func bernoulli(
+        _ shape: [Int], p: Double, dtype: DType = .float32,
+        generator: RandomGenerator = Random.generator
+    ) -> Tensor {
         precondition(p >= 0 && p <= 1, "bernoulli: probability \(p) is outside [0, 1]")
         return generated(shape, dtype: dtype, "bernoulli", generator) { generator.nextUnit() < p ? 1 : 0 }
     }
@@ -147,8 +155,10 @@ extension Tensor {
     }
 
     /// Uniform integers in low..<high (int64).
-    public static func randint(_ low: Int, _ high: Int, _ shape: [Int],
-                               generator: RandomGenerator = Random.generator) -> Tensor {
+    public static func randint(
+        _ low: Int, _ high: Int, _ shape: [Int],
+        generator: RandomGenerator = Random.generator
+    ) -> Tensor {
         precondition(high > low, "randint: empty range \(low)..<\(high)")
         let n = shape.reduce(1, *)
         return Tensor(generator.exclusive { (0..<n).map { _ in low + generator.next(below: high - low) } }, shape: shape)

@@ -28,8 +28,10 @@ public final class Tensor {
     /// Called once per backward when this leaf's gradient is final.
     var gradientReadyHooks: [(id: Int, hook: (Tensor) -> Void)] = []
 
-    init(storage: Storage, shape: [Int], strides: [Int], offset: Int = 0, dtype: DType,
-         device: Device = .cpu) {
+    init(
+        storage: Storage, shape: [Int], strides: [Int], offset: Int = 0, dtype: DType,
+        device: Device = .cpu
+    ) {
         self.storage = storage
         self.shape = shape
         self.strides = strides
@@ -59,11 +61,13 @@ public final class Tensor {
         get { _requiresGrad }
         set {
             if newValue {
-                precondition(dtype.isFloatingPoint,
-                             "requiresGrad: only floating-point tensors can require gradients, got \(dtype) tensor of shape \(shape)")
+                precondition(
+                    dtype.isFloatingPoint,
+                    "requiresGrad: only floating-point tensors can require gradients, got \(dtype) tensor of shape \(shape)")
             }
-            precondition(node == nil || newValue,
-                         "requiresGrad: cannot turn off gradients of a non-leaf tensor; use detach()")
+            precondition(
+                node == nil || newValue,
+                "requiresGrad: cannot turn off gradients of a non-leaf tensor; use detach()")
             _requiresGrad = newValue
             requiresGradWasSet = true
         }
@@ -125,14 +129,16 @@ public final class Tensor {
     func axis(_ axis: Int, _ op: String, rank: Int? = nil) -> Int {
         let rank = rank ?? self.rank
         let normalised = axis < 0 ? axis + rank : axis
-        precondition(normalised >= 0 && normalised < Swift.max(rank, 1),
-                     "\(op): axis \(axis) is out of range for a tensor of shape \(shape)")
+        precondition(
+            normalised >= 0 && normalised < Swift.max(rank, 1),
+            "\(op): axis \(axis) is out of range for a tensor of shape \(shape)")
         return normalised
     }
 
     /// A view of the same storage with another shape and strides.
     func view(shape: [Int], strides: [Int], offset: Int? = nil) -> Tensor {
-        Tensor(storage: storage, shape: shape, strides: strides, offset: offset ?? self.offset,
-               dtype: dtype, device: device)
+        Tensor(
+            storage: storage, shape: shape, strides: strides, offset: offset ?? self.offset,
+            dtype: dtype, device: device)
     }
 }

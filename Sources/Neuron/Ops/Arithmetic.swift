@@ -6,8 +6,8 @@ extension Tensor {
         let shape = broadcastShape(a.shape, b.shape, op)
         var dtype = DType.promote(a.dtype, b.dtype)
         if dtype == .bool { dtype = .int64 }
-        if (kernel == .div || kernel == .pow && (a.dtype.isFloatingPoint || b.dtype.isFloatingPoint)),
-           !dtype.isFloatingPoint
+        if kernel == .div || kernel == .pow && (a.dtype.isFloatingPoint || b.dtype.isFloatingPoint),
+            !dtype.isFloatingPoint
         {
             dtype = .float32
         }
@@ -41,8 +41,10 @@ extension Tensor {
         let out = compute(.mul, a, b, "mul")
         if recording(a, b) {
             out.record("mul", [a, b]) { g, _ in
-                [a._requiresGrad ? (g * b).gradient(for: a) : nil,
-                 b._requiresGrad ? (g * a).gradient(for: b) : nil]
+                [
+                    a._requiresGrad ? (g * b).gradient(for: a) : nil,
+                    b._requiresGrad ? (g * a).gradient(for: b) : nil,
+                ]
             }
         }
         return out
@@ -52,8 +54,10 @@ extension Tensor {
         let out = compute(.div, a, b, "div")
         if recording(a, b) {
             out.record("div", [a, b]) { g, out in
-                [a._requiresGrad ? (g / b).gradient(for: a) : nil,
-                 b._requiresGrad ? (-g * out / b).gradient(for: b) : nil]
+                [
+                    a._requiresGrad ? (g / b).gradient(for: a) : nil,
+                    b._requiresGrad ? (-g * out / b).gradient(for: b) : nil,
+                ]
             }
         }
         return out
@@ -67,10 +71,12 @@ extension Tensor {
         let out = Tensor.compute(.pow, base, exponent, "pow")
         if Tensor.recording(base, exponent) {
             out.record("pow", [base, exponent]) { g, out in
-                let gradBase = base._requiresGrad
+                let gradBase =
+                    base._requiresGrad
                     ? (g * exponent * base.pow(exponent - 1)).gradient(for: base) : nil
                 // d/dy x^y = x^y log x, taken as 0 where x <= 0 (as PyTorch does at x = 0).
-                let gradExponent = exponent._requiresGrad
+                let gradExponent =
+                    exponent._requiresGrad
                     ? (g * out * Tensor.where(base .> 0, base.log(), base.zerosLike())).gradient(for: exponent)
                     : nil
                 return [gradBase, gradExponent]
@@ -103,8 +109,10 @@ extension Tensor {
                 let wins = (kernel == .maximum ? a .> b : a .< b).to(g.dtype)
                 let ties = (a .== b).to(g.dtype) * 0.5
                 let share = wins + ties
-                return [a._requiresGrad ? (g * share).gradient(for: a) : nil,
-                        b._requiresGrad ? (g * (1 - share)).gradient(for: b) : nil]
+                return [
+                    a._requiresGrad ? (g * share).gradient(for: a) : nil,
+                    b._requiresGrad ? (g * (1 - share)).gradient(for: b) : nil,
+                ]
             }
         }
         return out
@@ -138,8 +146,10 @@ extension Tensor {
         if recording(a, b) {
             out.record("where", [a, b]) { g, _ in
                 let zero = g.zerosLike()
-                return [a._requiresGrad ? Tensor.where(mask, g, zero).gradient(for: a) : nil,
-                        b._requiresGrad ? Tensor.where(mask, zero, g).gradient(for: b) : nil]
+                return [
+                    a._requiresGrad ? Tensor.where(mask, g, zero).gradient(for: a) : nil,
+                    b._requiresGrad ? Tensor.where(mask, zero, g).gradient(for: b) : nil,
+                ]
             }
         }
         return out

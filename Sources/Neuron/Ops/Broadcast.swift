@@ -6,8 +6,9 @@ func broadcastShape(_ a: [Int], _ b: [Int], _ op: String) -> [Int] {
     for i in 0..<rank {
         let x = i < rank - a.count ? 1 : a[i - (rank - a.count)]
         let y = i < rank - b.count ? 1 : b[i - (rank - b.count)]
-        precondition(x == y || x == 1 || y == 1,
-                     "\(op): shapes \(a) and \(b) cannot be broadcast together")
+        precondition(
+            x == y || x == 1 || y == 1,
+            "\(op): shapes \(a) and \(b) cannot be broadcast together")
         result[i] = x == 1 ? y : x
     }
     return result

@@ -22,15 +22,20 @@ struct ConvGeometry {
 extension Tensor {
     /// 2-D cross-correlation (PyTorch's `conv2d`): input [N, C, H, W], weight
     /// [OC, C / groups, KH, KW], optional bias [OC].
-    public func conv2d(_ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: ConvPadding = .valid,
-                       dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
-        precondition(rank == 4 && weight.rank == 4,
-                     "conv2d: expects input [N, C, H, W] and weight [OC, C/groups, KH, KW], got \(shape) and \(weight.shape)")
-        precondition(groups > 0 && shape[1] % groups == 0 && weight.shape[0] % groups == 0 && shape[1] / groups == weight.shape[1],
-                     "conv2d: input \(shape) and weight \(weight.shape) do not fit groups = \(groups)")
+    public func conv2d(
+        _ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: ConvPadding = .valid,
+        dilation: (Int, Int) = (1, 1), groups: Int = 1
+    ) -> Tensor {
+        precondition(
+            rank == 4 && weight.rank == 4,
+            "conv2d: expects input [N, C, H, W] and weight [OC, C/groups, KH, KW], got \(shape) and \(weight.shape)")
+        precondition(
+            groups > 0 && shape[1] % groups == 0 && weight.shape[0] % groups == 0 && shape[1] / groups == weight.shape[1],
+            "conv2d: input \(shape) and weight \(weight.shape) do not fit groups = \(groups)")
         precondition(stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0, "conv2d: stride and dilation must be positive")
-        precondition(dtype == weight.dtype && dtype.isFloatingPoint,
-                     "conv2d: input and weight must share a floating-point type, got \(dtype) and \(weight.dtype)")
+        precondition(
+            dtype == weight.dtype && dtype.isFloatingPoint,
+            "conv2d: input and weight must share a floating-point type, got \(dtype) and \(weight.dtype)")
         var geometry = ConvGeometry(sh: stride.0, sw: stride.1, dh: dilation.0, dw: dilation.1, groups: groups)
         let (kh, kw) = (weight.shape[2], weight.shape[3])
         switch padding {
@@ -42,35 +47,47 @@ extension Tensor {
             let th = dilation.0 * (kh - 1), tw = dilation.1 * (kw - 1)
             (geometry.top, geometry.bottom, geometry.left, geometry.right) = (th / 2, th - th / 2, tw / 2, tw - tw / 2)
         }
-        let oh = ConvGeometry.outputSize(shape[2], kernel: kh, stride: geometry.sh, before: geometry.top, after: geometry.bottom, dilation: geometry.dh)
-        let ow = ConvGeometry.outputSize(shape[3], kernel: kw, stride: geometry.sw, before: geometry.left, after: geometry.right, dilation: geometry.dw)
+        let oh = ConvGeometry.outputSize(
+            shape[2], kernel: kh, stride: geometry.sh, before: geometry.top, after: geometry.bottom, dilation: geometry.dh)
+        let ow = ConvGeometry.outputSize(
+            shape[3], kernel: kw, stride: geometry.sw, before: geometry.left, after: geometry.right, dilation: geometry.dw)
         precondition(oh > 0 && ow > 0, "conv2d: kernel \(weight.shape) is larger than the padded input \(shape)")
         let out = Tensor.convolution(self, weight, geometry, outputShape: [shape[0], weight.shape[0], oh, ow])
         return bias.map { out + $0.reshaped([1, -1, 1, 1]) } ?? out
     }
 
     /// 1-D cross-correlation: input [N, C, L], weight [OC, C / groups, K].
-    public func conv1d(_ weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: ConvPadding = .valid,
-                       dilation: Int = 1, groups: Int = 1) -> Tensor {
+    public func conv1d(
+        _ weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: ConvPadding = .valid,
+        dilation: Int = 1, groups: Int = 1
+    ) -> Tensor {
         precondition(rank == 3 && weight.rank == 3, "conv1d: expects input [N, C, L] and weight [OC, C/groups, K], got \(shape) and \(weight.shape)")
-        let padding2d: ConvPadding = switch padding {
-        case .explicit(let p, _): .explicit(0, p)
-        default: padding
-        }
-        return unsqueezed(axis: 2).conv2d(weight.unsqueezed(axis: 2), bias: bias, stride: (1, stride), padding: padding2d,
-                                          dilation: (1, dilation), groups: groups).squeezed(axis: 2)
+        let padding2d: ConvPadding =
+            switch padding {
+            case .explicit(let p, _): .explicit(0, p)
+            default: padding
+            }
+        return unsqueezed(axis: 2).conv2d(
+            weight.unsqueezed(axis: 2), bias: bias, stride: (1, stride), padding: padding2d,
+            dilation: (1, dilation), groups: groups
+        ).squeezed(axis: 2)
     }
 
     /// The transposed 2-D convolution (PyTorch's `conv_transpose2d`): input [N, C, H, W],
     /// weight [C, OC / groups, KH, KW]; the output grows by the stride.
-    public func convTranspose2d(_ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
-                                outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
-        precondition(rank == 4 && weight.rank == 4 && shape[1] == weight.shape[0] && groups > 0 && shape[1] % groups == 0,
-                     "convTranspose2d: input \(shape) and weight [C, OC/groups, KH, KW] \(weight.shape) do not fit groups = \(groups)")
-        precondition(outputPadding.0 < Swift.max(stride.0, dilation.0) && outputPadding.1 < Swift.max(stride.1, dilation.1),
-                     "convTranspose2d: output padding \(outputPadding) must be smaller than the stride or dilation")
-        let geometry = ConvGeometry(sh: stride.0, sw: stride.1, top: padding.0, left: padding.1, bottom: padding.0,
-                                    right: padding.1, dh: dilation.0, dw: dilation.1, groups: groups)
+    public func convTranspose2d(
+        _ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+        outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1
+    ) -> Tensor {
+        precondition(
+            rank == 4 && weight.rank == 4 && shape[1] == weight.shape[0] && groups > 0 && shape[1] % groups == 0,
+            "convTranspose2d: input \(shape) and weight [C, OC/groups, KH, KW] \(weight.shape) do not fit groups = \(groups)")
+        precondition(
+            outputPadding.0 < Swift.max(stride.0, dilation.0) && outputPadding.1 < Swift.max(stride.1, dilation.1),
+            "convTranspose2d: output padding \(outputPadding) must be smaller than the stride or dilation")
+        let geometry = ConvGeometry(
+            sh: stride.0, sw: stride.1, top: padding.0, left: padding.1, bottom: padding.0,
+            right: padding.1, dh: dilation.0, dw: dilation.1, groups: groups)
         let oh = (shape[2] - 1) * stride.0 - 2 * padding.0 + dilation.0 * (weight.shape[2] - 1) + outputPadding.0 + 1
         let ow = (shape[3] - 1) * stride.1 - 2 * padding.1 + dilation.1 * (weight.shape[3] - 1) + outputPadding.1 + 1
         precondition(oh > 0 && ow > 0, "convTranspose2d: output size \(oh)×\(ow) is not positive")
@@ -86,8 +103,10 @@ extension Tensor {
         if MultiplyAccumulates.isCounting { MultiplyAccumulates.add(y.count * w.count / w.shape[0]) }
         if recording(x, w) {
             y.record("conv2d", [x, w]) { grad, _ in
-                [x._requiresGrad ? convolutionAdjoint(grad, w, geometry, inputShape: x.shape) : nil,
-                 w._requiresGrad ? convolutionWeightGrad(x, grad, geometry, weightShape: w.shape) : nil]
+                [
+                    x._requiresGrad ? convolutionAdjoint(grad, w, geometry, inputShape: x.shape) : nil,
+                    w._requiresGrad ? convolutionWeightGrad(x, grad, geometry, weightShape: w.shape) : nil,
+                ]
             }
         }
         return y
@@ -98,8 +117,10 @@ extension Tensor {
         if MultiplyAccumulates.isCounting { MultiplyAccumulates.add(y.count * w.count / w.shape[0]) }
         if recording(y, w) {
             x.record("convTranspose2d", [y, w]) { grad, _ in
-                [y._requiresGrad ? convolution(grad, w, geometry, outputShape: y.shape) : nil,
-                 w._requiresGrad ? convolutionWeightGrad(grad, y, geometry, weightShape: w.shape) : nil]
+                [
+                    y._requiresGrad ? convolution(grad, w, geometry, outputShape: y.shape) : nil,
+                    w._requiresGrad ? convolutionWeightGrad(grad, y, geometry, weightShape: w.shape) : nil,
+                ]
             }
         }
         return x
@@ -109,8 +130,10 @@ extension Tensor {
         let dw = x.device.backend.convolutionWeightGrad(x.contiguous(), y.contiguous(), geometry, weightShape: weightShape)
         if recording(x, y) {
             dw.record("conv2dWeightGrad", [x, y]) { grad, _ in
-                [x._requiresGrad ? convolutionAdjoint(y, grad, geometry, inputShape: x.shape) : nil,
-                 y._requiresGrad ? convolution(x, grad, geometry, outputShape: y.shape) : nil]
+                [
+                    x._requiresGrad ? convolutionAdjoint(y, grad, geometry, inputShape: x.shape) : nil,
+                    y._requiresGrad ? convolution(x, grad, geometry, outputShape: y.shape) : nil,
+                ]
             }
         }
         return dw

@@ -3,17 +3,20 @@ public enum FusedUpdates {
     /// One Adam (or, with `decoupled`, AdamW) step in place on float32 tensors of one shape.
     /// Returns false, changing nothing, when the tensors are not dense float32 of one size;
     /// the caller then falls back to tensor operations.
-    public static func adam(parameter: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?,
-                            lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double,
-                            decoupled: Bool, step: Int) -> Bool {
+    public static func adam(
+        parameter: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?,
+        lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double,
+        decoupled: Bool, step: Int
+    ) -> Bool {
         let tensors = [parameter, grad, expAvg, expAvgSq] + (maxExpAvgSq.map { [$0] } ?? [])
         guard tensors.allSatisfy({ $0.dtype == .float32 && $0.isContiguous && $0.count == parameter.count }) else {
             return false
         }
         parameter.checkInPlace("adam")
-        parameter.device.backend.adam(parameter, grad: grad, expAvg: expAvg, expAvgSq: expAvgSq, maxExpAvgSq: maxExpAvgSq,
-                                      lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
-                                      decoupled: decoupled, step: step)
+        parameter.device.backend.adam(
+            parameter, grad: grad, expAvg: expAvg, expAvgSq: expAvgSq, maxExpAvgSq: maxExpAvgSq,
+            lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
+            decoupled: decoupled, step: step)
         return true
     }
 }

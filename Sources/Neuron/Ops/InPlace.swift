@@ -2,8 +2,9 @@
 
 extension Tensor {
     func checkInPlace(_ op: String) {
-        precondition(!(_requiresGrad && GradMode.isEnabled),
-                     "\(op): in-place update of a tensor of shape \(shape) that requires a gradient; wrap it in noGrad { }")
+        precondition(
+            !(_requiresGrad && GradMode.isEnabled),
+            "\(op): in-place update of a tensor of shape \(shape) that requires a gradient; wrap it in noGrad { }")
         storage.version &+= 1
     }
 
@@ -14,8 +15,9 @@ extension Tensor {
     public func assign(_ source: Tensor) {
         checkInPlace("assign")
         _ = broadcastShape(source.shape, shape, "assign")
-        precondition(broadcastShape(source.shape, shape, "assign") == shape,
-                     "assign: shape \(source.shape) does not broadcast to \(shape)")
+        precondition(
+            broadcastShape(source.shape, shape, "assign") == shape,
+            "assign: shape \(source.shape) does not broadcast to \(shape)")
         let value = source.dtype == dtype ? source : device.backend.cast(source, to: dtype)
         device.backend.copy(value.expanded(to: shape), into: self)
     }

@@ -10,8 +10,9 @@ extension Tensor {
     public func gather(axis: Int, index: Tensor) -> Tensor {
         checkIndex(index, "gather")
         let a = self.axis(axis, "gather")
-        precondition(index.rank == rank && (0..<rank).allSatisfy { $0 == a || index.shape[$0] == shape[$0] },
-                     "gather: index of shape \(index.shape) does not fit input of shape \(shape) along axis \(axis)")
+        precondition(
+            index.rank == rank && (0..<rank).allSatisfy { $0 == a || index.shape[$0] == shape[$0] },
+            "gather: index of shape \(index.shape) does not fit input of shape \(shape) along axis \(axis)")
         let x = contiguous(), idx = index.contiguous()
         let (outer, _, inner) = x.blockSizes(around: a)
         let out = device.backend.gather(x, idx, outer: outer, axisSize: shape[a], inner: inner)
@@ -29,11 +30,13 @@ extension Tensor {
     public func scatterAdd(axis: Int, index: Tensor, source: Tensor) -> Tensor {
         checkIndex(index, "scatterAdd")
         let a = self.axis(axis, "scatterAdd")
-        precondition(index.shape == source.shape && index.rank == rank
-                     && (0..<rank).allSatisfy { $0 == a || index.shape[$0] == shape[$0] },
-                     "scatterAdd: index \(index.shape) and source \(source.shape) do not fit \(shape) along axis \(axis)")
-        precondition(dtype.isFloatingPoint && source.dtype == dtype,
-                     "scatterAdd: needs floating-point tensors of one type, got \(dtype) and \(source.dtype)")
+        precondition(
+            index.shape == source.shape && index.rank == rank
+                && (0..<rank).allSatisfy { $0 == a || index.shape[$0] == shape[$0] },
+            "scatterAdd: index \(index.shape) and source \(source.shape) do not fit \(shape) along axis \(axis)")
+        precondition(
+            dtype.isFloatingPoint && source.dtype == dtype,
+            "scatterAdd: needs floating-point tensors of one type, got \(dtype) and \(source.dtype)")
         let out = device.backend.contiguousCopy(self)
         let idx = index.contiguous(), src = source.contiguous()
         let (outer, _, inner) = out.blockSizes(around: a)
@@ -69,10 +72,12 @@ extension Tensor {
         let a = self.axis(axis, "indexAdd")
         var expected = shape
         expected[a] = index.count
-        precondition(index.rank == 1 && source.shape == expected,
-                     "indexAdd: source \(source.shape) does not match \(expected) for index \(index.shape) and input \(shape)")
-        precondition(dtype.isFloatingPoint && source.dtype == dtype,
-                     "indexAdd: needs floating-point tensors of one type, got \(dtype) and \(source.dtype)")
+        precondition(
+            index.rank == 1 && source.shape == expected,
+            "indexAdd: source \(source.shape) does not match \(expected) for index \(index.shape) and input \(shape)")
+        precondition(
+            dtype.isFloatingPoint && source.dtype == dtype,
+            "indexAdd: needs floating-point tensors of one type, got \(dtype) and \(source.dtype)")
         let out = device.backend.contiguousCopy(self)
         let idx = index.contiguous(), src = source.contiguous()
         let (outer, size, inner) = out.blockSizes(around: a)

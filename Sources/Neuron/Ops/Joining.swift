@@ -10,8 +10,9 @@ extension Tensor {
         var shape = first.shape
         shape[a] = 0
         for t in tensors {
-            precondition(t.rank == first.rank && (0..<t.rank).allSatisfy { $0 == a || t.shape[$0] == first.shape[$0] },
-                         "concat: shapes \(first.shape) and \(t.shape) differ outside axis \(axis)")
+            precondition(
+                t.rank == first.rank && (0..<t.rank).allSatisfy { $0 == a || t.shape[$0] == first.shape[$0] },
+                "concat: shapes \(first.shape) and \(t.shape) differ outside axis \(axis)")
             shape[a] += t.shape[a]
         }
         let out = Tensor(uninitialized: shape, dtype: dtype)
@@ -47,8 +48,9 @@ extension Tensor {
     /// Views of consecutive pieces of the given sizes along `axis`.
     public func split(sizes: [Int], axis: Int = 0) -> [Tensor] {
         let a = self.axis(axis, "split")
-        precondition(sizes.reduce(0, +) == shape[a] && sizes.allSatisfy { $0 >= 0 },
-                     "split: sizes \(sizes) do not add up to \(shape[a]) (axis \(axis) of shape \(shape))")
+        precondition(
+            sizes.reduce(0, +) == shape[a] && sizes.allSatisfy { $0 >= 0 },
+            "split: sizes \(sizes) do not add up to \(shape[a]) (axis \(axis) of shape \(shape))")
         var start = 0
         return sizes.map { size in
             defer { start += size }
@@ -74,8 +76,9 @@ extension Tensor {
     /// Pads with a constant. `widths` lists (before, after) pairs starting from the last
     /// dimension, as PyTorch's `F.pad`: `[left, right, top, bottom, …]`.
     public func padded(_ widths: [Int], value: Double = 0) -> Tensor {
-        precondition(widths.count % 2 == 0 && widths.count / 2 <= rank && widths.allSatisfy { $0 >= 0 },
-                     "pad: widths \(widths) do not fit a tensor of shape \(shape)")
+        precondition(
+            widths.count % 2 == 0 && widths.count / 2 <= rank && widths.allSatisfy { $0 >= 0 },
+            "pad: widths \(widths) do not fit a tensor of shape \(shape)")
         var shape = self.shape
         var spec = SliceSpec(starts: [Int](repeating: 0, count: rank), steps: [Int](repeating: 1, count: rank), sizes: self.shape)
         for pair in 0..<(widths.count / 2) {

@@ -5,8 +5,9 @@ extension Tensor {
     /// The matrix product. 1-D operands are treated as a row (left) or column (right)
     /// vector and that dimension is removed from the result; leading dimensions broadcast.
     public func matmul(_ other: Tensor) -> Tensor {
-        precondition(rank >= 1 && other.rank >= 1,
-                     "matmul: both operands need at least one dimension, got shapes \(shape) and \(other.shape)")
+        precondition(
+            rank >= 1 && other.rank >= 1,
+            "matmul: both operands need at least one dimension, got shapes \(shape) and \(other.shape)")
         if rank == 1 && other.rank == 1 {
             return unsqueezed(axis: 0).matmul(other.unsqueezed(axis: 1)).reshaped([])
         }
@@ -24,8 +25,9 @@ extension Tensor {
         let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
         let k2 = b.shape[b.rank - 2], n = b.shape[b.rank - 1]
         precondition(k == k2, "matmul: shapes \(a.shape) and \(b.shape) do not match (\(k) ≠ \(k2))")
-        precondition(a.dtype == b.dtype && a.dtype.isFloatingPoint,
-                     "matmul: operands must share a floating-point type, got \(a.dtype) \(a.shape) and \(b.dtype) \(b.shape)")
+        precondition(
+            a.dtype == b.dtype && a.dtype.isFloatingPoint,
+            "matmul: operands must share a floating-point type, got \(a.dtype) \(a.shape) and \(b.dtype) \(b.shape)")
         let batchShape = broadcastShape(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), "matmul")
         let x = a.matrixOperandSource(), y = b.matrixOperandSource()
         let opA = x.matrixOperand(), opB = y.matrixOperand()
@@ -35,8 +37,9 @@ extension Tensor {
             if k == 0 {
                 a.device.backend.fill(out, with: 0)
             } else {
-                a.device.backend.matmul(opA, opB, into: out,
-                                        batchOffsets: batchOffsets(batchShape, x, y), m: m, n: n, k: k)
+                a.device.backend.matmul(
+                    opA, opB, into: out,
+                    batchOffsets: batchOffsets(batchShape, x, y), m: m, n: n, k: k)
             }
         }
         if recording(a, b) {

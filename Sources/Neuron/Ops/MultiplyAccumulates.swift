@@ -29,7 +29,7 @@ public enum MultiplyAccumulates {
 
     /// Runs `body` with counting on for this thread; returns its result and the count.
     public static func count<T>(_ body: () throws -> T) rethrows -> (result: T, count: Int) {
-        if isCountingOnThisThread {   // nested: count within the outer run
+        if isCountingOnThisThread {  // nested: count within the outer run
             let start = total
             let result = try body()
             return (result, total - start)

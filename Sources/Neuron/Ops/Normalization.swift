@@ -12,8 +12,9 @@ extension Tensor {
         let (n, c) = (shape[0], shape[1]), inner = count / Swift.max(n * c, 1)
         precondition(n * inner > 1, "batchNormalized: needs more than one value per channel, got input \(shape)")
         for parameter in [weight, bias].compactMap({ $0 }) {
-            precondition(parameter.shape == [c] && parameter.dtype == dtype,
-                         "batchNormalized: weight and bias must be \(dtype) [\(c)] for input \(shape), got \(parameter.dtype) \(parameter.shape)")
+            precondition(
+                parameter.shape == [c] && parameter.dtype == dtype,
+                "batchNormalized: weight and bias must be \(dtype) [\(c)] for input \(shape), got \(parameter.dtype) \(parameter.shape)")
         }
         let x = contiguous(), backend = device.backend
         let (mean, variance) = backend.channelStats(x, n: n, c: c, inner: inner)
@@ -51,8 +52,10 @@ extension Tensor {
         let invstd = (centred.square().mean(axes: axes, keepDims: true) + eps).rsqrt()
         let normalized = centred * invstd
         let gNormalized = weight.map { grad * $0.reshaped(statShape) } ?? grad
-        let gx = invstd * (gNormalized - gNormalized.mean(axes: axes, keepDims: true)
-            - normalized * (gNormalized * normalized).mean(axes: axes, keepDims: true))
+        let gx =
+            invstd
+            * (gNormalized - gNormalized.mean(axes: axes, keepDims: true)
+                - normalized * (gNormalized * normalized).mean(axes: axes, keepDims: true))
         var grads: [Tensor?] = [gx]
         if weight != nil { grads.append((grad * normalized).sum(axes: axes)) }
         if hasBias { grads.append(grad.sum(axes: axes)) }

@@ -36,8 +36,10 @@ struct Windows {
 extension Tensor {
     /// Max pooling over [N, C, H, W]: the values and, per output, the position of the
     /// maximum within its input plane (row · width + column), as PyTorch returns them.
-    public func maxPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
-                          dilation: (Int, Int) = (1, 1)) -> (values: Tensor, indices: Tensor) {
+    public func maxPool2d(
+        kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+        dilation: (Int, Int) = (1, 1)
+    ) -> (values: Tensor, indices: Tensor) {
         precondition(rank == 4 && dtype.isFloatingPoint, "maxPool2d: expects a float input [N, C, H, W], got \(dtype) \(shape)")
         let stride = stride ?? kernel
         precondition(padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1, "maxPool2d: padding \(padding) exceeds half the kernel \(kernel)")
@@ -46,8 +48,9 @@ extension Tensor {
         let ow = (w + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
         precondition(oh > 0 && ow > 0, "maxPool2d: kernel \(kernel) is larger than the input \(shape)")
         let x = contiguous()
-        let (values, indices) = device.backend.maxPool(x, outputSize: (oh, ow),
-                                                       PoolGeometry(kernel: kernel, stride: stride, padding: padding, dilation: dilation))
+        let (values, indices) = device.backend.maxPool(
+            x, outputSize: (oh, ow),
+            PoolGeometry(kernel: kernel, stride: stride, padding: padding, dilation: dilation))
         guard Tensor.recording(x) else { return (values, indices) }
         // Recorded as a gather of the chosen positions, whose gradient (and its gradient) exist.
         let picked = x.reshaped([n * c, h * w]).gather(axis: 1, index: indices.reshaped([n * c, oh * ow]))
@@ -57,14 +60,17 @@ extension Tensor {
     /// Max pooling over [N, C, L].
     public func maxPool1d(kernel: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) -> (values: Tensor, indices: Tensor) {
         precondition(rank == 3, "maxPool1d: expects [N, C, L], got \(shape)")
-        let (values, indices) = unsqueezed(axis: 2).maxPool2d(kernel: (1, kernel), stride: (1, stride ?? kernel),
-                                                              padding: (0, padding), dilation: (1, dilation))
+        let (values, indices) = unsqueezed(axis: 2).maxPool2d(
+            kernel: (1, kernel), stride: (1, stride ?? kernel),
+            padding: (0, padding), dilation: (1, dilation))
         return (values.squeezed(axis: 2), indices.squeezed(axis: 2))
     }
 
     /// Average pooling over [N, C, H, W]; `countIncludePad` divides by the padded window size.
-    public func avgPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
-                          countIncludePad: Bool = true) -> Tensor {
+    public func avgPool2d(
+        kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+        countIncludePad: Bool = true
+    ) -> Tensor {
         precondition(rank == 4, "avgPool2d: expects [N, C, H, W], got \(shape)")
         precondition(padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1, "avgPool2d: padding \(padding) exceeds half the kernel \(kernel)")
         let stride = stride ?? kernel

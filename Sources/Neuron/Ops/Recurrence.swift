@@ -30,31 +30,41 @@ extension Tensor {
     /// Forward and backward through time are fused kernels (one GEMM and one pass over the
     /// gates per step); a recorded backward (`createGraph`) replays the recurrence with
     /// differentiable ops, so higher-order gradients work too.
-    public static func recurrence(_ cell: RecurrentCell, projections: Tensor, hiddenWeight: Tensor, hiddenBias: Tensor?,
-                                  h0: Tensor, c0: Tensor?, active: Tensor?) -> Tensor {
+    public static func recurrence(
+        _ cell: RecurrentCell, projections: Tensor, hiddenWeight: Tensor, hiddenBias: Tensor?,
+        h0: Tensor, c0: Tensor?, active: Tensor?
+    ) -> Tensor {
         let (steps, n) = (projections.shape[0], projections.shape[1]), h = hiddenWeight.shape.last ?? 0
         let g = cell.gateCount * h, dtype = projections.dtype
-        precondition(projections.rank == 3 && projections.shape[2] == g && hiddenWeight.shape == [g, h],
-                     "recurrence: projections [T, N, \(cell.gateCount)·H] and hidden weight [\(cell.gateCount)·H, H] do not fit: \(projections.shape) and \(hiddenWeight.shape)")
-        precondition(h0.shape == [n, h] && (cell != .lstm || c0?.shape == [n, h]) && (hiddenBias?.shape ?? [g]) == [g],
-                     "recurrence: initial states must be [\(n), \(h)] and the hidden bias [\(g)], got \(h0.shape), \(c0?.shape ?? []), \(hiddenBias?.shape ?? [])")
-        precondition(active.map { $0.shape == [steps, n] && $0.dtype == .bool } ?? true,
-                     "recurrence: active must be bool [\(steps), \(n)], got \(active.map { "\($0.dtype) \($0.shape)" } ?? "")")
-        precondition(dtype.isFloatingPoint && ([hiddenWeight, h0] + [hiddenBias, c0].compactMap { $0 }).allSatisfy { $0.dtype == dtype },
-                     "recurrence: projections, weights and states must share a floating-point type")
+        precondition(
+            projections.rank == 3 && projections.shape[2] == g && hiddenWeight.shape == [g, h],
+            "recurrence: projections [T, N, \(cell.gateCount)·H] and hidden weight [\(cell.gateCount)·H, H] do not fit: \(projections.shape) and \(hiddenWeight.shape)"
+        )
+        precondition(
+            h0.shape == [n, h] && (cell != .lstm || c0?.shape == [n, h]) && (hiddenBias?.shape ?? [g]) == [g],
+            "recurrence: initial states must be [\(n), \(h)] and the hidden bias [\(g)], got \(h0.shape), \(c0?.shape ?? []), \(hiddenBias?.shape ?? [])"
+        )
+        precondition(
+            active.map { $0.shape == [steps, n] && $0.dtype == .bool } ?? true,
+            "recurrence: active must be bool [\(steps), \(n)], got \(active.map { "\($0.dtype) \($0.shape)" } ?? "")")
+        precondition(
+            dtype.isFloatingPoint && ([hiddenWeight, h0] + [hiddenBias, c0].compactMap { $0 }).allSatisfy { $0.dtype == dtype },
+            "recurrence: projections, weights and states must share a floating-point type")
         precondition(steps > 0, "recurrence: needs at least one step, got projections \(projections.shape)")
         let xg = projections.contiguous(), whh = hiddenWeight.contiguous(), bhh = hiddenBias?.contiguous()
         let hInit = h0.contiguous(), cInit = cell == .lstm ? c0!.contiguous() : nil, mask = active?.contiguous()
         let states = Tensor(uninitialized: [steps, cell.stateCount, n, h], dtype: dtype)
         let gates = Tensor(uninitialized: [steps, n, Int(nk_rnn_gate_width(cell.rawValue)) * h], dtype: dtype)
         if dtype == .float32 {
-            nk_rnn_forward_f32(cell.rawValue, Int64(steps), Int64(n), Int64(h), xg.pointer(as: Float.self), whh.pointer(as: Float.self),
-                               bhh?.pointer(as: Float.self), hInit.pointer(as: Float.self), cInit?.pointer(as: Float.self),
-                               mask?.pointer(as: UInt8.self), states.pointer(as: Float.self), gates.pointer(as: Float.self))
+            nk_rnn_forward_f32(
+                cell.rawValue, Int64(steps), Int64(n), Int64(h), xg.pointer(as: Float.self), whh.pointer(as: Float.self),
+                bhh?.pointer(as: Float.self), hInit.pointer(as: Float.self), cInit?.pointer(as: Float.self),
+                mask?.pointer(as: UInt8.self), states.pointer(as: Float.self), gates.pointer(as: Float.self))
         } else {
-            nk_rnn_forward_f64(cell.rawValue, Int64(steps), Int64(n), Int64(h), xg.pointer(as: Double.self), whh.pointer(as: Double.self),
-                               bhh?.pointer(as: Double.self), hInit.pointer(as: Double.self), cInit?.pointer(as: Double.self),
-                               mask?.pointer(as: UInt8.self), states.pointer(as: Double.self), gates.pointer(as: Double.self))
+            nk_rnn_forward_f64(
+                cell.rawValue, Int64(steps), Int64(n), Int64(h), xg.pointer(as: Double.self), whh.pointer(as: Double.self),
+                bhh?.pointer(as: Double.self), hInit.pointer(as: Double.self), cInit?.pointer(as: Double.self),
+                mask?.pointer(as: UInt8.self), states.pointer(as: Double.self), gates.pointer(as: Double.self))
         }
         let inputs = [projections, hiddenWeight] + [hiddenBias, h0, cell == .lstm ? c0 : nil].compactMap { $0 }
         if recording(inputs) {
@@ -65,8 +75,9 @@ extension Tensor {
                     // Replay from the op's own inputs (a distinct alias when one tensor is both h0
                     // and c0, so each slot gets its own gradient).
                     let cReplay = c0.map { $0 === h0 ? $0 * 1 : $0 }
-                    let replay = composedRecurrence(cell, projections: projections, hiddenWeight: hiddenWeight, hiddenBias: hiddenBias,
-                                                    h0: h0, c0: cReplay, active: active)
+                    let replay = composedRecurrence(
+                        cell, projections: projections, hiddenWeight: hiddenWeight, hiddenBias: hiddenBias,
+                        h0: h0, c0: cReplay, active: active)
                     let targets = [projections, hiddenWeight] + [hiddenBias, h0, cell == .lstm ? cReplay : nil].compactMap { $0 }
                     return Autograd.run(root: replay, seed: grad, targets: targets, retainGraph: true, createGraph: true, stopAtTargets: true)
                 }
@@ -75,15 +86,18 @@ extension Tensor {
                 let dbhh = bhh.map { Tensor(uninitialized: $0.shape, dtype: dtype) }
                 let dh0 = Tensor(uninitialized: [n, h], dtype: dtype), dc0 = cInit.map { Tensor(uninitialized: $0.shape, dtype: dtype) }
                 if dtype == .float32 {
-                    nk_rnn_backward_f32(cell.rawValue, Int64(steps), Int64(n), Int64(h), dy.pointer(as: Float.self), whh.pointer(as: Float.self),
-                                        hInit.pointer(as: Float.self), cInit?.pointer(as: Float.self), mask?.pointer(as: UInt8.self), states.pointer(as: Float.self),
-                                        gates.pointer(as: Float.self), dxg.pointer(as: Float.self), dwhh.pointer(as: Float.self),
-                                        dbhh?.pointer(as: Float.self), dh0.pointer(as: Float.self), dc0?.pointer(as: Float.self))
+                    nk_rnn_backward_f32(
+                        cell.rawValue, Int64(steps), Int64(n), Int64(h), dy.pointer(as: Float.self), whh.pointer(as: Float.self),
+                        hInit.pointer(as: Float.self), cInit?.pointer(as: Float.self), mask?.pointer(as: UInt8.self), states.pointer(as: Float.self),
+                        gates.pointer(as: Float.self), dxg.pointer(as: Float.self), dwhh.pointer(as: Float.self),
+                        dbhh?.pointer(as: Float.self), dh0.pointer(as: Float.self), dc0?.pointer(as: Float.self))
                 } else {
-                    nk_rnn_backward_f64(cell.rawValue, Int64(steps), Int64(n), Int64(h), dy.pointer(as: Double.self), whh.pointer(as: Double.self),
-                                        hInit.pointer(as: Double.self), cInit?.pointer(as: Double.self), mask?.pointer(as: UInt8.self), states.pointer(as: Double.self),
-                                        gates.pointer(as: Double.self), dxg.pointer(as: Double.self), dwhh.pointer(as: Double.self),
-                                        dbhh?.pointer(as: Double.self), dh0.pointer(as: Double.self), dc0?.pointer(as: Double.self))
+                    nk_rnn_backward_f64(
+                        cell.rawValue, Int64(steps), Int64(n), Int64(h), dy.pointer(as: Double.self), whh.pointer(as: Double.self),
+                        hInit.pointer(as: Double.self), cInit?.pointer(as: Double.self), mask?.pointer(as: UInt8.self),
+                        states.pointer(as: Double.self),
+                        gates.pointer(as: Double.self), dxg.pointer(as: Double.self), dwhh.pointer(as: Double.self),
+                        dbhh?.pointer(as: Double.self), dh0.pointer(as: Double.self), dc0?.pointer(as: Double.self))
                 }
                 return [dxg, dwhh] + [dbhh, dh0, dc0].compactMap { $0 }
             }
@@ -93,8 +107,10 @@ extension Tensor {
 
     /// `recurrence` built from differentiable ops, step by step: the replay for recorded
     /// backward passes and the reference the fused kernels are tested against.
-    static func composedRecurrence(_ cell: RecurrentCell, projections: Tensor, hiddenWeight: Tensor, hiddenBias: Tensor?,
-                                   h0: Tensor, c0: Tensor?, active: Tensor?) -> Tensor {
+    static func composedRecurrence(
+        _ cell: RecurrentCell, projections: Tensor, hiddenWeight: Tensor, hiddenBias: Tensor?,
+        h0: Tensor, c0: Tensor?, active: Tensor?
+    ) -> Tensor {
         var h = h0, c = c0 ?? h0
         var steps: [Tensor] = []
         let whhT = hiddenWeight.transposed()

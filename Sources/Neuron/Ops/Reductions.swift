@@ -40,8 +40,9 @@ extension Tensor {
             shape.replaceSubrange(first...last, with: [Int](repeating: 1, count: last - first + 1))
             current = device.backend.sum(current, outer: outer, reduce: reduce, inner: inner, shape: shape)
         }
-        let out = current.view(shape: reducedShape(reduced, keepDims: keepDims),
-                               strides: Tensor.contiguousStrides(for: reducedShape(reduced, keepDims: keepDims)))
+        let out = current.view(
+            shape: reducedShape(reduced, keepDims: keepDims),
+            strides: Tensor.contiguousStrides(for: reducedShape(reduced, keepDims: keepDims)))
         if Tensor.recording(input) {
             let keptShape = reducedShape(reduced, keepDims: true), inputShape = shape
             out.record("sum", [input]) { g, _ in [g.reshaped(keptShape).expanded(to: inputShape)] }
@@ -111,8 +112,9 @@ extension Tensor {
         let input = (dtype == .bool ? to(.int64) : self).contiguous()
         let (outer, reduce, inner) = input.blockSizes(around: a)
         let keptShape = reducedShape([a], keepDims: true)
-        let (values, indices) = device.backend.extreme(input, outer: outer, reduce: reduce, inner: inner,
-                                                       shape: keptShape, min: min)
+        let (values, indices) = device.backend.extreme(
+            input, outer: outer, reduce: reduce, inner: inner,
+            shape: keptShape, min: min)
         let outShape = reducedShape([a], keepDims: keepDims)
         let outValues = values.reshaped(outShape), outIndices = indices.reshaped(outShape)
         if Tensor.recording(input) {

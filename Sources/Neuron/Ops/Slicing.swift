@@ -66,13 +66,18 @@ extension Tensor {
                 resultShape.append(1)
                 continue
             case .whole:
-                spec.starts.append(0); spec.steps.append(1); spec.sizes.append(shape[axis])
+                spec.starts.append(0)
+                spec.steps.append(1)
+                spec.sizes.append(shape[axis])
                 resultShape.append(shape[axis])
             case .at(let i):
                 let position = i < 0 ? i + shape[axis] : i
-                precondition(position >= 0 && position < shape[axis],
-                             "subscript: index \(i) is out of range for axis \(axis) of shape \(shape)")
-                spec.starts.append(position); spec.steps.append(1); spec.sizes.append(1)
+                precondition(
+                    position >= 0 && position < shape[axis],
+                    "subscript: index \(i) is out of range for axis \(axis) of shape \(shape)")
+                spec.starts.append(position)
+                spec.steps.append(1)
+                spec.sizes.append(1)
             case .range(let start, let end, let step):
                 precondition(step > 0, "subscript: step \(step) must be positive")
                 let size = shape[axis]
@@ -82,13 +87,17 @@ extension Tensor {
                 }
                 let lo = clip(start, 0), hi = Swift.max(clip(end, size), lo)
                 let n = (hi - lo + step - 1) / step
-                spec.starts.append(lo); spec.steps.append(step); spec.sizes.append(n)
+                spec.starts.append(lo)
+                spec.steps.append(step)
+                spec.sizes.append(n)
                 resultShape.append(n)
             }
             axis += 1
         }
         for rest in axis..<rank {
-            spec.starts.append(0); spec.steps.append(1); spec.sizes.append(shape[rest])
+            spec.starts.append(0)
+            spec.steps.append(1)
+            spec.sizes.append(shape[rest])
             resultShape.append(shape[rest])
         }
         return slice(spec).reshaped(resultShape)
@@ -97,10 +106,13 @@ extension Tensor {
     /// Positions start..<start+length (by step) along one axis, as a view.
     public func narrowed(axis: Int, start: Int, length: Int, step: Int = 1) -> Tensor {
         let a = self.axis(axis, "narrow")
-        precondition(start >= 0 && length >= 0 && step > 0 && start + (length - 1) * step < shape[a] || length == 0,
-                     "narrow: start \(start), length \(length) is out of range for axis \(axis) of shape \(shape)")
+        precondition(
+            start >= 0 && length >= 0 && step > 0 && start + (length - 1) * step < shape[a] || length == 0,
+            "narrow: start \(start), length \(length) is out of range for axis \(axis) of shape \(shape)")
         var spec = SliceSpec(starts: [Int](repeating: 0, count: rank), steps: [Int](repeating: 1, count: rank), sizes: shape)
-        spec.starts[a] = start; spec.steps[a] = step; spec.sizes[a] = length
+        spec.starts[a] = start
+        spec.steps[a] = step
+        spec.sizes[a] = length
         return slice(spec)
     }
 

@@ -3,8 +3,10 @@
 
 extension Tensor {
     /// Runs a unary kernel and records `rule` (gradient of output, output) -> gradient of input.
-    func unary(_ kernel: UnaryKernel, _ name: String, _ p0: Double = 0, _ p1: Double = 0,
-               rule: @escaping (Tensor, Tensor) -> Tensor) -> Tensor {
+    func unary(
+        _ kernel: UnaryKernel, _ name: String, _ p0: Double = 0, _ p1: Double = 0,
+        rule: @escaping (Tensor, Tensor) -> Tensor
+    ) -> Tensor {
         let out = device.backend.unary(kernel, self, p0, p1)
         if Tensor.recording(self) { out.record(name, [self]) { g, out in [rule(g, out)] } }
         return out

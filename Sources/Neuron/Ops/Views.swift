@@ -8,12 +8,14 @@ extension Tensor {
         var shape = newShape
         let known = shape.reduce(1) { $1 == -1 ? $0 : $0 * $1 }
         if let hole = shape.firstIndex(of: -1) {
-            precondition(known > 0 && count % known == 0 && shape.filter({ $0 == -1 }).count == 1,
-                         "reshape: cannot reshape a tensor of shape \(self.shape) to \(newShape)")
+            precondition(
+                known > 0 && count % known == 0 && shape.filter({ $0 == -1 }).count == 1,
+                "reshape: cannot reshape a tensor of shape \(self.shape) to \(newShape)")
             shape[hole] = count / known
         }
-        precondition(shape.reduce(1, *) == count && shape.allSatisfy({ $0 >= 0 }),
-                     "reshape: cannot reshape a tensor of shape \(self.shape) (\(count) elements) to \(newShape)")
+        precondition(
+            shape.reduce(1, *) == count && shape.allSatisfy({ $0 >= 0 }),
+            "reshape: cannot reshape a tensor of shape \(self.shape) (\(count) elements) to \(newShape)")
         if shape == self.shape { return self }
         let base = viewStrides(for: shape) == nil ? contiguous() : self
         let out = base.view(shape: shape, strides: base.viewStrides(for: shape)!)
@@ -77,8 +79,9 @@ extension Tensor {
 
     /// Swaps two dimensions (by default the last two).
     public func transposed(_ first: Int = -2, _ second: Int = -1) -> Tensor {
-        precondition(rank >= 2 || (rank == 1 && first == -2 && second == -1) || rank == 0,
-                     "transpose: a tensor of shape \(shape) has no axes \(first) and \(second)")
+        precondition(
+            rank >= 2 || (rank == 1 && first == -2 && second == -1) || rank == 0,
+            "transpose: a tensor of shape \(shape) has no axes \(first) and \(second)")
         if rank < 2 { return self }
         var axes = Array(0..<rank)
         axes.swapAt(axis(first, "transpose"), axis(second, "transpose"))
@@ -118,8 +121,9 @@ extension Tensor {
             let target = newShape[i] == -1 ? (i >= shift ? shape[i - shift] : 1) : newShape[i]
             if i >= shift {
                 let size = shape[i - shift]
-                precondition(size == target || size == 1,
-                             "expand: cannot expand shape \(shape) to \(newShape)")
+                precondition(
+                    size == target || size == 1,
+                    "expand: cannot expand shape \(shape) to \(newShape)")
                 strides[i] = size == 1 && target != 1 ? 0 : self.strides[i - shift]
             }
         }

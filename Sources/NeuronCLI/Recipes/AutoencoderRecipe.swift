@@ -12,9 +12,11 @@ import NeuronViz
 /// (`reconstructions.png`, also in TensorBoard). The denoising one sees corrupted inputs (a
 /// data transform, drawn afresh each epoch), is scored on corrupted test images, and also
 /// reports the corrupted images' own MSE to the clean ones.
-let autoencoderRecipe = TaskRecipe(family: .autoencoder, summary: "Fashion-MNIST autoencoders (raw pixels, reconstruction MSE)", specs: [
-    fashionDataSpec,
-], run: trainAutoencoder)
+let autoencoderRecipe = TaskRecipe(
+    family: .autoencoder, summary: "Fashion-MNIST autoencoders (raw pixels, reconstruction MSE)",
+    specs: [
+        fashionDataSpec
+    ], run: trainAutoencoder)
 
 func trainAutoencoder(_ run: TrainRun) {
     let (options, settings, modelName) = (run.options, run.settings, run.model)
@@ -24,7 +26,9 @@ func trainAutoencoder(_ run: TrainRun) {
     let noiseKind = denoising ? run.string("noise") : "gaussian"
     let level = denoising ? run.double("noise-level") : 0.3
     if noiseKind == "masking" && level >= 1 { fail("train: '--noise-level' must be below 1 for masking noise, got \(level)") }
-    let corrupt: Transform? = !denoising ? nil
+    let corrupt: Transform? =
+        !denoising
+        ? nil
         : noiseKind == "gaussian" ? Transforms.gaussianPixelNoise(std: level) : Transforms.maskingNoise(p: level)
     installInterruptHandler()
     do {
@@ -39,23 +43,27 @@ func trainAutoencoder(_ run: TrainRun) {
         Random.seed(UInt64(settings.seed))
         let model = try ModelRegistry.network(modelName, run.config.values)
         let testLoader = DataLoader(testSet, batchSize: 1000)
-        let (trainer, outcome) = try runFit(settings, model: model, loss: { mseLoss($0, $1) }, metrics: [],
-                                            monitor: ("val_loss", .min),
-                                            train: DataLoader(trainSet, batchSize: settings.batchSize, shuffle: true, seed: UInt64(settings.seed),
-                                                              transform: corrupt),
-                                            validation: testLoader,
-                                            metadata: ["latent": "\(latent)", "loss": "mean squared error (pixels)"]
-                                                .merging(denoising ? ["noise": noiseKind, "noise_level": "\(level)"] : [:]) { a, _ in a }) { trainer in
-            // Each epoch: originals above their reconstructions (the denoising model: clean, noisy, denoised).
-            let originals = test.inputs[..<16], seen = testInputs[..<16]
-            let board = trainer.callbacks.compactMap { $0 as? TensorBoardLogger }.first
-            trainer.callbacks.append(EpochImages(path: "\(settings.out)/reconstructions.png", tag: "reconstructions/test", board: board) { _ in
-                let reconstructions = model(seen)
-                return denoising
-                    ? Tensor.concat([originals[..<8], seen[..<8], reconstructions[..<8], originals[8...], seen[8...], reconstructions[8...]])
-                    : Tensor.concat([originals[..<8], reconstructions[..<8], originals[8...], reconstructions[8...]])
+        let (trainer, outcome) = try runFit(
+            settings, model: model, loss: { mseLoss($0, $1) }, metrics: [],
+            monitor: ("val_loss", .min),
+            train: DataLoader(
+                trainSet, batchSize: settings.batchSize, shuffle: true, seed: UInt64(settings.seed),
+                transform: corrupt),
+            validation: testLoader,
+            metadata: ["latent": "\(latent)", "loss": "mean squared error (pixels)"]
+                .merging(denoising ? ["noise": noiseKind, "noise_level": "\(level)"] : [:]) { a, _ in a },
+            prepare: { trainer in
+                // Each epoch: originals above their reconstructions (the denoising model: clean, noisy, denoised).
+                let originals = test.inputs[..<16], seen = testInputs[..<16]
+                let board = trainer.callbacks.compactMap { $0 as? TensorBoardLogger }.first
+                trainer.callbacks.append(
+                    EpochImages(path: "\(settings.out)/reconstructions.png", tag: "reconstructions/test", board: board) { _ in
+                        let reconstructions = model(seen)
+                        return denoising
+                            ? Tensor.concat([originals[..<8], seen[..<8], reconstructions[..<8], originals[8...], seen[8...], reconstructions[8...]])
+                            : Tensor.concat([originals[..<8], reconstructions[..<8], originals[8...], reconstructions[8...]])
+                    })
             })
-        }
         let mse = try trainer.evaluate(testLoader)["loss"] ?? .nan
         print("wrote \(settings.out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, reconstructions.png, tb/")
         if denoising {
@@ -75,8 +83,9 @@ func trainAutoencoder(_ run: TrainRun) {
 /// the test negative log-likelihood. Protocol: raw intensities as Bernoulli targets, or with
 /// `--binarize` pixels redrawn as Bernoulli samples every time an image is seen.
 let variationalAutoencoderRecipe = TaskRecipe(
-    family: .variationalAutoencoder, summary: "Fashion-MNIST variational autoencoders (negative ELBO, importance-weighted NLL)", specs: [
-        fashionDataSpec,
+    family: .variationalAutoencoder, summary: "Fashion-MNIST variational autoencoders (negative ELBO, importance-weighted NLL)",
+    specs: [
+        fashionDataSpec
     ], run: trainVariationalAutoencoder)
 
 func trainVariationalAutoencoder(_ run: TrainRun) {
@@ -91,36 +100,47 @@ func trainVariationalAutoencoder(_ run: TrainRun) {
         guard let model = try ModelRegistry.network(modelName, run.config.values) as? any VariationalAutoencoderModel & Layer
         else { fail("train: \(modelName) is not a variational autoencoder") }
         let (optimizer, scheduler) = makeOptimizer(settings, model.parameters())
-        let step = VariationalAutoencoderStep(model: model, optimizer: optimizer, scheduler: scheduler, beta: beta, binarize: binarize,
-                                              noise: RandomGenerator(seed: UInt64(settings.seed) &+ 17))
+        let step = VariationalAutoencoderStep(
+            model: model, optimizer: optimizer, scheduler: scheduler, beta: beta, binarize: binarize,
+            noise: RandomGenerator(seed: UInt64(settings.seed) &+ 17))
         let protocolName = binarize ? "dynamically binarised pixels" : "pixel intensities as Bernoulli targets"
-        let (trainer, outcome) = try runFit(settings, step: step, monitor: ("val_loss", .min),
-                                            train: DataLoader(train, batchSize: settings.batchSize, shuffle: true, seed: UInt64(settings.seed)),
-                                            validation: DataLoader(test, batchSize: 1000),
-                                            metadata: ["latent": "\(latent)", "beta": "\(beta)", "protocol": protocolName,
-                                                       "loss": "negative ELBO (nats per image)"], prepare: { trainer in
-            // Each epoch: samples from fixed noise, and test images above their reconstructions.
-            let board = trainer.callbacks.compactMap { $0 as? TensorBoardLogger }.first
-            let fixedNoise = Tensor.normal([32, latent], generator: RandomGenerator(seed: 3))
-            let originals = test.inputs[..<16]
-            trainer.callbacks.append(EpochImages(path: "\(settings.out)/samples.png", tag: "samples/prior", board: board) { _ in
-                model.decodeLogits(fixedNoise).sigmoid().reshaped([32, 1, 28, 28])
+        let (trainer, outcome) = try runFit(
+            settings, step: step, monitor: ("val_loss", .min),
+            train: DataLoader(train, batchSize: settings.batchSize, shuffle: true, seed: UInt64(settings.seed)),
+            validation: DataLoader(test, batchSize: 1000),
+            metadata: [
+                "latent": "\(latent)", "beta": "\(beta)", "protocol": protocolName,
+                "loss": "negative ELBO (nats per image)",
+            ],
+            prepare: { trainer in
+                // Each epoch: samples from fixed noise, and test images above their reconstructions.
+                let board = trainer.callbacks.compactMap { $0 as? TensorBoardLogger }.first
+                let fixedNoise = Tensor.normal([32, latent], generator: RandomGenerator(seed: 3))
+                let originals = test.inputs[..<16]
+                trainer.callbacks.append(
+                    EpochImages(path: "\(settings.out)/samples.png", tag: "samples/prior", board: board) { _ in
+                        model.decodeLogits(fixedNoise).sigmoid().reshaped([32, 1, 28, 28])
+                    })
+                trainer.callbacks.append(
+                    EpochImages(path: "\(settings.out)/reconstructions.png", tag: "reconstructions/test", board: board) { _ in
+                        let reconstructions = model(originals)
+                        return Tensor.concat([originals[..<8], reconstructions[..<8], originals[8...], reconstructions[8...]])
+                    })
+                // Latent interpolation: four pairs of test images, ten steps between their posterior means.
+                trainer.callbacks.append(
+                    EpochImages(
+                        path: "\(settings.out)/interpolation.png", tag: "interpolation/test", board: board,
+                        columns: 10
+                    ) { _ in
+                        let (means, _) = model.encode(originals[..<8])
+                        return Tensor.concat(
+                            (0..<4).map { pair -> Tensor in
+                                let a = means[2 * pair], b = means[2 * pair + 1]
+                                let steps = (0..<10).map { t in a * (1 - Double(t) / 9) + b * (Double(t) / 9) }
+                                return model.decodeLogits(Tensor.stack(steps)).sigmoid().reshaped([10, 1, 28, 28])
+                            })
+                    })
             })
-            trainer.callbacks.append(EpochImages(path: "\(settings.out)/reconstructions.png", tag: "reconstructions/test", board: board) { _ in
-                let reconstructions = model(originals)
-                return Tensor.concat([originals[..<8], reconstructions[..<8], originals[8...], reconstructions[8...]])
-            })
-            // Latent interpolation: four pairs of test images, ten steps between their posterior means.
-            trainer.callbacks.append(EpochImages(path: "\(settings.out)/interpolation.png", tag: "interpolation/test", board: board,
-                                                 columns: 10) { _ in
-                let (means, _) = model.encode(originals[..<8])
-                return Tensor.concat((0..<4).map { pair -> Tensor in
-                    let a = means[2 * pair], b = means[2 * pair + 1]
-                    let steps = (0..<10).map { t in a * (1 - Double(t) / 9) + b * (Double(t) / 9) }
-                    return model.decodeLogits(Tensor.stack(steps)).sigmoid().reshaped([10, 1, 28, 28])
-                })
-            })
-        })
         model.eval()
         // The test set as the protocol sees it: one fixed binarisation when binarising.
         let images = binarize ? (Tensor.uniform(test.inputs.shape, generator: RandomGenerator(seed: 99)) .< test.inputs).to(.float32) : test.inputs
@@ -132,7 +152,9 @@ func trainVariationalAutoencoder(_ run: TrainRun) {
             logLikelihood += model.importanceWeightedLogLikelihood(chunk, samples: samples, generator: generator).sum().item()
         }
         let nll = -logLikelihood / Double(images.shape[0])
-        print("wrote \(settings.out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, samples.png, reconstructions.png, interpolation.png, tb/")
+        print(
+            "wrote \(settings.out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, samples.png, reconstructions.png, interpolation.png, tb/"
+        )
         print("protocol: \(protocolName); test NLL from \(samples) importance samples per image")
         print("test_elbo=\(formatFixed(elbo, 2)) test_nll=\(formatFixed(nll, 2))")
         if case .stopped = outcome { exit(1) }

@@ -10,7 +10,8 @@ import NeuronViz
 /// the next 5 % validates, the last 5 % tests; truncated BPTT over windows of `--seq-len`
 /// characters in `--batch-size` parallel streams, gradients clipped (norm 1 by default).
 let languageModelRecipe = TaskRecipe(
-    family: .languageModel, summary: "character-level language model on Debian's fortunes or a text file", specs: [
+    family: .languageModel, summary: "character-level language model on Debian's fortunes or a text file",
+    specs: [
         .init(name: "text", value: "FILE", help: "train on this text file instead of Debian's fortunes"),
         .init(name: "seq-len", value: "T", help: "characters per truncated-BPTT window (default 64)"),
     ], run: trainLanguageModel)
@@ -31,20 +32,26 @@ func trainLanguageModel(_ run: TrainRun) {
         print("text: \(count) characters, vocabulary \(corpus.vocabulary.count); \(train.count / streams) batches of \(streams)×\(length) per epoch")
         Random.seed(UInt64(settings.seed))
         let built = try ModelRegistry.network(run.model, run.config.values.merging(["vocabulary": corpus.vocabularyString]) { a, _ in a })
-        guard let model = built as? CharLSTM else { throw DataError("\(run.model) is not a character-level LSTM: the language-model recipe samples text from one") }
+        guard let model = built as? CharLSTM else {
+            throw DataError("\(run.model) is not a character-level LSTM: the language-model recipe samples text from one")
+        }
         let classes = corpus.vocabulary.count
         let loss: (Tensor, Tensor) -> Tensor = { crossEntropy($0.reshaped([-1, classes]), $1.reshaped([-1])) }
-        let metadata = ["vocabulary": corpus.vocabularyString, "hidden": "\(hidden)", "layers": "\(layers)",
-                        "embedding": "\(model.embedding.weight.shape[1])", "loss": "cross-entropy (nats)"]
+        let metadata = [
+            "vocabulary": corpus.vocabularyString, "hidden": "\(hidden)", "layers": "\(layers)",
+            "embedding": "\(model.embedding.weight.shape[1])", "loss": "cross-entropy (nats)",
+        ]
         // Consecutive batches must continue the same streams: no shuffling.
-        let (trainer, outcome) = try runFit(settings, model: model, loss: loss, metrics: [BitsPerCharacter()],
-                                            monitor: ("val_bpc", .min), train: DataLoader(train, batchSize: streams),
-                                            validation: DataLoader(validation, batchSize: min(streams, 16)), metadata: metadata)
+        let (trainer, outcome) = try runFit(
+            settings, model: model, loss: loss, metrics: [BitsPerCharacter()],
+            monitor: ("val_bpc", .min), train: DataLoader(train, batchSize: streams),
+            validation: DataLoader(validation, batchSize: min(streams, 16)), metadata: metadata)
         let validationBPC = trainer.history.last?["val_bpc"] ?? .nan
         let testBPC = try trainer.evaluate(DataLoader(test, batchSize: min(streams, 16)))["bpc"] ?? .nan
         model.eval()
-        let sample = model.sample(prompt: "The ", length: 300, temperature: 0.8, corpus: corpus,
-                                  generator: RandomGenerator(seed: UInt64(settings.seed)))
+        let sample = model.sample(
+            prompt: "The ", length: 300, temperature: 0.8, corpus: corpus,
+            generator: RandomGenerator(seed: UInt64(settings.seed)))
         print("sample (temperature 0.8):\n\(sample)\n")
         print("wrote \(settings.out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, tb/")
         print("validation_bpc=\(formatFixed(validationBPC, 3)) test_bpc=\(formatFixed(testBPC, 3))")
@@ -55,7 +62,9 @@ func trainLanguageModel(_ run: TrainRun) {
 }
 
 let generateSpecs: [Options.Spec] = [
-    .init(name: "checkpoint", value: "FILE", help: "a char-lstm, vae or conv-vae model.safetensors, or a GAN's generator.safetensors (or best/checkpoint), written by `neuron train`"),
+    .init(
+        name: "checkpoint", value: "FILE",
+        help: "a char-lstm, vae or conv-vae model.safetensors, or a GAN's generator.safetensors (or best/checkpoint), written by `neuron train`"),
     .init(name: "prompt", value: "TEXT", help: "text to start from (default: a new line)"),
     .init(name: "temperature", value: "T", help: "sampling temperature; 0 picks the most likely character (default 0.8)"),
     .init(name: "length", value: "N", help: "characters to generate (default 500)"),
@@ -100,8 +109,10 @@ func runGenerate(_ arguments: [String]) {
             throw DataError("\(path) is not a char-lstm model written by `neuron train --model char-lstm`")
         }
         let corpus = TextCorpus(text: "", vocabulary: Array(vocabulary.unicodeScalars))
-        print(model.sample(prompt: options.string("prompt") ?? "\n", length: length, temperature: temperature, corpus: corpus,
-                           generator: RandomGenerator(seed: UInt64(seed))))
+        print(
+            model.sample(
+                prompt: options.string("prompt") ?? "\n", length: length, temperature: temperature, corpus: corpus,
+                generator: RandomGenerator(seed: UInt64(seed))))
     } catch {
         fail("generate: \(error)")
     }
@@ -131,7 +142,8 @@ func generateImages(_ options: Options, path: String, seed: Int) throws {
     } else if options.string("class") != nil {
         fail("generate: '--class' needs a conditional generator; \(path) holds a '\(metadata["model"] ?? "?")' generator")
     }
-    let images = noise.map { generator.sample(noise: $0, labels: labels) }
+    let images =
+        noise.map { generator.sample(noise: $0, labels: labels) }
         ?? generator.sample(count: count, labels: labels, generator: RandomGenerator(seed: UInt64(seed)))
     try NPY.write(images, to: output)
     if let grid = options.string("grid") { try ImageGrid.write(images, to: grid, columns: labels == nil ? 8 : 10) }

@@ -89,7 +89,8 @@ func misplacedOptionMessages(for entry: ModelEntry, accepted: Set<String>) -> [S
             let options = spokenList(group.map { "'--\($0)'" })
             messages[name] = "\(options) \(group.count == 1 ? "applies" : "apply") to \(spokenList(models.map(\.name))) only"
         } else {
-            messages[name] = "option '--\(name)' does not apply to model '\(entry.name)' (\(entry.family.rawValue)); "
+            messages[name] =
+                "option '--\(name)' does not apply to model '\(entry.name)' (\(entry.family.rawValue)); "
                 + "it is for \(models.map(\.name).joined(separator: ", "))"
         }
     }

@@ -71,8 +71,10 @@ public struct TrainingDefaults: Sendable {
     /// Adam's betas where the recipe fixes the optimiser (the GANs).
     public var betas: (Double, Double)
 
-    public init(epochs: Int = 5, batchSize: Int = 64, learningRate: Double, clipNorm: Double? = nil, schedule: String = "cosine",
-                betas: (Double, Double) = (0.9, 0.999)) {
+    public init(
+        epochs: Int = 5, batchSize: Int = 64, learningRate: Double, clipNorm: Double? = nil, schedule: String = "cosine",
+        betas: (Double, Double) = (0.9, 0.999)
+    ) {
         (self.epochs, self.batchSize, self.learningRate, self.clipNorm) = (epochs, batchSize, learningRate, clipNorm)
         (self.schedule, self.betas) = (schedule, betas)
     }
@@ -131,10 +133,12 @@ public struct ModelEntry: Sendable {
     /// A zero input of `batch` examples shaped as the model takes it.
     public let exampleInput: @Sendable (ModelConfig, Int) throws -> Tensor
 
-    public init(name: String, family: ModelFamily, summary: String, dataset: String = "fashion-mnist",
-                defaults: TrainingDefaults, options: [ModelOption] = [],
-                exampleInput: @escaping @Sendable (ModelConfig, Int) throws -> Tensor = { _, batch in Tensor.zeros([batch, 1, 28, 28]) },
-                build: @escaping @Sendable (ModelConfig, RandomGenerator) throws -> BuiltModel) {
+    public init(
+        name: String, family: ModelFamily, summary: String, dataset: String = "fashion-mnist",
+        defaults: TrainingDefaults, options: [ModelOption] = [],
+        exampleInput: @escaping @Sendable (ModelConfig, Int) throws -> Tensor = { _, batch in Tensor.zeros([batch, 1, 28, 28]) },
+        build: @escaping @Sendable (ModelConfig, RandomGenerator) throws -> BuiltModel
+    ) {
         self.name = name
         self.family = family
         self.summary = summary

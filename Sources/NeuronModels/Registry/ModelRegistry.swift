@@ -44,19 +44,23 @@ public enum ModelRegistry {
 
     /// A freshly initialised network `name` with hyper-parameters `values` (defaults for the
     /// rest). An adversarial pair is not one network: use `adversarialPair`.
-    public static func network(_ name: String, _ values: [String: String] = [:],
-                               generator: RandomGenerator = Random.generator) throws -> any Layer {
+    public static func network(
+        _ name: String, _ values: [String: String] = [:],
+        generator: RandomGenerator = Random.generator
+    ) throws -> any Layer {
         let entry = try lookup(name)
         switch try entry.build(entry.completed(ModelConfig(model: name, values: values)), generator) {
         case .network(let model): return model
         case .adversarial:
-            throw DataError("'\(name)' is a GAN: a generator and a discriminator, not one model (`neuron generate` draws from its generator.safetensors)")
+            throw DataError(
+                "'\(name)' is a GAN: a generator and a discriminator, not one model (`neuron generate` draws from its generator.safetensors)")
         }
     }
 
     /// A freshly initialised generator and discriminator of the adversarial pair `name`.
     public static func adversarialPair(_ name: String, _ values: [String: String] = [:], generator: RandomGenerator = Random.generator)
-        throws -> (generator: any ImageGenerator, discriminator: any ImageDiscriminator) {
+        throws -> (generator: any ImageGenerator, discriminator: any ImageDiscriminator)
+    {
         let entry = try lookup(name, in: [.gan])
         guard case .adversarial(let g, let d) = try entry.build(entry.completed(ModelConfig(model: name, values: values)), generator) else {
             throw DataError("'\(name)' is not an adversarial pair")

@@ -11,13 +11,15 @@ extension ModelEntry {
             ModelOption("hidden", "H", .integer(default: 256, minimum: 1), help: "LSTM hidden size"),
             ModelOption("layers", "L", .integer(default: 2, minimum: 1), help: "LSTM layers"),
         ],
-        exampleInput: { _, batch in Tensor.zeros([batch, 64], dtype: .int64) }
-    ) { config, generator in
-        // The vocabulary comes from the text; a summary without one assumes fortunes' 113 characters.
-        let vocabulary = config.values["vocabulary"].map { $0.unicodeScalars.count } ?? 113
-        return .network(CharLSTM(vocabularySize: vocabulary, embeddingSize: try config.integer("embedding", default: 64),
-                                 hiddenSize: try config.integer("hidden"), layers: try config.integer("layers"), generator: generator))
-    }
+        exampleInput: { _, batch in Tensor.zeros([batch, 64], dtype: .int64) },
+        build: { config, generator in
+            // The vocabulary comes from the text; a summary without one assumes fortunes' 113 characters.
+            let vocabulary = config.values["vocabulary"].map { $0.unicodeScalars.count } ?? 113
+            return .network(
+                CharLSTM(
+                    vocabularySize: vocabulary, embeddingSize: try config.integer("embedding", default: 64),
+                    hiddenSize: try config.integer("hidden"), layers: try config.integer("layers"), generator: generator))
+        })
 
     public static let forecaster = ModelEntry(
         name: "forecaster", family: .forecaster,
@@ -27,8 +29,8 @@ extension ModelEntry {
             ModelOption("hidden", "H", .integer(default: 32, minimum: 1), help: "LSTM hidden size"),
             ModelOption("layers", "L", .integer(default: 1, minimum: 1), help: "LSTM layers"),
         ],
-        exampleInput: { config, batch in Tensor.zeros([batch, try config.integer("window", default: 24)]) }
-    ) { config, generator in
-        .network(Forecaster(hiddenSize: try config.integer("hidden"), layers: try config.integer("layers"), generator: generator))
-    }
+        exampleInput: { config, batch in Tensor.zeros([batch, try config.integer("window", default: 24)]) },
+        build: { config, generator in
+            .network(Forecaster(hiddenSize: try config.integer("hidden"), layers: try config.integer("layers"), generator: generator))
+        })
 }

@@ -14,9 +14,10 @@ public struct FeatureClassifier {
     /// Features of images [N, …] in [0, 1], in chunks of 1,000, without recording.
     public func features(of images: Tensor) -> Tensor {
         noGrad {
-            Tensor.concat(stride(from: 0, to: images.shape[0], by: 1000).map { start in
-                features(images.narrowed(axis: 0, start: start, length: min(1000, images.shape[0] - start)))
-            })
+            Tensor.concat(
+                stride(from: 0, to: images.shape[0], by: 1000).map { start in
+                    features(images.narrowed(axis: 0, start: start, length: min(1000, images.shape[0] - start)))
+                })
         }
     }
 }

@@ -30,9 +30,11 @@ extension ImageGenerator {
 
     /// Images in [0, 1] from given noise [N, latentSize], in evaluation mode and without recording.
     public func sample(noise: Tensor, labels: Tensor? = nil) -> Tensor {
-        precondition((classCount == nil) == (labels == nil),
-                     classCount == nil ? "sample: an unconditional generator takes no labels"
-                                       : "sample: a conditional generator needs labels [\(noise.shape.first ?? 0)]")
+        precondition(
+            (classCount == nil) == (labels == nil),
+            classCount == nil
+                ? "sample: an unconditional generator takes no labels"
+                : "sample: a conditional generator needs labels [\(noise.shape.first ?? 0)]")
         let mode = isTraining
         eval()
         defer { train(mode) }

@@ -36,8 +36,9 @@ extension VariationalAutoencoderModel {
             let n = images.shape[0]
             var weights: [Tensor] = []
             for _ in 0..<samples {
-                let z = reparameterize(mean: mean, logVariance: logVariance,
-                                       noise: Tensor.normal(mean.shape, dtype: mean.dtype, generator: generator))
+                let z = reparameterize(
+                    mean: mean, logVariance: logVariance,
+                    noise: Tensor.normal(mean.shape, dtype: mean.dtype, generator: generator))
                 let logPrior = gaussianLogDensity(z, mean: z.zerosLike(), logVariance: z.zerosLike())
                 let logPosterior = gaussianLogDensity(z, mean: mean, logVariance: logVariance)
                 weights.append((-reconstructionNats(decodeLogits(z), images) + logPrior - logPosterior).reshaped([n, 1]))

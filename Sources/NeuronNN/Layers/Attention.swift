@@ -8,20 +8,28 @@ import Neuron
 /// `isCausal` lets query i attend keys ≤ i only. A query whose keys are all excluded gets zero
 /// weights and a zero output, never NaN. `dropout` applies to the weights when > 0. Returns
 /// the output and the weights [..., L, S].
-public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor? = nil, isCausal: Bool = false,
-                                      dropout: Double = 0, generator: RandomGenerator = Random.generator) -> (output: Tensor, weights: Tensor) {
+public func scaledDotProductAttention(
+    query: Tensor, key: Tensor, value: Tensor, mask: Tensor? = nil, isCausal: Bool = false,
+    dropout: Double = 0, generator: RandomGenerator = Random.generator
+) -> (output: Tensor, weights: Tensor) {
     let d = query.shape.last ?? 0
-    precondition(query.rank >= 2 && key.rank == query.rank && value.rank == query.rank && key.shape.last == d,
-                 "scaledDotProductAttention: query \(query.shape), key \(key.shape) and value \(value.shape) must be [..., L, d], [..., S, d], [..., S, dv]")
-    precondition(key.shape[key.rank - 2] == value.shape[value.rank - 2],
-                 "scaledDotProductAttention: key \(key.shape) and value \(value.shape) differ in length")
-    if let mask, mask.dtype == .bool { return attention(query, key, value, additive: nil, allowed: mask, isCausal: isCausal, dropout: dropout, generator: generator) }
+    precondition(
+        query.rank >= 2 && key.rank == query.rank && value.rank == query.rank && key.shape.last == d,
+        "scaledDotProductAttention: query \(query.shape), key \(key.shape) and value \(value.shape) must be [..., L, d], [..., S, d], [..., S, dv]")
+    precondition(
+        key.shape[key.rank - 2] == value.shape[value.rank - 2],
+        "scaledDotProductAttention: key \(key.shape) and value \(value.shape) differ in length")
+    if let mask, mask.dtype == .bool {
+        return attention(query, key, value, additive: nil, allowed: mask, isCausal: isCausal, dropout: dropout, generator: generator)
+    }
     return attention(query, key, value, additive: mask, allowed: nil, isCausal: isCausal, dropout: dropout, generator: generator)
 }
 
 /// Attention with an additive mask and a bool mask of allowed keys (either may be nil).
-func attention(_ query: Tensor, _ key: Tensor, _ value: Tensor, additive: Tensor?, allowed allowedMask: Tensor?, isCausal: Bool,
-               dropout: Double, generator: RandomGenerator) -> (output: Tensor, weights: Tensor) {
+func attention(
+    _ query: Tensor, _ key: Tensor, _ value: Tensor, additive: Tensor?, allowed allowedMask: Tensor?, isCausal: Bool,
+    dropout: Double, generator: RandomGenerator
+) -> (output: Tensor, weights: Tensor) {
     let d = query.shape.last ?? 0
     let (l, s) = (query.shape[query.rank - 2], key.shape[key.rank - 2])
     // Scaling the queries costs L·d multiplications instead of L·S.
@@ -64,13 +72,17 @@ public final class MultiheadAttention: Module {
 
     /// Initialised as PyTorch: Xavier-uniform in-projection, zero biases, out-projection
     /// Kaiming-uniform weight and zero bias.
-    public init(embedDim: Int, heads: Int, dropout: Double = 0, batchFirst: Bool = false, dtype: DType = .float32,
-                generator: RandomGenerator = Random.generator) {
+    public init(
+        embedDim: Int, heads: Int, dropout: Double = 0, batchFirst: Bool = false, dtype: DType = .float32,
+        generator: RandomGenerator = Random.generator
+    ) {
         precondition(heads > 0 && embedDim % heads == 0, "MultiheadAttention: embedDim \(embedDim) must be divisible by heads \(heads)")
         (self.embedDim, self.heads, self.dropout, self.batchFirst, self.generator) = (embedDim, heads, dropout, batchFirst, generator)
         let bound = (6.0 / Double(embedDim + 3 * embedDim)).squareRoot()
-        _inProjectionWeight = ParameterInfo(wrappedValue: Tensor.uniform([3 * embedDim, embedDim], low: -bound, high: bound, dtype: dtype,
-                                                                         generator: generator), key: "in_proj_weight")
+        _inProjectionWeight = ParameterInfo(
+            wrappedValue: Tensor.uniform(
+                [3 * embedDim, embedDim], low: -bound, high: bound, dtype: dtype,
+                generator: generator), key: "in_proj_weight")
         _inProjectionBias = ParameterInfo(wrappedValue: Tensor.zeros([3 * embedDim], dtype: dtype), key: "in_proj_bias")
         _outProjection = ModuleInfo(wrappedValue: Linear(embedDim, embedDim, dtype: dtype, generator: generator), key: "out_proj")
         super.init()
@@ -81,15 +93,21 @@ public final class MultiheadAttention: Module {
     /// [N, L, S] (averaged over heads, or [N, heads, L, S] when `averageWeights` is false).
     /// `keyPaddingMask` [N, S] (bool) is true at keys to ignore; `attentionMask` [L, S] or
     /// [N·heads, L, S] is true where attention is not allowed (bool) or added to the scores.
-    public func callAsFunction(_ query: Tensor, _ key: Tensor, _ value: Tensor, keyPaddingMask: Tensor? = nil,
-                               attentionMask: Tensor? = nil, isCausal: Bool = false, needWeights: Bool = true,
-                               averageWeights: Bool = true) -> (output: Tensor, weights: Tensor?) {
-        precondition(query.rank == 3 && key.rank == 3 && value.rank == 3 && query.shape[2] == embedDim,
-                     "MultiheadAttention: expects query, key and value [\(batchFirst ? "N, L" : "L, N"), \(embedDim)], got \(query.shape), \(key.shape), \(value.shape)")
+    public func callAsFunction(
+        _ query: Tensor, _ key: Tensor, _ value: Tensor, keyPaddingMask: Tensor? = nil,
+        attentionMask: Tensor? = nil, isCausal: Bool = false, needWeights: Bool = true,
+        averageWeights: Bool = true
+    ) -> (output: Tensor, weights: Tensor?) {
+        precondition(
+            query.rank == 3 && key.rank == 3 && value.rank == 3 && query.shape[2] == embedDim,
+            "MultiheadAttention: expects query, key and value [\(batchFirst ? "N, L" : "L, N"), \(embedDim)], got \(query.shape), \(key.shape), \(value.shape)"
+        )
         let q = batchFirst ? query : query.transposed(0, 1), k = batchFirst ? key : key.transposed(0, 1)
         let v = batchFirst ? value : value.transposed(0, 1)
         let (n, l, s, e) = (q.shape[0], q.shape[1], k.shape[1], embedDim)
-        precondition(k.shape[0] == n && v.shape[0] == n && v.shape[1] == s, "MultiheadAttention: query \(query.shape), key \(key.shape) and value \(value.shape) disagree")
+        precondition(
+            k.shape[0] == n && v.shape[0] == n && v.shape[1] == s,
+            "MultiheadAttention: query \(query.shape), key \(key.shape) and value \(value.shape) disagree")
         let w = inProjectionWeight, b = inProjectionBias
         func project(_ x: Tensor, _ part: Int, _ length: Int) -> Tensor {
             let weight = w.narrowed(axis: 0, start: part * e, length: e), bias = b.narrowed(axis: 0, start: part * e, length: e)
@@ -106,8 +124,9 @@ public final class MultiheadAttention: Module {
             let keep = (keyPaddingMask .== 0).to(q.dtype).reshaped([n, 1, 1, s])
             allowed = allowed.map { $0.to(q.dtype) * keep } ?? keep
         }
-        let (attended, weights) = attention(project(q, 0, l), project(k, 1, s), project(v, 2, s), additive: additive, allowed: allowed,
-                                            isCausal: isCausal, dropout: isTraining ? dropout : 0, generator: generator)
+        let (attended, weights) = attention(
+            project(q, 0, l), project(k, 1, s), project(v, 2, s), additive: additive, allowed: allowed,
+            isCausal: isCausal, dropout: isTraining ? dropout : 0, generator: generator)
         var output = outProjection(attended.transposed(1, 2).reshaped([n, l, e]))
         if !batchFirst { output = output.transposed(0, 1) }
         guard needWeights else { return (output, nil) }

@@ -58,8 +58,9 @@ public final class Unflatten: Module, Layer {
 
     public func forward(_ input: Tensor) -> Tensor {
         let axis = self.axis < 0 ? self.axis + input.rank : self.axis
-        precondition(axis >= 0 && axis < input.rank && input.shape[axis] == sizes.reduce(1, *),
-                     "Unflatten: dimension \(self.axis) of \(input.shape) does not split into \(sizes)")
+        precondition(
+            axis >= 0 && axis < input.rank && input.shape[axis] == sizes.reduce(1, *),
+            "Unflatten: dimension \(self.axis) of \(input.shape) does not split into \(sizes)")
         return input.reshaped(Array(input.shape[..<axis]) + sizes + Array(input.shape[(axis + 1)...]))
     }
 }

@@ -17,24 +17,31 @@ public final class Conv2d: Module, Layer {
     public let bias: Tensor?
     public let stride: (Int, Int), padding: ConvPadding, dilation: (Int, Int), groups: Int
 
-    public init(_ inputChannels: Int, _ outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-                padding: ConvPadding = .valid, dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
-                dtype: DType = .float32, generator: RandomGenerator = Random.generator) {
-        precondition(groups > 0 && inputChannels % groups == 0 && outputChannels % groups == 0,
-                     "Conv2d: channels \(inputChannels) → \(outputChannels) are not divisible by groups = \(groups)")
-        (weight, self.bias) = convolutionParameters([outputChannels, inputChannels / groups, kernelSize.0, kernelSize.1],
-                                                    biasSize: bias ? outputChannels : nil, dtype: dtype, generator: generator)
+    public init(
+        _ inputChannels: Int, _ outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+        padding: ConvPadding = .valid, dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+        dtype: DType = .float32, generator: RandomGenerator = Random.generator
+    ) {
+        precondition(
+            groups > 0 && inputChannels % groups == 0 && outputChannels % groups == 0,
+            "Conv2d: channels \(inputChannels) → \(outputChannels) are not divisible by groups = \(groups)")
+        (weight, self.bias) = convolutionParameters(
+            [outputChannels, inputChannels / groups, kernelSize.0, kernelSize.1],
+            biasSize: bias ? outputChannels : nil, dtype: dtype, generator: generator)
         (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
         super.init()
     }
 
     /// A square kernel, stride, padding and dilation.
-    public convenience init(_ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
-                            generator: RandomGenerator = Random.generator) {
-        self.init(inputChannels, outputChannels, kernelSize: (kernelSize, kernelSize), stride: (stride, stride),
-                  padding: .explicit(padding, padding), dilation: (dilation, dilation), groups: groups, bias: bias,
-                  dtype: dtype, generator: generator)
+    public convenience init(
+        _ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
+        generator: RandomGenerator = Random.generator
+    ) {
+        self.init(
+            inputChannels, outputChannels, kernelSize: (kernelSize, kernelSize), stride: (stride, stride),
+            padding: .explicit(padding, padding), dilation: (dilation, dilation), groups: groups, bias: bias,
+            dtype: dtype, generator: generator)
     }
 
     public func forward(_ input: Tensor) -> Tensor {
@@ -48,13 +55,17 @@ public final class Conv1d: Module, Layer {
     public let bias: Tensor?
     public let stride: Int, padding: ConvPadding, dilation: Int, groups: Int
 
-    public init(_ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding = .valid,
-                dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
-                generator: RandomGenerator = Random.generator) {
-        precondition(groups > 0 && inputChannels % groups == 0 && outputChannels % groups == 0,
-                     "Conv1d: channels \(inputChannels) → \(outputChannels) are not divisible by groups = \(groups)")
-        (weight, self.bias) = convolutionParameters([outputChannels, inputChannels / groups, kernelSize],
-                                                    biasSize: bias ? outputChannels : nil, dtype: dtype, generator: generator)
+    public init(
+        _ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding = .valid,
+        dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
+        generator: RandomGenerator = Random.generator
+    ) {
+        precondition(
+            groups > 0 && inputChannels % groups == 0 && outputChannels % groups == 0,
+            "Conv1d: channels \(inputChannels) → \(outputChannels) are not divisible by groups = \(groups)")
+        (weight, self.bias) = convolutionParameters(
+            [outputChannels, inputChannels / groups, kernelSize],
+            biasSize: bias ? outputChannels : nil, dtype: dtype, generator: generator)
         (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
         super.init()
     }
@@ -70,27 +81,35 @@ public final class ConvTranspose2d: Module, Layer {
     public let bias: Tensor?
     public let stride: (Int, Int), padding: (Int, Int), outputPadding: (Int, Int), dilation: (Int, Int), groups: Int
 
-    public init(_ inputChannels: Int, _ outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-                padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
-                groups: Int = 1, bias: Bool = true, dtype: DType = .float32, generator: RandomGenerator = Random.generator) {
-        precondition(groups > 0 && inputChannels % groups == 0 && outputChannels % groups == 0,
-                     "ConvTranspose2d: channels \(inputChannels) → \(outputChannels) are not divisible by groups = \(groups)")
-        (weight, self.bias) = convolutionParameters([inputChannels, outputChannels / groups, kernelSize.0, kernelSize.1],
-                                                    biasSize: bias ? outputChannels : nil, dtype: dtype, generator: generator)
+    public init(
+        _ inputChannels: Int, _ outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+        padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
+        groups: Int = 1, bias: Bool = true, dtype: DType = .float32, generator: RandomGenerator = Random.generator
+    ) {
+        precondition(
+            groups > 0 && inputChannels % groups == 0 && outputChannels % groups == 0,
+            "ConvTranspose2d: channels \(inputChannels) → \(outputChannels) are not divisible by groups = \(groups)")
+        (weight, self.bias) = convolutionParameters(
+            [inputChannels, outputChannels / groups, kernelSize.0, kernelSize.1],
+            biasSize: bias ? outputChannels : nil, dtype: dtype, generator: generator)
         (self.stride, self.padding, self.outputPadding, self.dilation, self.groups) = (stride, padding, outputPadding, dilation, groups)
         super.init()
     }
 
-    public convenience init(_ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                            outputPadding: Int = 0, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
-                            generator: RandomGenerator = Random.generator) {
-        self.init(inputChannels, outputChannels, kernelSize: (kernelSize, kernelSize), stride: (stride, stride),
-                  padding: (padding, padding), outputPadding: (outputPadding, outputPadding), groups: groups, bias: bias,
-                  dtype: dtype, generator: generator)
+    public convenience init(
+        _ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        outputPadding: Int = 0, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
+        generator: RandomGenerator = Random.generator
+    ) {
+        self.init(
+            inputChannels, outputChannels, kernelSize: (kernelSize, kernelSize), stride: (stride, stride),
+            padding: (padding, padding), outputPadding: (outputPadding, outputPadding), groups: groups, bias: bias,
+            dtype: dtype, generator: generator)
     }
 
     public func forward(_ input: Tensor) -> Tensor {
-        input.convTranspose2d(weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
-                              dilation: dilation, groups: groups)
+        input.convTranspose2d(
+            weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
+            dilation: dilation, groups: groups)
     }
 }

@@ -6,10 +6,13 @@ public final class Embedding: Module, Layer {
     public let weight: Tensor
     public let paddingIndex: Int?
 
-    public init(_ count: Int, _ dimension: Int, paddingIndex: Int? = nil, dtype: DType = .float32,
-                generator: RandomGenerator = Random.generator) {
-        precondition(paddingIndex.map { $0 >= 0 && $0 < count } ?? true,
-                     "Embedding: padding index \(paddingIndex!) is outside 0..<\(count)")
+    public init(
+        _ count: Int, _ dimension: Int, paddingIndex: Int? = nil, dtype: DType = .float32,
+        generator: RandomGenerator = Random.generator
+    ) {
+        precondition(
+            paddingIndex.map { $0 >= 0 && $0 < count } ?? true,
+            "Embedding: padding index \(paddingIndex!) is outside 0..<\(count)")
         let table = Tensor.normal([count, dimension], dtype: dtype, generator: generator)
         if let paddingIndex { table[paddingIndex].zero() }
         weight = table

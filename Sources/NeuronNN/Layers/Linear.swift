@@ -6,8 +6,10 @@ public final class Linear: Module, Layer {
     public let weight: Tensor
     public let bias: Tensor?
 
-    public init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true, dtype: DType = .float32,
-                generator: RandomGenerator = Random.generator) {
+    public init(
+        _ inputSize: Int, _ outputSize: Int, bias: Bool = true, dtype: DType = .float32,
+        generator: RandomGenerator = Random.generator
+    ) {
         precondition(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) → \(outputSize)")
         weight = Tensor.zeros([outputSize, inputSize], dtype: dtype)
         Init.kaimingUniform(weight, a: 5.0.squareRoot(), generator: generator)
@@ -19,8 +21,9 @@ public final class Linear: Module, Layer {
     }
 
     public func forward(_ input: Tensor) -> Tensor {
-        precondition(input.shape.last == weight.shape[1],
-                     "Linear: input of shape \(input.shape) does not end in \(weight.shape[1]) features")
+        precondition(
+            input.shape.last == weight.shape[1],
+            "Linear: input of shape \(input.shape) does not end in \(weight.shape[1]) features")
         let product = input.matmul(weight.T)
         return bias.map { product + $0 } ?? product
     }

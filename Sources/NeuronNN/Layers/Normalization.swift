@@ -25,8 +25,9 @@ public class BatchNorm: Module, Layer {
     }
 
     public func forward(_ input: Tensor) -> Tensor {
-        precondition(input.rank >= 2 && input.shape[1] == runningMean.count,
-                     "BatchNorm: input \(input.shape) does not have \(runningMean.count) channels on axis 1")
+        precondition(
+            input.rank >= 2 && input.shape[1] == runningMean.count,
+            "BatchNorm: input \(input.shape) does not have \(runningMean.count) channels on axis 1")
         if isTraining && !statisticsFrozen {
             let count = input.count / input.shape[1]
             precondition(count > 1, "BatchNorm: training needs more than one value per channel, got input \(input.shape)")
@@ -69,8 +70,9 @@ public final class LayerNorm: Module, Layer {
     }
 
     public func forward(_ input: Tensor) -> Tensor {
-        precondition(Array(input.shape.suffix(normalizedShape.count)) == normalizedShape,
-                     "LayerNorm: input \(input.shape) does not end in \(normalizedShape)")
+        precondition(
+            Array(input.shape.suffix(normalizedShape.count)) == normalizedShape,
+            "LayerNorm: input \(input.shape) does not end in \(normalizedShape)")
         let axes = Array((input.rank - normalizedShape.count)..<input.rank)
         let centred = input - input.mean(axes: axes, keepDims: true)
         var out = centred * (centred.square().mean(axes: axes, keepDims: true) + eps).rsqrt()

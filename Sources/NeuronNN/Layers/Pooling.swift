@@ -57,14 +57,20 @@ public final class AvgPool2d: Module, Layer {
 /// Average pooling to a fixed output size; `AdaptiveAvgPool2d((1, 1))` is global average pooling.
 public final class AdaptiveAvgPool2d: Module, Layer {
     public let size: (Int, Int)
-    public init(_ size: (Int, Int)) { self.size = size; super.init() }
+    public init(_ size: (Int, Int)) {
+        self.size = size
+        super.init()
+    }
     public convenience init(_ size: Int) { self.init((size, size)) }
     public func forward(_ input: Tensor) -> Tensor { input.adaptiveAvgPool2d(size) }
 }
 
 /// Upsampling of [N, C, H, W] by a scale factor or to a size.
 public final class Upsample: Module, Layer {
-    public enum Mode: Sendable { case nearest, bilinear(alignCorners: Bool) }
+    public enum Mode: Sendable {
+        case nearest
+        case bilinear(alignCorners: Bool)
+    }
     public let scale: Int?, size: (Int, Int)?, mode: Mode
 
     public init(scaleFactor: Int, mode: Mode = .nearest) {

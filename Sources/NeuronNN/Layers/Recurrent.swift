@@ -23,11 +23,14 @@ public class RecurrentLayer: Module {
     let parameterList: [(String, Tensor)]
     let dropoutLayer: Dropout
 
-    init(cell: RecurrentCell, inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool, batchFirst: Bool,
-         dropout: Double, bidirectional: Bool, dtype: DType, generator: RandomGenerator) {
+    init(
+        cell: RecurrentCell, inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool, batchFirst: Bool,
+        dropout: Double, bidirectional: Bool, dtype: DType, generator: RandomGenerator
+    ) {
         let name = "\(type(of: self))"
-        precondition(inputSize > 0 && hiddenSize > 0 && numLayers > 0,
-                     "\(name): sizes and layer count must be positive, got input \(inputSize), hidden \(hiddenSize), layers \(numLayers)")
+        precondition(
+            inputSize > 0 && hiddenSize > 0 && numLayers > 0,
+            "\(name): sizes and layer count must be positive, got input \(inputSize), hidden \(hiddenSize), layers \(numLayers)")
         precondition(dropout >= 0 && dropout < 1, "\(name): dropout \(dropout) must be in [0, 1)")
         (self.cell, self.inputSize, self.hiddenSize, self.numLayers) = (cell, inputSize, hiddenSize, numLayers)
         (self.batchFirst, self.bidirectional, self.dropout) = (batchFirst, bidirectional, dropout)
@@ -60,8 +63,9 @@ public class RecurrentLayer: Module {
     /// step; the reverse direction starts at each sequence's own end.
     public func run(_ input: Tensor, h0: Tensor? = nil, c0: Tensor? = nil, lengths: [Int]? = nil) -> RecurrentOutput {
         let name = "\(type(of: self))"
-        precondition(input.rank == 3 && input.shape[2] == inputSize,
-                     "\(name): expects input [\(batchFirst ? "N, T" : "T, N"), \(inputSize)], got \(input.shape)")
+        precondition(
+            input.rank == 3 && input.shape[2] == inputSize,
+            "\(name): expects input [\(batchFirst ? "N, T" : "T, N"), \(inputSize)], got \(input.shape)")
         var x = batchFirst ? input.transposed(0, 1) : input
         let (steps, n) = (x.shape[0], x.shape[1]), directions = bidirectional ? 2 : 1
         let stateShape = [numLayers * directions, n, hiddenSize]
@@ -70,8 +74,9 @@ public class RecurrentLayer: Module {
         }
         var active: Tensor?, keep: Tensor?, reversal: Tensor?
         if let lengths {
-            precondition(lengths.count == n && lengths.allSatisfy { $0 >= 1 && $0 <= steps },
-                         "\(name): needs \(n) lengths in 1…\(steps), got \(lengths)")
+            precondition(
+                lengths.count == n && lengths.allSatisfy { $0 >= 1 && $0 <= steps },
+                "\(name): needs \(n) lengths in 1…\(steps), got \(lengths)")
             let mask = (0..<steps).flatMap { t in lengths.map { t < $0 } }
             active = Tensor(mask, shape: [steps, n])
             keep = active!.to(input.dtype).unsqueezed(axis: 2)
@@ -92,9 +97,10 @@ public class RecurrentLayer: Module {
                 let wih = parameter("weight_ih_l\(layer)\(suffix)")!, whh = parameter("weight_hh_l\(layer)\(suffix)")!
                 var projections = sequence.reshaped([steps * n, -1]).matmul(wih.T)
                 if let bih = parameter("bias_ih_l\(layer)\(suffix)") { projections = projections + bih }
-                let states = Tensor.recurrence(cell, projections: projections.reshaped([steps, n, -1]), hiddenWeight: whh,
-                                               hiddenBias: parameter("bias_hh_l\(layer)\(suffix)"), h0: h0?[index] ?? zeros,
-                                               c0: cell == .lstm ? c0?[index] ?? zeros : nil, active: active)
+                let states = Tensor.recurrence(
+                    cell, projections: projections.reshaped([steps, n, -1]), hiddenWeight: whh,
+                    hiddenBias: parameter("bias_hh_l\(layer)\(suffix)"), h0: h0?[index] ?? zeros,
+                    c0: cell == .lstm ? c0?[index] ?? zeros : nil, active: active)
                 finalH.append(states[steps - 1, 0])
                 if cell == .lstm { finalC.append(states[steps - 1, 1]) }
                 var output = states[.all, 0]
@@ -104,20 +110,24 @@ public class RecurrentLayer: Module {
             x = directions == 1 ? outputs[0] : Tensor.concat(outputs, axis: 2)
             if layer < numLayers - 1 && dropout > 0 { x = dropoutLayer(x) }
         }
-        return RecurrentOutput(output: batchFirst ? x.transposed(0, 1) : x, h: Tensor.stack(finalH),
-                               c: cell == .lstm ? Tensor.stack(finalC) : nil)
+        return RecurrentOutput(
+            output: batchFirst ? x.transposed(0, 1) : x, h: Tensor.stack(finalH),
+            c: cell == .lstm ? Tensor.stack(finalC) : nil)
     }
 }
 
 /// Elman RNN with tanh (default) or ReLU (`nonlinearity: "relu"`).
 public final class RNN: RecurrentLayer {
-    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, nonlinearity: String = "tanh", bias: Bool = true,
-                batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false, dtype: DType = .float32,
-                generator: RandomGenerator = Random.generator) {
+    public init(
+        inputSize: Int, hiddenSize: Int, numLayers: Int = 1, nonlinearity: String = "tanh", bias: Bool = true,
+        batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false, dtype: DType = .float32,
+        generator: RandomGenerator = Random.generator
+    ) {
         precondition(nonlinearity == "tanh" || nonlinearity == "relu", "RNN: nonlinearity must be tanh or relu, got \(nonlinearity)")
-        super.init(cell: nonlinearity == "tanh" ? .rnnTanh : .rnnRelu, inputSize: inputSize, hiddenSize: hiddenSize,
-                   numLayers: numLayers, bias: bias, batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional,
-                   dtype: dtype, generator: generator)
+        super.init(
+            cell: nonlinearity == "tanh" ? .rnnTanh : .rnnRelu, inputSize: inputSize, hiddenSize: hiddenSize,
+            numLayers: numLayers, bias: bias, batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional,
+            dtype: dtype, generator: generator)
     }
 
     /// Output and final hidden state; see `run`.
@@ -129,15 +139,19 @@ public final class RNN: RecurrentLayer {
 
 /// Long short-term memory (gates i, f, g, o).
 public final class LSTM: RecurrentLayer {
-    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
-                dropout: Double = 0, bidirectional: Bool = false, dtype: DType = .float32, generator: RandomGenerator = Random.generator) {
-        super.init(cell: .lstm, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                   batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, dtype: dtype, generator: generator)
+    public init(
+        inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+        dropout: Double = 0, bidirectional: Bool = false, dtype: DType = .float32, generator: RandomGenerator = Random.generator
+    ) {
+        super.init(
+            cell: .lstm, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
+            batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, dtype: dtype, generator: generator)
     }
 
     /// Output and final (h, c); see `run`.
     public func callAsFunction(_ input: Tensor, state: (h: Tensor, c: Tensor)? = nil, lengths: [Int]? = nil)
-        -> (output: Tensor, h: Tensor, c: Tensor) {
+        -> (output: Tensor, h: Tensor, c: Tensor)
+    {
         let result = run(input, h0: state?.h, c0: state?.c, lengths: lengths)
         return (result.output, result.h, result.c!)
     }
@@ -145,10 +159,13 @@ public final class LSTM: RecurrentLayer {
 
 /// Gated recurrent unit (gates r, z, n).
 public final class GRU: RecurrentLayer {
-    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
-                dropout: Double = 0, bidirectional: Bool = false, dtype: DType = .float32, generator: RandomGenerator = Random.generator) {
-        super.init(cell: .gru, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                   batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, dtype: dtype, generator: generator)
+    public init(
+        inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+        dropout: Double = 0, bidirectional: Bool = false, dtype: DType = .float32, generator: RandomGenerator = Random.generator
+    ) {
+        super.init(
+            cell: .gru, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
+            batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, dtype: dtype, generator: generator)
     }
 
     /// Output and final hidden state; see `run`.

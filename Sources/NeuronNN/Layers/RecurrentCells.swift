@@ -24,24 +24,29 @@ public class RecurrentCellLayer: Module {
 
     /// The states after one step from x [N, I] and states [N, H] (zeros when nil).
     func step(_ input: Tensor, h: Tensor?, c: Tensor?) -> (h: Tensor, c: Tensor?) {
-        precondition(input.rank == 2 && input.shape[1] == inputSize,
-                     "\(type(of: self)): expects input [N, \(inputSize)], got \(input.shape)")
+        precondition(
+            input.rank == 2 && input.shape[1] == inputSize,
+            "\(type(of: self)): expects input [N, \(inputSize)], got \(input.shape)")
         let zeros = Tensor.zeros([input.shape[0], hiddenSize], dtype: input.dtype)
         var projection = input.matmul(weightIh.T)
         if let biasIh { projection = projection + biasIh }
-        let states = Tensor.recurrence(cell, projections: projection.unsqueezed(axis: 0), hiddenWeight: weightHh, hiddenBias: biasHh,
-                                       h0: h ?? zeros, c0: cell == .lstm ? c ?? zeros : nil, active: nil)
+        let states = Tensor.recurrence(
+            cell, projections: projection.unsqueezed(axis: 0), hiddenWeight: weightHh, hiddenBias: biasHh,
+            h0: h ?? zeros, c0: cell == .lstm ? c ?? zeros : nil, active: nil)
         return (states[0, 0], cell == .lstm ? states[0, 1] : nil)
     }
 }
 
 /// Elman cell: h' = tanh or relu of (x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh).
 public final class RNNCell: RecurrentCellLayer {
-    public init(inputSize: Int, hiddenSize: Int, bias: Bool = true, nonlinearity: String = "tanh", dtype: DType = .float32,
-                generator: RandomGenerator = Random.generator) {
+    public init(
+        inputSize: Int, hiddenSize: Int, bias: Bool = true, nonlinearity: String = "tanh", dtype: DType = .float32,
+        generator: RandomGenerator = Random.generator
+    ) {
         precondition(nonlinearity == "tanh" || nonlinearity == "relu", "RNNCell: nonlinearity must be tanh or relu, got \(nonlinearity)")
-        super.init(cell: nonlinearity == "tanh" ? .rnnTanh : .rnnRelu, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias,
-                   dtype: dtype, generator: generator)
+        super.init(
+            cell: nonlinearity == "tanh" ? .rnnTanh : .rnnRelu, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias,
+            dtype: dtype, generator: generator)
     }
 
     public func callAsFunction(_ input: Tensor, h: Tensor? = nil) -> Tensor { step(input, h: h, c: nil).h }

@@ -13,17 +13,23 @@ public final class TransformerEncoderLayer: Module {
     public let dropout: Dropout, dropout1: Dropout, dropout2: Dropout
     public let activation: Activation, normFirst: Bool, batchFirst: Bool
 
-    public init(dModel: Int, heads: Int, feedForward: Int = 2048, dropout: Double = 0.1, activation: Activation = .relu,
-                layerNormEps: Double = 1e-5, batchFirst: Bool = false, normFirst: Bool = false, dtype: DType = .float32,
-                generator: RandomGenerator = Random.generator) {
-        _selfAttention = ModuleInfo(wrappedValue: MultiheadAttention(embedDim: dModel, heads: heads, dropout: dropout, batchFirst: batchFirst,
-                                                                     dtype: dtype, generator: generator), key: "self_attn")
+    public init(
+        dModel: Int, heads: Int, feedForward: Int = 2048, dropout: Double = 0.1, activation: Activation = .relu,
+        layerNormEps: Double = 1e-5, batchFirst: Bool = false, normFirst: Bool = false, dtype: DType = .float32,
+        generator: RandomGenerator = Random.generator
+    ) {
+        _selfAttention = ModuleInfo(
+            wrappedValue: MultiheadAttention(
+                embedDim: dModel, heads: heads, dropout: dropout, batchFirst: batchFirst,
+                dtype: dtype, generator: generator), key: "self_attn")
         linear1 = Linear(dModel, feedForward, dtype: dtype, generator: generator)
         linear2 = Linear(feedForward, dModel, dtype: dtype, generator: generator)
         norm1 = LayerNorm([dModel], eps: layerNormEps, dtype: dtype)
         norm2 = LayerNorm([dModel], eps: layerNormEps, dtype: dtype)
-        (self.dropout, dropout1, dropout2) = (Dropout(dropout, generator: generator), Dropout(dropout, generator: generator),
-                                              Dropout(dropout, generator: generator))
+        (self.dropout, dropout1, dropout2) = (
+            Dropout(dropout, generator: generator), Dropout(dropout, generator: generator),
+            Dropout(dropout, generator: generator)
+        )
         (self.activation, self.normFirst, self.batchFirst) = (activation, normFirst, batchFirst)
         super.init()
     }
@@ -87,8 +93,9 @@ public final class SinusoidalPositionalEncoding: Module, Layer {
     }
 
     public func forward(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 3 && input.shape[1] <= maxLength && input.shape[2] == encoding.shape[1],
-                     "SinusoidalPositionalEncoding: expects [N, L ≤ \(maxLength), \(encoding.shape[1])], got \(input.shape)")
+        precondition(
+            input.rank == 3 && input.shape[1] <= maxLength && input.shape[2] == encoding.shape[1],
+            "SinusoidalPositionalEncoding: expects [N, L ≤ \(maxLength), \(encoding.shape[1])], got \(input.shape)")
         return input + encoding.narrowed(axis: 0, start: 0, length: input.shape[1])
     }
 }
@@ -103,8 +110,9 @@ public final class LearnedPositionalEmbedding: Module, Layer {
     }
 
     public func forward(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 3 && input.shape[1] <= weight.shape[0] && input.shape[2] == weight.shape[1],
-                     "LearnedPositionalEmbedding: expects [N, L ≤ \(weight.shape[0]), \(weight.shape[1])], got \(input.shape)")
+        precondition(
+            input.rank == 3 && input.shape[1] <= weight.shape[0] && input.shape[2] == weight.shape[1],
+            "LearnedPositionalEmbedding: expects [N, L ≤ \(weight.shape[0]), \(weight.shape[1])], got \(input.shape)")
         return input + weight.narrowed(axis: 0, start: 0, length: input.shape[1])
     }
 }

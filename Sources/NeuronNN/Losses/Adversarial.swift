@@ -7,8 +7,9 @@ import Neuron
 /// (a second-order gradient), as `torch.autograd.grad(..., create_graph=True)` does.
 public func gradientPenalty(critic: (Tensor) -> Tensor, real: Tensor, fake: Tensor, alpha: Tensor) -> Tensor {
     precondition(real.shape == fake.shape, "gradientPenalty: real \(real.shape) and fake \(fake.shape) differ in shape")
-    precondition(alpha.rank == 1 && alpha.shape[0] == real.shape[0],
-                 "gradientPenalty: alpha must be [\(real.shape[0])], got \(alpha.shape)")
+    precondition(
+        alpha.rank == 1 && alpha.shape[0] == real.shape[0],
+        "gradientPenalty: alpha must be [\(real.shape[0])], got \(alpha.shape)")
     let weights = alpha.detach().reshaped([real.shape[0]] + Array(repeating: 1, count: real.rank - 1))
     let points = (real.detach() * weights + fake.detach() * (1 - weights)).detach()
     points.requiresGrad = true

@@ -3,13 +3,16 @@ import Neuron
 /// Cross-entropy between logits (classes on axis 1: [N, C] or [N, C, d1, …]) and either
 /// int64 class indices ([N] or [N, d1, …]) or class probabilities (the logits' shape),
 /// with PyTorch's class weights, ignore index and label smoothing.
-public func crossEntropy(_ logits: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
-                         labelSmoothing: Double = 0, reduction: Reduction = .mean) -> Tensor {
+public func crossEntropy(
+    _ logits: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
+    labelSmoothing: Double = 0, reduction: Reduction = .mean
+) -> Tensor {
     precondition(labelSmoothing >= 0 && labelSmoothing <= 1, "crossEntropy: label smoothing \(labelSmoothing) is outside [0, 1]")
     let (logProbabilities, classes) = classesLast(logits.logSoftmax(axis: logits.rank == 1 ? 0 : 1), "crossEntropy")
     if target.dtype.isFloatingPoint {
-        precondition(target.shape == logits.shape,
-                     "crossEntropy: probability target of shape \(target.shape) does not match logits \(logits.shape)")
+        precondition(
+            target.shape == logits.shape,
+            "crossEntropy: probability target of shape \(target.shape) does not match logits \(logits.shape)")
         var probabilities = classesLast(target, "crossEntropy").0
         if labelSmoothing > 0 { probabilities = probabilities * (1 - labelSmoothing) + labelSmoothing / Double(classes) }
         var terms = logProbabilities * probabilities
@@ -22,8 +25,9 @@ public func crossEntropy(_ logits: Tensor, _ target: Tensor, weight: Tensor? = n
         }
     }
     let flatTarget = checkedTarget(target, logits, "crossEntropy")
-    let nll = negativeLogLikelihood(logProbabilities, flatTarget, weight: weight, ignoreIndex: ignoreIndex,
-                                    reduction: reduction, outputShape: target.shape)
+    let nll = negativeLogLikelihood(
+        logProbabilities, flatTarget, weight: weight, ignoreIndex: ignoreIndex,
+        reduction: reduction, outputShape: target.shape)
     guard labelSmoothing > 0 else { return nll }
     let valid = (flatTarget .!= Double(ignoreIndex)).to(logits.dtype)
     var smooth = weight.map { -(logProbabilities * $0).sum(axis: 1) } ?? -logProbabilities.sum(axis: 1)
@@ -40,11 +44,14 @@ public func crossEntropy(_ logits: Tensor, _ target: Tensor, weight: Tensor? = n
 }
 
 /// Negative log-likelihood of int64 class indices under log-probabilities (classes on axis 1).
-public func nllLoss(_ logProbabilities: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
-                    reduction: Reduction = .mean) -> Tensor {
+public func nllLoss(
+    _ logProbabilities: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
+    reduction: Reduction = .mean
+) -> Tensor {
     let (flat, _) = classesLast(logProbabilities, "nllLoss")
-    return negativeLogLikelihood(flat, checkedTarget(target, logProbabilities, "nllLoss"), weight: weight,
-                                 ignoreIndex: ignoreIndex, reduction: reduction, outputShape: target.shape)
+    return negativeLogLikelihood(
+        flat, checkedTarget(target, logProbabilities, "nllLoss"), weight: weight,
+        ignoreIndex: ignoreIndex, reduction: reduction, outputShape: target.shape)
 }
 
 /// [N, C, d…] → ([N·d…, C], C); a 1-D input is one sample.
@@ -61,8 +68,9 @@ func classesLast(_ x: Tensor, _ op: String) -> (Tensor, Int) {
 func checkedTarget(_ target: Tensor, _ input: Tensor, _ op: String) -> Tensor {
     precondition(target.dtype == .int64, "\(op): class targets must be int64, got \(target.dtype) of shape \(target.shape)")
     let expected = input.rank == 1 ? [] : Array(input.shape.enumerated().filter { $0.offset != 1 }.map { $0.element })
-    precondition(target.shape == expected,
-                 "\(op): target of shape \(target.shape) does not match input \(input.shape) (expected \(expected))")
+    precondition(
+        target.shape == expected,
+        "\(op): target of shape \(target.shape) does not match input \(input.shape) (expected \(expected))")
     return target.reshaped([-1])
 }
 
@@ -72,8 +80,10 @@ func targetWeights(_ weight: Tensor, _ target: Tensor, _ valid: Tensor) -> Tenso
     return weight.indexSelect(axis: 0, index: safe) * valid
 }
 
-func negativeLogLikelihood(_ logProbabilities: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: Int,
-                           reduction: Reduction, outputShape: [Int]) -> Tensor {
+func negativeLogLikelihood(
+    _ logProbabilities: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: Int,
+    reduction: Reduction, outputShape: [Int]
+) -> Tensor {
     let validMask = target .!= Double(ignoreIndex)
     let valid = validMask.to(logProbabilities.dtype)
     let safeTarget = Tensor.where(validMask, target, target.zerosLike())

@@ -20,8 +20,9 @@ public enum Reduction: Sendable {
 }
 
 func checkSameShape(_ input: Tensor, _ target: Tensor, _ op: String) {
-    precondition(input.shape == target.shape,
-                 "\(op): input of shape \(input.shape) and target of shape \(target.shape) differ")
+    precondition(
+        input.shape == target.shape,
+        "\(op): input of shape \(input.shape) and target of shape \(target.shape) differ")
 }
 
 /// Mean squared error.
@@ -52,8 +53,10 @@ public func huberLoss(_ input: Tensor, _ target: Tensor, delta: Double = 1, redu
 }
 
 /// Binary cross-entropy on probabilities; each log is clamped at −100 as in PyTorch.
-public func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
-                               reduction: Reduction = .mean) -> Tensor {
+public func binaryCrossEntropy(
+    _ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
+    reduction: Reduction = .mean
+) -> Tensor {
     checkSameShape(input, target, "binaryCrossEntropy")
     let logP = input.log().maximum(-100), logNotP = (1 - input).log().maximum(-100)
     var losses = -(target * logP + (1 - target) * logNotP)
@@ -63,8 +66,10 @@ public func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor
 
 /// Binary cross-entropy on logits, computed stably; `positiveWeight` scales the positive
 /// term per class (broadcast over the last dimension).
-public func binaryCrossEntropyWithLogits(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
-                                         positiveWeight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
+public func binaryCrossEntropyWithLogits(
+    _ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
+    positiveWeight: Tensor? = nil, reduction: Reduction = .mean
+) -> Tensor {
     checkSameShape(input, target, "binaryCrossEntropyWithLogits")
     // log(1 + exp(−x)) = log1p(exp(−|x|)) + max(−x, 0)
     let softplusNegative = (-input.abs()).exp().log1p() + (-input).relu()
@@ -76,8 +81,10 @@ public func binaryCrossEntropyWithLogits(_ input: Tensor, _ target: Tensor, weig
 
 /// Kullback–Leibler divergence KL(target ‖ input) with `input` given as log-probabilities
 /// (and `target` too when `logTarget`). Use `.batchMean` for the mathematical definition.
-public func klDivergence(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean,
-                         logTarget: Bool = false) -> Tensor {
+public func klDivergence(
+    _ input: Tensor, _ target: Tensor, reduction: Reduction = .mean,
+    logTarget: Bool = false
+) -> Tensor {
     checkSameShape(input, target, "klDivergence")
     let pointwise: Tensor
     if logTarget {

@@ -5,27 +5,39 @@ import Neuron
 public class Adam: Optimizer {
     let decoupled: Bool
 
-    public init(_ groups: [ParameterGroup], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
-                eps: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false, decoupledWeightDecay: Bool = false) {
+    public init(
+        _ groups: [ParameterGroup], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+        eps: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false, decoupledWeightDecay: Bool = false
+    ) {
         decoupled = decoupledWeightDecay
-        super.init(groups, defaults: [.lr: lr, .beta1: betas.0, .beta2: betas.1, .eps: eps,
-                                      .weightDecay: weightDecay, .amsgrad: amsgrad ? 1 : 0])
+        super.init(
+            groups,
+            defaults: [
+                .lr: lr, .beta1: betas.0, .beta2: betas.1, .eps: eps,
+                .weightDecay: weightDecay, .amsgrad: amsgrad ? 1 : 0,
+            ])
     }
 
-    public convenience init(_ parameters: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
-                            eps: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false) {
+    public convenience init(
+        _ parameters: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+        eps: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false
+    ) {
         self.init([ParameterGroup(parameters)], lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad)
     }
 
-    public override func update(_ parameter: Tensor, grad: Tensor, group: ParameterGroup,
-                                state: inout [String: Tensor], step: Int) {
+    public override func update(
+        _ parameter: Tensor, grad: Tensor, group: ParameterGroup,
+        state: inout [String: Tensor], step: Int
+    ) {
         let lr = group.learningRate, beta1 = group[.beta1], beta2 = group[.beta2], decay = group.weightDecay
         if parameter.dtype == .float32 {
             let mean = state["exp_avg"] ?? parameter.zerosLike(), square = state["exp_avg_sq"] ?? parameter.zerosLike()
             let maximum = group[.amsgrad] != 0 ? (state["max_exp_avg_sq"] ?? parameter.zerosLike()) : nil
-            if FusedUpdates.adam(parameter: parameter, grad: grad, expAvg: mean, expAvgSq: square, maxExpAvgSq: maximum,
-                                 lr: lr, beta1: beta1, beta2: beta2, eps: group[.eps], weightDecay: decay,
-                                 decoupled: decoupled, step: step) {
+            if FusedUpdates.adam(
+                parameter: parameter, grad: grad, expAvg: mean, expAvgSq: square, maxExpAvgSq: maximum,
+                lr: lr, beta1: beta1, beta2: beta2, eps: group[.eps], weightDecay: decay,
+                decoupled: decoupled, step: step)
+            {
                 state["exp_avg"] = mean
                 state["exp_avg_sq"] = square
                 if let maximum { state["max_exp_avg_sq"] = maximum }
@@ -54,14 +66,19 @@ public class Adam: Optimizer {
 
 /// AdamW: Adam with weight decay applied to the weights directly (default 0.01).
 public final class AdamW: Adam {
-    public init(_ groups: [ParameterGroup], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
-                eps: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false) {
-        super.init(groups, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad,
-                   decoupledWeightDecay: true)
+    public init(
+        _ groups: [ParameterGroup], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+        eps: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false
+    ) {
+        super.init(
+            groups, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad,
+            decoupledWeightDecay: true)
     }
 
-    public convenience init(_ parameters: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
-                            eps: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false) {
+    public convenience init(
+        _ parameters: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+        eps: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false
+    ) {
         self.init([ParameterGroup(parameters)], lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad)
     }
 }

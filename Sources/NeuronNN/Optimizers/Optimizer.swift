@@ -19,8 +19,9 @@ open class Optimizer {
         let owner = String(describing: type(of: self))
         for g in parameterGroups.indices { parameterGroups[g].owner = owner }
         let all = parameterGroups.flatMap { $0.parameters }
-        precondition(Set(all.map { ObjectIdentifier($0) }).count == all.count,
-                     "optimizer: a parameter appears in more than one group")
+        precondition(
+            Set(all.map { ObjectIdentifier($0) }).count == all.count,
+            "optimizer: a parameter appears in more than one group")
         for p in all {
             precondition(p.dtype.isFloatingPoint, "optimizer: parameter of type \(p.dtype) and shape \(p.shape) is not floating-point")
         }
@@ -91,8 +92,9 @@ open class Optimizer {
         for group in groups {
             for parameter in group.parameters {
                 for (slot, tensor) in newState[position] ?? [:] where tensor.shape != parameter.shape && tensor.count != 1 {
-                    throw OptimizerStateError(key: "state.\(position).\(slot)",
-                                              reason: "shape \(tensor.shape) does not match parameter \(parameter.shape)")
+                    throw OptimizerStateError(
+                        key: "state.\(position).\(slot)",
+                        reason: "shape \(tensor.shape) does not match parameter \(parameter.shape)")
                 }
                 position += 1
             }

@@ -3,21 +3,32 @@ import Neuron
 /// Stochastic gradient descent with momentum, dampening, Nesterov momentum and L2 weight
 /// decay, exactly as PyTorch's `torch.optim.SGD`.
 public final class SGD: Optimizer {
-    public init(_ groups: [ParameterGroup], lr: Double, momentum: Double = 0, dampening: Double = 0,
-                weightDecay: Double = 0, nesterov: Bool = false) {
+    public init(
+        _ groups: [ParameterGroup], lr: Double, momentum: Double = 0, dampening: Double = 0,
+        weightDecay: Double = 0, nesterov: Bool = false
+    ) {
         precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and no dampening")
-        super.init(groups, defaults: [.lr: lr, .momentum: momentum, .dampening: dampening,
-                                      .weightDecay: weightDecay, .nesterov: nesterov ? 1 : 0])
+        super.init(
+            groups,
+            defaults: [
+                .lr: lr, .momentum: momentum, .dampening: dampening,
+                .weightDecay: weightDecay, .nesterov: nesterov ? 1 : 0,
+            ])
     }
 
-    public convenience init(_ parameters: [Tensor], lr: Double, momentum: Double = 0, dampening: Double = 0,
-                            weightDecay: Double = 0, nesterov: Bool = false) {
-        self.init([ParameterGroup(parameters)], lr: lr, momentum: momentum, dampening: dampening,
-                  weightDecay: weightDecay, nesterov: nesterov)
+    public convenience init(
+        _ parameters: [Tensor], lr: Double, momentum: Double = 0, dampening: Double = 0,
+        weightDecay: Double = 0, nesterov: Bool = false
+    ) {
+        self.init(
+            [ParameterGroup(parameters)], lr: lr, momentum: momentum, dampening: dampening,
+            weightDecay: weightDecay, nesterov: nesterov)
     }
 
-    public override func update(_ parameter: Tensor, grad: Tensor, group: ParameterGroup,
-                                state: inout [String: Tensor], step: Int) {
+    public override func update(
+        _ parameter: Tensor, grad: Tensor, group: ParameterGroup,
+        state: inout [String: Tensor], step: Int
+    ) {
         var g = grad
         let decay = group.weightDecay, momentum = group.momentum
         if decay != 0 { g = g + parameter * decay }

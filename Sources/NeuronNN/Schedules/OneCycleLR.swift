@@ -12,21 +12,28 @@ public final class OneCycleLR: LRScheduler {
     let annealing: Annealing
     let momentumKey: Hyperparameter?
 
-    public init(_ optimizer: Optimizer, maxRate: Double, totalSteps: Int, warmupFraction: Double = 0.3,
-                annealing: Annealing = .cosine, cycleMomentum: Bool = true, baseMomentum: Double = 0.85,
-                maxMomentum: Double = 0.95, divFactor: Double = 25, finalDivFactor: Double = 1e4,
-                threePhase: Bool = false) {
-        precondition(totalSteps > 1 && warmupFraction > 0 && warmupFraction < 1,
-                     "OneCycleLR: needs totalSteps > 1 and 0 < warmupFraction < 1")
+    public init(
+        _ optimizer: Optimizer, maxRate: Double, totalSteps: Int, warmupFraction: Double = 0.3,
+        annealing: Annealing = .cosine, cycleMomentum: Bool = true, baseMomentum: Double = 0.85,
+        maxMomentum: Double = 0.95, divFactor: Double = 25, finalDivFactor: Double = 1e4,
+        threePhase: Bool = false
+    ) {
+        precondition(
+            totalSteps > 1 && warmupFraction > 0 && warmupFraction < 1,
+            "OneCycleLR: needs totalSteps > 1 and 0 < warmupFraction < 1")
         let initial = maxRate / divFactor, final = initial / finalDivFactor
         let rise = warmupFraction * Double(totalSteps) - 1
         if threePhase {
-            phases = [(rise, initial, maxRate, maxMomentum, baseMomentum),
-                      (2 * warmupFraction * Double(totalSteps) - 2, maxRate, initial, baseMomentum, maxMomentum),
-                      (Double(totalSteps - 1), initial, final, maxMomentum, maxMomentum)]
+            phases = [
+                (rise, initial, maxRate, maxMomentum, baseMomentum),
+                (2 * warmupFraction * Double(totalSteps) - 2, maxRate, initial, baseMomentum, maxMomentum),
+                (Double(totalSteps - 1), initial, final, maxMomentum, maxMomentum),
+            ]
         } else {
-            phases = [(rise, initial, maxRate, maxMomentum, baseMomentum),
-                      (Double(totalSteps - 1), maxRate, final, baseMomentum, maxMomentum)]
+            phases = [
+                (rise, initial, maxRate, maxMomentum, baseMomentum),
+                (Double(totalSteps - 1), maxRate, final, baseMomentum, maxMomentum),
+            ]
         }
         self.totalSteps = totalSteps
         self.annealing = annealing
@@ -73,8 +80,10 @@ public final class ReduceLROnPlateau {
     public private(set) var badSteps = 0
     public private(set) var cooldownLeft = 0
 
-    public init(_ optimizer: Optimizer, mode: Mode = .min, factor: Double = 0.1, patience: Int = 10,
-                threshold: Double = 1e-4, cooldown: Int = 0, minimumRate: Double = 0) {
+    public init(
+        _ optimizer: Optimizer, mode: Mode = .min, factor: Double = 0.1, patience: Int = 10,
+        threshold: Double = 1e-4, cooldown: Int = 0, minimumRate: Double = 0
+    ) {
         precondition(factor < 1, "ReduceLROnPlateau: factor \(factor) must be below 1")
         self.optimizer = optimizer
         self.mode = mode
@@ -113,8 +122,10 @@ public final class ReduceLROnPlateau {
     }
 
     public func stateDict() -> StateDict {
-        ["best": Tensor(best, dtype: .float64), "bad_steps": Tensor(Double(badSteps), dtype: .float64),
-         "cooldown_left": Tensor(Double(cooldownLeft), dtype: .float64)]
+        [
+            "best": Tensor(best, dtype: .float64), "bad_steps": Tensor(Double(badSteps), dtype: .float64),
+            "cooldown_left": Tensor(Double(cooldownLeft), dtype: .float64),
+        ]
     }
 
     public func load(stateDict: StateDict) {

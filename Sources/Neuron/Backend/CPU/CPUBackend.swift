@@ -6,8 +6,10 @@ final class CPUBackend: Backend {
 
     /// Runs `body` with a tensor's shape and broadcast strides (towards `shape`) as Int64 arrays.
     @inline(__always)
-    func withLayout<R>(_ shape: [Int], _ tensors: [Tensor],
-                       _ body: (UnsafePointer<Int64>, [UnsafePointer<Int64>]) -> R) -> R {
+    func withLayout<R>(
+        _ shape: [Int], _ tensors: [Tensor],
+        _ body: (UnsafePointer<Int64>, [UnsafePointer<Int64>]) -> R
+    ) -> R {
         let strides = tensors.map { broadcastStrides($0, to: shape) }
         return shape.withInt64Pointer { shapePointer in
             switch strides.count {
@@ -30,8 +32,10 @@ final class CPUBackend: Backend {
     /// Like `withLayout` for two operands, without allocating when both are dense with the
     /// output's shape or one is a single element (the per-op cost of small tensors).
     @inline(__always)
-    func withFlatLayout<R>(_ shape: [Int], _ a: Tensor, _ b: Tensor,
-                           _ body: (Int32, UnsafePointer<Int64>, UnsafePointer<Int64>, UnsafePointer<Int64>) -> R) -> R {
+    func withFlatLayout<R>(
+        _ shape: [Int], _ a: Tensor, _ b: Tensor,
+        _ body: (Int32, UnsafePointer<Int64>, UnsafePointer<Int64>, UnsafePointer<Int64>) -> R
+    ) -> R {
         let aFlat = a.shape == shape && a.isContiguous, bFlat = b.shape == shape && b.isContiguous
         guard (aFlat || a.count == 1) && (bFlat || b.count == 1) else {
             return withLayout(shape, [a, b]) { body(Int32(shape.count), $0, $1[0], $1[1]) }
@@ -47,11 +51,13 @@ final class CPUBackend: Backend {
         let out = Tensor(uninitialized: x.shape, dtype: x.dtype)
         switch x.dtype {
         case .float32:
-            nk_unary_f32(kernel.rawValue, input.pointer(as: Float.self), out.pointer(as: Float.self),
-                         Int64(x.count), p0, p1)
+            nk_unary_f32(
+                kernel.rawValue, input.pointer(as: Float.self), out.pointer(as: Float.self),
+                Int64(x.count), p0, p1)
         case .float64:
-            nk_unary_f64(kernel.rawValue, input.pointer(as: Double.self), out.pointer(as: Double.self),
-                         Int64(x.count), p0, p1)
+            nk_unary_f64(
+                kernel.rawValue, input.pointer(as: Double.self), out.pointer(as: Double.self),
+                Int64(x.count), p0, p1)
         default:
             // Integer and boolean inputs are computed in float64 and converted back.
             let wide = unary(kernel, cast(input, to: .float64), p0, p1)
@@ -65,14 +71,17 @@ final class CPUBackend: Backend {
         withFlatLayout(shape, a, b) { rank, shapePointer, sa, sb in
             switch a.dtype {
             case .float32:
-                nk_binary_f32(kernel.rawValue, rank, shapePointer, a.pointer(as: Float.self), sa,
-                              b.pointer(as: Float.self), sb, out.pointer(as: Float.self))
+                nk_binary_f32(
+                    kernel.rawValue, rank, shapePointer, a.pointer(as: Float.self), sa,
+                    b.pointer(as: Float.self), sb, out.pointer(as: Float.self))
             case .float64:
-                nk_binary_f64(kernel.rawValue, rank, shapePointer, a.pointer(as: Double.self), sa,
-                              b.pointer(as: Double.self), sb, out.pointer(as: Double.self))
+                nk_binary_f64(
+                    kernel.rawValue, rank, shapePointer, a.pointer(as: Double.self), sa,
+                    b.pointer(as: Double.self), sb, out.pointer(as: Double.self))
             case .int64:
-                nk_binary_i64(kernel.rawValue, rank, shapePointer, a.pointer(as: Int64.self), sa,
-                              b.pointer(as: Int64.self), sb, out.pointer(as: Int64.self))
+                nk_binary_i64(
+                    kernel.rawValue, rank, shapePointer, a.pointer(as: Int64.self), sa,
+                    b.pointer(as: Int64.self), sb, out.pointer(as: Int64.self))
             case .bool:
                 preconditionFailure("binary kernels take float or int64 tensors")
             }
@@ -86,17 +95,21 @@ final class CPUBackend: Backend {
             let result = out.pointer(as: UInt8.self)
             switch a.dtype {
             case .float32:
-                nk_compare_f32(kernel.rawValue, rank, shapePointer, a.pointer(as: Float.self), sa,
-                               b.pointer(as: Float.self), sb, result)
+                nk_compare_f32(
+                    kernel.rawValue, rank, shapePointer, a.pointer(as: Float.self), sa,
+                    b.pointer(as: Float.self), sb, result)
             case .float64:
-                nk_compare_f64(kernel.rawValue, rank, shapePointer, a.pointer(as: Double.self), sa,
-                               b.pointer(as: Double.self), sb, result)
+                nk_compare_f64(
+                    kernel.rawValue, rank, shapePointer, a.pointer(as: Double.self), sa,
+                    b.pointer(as: Double.self), sb, result)
             case .int64:
-                nk_compare_i64(kernel.rawValue, rank, shapePointer, a.pointer(as: Int64.self), sa,
-                               b.pointer(as: Int64.self), sb, result)
+                nk_compare_i64(
+                    kernel.rawValue, rank, shapePointer, a.pointer(as: Int64.self), sa,
+                    b.pointer(as: Int64.self), sb, result)
             case .bool:
-                nk_compare_u8(kernel.rawValue, rank, shapePointer, a.pointer(as: UInt8.self), sa,
-                              b.pointer(as: UInt8.self), sb, result)
+                nk_compare_u8(
+                    kernel.rawValue, rank, shapePointer, a.pointer(as: UInt8.self), sa,
+                    b.pointer(as: UInt8.self), sb, result)
             }
         }
         return out
@@ -105,9 +118,10 @@ final class CPUBackend: Backend {
     func select(_ condition: Tensor, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
         let out = Tensor(uninitialized: shape, dtype: a.dtype)
         withLayout(shape, [condition, a, b]) { shapePointer, strides in
-            nk_where(Int32(a.dtype.size), Int32(shape.count), shapePointer,
-                     condition.pointer(as: UInt8.self), strides[0], a.pointer, strides[1],
-                     b.pointer, strides[2], out.pointer)
+            nk_where(
+                Int32(a.dtype.size), Int32(shape.count), shapePointer,
+                condition.pointer(as: UInt8.self), strides[0], a.pointer, strides[1],
+                b.pointer, strides[2], out.pointer)
         }
         return out
     }
@@ -116,8 +130,9 @@ final class CPUBackend: Backend {
         precondition(source.dtype == destination.dtype)
         let shape = destination.shape
         withLayout(shape, [source, destination]) { shapePointer, strides in
-            nk_copy(Int32(source.dtype.size), Int32(shape.count), shapePointer, source.pointer,
-                    strides[0], destination.pointer, strides[1])
+            nk_copy(
+                Int32(source.dtype.size), Int32(shape.count), shapePointer, source.pointer,
+                strides[0], destination.pointer, strides[1])
         }
     }
 

@@ -4,10 +4,11 @@ import Glibc
 // Convolution, pooling and fused optimiser kernels of the CPU backend.
 extension CPUBackend {
     func kernelGeometry(_ geometry: ConvGeometry, x: [Int], weight: [Int], y: [Int]) -> nk_conv_geometry {
-        nk_conv_geometry(n: Int64(x[0]), c: Int64(x[1]), h: Int64(x[2]), w: Int64(x[3]), oc: Int64(weight[0]),
-                         oh: Int64(y[2]), ow: Int64(y[3]), kh: Int64(weight[2]), kw: Int64(weight[3]),
-                         sh: Int64(geometry.sh), sw: Int64(geometry.sw), pt: Int64(geometry.top), pl: Int64(geometry.left),
-                         dh: Int64(geometry.dh), dw: Int64(geometry.dw), groups: Int64(geometry.groups))
+        nk_conv_geometry(
+            n: Int64(x[0]), c: Int64(x[1]), h: Int64(x[2]), w: Int64(x[3]), oc: Int64(weight[0]),
+            oh: Int64(y[2]), ow: Int64(y[3]), kh: Int64(weight[2]), kw: Int64(weight[3]),
+            sh: Int64(geometry.sh), sw: Int64(geometry.sw), pt: Int64(geometry.top), pl: Int64(geometry.left),
+            dh: Int64(geometry.dh), dw: Int64(geometry.dw), groups: Int64(geometry.groups))
     }
 
     func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor {
@@ -47,14 +48,18 @@ extension CPUBackend {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let values = Tensor(uninitialized: [n, c, outputSize.0, outputSize.1], dtype: x.dtype)
         let indices = Tensor(uninitialized: values.shape, dtype: .int64)
-        let a = [n * c, h, w, outputSize.0, outputSize.1, p.kernel.0, p.kernel.1, p.stride.0, p.stride.1, p.padding.0,
-                 p.padding.1, p.dilation.0, p.dilation.1].map { Int64($0) }
+        let a = [
+            n * c, h, w, outputSize.0, outputSize.1, p.kernel.0, p.kernel.1, p.stride.0, p.stride.1, p.padding.0,
+            p.padding.1, p.dilation.0, p.dilation.1,
+        ].map { Int64($0) }
         if x.dtype == .float32 {
-            nk_max_pool_f32(x.pointer(as: Float.self), values.pointer(as: Float.self), indices.pointer(as: Int64.self),
-                            a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12])
+            nk_max_pool_f32(
+                x.pointer(as: Float.self), values.pointer(as: Float.self), indices.pointer(as: Int64.self),
+                a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12])
         } else {
-            nk_max_pool_f64(x.pointer(as: Double.self), values.pointer(as: Double.self), indices.pointer(as: Int64.self),
-                            a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12])
+            nk_max_pool_f64(
+                x.pointer(as: Double.self), values.pointer(as: Double.self), indices.pointer(as: Int64.self),
+                a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12])
         }
         return (values, indices)
     }
@@ -62,28 +67,35 @@ extension CPUBackend {
     /// y = window means of x, or (backward) x = y spread over the windows; `x` is [n, c, h, w].
     func windowAverage(_ source: Tensor, _ rows: Windows, _ cols: Windows, backward: Bool, inputShape: [Int]) -> Tensor {
         let (n, c) = (source.shape[0], source.shape[1])
-        let out = backward ? Tensor.zeros(inputShape, dtype: source.dtype)
+        let out =
+            backward
+            ? Tensor.zeros(inputShape, dtype: source.dtype)
             : Tensor(uninitialized: [n, c, rows.count, cols.count], dtype: source.dtype)
         let x = backward ? out : source, y = backward ? source : out
         let hs = rows.start.map { Int64($0) }, he = rows.end.map { Int64($0) }
         let ws = cols.start.map { Int64($0) }, we = cols.end.map { Int64($0) }
         let planes = Int64(n * c), h = Int64(inputShape[2]), w = Int64(inputShape[3])
         if source.dtype == .float32 {
-            nk_window_average_f32(x.pointer(as: Float.self), y.pointer(as: Float.self), planes, h, w, Int64(rows.count),
-                                  Int64(cols.count), hs, he, ws, we, rows.divisor, cols.divisor, backward ? 1 : 0)
+            nk_window_average_f32(
+                x.pointer(as: Float.self), y.pointer(as: Float.self), planes, h, w, Int64(rows.count),
+                Int64(cols.count), hs, he, ws, we, rows.divisor, cols.divisor, backward ? 1 : 0)
         } else {
-            nk_window_average_f64(x.pointer(as: Double.self), y.pointer(as: Double.self), planes, h, w, Int64(rows.count),
-                                  Int64(cols.count), hs, he, ws, we, rows.divisor, cols.divisor, backward ? 1 : 0)
+            nk_window_average_f64(
+                x.pointer(as: Double.self), y.pointer(as: Double.self), planes, h, w, Int64(rows.count),
+                Int64(cols.count), hs, he, ws, we, rows.divisor, cols.divisor, backward ? 1 : 0)
         }
         return out
     }
 
-    func adam(_ parameter: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?,
-              lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, decoupled: Bool, step: Int) {
+    func adam(
+        _ parameter: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?,
+        lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, decoupled: Bool, step: Int
+    ) {
         let stepSize = lr / (1 - pow(beta1, Double(step)))
         let correction2 = (1 - pow(beta2, Double(step))).squareRoot()
-        nk_adam_f32(parameter.pointer(as: Float.self), grad.pointer(as: Float.self), expAvg.pointer(as: Float.self),
-                    expAvgSq.pointer(as: Float.self), maxExpAvgSq?.pointer(as: Float.self), Int64(parameter.count),
-                    lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, stepSize, correction2)
+        nk_adam_f32(
+            parameter.pointer(as: Float.self), grad.pointer(as: Float.self), expAvg.pointer(as: Float.self),
+            expAvgSq.pointer(as: Float.self), maxExpAvgSq?.pointer(as: Float.self), Int64(parameter.count),
+            lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, stepSize, correction2)
     }
 }

@@ -15,11 +15,13 @@ extension CPUBackend {
     func channelGradSums(_ gy: Tensor, _ x: Tensor, mean: [Double], n: Int, c: Int, inner: Int) -> (sum: [Double], dot: [Double]) {
         var sum = [Double](repeating: 0, count: c), dot = sum
         if x.dtype == .float32 {
-            nk_channel_grad_sums_f32(gy.pointer(as: Float.self), x.pointer(as: Float.self), mean, Int64(n), Int64(c),
-                                     Int64(inner), &sum, &dot)
+            nk_channel_grad_sums_f32(
+                gy.pointer(as: Float.self), x.pointer(as: Float.self), mean, Int64(n), Int64(c),
+                Int64(inner), &sum, &dot)
         } else {
-            nk_channel_grad_sums_f64(gy.pointer(as: Double.self), x.pointer(as: Double.self), mean, Int64(n), Int64(c),
-                                     Int64(inner), &sum, &dot)
+            nk_channel_grad_sums_f64(
+                gy.pointer(as: Double.self), x.pointer(as: Double.self), mean, Int64(n), Int64(c),
+                Int64(inner), &sum, &dot)
         }
         return (sum, dot)
     }
@@ -28,11 +30,13 @@ extension CPUBackend {
         let out = Tensor(uninitialized: u.shape, dtype: u.dtype)
         let b = b ?? a
         if u.dtype == .float32 {
-            nk_channel_affine_f32(u.pointer(as: Float.self), v?.pointer(as: Float.self), out.pointer(as: Float.self), a, b, d,
-                                  Int64(n), Int64(c), Int64(inner))
+            nk_channel_affine_f32(
+                u.pointer(as: Float.self), v?.pointer(as: Float.self), out.pointer(as: Float.self), a, b, d,
+                Int64(n), Int64(c), Int64(inner))
         } else {
-            nk_channel_affine_f64(u.pointer(as: Double.self), v?.pointer(as: Double.self), out.pointer(as: Double.self), a, b, d,
-                                  Int64(n), Int64(c), Int64(inner))
+            nk_channel_affine_f64(
+                u.pointer(as: Double.self), v?.pointer(as: Double.self), out.pointer(as: Double.self), a, b, d,
+                Int64(n), Int64(c), Int64(inner))
         }
         return out
     }

@@ -39,8 +39,9 @@ extension CPUBackend {
 
     func gather(_ x: Tensor, _ index: Tensor, outer: Int, axisSize: Int, inner: Int) -> Tensor {
         let out = Tensor(uninitialized: index.shape, dtype: x.dtype)
-        let bad = nk_gather(Int32(x.dtype.size), x.pointer, index.pointer(as: Int64.self), out.pointer,
-                            Int64(outer), Int64(axisSize), Int64(index.shape.isEmpty ? 1 : index.count / (outer * inner)), Int64(inner))
+        let bad = nk_gather(
+            Int32(x.dtype.size), x.pointer, index.pointer(as: Int64.self), out.pointer,
+            Int64(outer), Int64(axisSize), Int64(index.shape.isEmpty ? 1 : index.count / (outer * inner)), Int64(inner))
         precondition(bad < 0, "gather: index \(bad) is out of range for an axis of size \(axisSize)")
         return out
     }
@@ -50,11 +51,13 @@ extension CPUBackend {
         let bad: Int64
         switch out.dtype {
         case .float32:
-            bad = nk_scatter_add_f32(out.pointer(as: Float.self), index.pointer(as: Int64.self), source.pointer(as: Float.self),
-                                     Int64(outer), Int64(axisSize), indexAxis, Int64(inner))
+            bad = nk_scatter_add_f32(
+                out.pointer(as: Float.self), index.pointer(as: Int64.self), source.pointer(as: Float.self),
+                Int64(outer), Int64(axisSize), indexAxis, Int64(inner))
         case .float64:
-            bad = nk_scatter_add_f64(out.pointer(as: Double.self), index.pointer(as: Int64.self), source.pointer(as: Double.self),
-                                     Int64(outer), Int64(axisSize), indexAxis, Int64(inner))
+            bad = nk_scatter_add_f64(
+                out.pointer(as: Double.self), index.pointer(as: Int64.self), source.pointer(as: Double.self),
+                Int64(outer), Int64(axisSize), indexAxis, Int64(inner))
         default:
             preconditionFailure("scatterAdd: only floating-point tensors")
         }
@@ -63,8 +66,9 @@ extension CPUBackend {
 
     func indexSelect(_ x: Tensor, _ index: Tensor, outer: Int, axisSize: Int, inner: Int, shape: [Int]) -> Tensor {
         let out = Tensor(uninitialized: shape, dtype: x.dtype)
-        let bad = nk_index_select(Int32(x.dtype.size), x.pointer, index.pointer(as: Int64.self), Int64(index.count),
-                                  out.pointer, Int64(outer), Int64(axisSize), Int64(inner))
+        let bad = nk_index_select(
+            Int32(x.dtype.size), x.pointer, index.pointer(as: Int64.self), Int64(index.count),
+            out.pointer, Int64(outer), Int64(axisSize), Int64(inner))
         precondition(bad < 0, "indexSelect: index \(bad) is out of range for an axis of size \(axisSize)")
         return out
     }
@@ -73,19 +77,23 @@ extension CPUBackend {
         let bad: Int64
         switch out.dtype {
         case .float32:
-            bad = nk_index_add_f32(out.pointer(as: Float.self), index.pointer(as: Int64.self), Int64(index.count),
-                                   source.pointer(as: Float.self), Int64(outer), Int64(axisSize), Int64(inner))
+            bad = nk_index_add_f32(
+                out.pointer(as: Float.self), index.pointer(as: Int64.self), Int64(index.count),
+                source.pointer(as: Float.self), Int64(outer), Int64(axisSize), Int64(inner))
         case .float64:
-            bad = nk_index_add_f64(out.pointer(as: Double.self), index.pointer(as: Int64.self), Int64(index.count),
-                                   source.pointer(as: Double.self), Int64(outer), Int64(axisSize), Int64(inner))
+            bad = nk_index_add_f64(
+                out.pointer(as: Double.self), index.pointer(as: Int64.self), Int64(index.count),
+                source.pointer(as: Double.self), Int64(outer), Int64(axisSize), Int64(inner))
         default:
             preconditionFailure("indexAdd: only floating-point tensors")
         }
         precondition(bad < 0, "indexAdd: index \(bad) is out of range for an axis of size \(axisSize)")
     }
 
-    func matmul(_ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)],
-                m: Int, n: Int, k: Int) {
+    func matmul(
+        _ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)],
+        m: Int, n: Int, k: Int
+    ) {
         let ta: Int32 = a.transposed ? 1 : 0, tb: Int32 = b.transposed ? 1 : 0
         let lda = Int64(a.leadingDimension), ldb = Int64(b.leadingDimension)
         switch out.dtype {
@@ -93,15 +101,17 @@ extension CPUBackend {
             let pa = a.tensor.pointer(as: Float.self), pb = b.tensor.pointer(as: Float.self)
             let pc = out.pointer(as: Float.self)
             for (batch, offsets) in batchOffsets.enumerated() {
-                nk_gemm_f32(ta, tb, Int64(m), Int64(n), Int64(k), 1, pa + offsets.0, lda, pb + offsets.1, ldb,
-                            0, pc + batch * m * n, Int64(n))
+                nk_gemm_f32(
+                    ta, tb, Int64(m), Int64(n), Int64(k), 1, pa + offsets.0, lda, pb + offsets.1, ldb,
+                    0, pc + batch * m * n, Int64(n))
             }
         case .float64:
             let pa = a.tensor.pointer(as: Double.self), pb = b.tensor.pointer(as: Double.self)
             let pc = out.pointer(as: Double.self)
             for (batch, offsets) in batchOffsets.enumerated() {
-                nk_gemm_f64(ta, tb, Int64(m), Int64(n), Int64(k), 1, pa + offsets.0, lda, pb + offsets.1, ldb,
-                            0, pc + batch * m * n, Int64(n))
+                nk_gemm_f64(
+                    ta, tb, Int64(m), Int64(n), Int64(k), 1, pa + offsets.0, lda, pb + offsets.1, ldb,
+                    0, pc + batch * m * n, Int64(n))
             }
         default:
             preconditionFailure("matmul: only floating-point tensors")
