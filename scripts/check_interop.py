@@ -3,6 +3,7 @@ into the same PyTorch architecture and give the same test accuracy, the training
 parses, TensorBoard's EventAccumulator reads the event file, and metrics.csv is a table.
 
     .venv/bin/python scripts/check_interop.py runs/mlp      # after: neuron train --model mlp --out runs/mlp
+    .venv/bin/python scripts/check_interop.py runs/convnet  # mlp, lenet or convnet: the file's metadata says which
 
 Needs torch, safetensors and tensorboard (`make venv` installs them). Exits non-zero on a mismatch.
 """
@@ -24,15 +25,30 @@ from torch_common import load_split  # noqa: E402  (the benchmarks' Fashion-MNIS
 DATA = "/usr/share/datasets/fashion-mnist"
 MEAN, STD = 0.2860, 0.3530
 
+# The PyTorch modules whose state-dict names Neuron's classifiers use.
+ARCHITECTURES = {
+    "mlp": lambda: nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10)),
+    "lenet": lambda: nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10)),
+    "convnet": lambda: nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Dropout(0.5), nn.Linear(1600, 10)),
+}
+
 
 def main(run):
     state = load_file(f"{run}/model.safetensors")
-    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    with safe_open(f"{run}/model.safetensors", "pt") as f:
+        name = f.metadata()["model"]
+    model = ARCHITECTURES[name]()
     model.load_state_dict(state, strict=True)
+    model.eval()
     images, labels = load_split(DATA, "t10k")
+    images = images.reshape(-1, 1, 28, 28)
     with torch.no_grad():
         accuracy = (model((images - MEAN) / STD).argmax(1) == labels).float().mean().item()
-    print(f"PyTorch accuracy with Neuron's weights: {accuracy:.4f}")
+    print(f"PyTorch {name} with Neuron's weights (strict load): test accuracy {accuracy:.4f}")
 
     with safe_open(f"{run}/checkpoint.safetensors", "pt") as f:
         keys = list(f.keys())

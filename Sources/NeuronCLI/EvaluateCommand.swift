@@ -5,6 +5,14 @@ import NeuronModels
 import NeuronNN
 import NeuronTrain
 
+/// `--checkpoint FILE` and `--model NAME`: the classifier `evaluate` and `predict` load.
+var classifierFileSpecs: [Options.Spec] {
+    [
+        .init(name: "checkpoint", value: "FILE", help: "model.safetensors, best.safetensors or checkpoint.safetensors"),
+        .init(name: "model", value: "NAME", help: "architecture, for a file without metadata: \(classifierNames)"),
+    ]
+}
+
 /// Loads a Fashion-MNIST classifier from a model file or a training checkpoint; the
 /// architecture comes from the file's metadata unless `--model` names it.
 func loadClassifier(_ options: Options, command: String) -> any Layer {
@@ -23,11 +31,7 @@ func loadClassifier(_ options: Options, command: String) -> any Layer {
 func runEvaluate(_ arguments: [String]) {
     let options = Options(
         command: "evaluate",
-        specs: [
-            .init(name: "checkpoint", value: "FILE", help: "model.safetensors, best.safetensors or checkpoint.safetensors"),
-            .init(name: "model", value: "NAME", help: "architecture, for a file without metadata: \(classifierNames)"),
-            fashionDataSpec,
-        ], arguments: arguments)
+        specs: classifierFileSpecs + [fashionDataSpec], arguments: arguments)
     let model = loadClassifier(options, command: "evaluate")
     do {
         let test = try FashionMNIST.load(.test, directory: options.string("data"), normalized: true)
@@ -54,9 +58,7 @@ func pad(_ text: String, _ width: Int, left: Bool = true) -> String {
 func runPredict(_ arguments: [String]) {
     let options = Options(
         command: "predict",
-        specs: [
-            .init(name: "checkpoint", value: "FILE", help: "model.safetensors, best.safetensors or checkpoint.safetensors"),
-            .init(name: "model", value: "NAME", help: "architecture, for a file without metadata: \(classifierNames)"),
+        specs: classifierFileSpecs + [
             .init(name: "input", value: "X.npy", help: "images as float [N, 28, 28], [N, 1, 28, 28] or [N, 784] in [0, 1]"),
             .init(name: "output", value: "Y.npy", help: "where to write the logits, float32 [N, 10]"),
         ], arguments: arguments)

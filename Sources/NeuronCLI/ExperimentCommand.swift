@@ -164,11 +164,12 @@ func runExperiment(_ arguments: [String]) {
 /// --model cgan`'s settings, through the same adversarial step and loop.
 func trainSubsetGAN(_ data: TensorDataset, epochs: Int, seed: Int) throws -> any ImageGenerator {
     Random.seed(UInt64(seed))
-    let (generator, discriminator) = try ModelRegistry.adversarialPair("cgan")
+    let cgan = try ModelRegistry.lookup("cgan")
+    let (generator, discriminator) = try ModelRegistry.adversarialPair(cgan.name)
     let step = AdversarialStep(
         generator: generator, discriminator: discriminator,
-        generatorOptimizer: Adam(generator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),
-        discriminatorOptimizer: Adam(discriminator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),
+        generatorOptimizer: Adam(generator.parameters(), lr: cgan.defaults.learningRate, betas: cgan.defaults.betas),
+        discriminatorOptimizer: Adam(discriminator.parameters(), lr: cgan.defaults.learningRate, betas: cgan.defaults.betas),
         noise: RandomGenerator(seed: UInt64(seed) &+ 29))
     _ = try Trainer(step: step).fit(train: DataLoader(data, batchSize: 64, shuffle: true, seed: UInt64(seed)), epochs: epochs)
     return generator
@@ -178,9 +179,10 @@ func trainSubsetGAN(_ data: TensorDataset, epochs: Int, seed: Int) throws -> any
 /// epochs, batch 64, Adam 3e-3, cosine schedule) through the usual loop, then its test accuracy.
 func trainFewLabelClassifier(_ data: TensorDataset, test: TensorDataset, budget: Int, seed: Int, augment: Bool) throws -> Double {
     Random.seed(UInt64(seed))
-    let model = LeNet5()
+    let lenet = try ModelRegistry.lookup("lenet")
+    let model = try ModelRegistry.network(lenet.name)
     let epochs = max(1, Int((Double(budget) / Double(data.count)).rounded()))
-    let optimizer = Adam(model.parameters(), lr: 3e-3)
+    let optimizer = Adam(model.parameters(), lr: lenet.defaults.learningRate)
     let trainer = Trainer(
         model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
         scheduler: CosineAnnealingLR(optimizer, period: epochs))
