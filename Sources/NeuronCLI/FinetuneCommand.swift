@@ -54,9 +54,7 @@ func runFinetune(_ arguments: [String]) {
             .init(name: "task", value: "NAME", help: "digits, fashion-split or text-topics"),
             .init(name: "mode", value: "MODE", help: "training mode"),
             .init(name: "labels-per-class", value: "N", help: "labels per class"),
-            .init(name: "seed", value: "S", help: "seed"),
-            .init(name: "epochs", value: "E", help: "epochs"),
-            .init(name: "lr", value: "X", help: "learning rate"),
+            CommonOptions.seed, CommonOptions.epochs, CommonOptions.lr,
             .init(name: "layer-decay", value: "X", help: "layer-wise decay"),
             .init(name: "max-length", value: "T", help: "tokens per text"),
             .init(name: "pretrained", value: "FILE", help: "pretrained model file"),
@@ -68,28 +66,23 @@ func runFinetune(_ arguments: [String]) {
             .init(name: "categories", value: "LIST", help: "fortune topics"),
             .init(name: "text-dir", value: "DIR", help: "fortunes folder"),
             .init(name: "model-dir", value: "DIR", help: "MiniLM folder"),
-            .init(name: "out", value: "DIR", help: "output folder"),
+            CommonOptions.out,
         ], arguments: arguments, usage: finetuneUsage)
     let task = options.required("task")
-    let tasks = [
-        "digits": ["scratch", "frozen", "frozen-convs", "finetune"], "fashion-split": ["pretrain", "scratch", "frozen", "frozen-convs", "finetune"],
-        "text-topics": ["probe", "finetune", "scratch"],
-    ]
-    guard let modes = tasks[task] else { fail("finetune: '--task' must be one of digits, fashion-split, text-topics, got '\(task)'") }
+    guard let recipe = finetuneTasks.first(where: { $0.name == task }) else {
+        fail("finetune: '--task' must be one of \(finetuneTasks.map(\.name).joined(separator: ", ")), got '\(task)'")
+    }
     let mode = options.required("mode")
-    guard modes.contains(mode) else { fail("finetune: '--mode' for \(task) must be one of \(modes.joined(separator: ", ")), got '\(mode)'") }
+    guard recipe.modes.contains(mode) else {
+        fail("finetune: '--mode' for \(task) must be one of \(recipe.modes.joined(separator: ", ")), got '\(mode)'")
+    }
     let perClass = options.string("labels-per-class").map { _ in options.int("labels-per-class", default: 1) }
-    let seed = options.int("seed", default: 0, minimum: 0)
-    let out = options.string("out") ?? "runs/finetune-\(task)-\(mode)"
+    let seed = CommonOptions.seed(options)
+    let out = CommonOptions.out(options, default: "runs/finetune-\(task)-\(mode)")
     do {
         try makeDirectories(out)
         let start = ProgressBar.now()
-        let result =
-            switch task {
-            case "digits": try finetuneDigits(options, mode: mode, perClass: perClass, seed: seed, out: out)
-            case "fashion-split": try finetuneFashionSplit(options, mode: mode, perClass: perClass, seed: seed, out: out)
-            default: try finetuneText(options, mode: mode, perClass: perClass, seed: seed, out: out)
-            }
+        let result = try recipe.run(options, mode, perClass, seed, out)
         let seconds = ProgressBar.now() - start
         let row =
             "task,mode,labels_per_class,seed,train_examples,test_accuracy,macro_f1,seconds\n"
@@ -102,6 +95,27 @@ func runFinetune(_ arguments: [String]) {
         fail("finetune: \(error)")
     }
 }
+
+/// A transfer-learning task of `neuron finetune`: its data, its training modes and how it
+/// runs them (each reports a `FinetuneResult`).
+struct FinetuneTask {
+    let name: String
+    let modes: [String]
+    let run: (_ options: Options, _ mode: String, _ perClass: Int?, _ seed: Int, _ out: String) throws -> FinetuneResult
+}
+
+/// The tasks, looked up by `--task`.
+let finetuneTasks: [FinetuneTask] = [
+    FinetuneTask(name: "digits", modes: ["scratch", "frozen", "frozen-convs", "finetune"]) {
+        try finetuneDigits($0, mode: $1, perClass: $2, seed: $3, out: $4)
+    },
+    FinetuneTask(name: "fashion-split", modes: ["pretrain", "scratch", "frozen", "frozen-convs", "finetune"]) {
+        try finetuneFashionSplit($0, mode: $1, perClass: $2, seed: $3, out: $4)
+    },
+    FinetuneTask(name: "text-topics", modes: ["probe", "finetune", "scratch"]) {
+        try finetuneText($0, mode: $1, perClass: $2, seed: $3, out: $4)
+    },
+]
 
 struct FinetuneResult {
     let trainCount: Int, accuracy: Double, macroF1: Double, files: [String]

@@ -25,23 +25,11 @@ func installInterruptHandler() {
     }
 }
 
-/// Options every task family takes, parsed once into `RunSettings`.
+/// Options every task family of `neuron train` takes, parsed once into `RunSettings`.
 let commonTrainSpecs: [Options.Spec] = [
     .init(name: "model", value: "NAME", help: "model to train (see `neuron train --help`)"),
-    .init(name: "epochs", value: "N", help: "epochs to train (default: the model's)"),
-    .init(name: "batch-size", value: "B", help: "mini-batch size (default: the model's, 64 for most)"),
-    .init(name: "optimizer", value: "NAME", help: "adam (default), adamw or sgd"),
-    .init(name: "lr", value: "X", help: "learning rate (default: the model's Adam rate; 0.05 for sgd)"),
-    .init(name: "seed", value: "S", help: "random seed (default 0)"),
-    .init(name: "out", value: "DIR", help: "output folder (default runs/<model>)"),
-    .init(
-        name: "schedule", value: "NAME",
-        help: "learning-rate schedule per epoch: cosine (to 0 at the last epoch; the default except for GANs) or constant"),
-    .init(name: "clip-norm", value: "X", help: "clip the gradients' global norm before each update (default: the model's)"),
-    .init(name: "resume", value: nil, help: "continue from OUT/checkpoint.safetensors"),
-    .init(
-        name: "detect-anomaly", value: nil,
-        help: "check every op for NaN/infinity on every step (slow); by default only a failing step is re-run to name the op"),
+    CommonOptions.epochs, CommonOptions.batchSize, CommonOptions.optimizer, CommonOptions.lr, CommonOptions.seed, CommonOptions.out,
+    CommonOptions.schedule, CommonOptions.clipNorm, CommonOptions.resume, CommonOptions.detectAnomaly,
 ]
 
 /// The value of `--model` among raw arguments, before the model's options are known.
@@ -111,8 +99,8 @@ struct RunSettings {
         batchSize = options.int("batch-size", default: defaults.batchSize)
         optimizer = options.choice("optimizer", from: ["adam", "adamw", "sgd"], default: "adam")
         lr = options.double("lr", default: optimizer == "sgd" ? 0.05 : defaults.learningRate)!
-        seed = options.int("seed", default: 0, minimum: 0)
-        out = options.string("out", default: "runs/\(model)")!
+        seed = CommonOptions.seed(options)
+        out = CommonOptions.out(options, default: "runs/\(model)")
         clipNorm = options.double("clip-norm", default: defaults.clipNorm)
         cosine = options.choice("schedule", from: ["cosine", "constant"], default: defaults.schedule) == "cosine"
         resume = options.flag("resume")
