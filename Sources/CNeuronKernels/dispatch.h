@@ -5,7 +5,22 @@
 #ifndef NEURON_DISPATCH_H
 #define NEURON_DISPATCH_H
 
-#if defined(__x86_64__) && defined(__ELF__) && defined(__has_attribute)
+// The clones need glibc's ifunc (musl has none) and a compiler whose resolver knows the
+// x86-64-v3/v4 levels (clang 18 and later, GCC 12 and later); elsewhere the baseline code runs.
+#if defined(__has_include)
+#if __has_include(<features.h>)
+#include <features.h>
+#endif
+#endif
+#if defined(__clang__)
+#define NK_CLONES_SUPPORTED (__clang_major__ >= 18)
+#elif defined(__GNUC__)
+#define NK_CLONES_SUPPORTED (__GNUC__ >= 12)
+#else
+#define NK_CLONES_SUPPORTED 0
+#endif
+
+#if defined(__x86_64__) && defined(__ELF__) && defined(__GLIBC__) && NK_CLONES_SUPPORTED && defined(__has_attribute)
 #if __has_attribute(target_clones)
 #define NK_WIDE __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 // For scalar loops (argmax, max pooling): AVX-512 would do their selects in mask registers,

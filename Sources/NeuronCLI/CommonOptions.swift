@@ -3,9 +3,9 @@
 /// added in one place.
 enum CommonOptions {
     static let epochs = Options.Spec(name: "epochs", value: "N", help: "epochs to train (default: the model's)")
-    static let batchSize = Options.Spec(name: "batch-size", value: "B", help: "mini-batch size (default: the model's, 64 for most)")
+    static let batchSize = Options.Spec(name: "batch-size", value: "B", help: "mini-batch size (default: the model's)")
     static let optimizer = Options.Spec(name: "optimizer", value: "NAME", help: "adam (default), adamw or sgd")
-    static let lr = Options.Spec(name: "lr", value: "X", help: "learning rate (default: the model's Adam rate; 0.05 for sgd)")
+    static let lr = Options.Spec(name: "lr", value: "X", help: "learning rate (default: the model's; 0.05 for sgd)")
     static let seed = Options.Spec(name: "seed", value: "S", help: "random seed (default 0)")
     static let out = Options.Spec(name: "out", value: "DIR", help: "output folder (default runs/<model>)")
     static let schedule = Options.Spec(

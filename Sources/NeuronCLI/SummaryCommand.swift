@@ -21,8 +21,9 @@ func runSummary(_ arguments: [String]) {
         guard let name = metadata["model"] else { fail("summary: give --model NAME or --checkpoint FILE") }
         // Sizes a checkpoint does not give are the defaults of `neuron train`.
         let entry = try ModelRegistry.lookup(name)
-        let model = try SavedModel.make(metadata: metadata)
-        let input = try entry.exampleInput(entry.completed(ModelConfig(model: name, values: metadata)), batch)
+        let config = entry.completed(ModelConfig(model: name, values: metadata.merging(entry.summaryValues) { own, _ in own }))
+        let model = try ModelRegistry.network(name, config.values)
+        let input = try entry.exampleInput(config, batch)
         print("\(name):")
         print(model.summary(input: input))
     } catch {

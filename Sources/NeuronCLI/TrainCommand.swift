@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Neuron
 import NeuronData
@@ -25,12 +26,26 @@ func installInterruptHandler() {
     }
 }
 
-/// Options every task family of `neuron train` takes, parsed once into `RunSettings`.
-let commonTrainSpecs: [Options.Spec] = [
-    .init(name: "model", value: "NAME", help: "model to train (see `neuron train --help`)"),
-    CommonOptions.epochs, CommonOptions.batchSize, CommonOptions.optimizer, CommonOptions.lr, CommonOptions.seed, CommonOptions.out,
-    CommonOptions.schedule, CommonOptions.clipNorm, CommonOptions.resume, CommonOptions.detectAnomaly,
-]
+/// Options every task family of `neuron train` takes, parsed once into `RunSettings`; the help
+/// gives the model's own defaults.
+func commonTrainSpecs(for entry: ModelEntry) -> [Options.Spec] {
+    let defaults = entry.defaults
+    func withDefault(_ spec: Options.Spec, _ text: String) -> Options.Spec {
+        Options.Spec(name: spec.name, value: spec.value, help: spec.help.replacingOccurrences(of: "default: the model's", with: "default \(text)"))
+    }
+    return [
+        .init(name: "model", value: "NAME", help: "model to train (see `neuron train --help`)"),
+        withDefault(CommonOptions.epochs, "\(defaults.epochs)"), withDefault(CommonOptions.batchSize, "\(defaults.batchSize)"),
+        CommonOptions.optimizer, withDefault(CommonOptions.lr, "\(defaults.learningRate) with adam or adamw"), CommonOptions.seed,
+        CommonOptions.out,
+        Options.Spec(
+            name: "schedule", value: "NAME",
+            help: "learning-rate schedule per epoch: cosine (to 0 at the last epoch) or constant (default \(defaults.schedule))"),
+        defaults.clipNorm.map { withDefault(CommonOptions.clipNorm, "\($0)") }
+            ?? Options.Spec(name: "clip-norm", value: "X", help: "clip the gradients' global norm before each update (default: no clipping)"),
+        CommonOptions.resume, CommonOptions.detectAnomaly,
+    ]
+}
 
 /// The value of `--model` among raw arguments, before the model's options are known.
 func modelArgument(_ arguments: [String]) -> String? {
@@ -68,14 +83,16 @@ func runTrain(_ arguments: [String]) {
         fail("train: unknown model '\(modelName)' (choose from \(allModels.joined(separator: ", ")))")
     }
     let recipe = recipe(for: entry.family)
-    let specs = commonTrainSpecs + recipe.specs + entry.options.map(\.spec)
+    let specs = commonTrainSpecs(for: entry) + recipe.specs + entry.options.map(\.spec)
     let options = Options(
         command: "train", specs: specs, arguments: arguments,
         elsewhere: misplacedOptionMessages(for: entry, accepted: Set(specs.map(\.name))),
         usage: "usage: neuron train --model \(modelName) [options]   (\(entry.family.rawValue): \(recipe.summary))")
+    // The common options are checked first, then the model's own.
+    let settings = RunSettings(options, entry: entry)
     var config = ModelConfig(model: entry.name)
     for option in entry.options { config.values[option.name] = option.value(in: options, command: "train") }
-    recipe.run(TrainRun(entry: entry, options: options, settings: RunSettings(options, entry: entry), config: config))
+    recipe.run(TrainRun(entry: entry, options: options, settings: settings, config: config))
 }
 
 /// Ends the process after Ctrl-C with status 130. Everything worth keeping is already on disk

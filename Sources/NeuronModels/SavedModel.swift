@@ -17,7 +17,7 @@ public enum SavedModel {
     /// built by the registry entry its "model" names.
     public static func make(metadata: [String: String], generator: RandomGenerator = Random.generator) throws -> any Layer {
         guard let name = metadata["model"] else { throw DataError("no model name in the metadata") }
-        return try ModelRegistry.network(name, metadata, generator: generator)
+        return try ModelRegistry.network(name, metadata, completingDefaults: false, generator: generator)
     }
 
     /// The generator of an adversarial pair from `generator.safetensors` (or

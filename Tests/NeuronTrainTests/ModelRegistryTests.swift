@@ -5,11 +5,12 @@ import NeuronNN
 import Testing
 
 @Suite struct ModelRegistryTests {
-    /// Every entry builds with its defaults, takes its example input, and a file's metadata
-    /// with the same values rebuilds the same state-dict shapes.
+    /// Every entry builds with its defaults (and, for a language model, a vocabulary), takes its
+    /// example input, and a file's metadata with the same values rebuilds the same state-dict
+    /// shapes.
     @Test func everyEntryBuildsAndRebuildsFromMetadata() throws {
         for entry in ModelRegistry.builtIn {
-            let config = entry.completed(ModelConfig(model: entry.name))
+            let config = entry.completed(ModelConfig(model: entry.name, values: entry.summaryValues))
             switch try entry.build(config, RandomGenerator(seed: 1)) {
             case .network(let model):
                 let output = noGrad { model(try! entry.exampleInput(config, 2)) }
@@ -61,9 +62,15 @@ import Testing
     @Test func optionDefaultsCompleteAConfiguration() throws {
         let vae = try ModelRegistry.lookup("vae")
         let config = vae.completed(ModelConfig(model: "vae", values: ["latent": "8"]))
-        #expect(config.values["latent"] == "8" && config.values["iw-samples"] == "100" && config.values["beta"] == "1.0")
+        #expect(config.values["latent"] == "8" && config.values["iw-samples"] == "100" && config.values["beta"] == "1")
         #expect(try ModelRegistry.lookup("conv-vae").option("iw-samples")?.defaultText == "10")
         #expect(try ModelRegistry.lookup("wgan-gp").defaults.betas == (0, 0.9))
         #expect(throws: DataError.self) { try SavedModel.make(metadata: ["model": "forecaster", "hidden": "zero"]) }
+        // A saved file must state its sizes: no option default stands in for them.
+        #expect(throws: DataError.self) { try SavedModel.make(metadata: ["model": "forecaster", "layers": "1"]) }
+        #expect(throws: DataError.self) {
+            try SavedModel.make(metadata: ["model": "char-lstm", "vocabulary": "", "hidden": "8", "layers": "1", "embedding": "4"])
+        }
+        #expect((try? SavedModel.make(metadata: ["model": "char-lstm", "vocabulary": "abc", "hidden": "8", "layers": "1", "embedding": "4"])) != nil)
     }
 }

@@ -44,7 +44,8 @@ extension ModelEntry {
             name: name, family: family, summary: summary, defaults: TrainingDefaults(learningRate: 1e-3),
             options: [latent] + options
         ) { config, generator in
-            .network(make(try config.integer("latent"), generator))
+            // Files written before the code size was stored hold the default, 32.
+            .network(make(try config.integer("latent", default: 32), generator))
         }
     }
 

@@ -52,7 +52,7 @@ public struct ModelOption: Sendable {
     public var defaultText: String? {
         switch kind {
         case .integer(let value, _): "\(value)"
-        case .number(let value, _): "\(value)"
+        case .number(let value, _): value == value.rounded() && abs(value) < 1e15 ? "\(Int(value))" : "\(value)"
         case .choice(_, let value): value
         case .flag: nil
         }
@@ -132,10 +132,17 @@ public struct ModelEntry: Sendable {
     public let build: @Sendable (ModelConfig, RandomGenerator) throws -> BuiltModel
     /// A zero input of `batch` examples shaped as the model takes it.
     public let exampleInput: @Sendable (ModelConfig, Int) throws -> Tensor
+    /// Sizes a fresh model takes that are not command-line options (a language model's
+    /// embedding size); a saved file must state them.
+    public let fixedValues: [String: String]
+    /// Values `neuron summary` assumes when no file gives them and no option has a default
+    /// (a language model's vocabulary).
+    public let summaryValues: [String: String]
 
     public init(
         name: String, family: ModelFamily, summary: String, dataset: String = "fashion-mnist",
         defaults: TrainingDefaults, options: [ModelOption] = [],
+        fixedValues: [String: String] = [:], summaryValues: [String: String] = [:],
         exampleInput: @escaping @Sendable (ModelConfig, Int) throws -> Tensor = { _, batch in Tensor.zeros([batch, 1, 28, 28]) },
         build: @escaping @Sendable (ModelConfig, RandomGenerator) throws -> BuiltModel
     ) {
@@ -146,15 +153,19 @@ public struct ModelEntry: Sendable {
         self.defaults = defaults
         self.options = options
         self.exampleInput = exampleInput
+        self.fixedValues = fixedValues
+        self.summaryValues = summaryValues
         self.build = build
     }
 
     /// The option named `name` (without dashes), if this model takes it.
     public func option(_ name: String) -> ModelOption? { options.first { $0.name == name } }
 
-    /// `config` with every option's default filled in where no value is given.
+    /// `config` with every option's default, and the fixed values, filled in where no value is
+    /// given: what a fresh model is built from.
     public func completed(_ config: ModelConfig) -> ModelConfig {
         var result = config
+        result.values.merge(fixedValues) { own, _ in own }
         for option in options {
             if result.values[option.name] == nil, let value = option.defaultText { result.values[option.name] = value }
         }

@@ -42,14 +42,17 @@ public enum ModelRegistry {
         return entry
     }
 
-    /// A freshly initialised network `name` with hyper-parameters `values` (defaults for the
-    /// rest). An adversarial pair is not one network: use `adversarialPair`.
+    /// A freshly initialised network `name` with hyper-parameters `values` (its options'
+    /// defaults for the rest, unless `completingDefaults` is false: a saved file's metadata
+    /// must name every size it was built with). An adversarial pair is not one network: use
+    /// `adversarialPair`.
     public static func network(
-        _ name: String, _ values: [String: String] = [:],
+        _ name: String, _ values: [String: String] = [:], completingDefaults: Bool = true,
         generator: RandomGenerator = Random.generator
     ) throws -> any Layer {
         let entry = try lookup(name)
-        switch try entry.build(entry.completed(ModelConfig(model: name, values: values)), generator) {
+        let config = ModelConfig(model: name, values: values)
+        switch try entry.build(completingDefaults ? entry.completed(config) : config, generator) {
         case .network(let model): return model
         case .adversarial:
             throw DataError(

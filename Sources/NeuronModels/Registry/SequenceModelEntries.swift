@@ -11,13 +11,16 @@ extension ModelEntry {
             ModelOption("hidden", "H", .integer(default: 256, minimum: 1), help: "LSTM hidden size"),
             ModelOption("layers", "L", .integer(default: 2, minimum: 1), help: "LSTM layers"),
         ],
+        fixedValues: ["embedding": "64"],
+        // A summary without a file assumes the 113 characters of Debian's fortunes.
+        summaryValues: ["vocabulary": String(repeating: "a", count: 113)],
         exampleInput: { _, batch in Tensor.zeros([batch, 64], dtype: .int64) },
         build: { config, generator in
-            // The vocabulary comes from the text; a summary without one assumes fortunes' 113 characters.
-            let vocabulary = config.values["vocabulary"].map { $0.unicodeScalars.count } ?? 113
+            // The vocabulary comes from the text the model was trained on.
+            let vocabulary = try config.text("vocabulary").unicodeScalars.count
             return .network(
                 CharLSTM(
-                    vocabularySize: vocabulary, embeddingSize: try config.integer("embedding", default: 64),
+                    vocabularySize: vocabulary, embeddingSize: try config.integer("embedding"),
                     hiddenSize: try config.integer("hidden"), layers: try config.integer("layers"), generator: generator))
         })
 
