@@ -55,9 +55,7 @@ test-deps:
 test: test-deps models
 	$(SWIFT) build --build-tests $(TEST_BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(TEST_BUILD_FLAGS)
-	$(MAKE) lint
-	SWIFT_BUILD_FLAGS="$(TEST_BUILD_FLAGS)" scripts/docs.sh
-	scripts/check_package.sh
+	$(MAKE) lint docs check-package
 
 # swift-format with the committed .swift-format: `make format` rewrites, `make lint` checks.
 FORMAT_PATHS = Package.swift Sources Tests

@@ -16,7 +16,6 @@ import sys
 import torch
 import torch.nn as nn
 from safetensors import safe_open
-from safetensors.torch import load_file
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
@@ -38,9 +37,9 @@ ARCHITECTURES = {
 
 
 def main(run):
-    state = load_file(f"{run}/model.safetensors")
     with safe_open(f"{run}/model.safetensors", "pt") as f:
         name = f.metadata()["model"]
+        state = {key: f.get_tensor(key) for key in f.keys()}
     model = ARCHITECTURES[name]()
     model.load_state_dict(state, strict=True)
     model.eval()

@@ -1,22 +1,44 @@
+import NeuronModels
+
 /// The options the training commands share (`neuron train` for every model, `neuron
 /// finetune` for every task), each defined once here, so that an option every run takes is
-/// added in one place.
+/// added in one place. Specs whose default depends on the model take it as text for the help.
 enum CommonOptions {
-    static let epochs = Options.Spec(name: "epochs", value: "N", help: "epochs to train (default: the model's)")
-    static let batchSize = Options.Spec(name: "batch-size", value: "B", help: "mini-batch size (default: the model's)")
+    static func epochs(default text: String) -> Options.Spec {
+        Options.Spec(name: "epochs", value: "N", help: "epochs to train (default \(text))")
+    }
+    static func batchSize(default size: Int) -> Options.Spec {
+        Options.Spec(name: "batch-size", value: "B", help: "mini-batch size (default \(size))")
+    }
     static let optimizer = Options.Spec(name: "optimizer", value: "NAME", help: "adam (default), adamw or sgd")
-    static let lr = Options.Spec(name: "lr", value: "X", help: "learning rate (default: the model's; 0.05 for sgd)")
+    static func lr(default text: String) -> Options.Spec {
+        Options.Spec(name: "lr", value: "X", help: "learning rate (default \(text); 0.05 for sgd)")
+    }
     static let seed = Options.Spec(name: "seed", value: "S", help: "random seed (default 0)")
     static let out = Options.Spec(name: "out", value: "DIR", help: "output folder (default runs/<model>)")
-    static let schedule = Options.Spec(
-        name: "schedule", value: "NAME",
-        help: "learning-rate schedule per epoch: cosine (to 0 at the last epoch; the default except for GANs) or constant")
-    static let clipNorm = Options.Spec(
-        name: "clip-norm", value: "X", help: "clip the gradients' global norm before each update (default: the model's)")
+    static func schedule(default name: String) -> Options.Spec {
+        Options.Spec(
+            name: "schedule", value: "NAME",
+            help: "learning-rate schedule per epoch: cosine (to 0 at the last epoch) or constant (default \(name))")
+    }
+    static func clipNorm(default norm: Double?) -> Options.Spec {
+        Options.Spec(
+            name: "clip-norm", value: "X",
+            help: "clip the gradients' global norm before each update (default \(norm.map { "\($0)" } ?? "none"))")
+    }
     static let resume = Options.Spec(name: "resume", value: nil, help: "continue from OUT/checkpoint.safetensors")
     static let detectAnomaly = Options.Spec(
         name: "detect-anomaly", value: nil,
         help: "check every op for NaN/infinity on every step (slow); by default only a failing step is re-run to name the op")
+
+    /// What `neuron train` takes for every model, with that model's defaults in the help.
+    static func training(_ defaults: TrainingDefaults) -> [Options.Spec] {
+        [
+            epochs(default: "\(defaults.epochs)"), batchSize(default: defaults.batchSize), optimizer,
+            lr(default: "\(defaults.learningRate) with adam or adamw"), seed, out, schedule(default: defaults.schedule),
+            clipNorm(default: defaults.clipNorm), resume, detectAnomaly,
+        ]
+    }
 
     /// The random seed of a run (`--seed`, default 0).
     static func seed(_ options: Options) -> Int { options.int("seed", default: 0, minimum: 0) }

@@ -54,7 +54,7 @@ func runFinetune(_ arguments: [String]) {
             .init(name: "task", value: "NAME", help: "digits, fashion-split or text-topics"),
             .init(name: "mode", value: "MODE", help: "training mode"),
             .init(name: "labels-per-class", value: "N", help: "labels per class"),
-            CommonOptions.seed, CommonOptions.epochs, CommonOptions.lr,
+            CommonOptions.seed, CommonOptions.epochs(default: "per mode"), CommonOptions.lr(default: "per mode"),
             .init(name: "layer-decay", value: "X", help: "layer-wise decay"),
             .init(name: "max-length", value: "T", help: "tokens per text"),
             .init(name: "pretrained", value: "FILE", help: "pretrained model file"),

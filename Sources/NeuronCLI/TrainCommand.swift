@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 import Neuron
 import NeuronData
@@ -24,27 +23,6 @@ func installInterruptHandler() {
         interruptibleTrainer?.requestInterrupt()
         signal(SIGINT, SIG_DFL)
     }
-}
-
-/// Options every task family of `neuron train` takes, parsed once into `RunSettings`; the help
-/// gives the model's own defaults.
-func commonTrainSpecs(for entry: ModelEntry) -> [Options.Spec] {
-    let defaults = entry.defaults
-    func withDefault(_ spec: Options.Spec, _ text: String) -> Options.Spec {
-        Options.Spec(name: spec.name, value: spec.value, help: spec.help.replacingOccurrences(of: "default: the model's", with: "default \(text)"))
-    }
-    return [
-        .init(name: "model", value: "NAME", help: "model to train (see `neuron train --help`)"),
-        withDefault(CommonOptions.epochs, "\(defaults.epochs)"), withDefault(CommonOptions.batchSize, "\(defaults.batchSize)"),
-        CommonOptions.optimizer, withDefault(CommonOptions.lr, "\(defaults.learningRate) with adam or adamw"), CommonOptions.seed,
-        CommonOptions.out,
-        Options.Spec(
-            name: "schedule", value: "NAME",
-            help: "learning-rate schedule per epoch: cosine (to 0 at the last epoch) or constant (default \(defaults.schedule))"),
-        defaults.clipNorm.map { withDefault(CommonOptions.clipNorm, "\($0)") }
-            ?? Options.Spec(name: "clip-norm", value: "X", help: "clip the gradients' global norm before each update (default: no clipping)"),
-        CommonOptions.resume, CommonOptions.detectAnomaly,
-    ]
 }
 
 /// The value of `--model` among raw arguments, before the model's options are known.
@@ -83,7 +61,9 @@ func runTrain(_ arguments: [String]) {
         fail("train: unknown model '\(modelName)' (choose from \(allModels.joined(separator: ", ")))")
     }
     let recipe = recipe(for: entry.family)
-    let specs = commonTrainSpecs(for: entry) + recipe.specs + entry.options.map(\.spec)
+    // The common options (parsed once into `RunSettings`), the family's, the model's own.
+    let modelSpec = Options.Spec(name: "model", value: "NAME", help: "model to train (see `neuron train --help`)")
+    let specs = [modelSpec] + CommonOptions.training(entry.defaults) + recipe.specs + entry.options.map(\.spec)
     let options = Options(
         command: "train", specs: specs, arguments: arguments,
         elsewhere: misplacedOptionMessages(for: entry, accepted: Set(specs.map(\.name))),

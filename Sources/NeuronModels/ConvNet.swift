@@ -12,7 +12,7 @@ public final class ConvNet: Module, Layer {
         layers = Sequential(
             Conv2d(1, 32, kernelSize: 3, generator: generator), ReLU(), MaxPool2d(2),
             Conv2d(32, 64, kernelSize: 3, generator: generator), ReLU(), MaxPool2d(2),
-            Flatten(), Dropout(0.5),
+            Flatten(), Dropout(0.5, generator: generator),
             Linear(64 * 5 * 5, classes, generator: generator))
         super.init()
     }

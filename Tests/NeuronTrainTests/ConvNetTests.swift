@@ -8,7 +8,7 @@ import Testing
 /// The model added through the registry in docs/extending.md.
 @Suite struct ConvNetTests {
     @Test func hasPyTorchsNamesAndShapes() {
-        let model = ConvNet()
+        let model = ConvNet(generator: RandomGenerator(seed: 1))
         let shapes = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.0, $0.1.shape) })
         #expect(
             shapes == [
@@ -24,15 +24,15 @@ import Testing
         #expect(entry.family == .classifier)
         #expect(entry.defaults.learningRate == 1e-3)
         // A saved five-class convnet rebuilds from its metadata.
-        let rebuilt = try SavedModel.make(metadata: ["model": "convnet", "classes": "5"])
+        let rebuilt = try SavedModel.make(metadata: ["model": "convnet", "classes": "5"], generator: RandomGenerator(seed: 1))
         #expect(rebuilt.stateDict()["8.weight"]?.shape == [5, 1600])
     }
 
     /// Two epochs on 2,000 Fashion-MNIST images through the library's loop.
     @Test func learnsFashionMNIST() throws {
         let train = try FashionMNIST.load(.train, normalized: true), test = try FashionMNIST.load(.test, normalized: true)
-        Random.seed(0)
-        let model = try ModelRegistry.network("convnet")
+        // Its own generator, for the weights and the dropout masks: tests run in parallel.
+        let model = try ModelRegistry.network("convnet", generator: RandomGenerator(seed: 0))
         let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), lr: 1e-3), loss: { crossEntropy($0, $1) })
         let subset = TensorDataset(inputs: train.inputs[..<2000], targets: train.targets[..<2000])
         _ = try trainer.fit(train: DataLoader(subset, batchSize: 64, shuffle: true, seed: 0), epochs: 2)

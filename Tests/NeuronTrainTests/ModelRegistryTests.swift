@@ -15,7 +15,8 @@ import Testing
             case .network(let model):
                 let output = noGrad { model(try! entry.exampleInput(config, 2)) }
                 #expect(output.shape.first == 2, "\(entry.name)")
-                let rebuilt = try SavedModel.make(metadata: config.values.merging(["model": entry.name]) { a, _ in a })
+                let rebuilt = try SavedModel.make(
+                    metadata: config.values.merging(["model": entry.name]) { a, _ in a }, generator: RandomGenerator(seed: 2))
                 #expect(rebuilt.stateDict().mapValues(\.shape) == model.stateDict().mapValues(\.shape), "\(entry.name)")
             case .adversarial(let generator, let discriminator):
                 #expect(entry.family == .gan)
@@ -51,8 +52,8 @@ import Testing
                 MLP(hidden: [16], outputs: classes, generator: generator)
             })
         #expect(ModelRegistry.names(in: [.classifier]).last == "registry-test-mlp")
-        let model = try ModelRegistry.network("registry-test-mlp", ["classes": "3"])
-        let rebuilt = try SavedModel.make(metadata: ["model": "registry-test-mlp", "classes": "3"])
+        let model = try ModelRegistry.network("registry-test-mlp", ["classes": "3"], generator: RandomGenerator(seed: 2))
+        let rebuilt = try SavedModel.make(metadata: ["model": "registry-test-mlp", "classes": "3"], generator: RandomGenerator(seed: 2))
         #expect(rebuilt.stateDict().mapValues(\.shape) == model.stateDict().mapValues(\.shape))
         #expect(model.stateDict()["3.weight"]?.shape == [3, 16])
     }
@@ -71,6 +72,9 @@ import Testing
         #expect(throws: DataError.self) {
             try SavedModel.make(metadata: ["model": "char-lstm", "vocabulary": "", "hidden": "8", "layers": "1", "embedding": "4"])
         }
-        #expect((try? SavedModel.make(metadata: ["model": "char-lstm", "vocabulary": "abc", "hidden": "8", "layers": "1", "embedding": "4"])) != nil)
+        #expect(
+            (try? SavedModel.make(
+                metadata: ["model": "char-lstm", "vocabulary": "abc", "hidden": "8", "layers": "1", "embedding": "4"],
+                generator: RandomGenerator(seed: 2))) != nil)
     }
 }

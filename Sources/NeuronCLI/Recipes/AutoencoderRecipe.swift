@@ -22,14 +22,13 @@ func trainAutoencoder(_ run: TrainRun) {
     let (options, settings, modelName) = (run.options, run.settings, run.model)
     let latent = run.int("latent")
     // A model with a noise option is trained to undo that noise.
-    let denoising = run.entry.option("noise") != nil
-    let noiseKind = denoising ? run.string("noise") : "gaussian"
-    let level = denoising ? run.double("noise-level") : 0.3
-    if noiseKind == "masking" && level >= 1 { fail("train: '--noise-level' must be below 1 for masking noise, got \(level)") }
-    let corrupt: Transform? =
-        !denoising
-        ? nil
-        : noiseKind == "gaussian" ? Transforms.gaussianPixelNoise(std: level) : Transforms.maskingNoise(p: level)
+    let noise = run.entry.option("noise").map { _ in (kind: run.string("noise"), level: run.double("noise-level")) }
+    if let noise, noise.kind == "masking" && noise.level >= 1 {
+        fail("train: '--noise-level' must be below 1 for masking noise, got \(noise.level)")
+    }
+    let corrupt: Transform? = noise.map {
+        $0.kind == "gaussian" ? Transforms.gaussianPixelNoise(std: $0.level) : Transforms.maskingNoise(p: $0.level)
+    }
     installInterruptHandler()
     do {
         try makeDirectories(settings.out)
@@ -51,7 +50,7 @@ func trainAutoencoder(_ run: TrainRun) {
                 transform: corrupt),
             validation: testLoader,
             metadata: ["latent": "\(latent)", "loss": "mean squared error (pixels)"]
-                .merging(denoising ? ["noise": noiseKind, "noise_level": "\(level)"] : [:]) { a, _ in a },
+                .merging(noise.map { ["noise": $0.kind, "noise_level": "\($0.level)"] } ?? [:]) { a, _ in a },
             prepare: { trainer in
                 // Each epoch: originals above their reconstructions (the denoising model: clean, noisy, denoised).
                 let originals = test.inputs[..<16], seen = testInputs[..<16]
@@ -59,16 +58,16 @@ func trainAutoencoder(_ run: TrainRun) {
                 trainer.callbacks.append(
                     EpochImages(path: "\(settings.out)/reconstructions.png", tag: "reconstructions/test", board: board) { _ in
                         let reconstructions = model(seen)
-                        return denoising
+                        return noise != nil
                             ? Tensor.concat([originals[..<8], seen[..<8], reconstructions[..<8], originals[8...], seen[8...], reconstructions[8...]])
                             : Tensor.concat([originals[..<8], reconstructions[..<8], originals[8...], reconstructions[8...]])
                     })
             })
         let mse = try trainer.evaluate(testLoader)["loss"] ?? .nan
         print("wrote \(settings.out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, reconstructions.png, tb/")
-        if denoising {
+        if let noise {
             let noisyMSE = mseLoss(testInputs, test.inputs).item()
-            print("test_mse=\(formatFixed(mse, 5)) noisy_input_mse=\(formatFixed(noisyMSE, 5)) (\(noiseKind) noise \(level))")
+            print("test_mse=\(formatFixed(mse, 5)) noisy_input_mse=\(formatFixed(noisyMSE, 5)) (\(noise.kind) noise \(noise.level))")
         } else {
             print("test_mse=\(formatFixed(mse, 5))")
         }

@@ -69,23 +69,20 @@ func recipe(for family: ModelFamily) -> TaskRecipe {
 /// refuses it: "'--beta' applies to vae and conv-vae only" within a family's kin, "option
 /// '--seq-len' does not apply to model 'mlp' (classifier); it is for char-lstm" across families.
 func misplacedOptionMessages(for entry: ModelEntry, accepted: Set<String>) -> [String: String] {
-    var holders: [String: [ModelEntry]] = [:], order: [String] = []
-    var groups: [String: [String]] = [:]
+    // Each option another model takes, with those models, in registry order.
+    var holders: [String: [ModelEntry]] = [:]
     for other in ModelRegistry.entries where other.name != entry.name {
-        let names = recipe(for: other.family).specs.map(\.name) + other.options.map(\.name)
-        for name in names where !accepted.contains(name) {
-            if holders[name] == nil { order.append(name) }
-            if !(holders[name] ?? []).contains(where: { $0.name == other.name }) { holders[name, default: []].append(other) }
-        }
-        for option in other.options {
-            if let group = option.group, !(groups[group] ?? []).contains(option.name) { groups[group, default: []].append(option.name) }
-        }
+        let names = Set(recipe(for: other.family).specs.map(\.name) + other.options.map(\.name)).subtracting(accepted)
+        for name in names { holders[name, default: []].append(other) }
     }
     var messages: [String: String] = [:]
-    for name in order {
-        let models = holders[name]!
+    for (name, models) in holders {
         if models.contains(where: { $0.family.kin == entry.family.kin }) {
-            let group = models.compactMap { $0.option(name)?.group }.first.flatMap { groups[$0] } ?? [name]
+            // An option of a group ("--noise", "--noise-level") is reported with its group.
+            let group =
+                models.lazy.compactMap { model in
+                    model.option(name)?.group.map { group in model.options.filter { $0.group == group }.map(\.name) }
+                }.first ?? [name]
             let options = spokenList(group.map { "'--\($0)'" })
             messages[name] = "\(options) \(group.count == 1 ? "applies" : "apply") to \(spokenList(models.map(\.name))) only"
         } else {

@@ -92,11 +92,8 @@ public struct ModelConfig: Sendable {
 
     /// A positive whole number stored under `key`, or `fallback` when it is absent.
     public func integer(_ key: String, default fallback: Int? = nil) throws -> Int {
-        guard let text = values[key] else {
-            if let fallback { return fallback }
-            throw DataError("a \(model) model needs a positive integer '\(key)' in its metadata")
-        }
-        guard let value = Int(text), value > 0 else {
+        if values[key] == nil, let fallback { return fallback }
+        guard let value = values[key].flatMap({ Int($0) }), value > 0 else {
             throw DataError("a \(model) model needs a positive integer '\(key)' in its metadata")
         }
         return value
