@@ -12,7 +12,8 @@ grep -q "^## \[$version\]" CHANGELOG.md || { echo "check-package: CHANGELOG.md h
 work=$(mktemp -d /tmp/neuron-package.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 git clone -q "$root" "$work/neuron"
-git -C "$work/neuron" -c user.name=check -c user.email=check@localhost tag -a "$version" -m "$version"
+# A tag of that version that came with the clone is replaced: the copy is of HEAD.
+git -C "$work/neuron" -c user.name=check -c user.email=check@localhost tag -f -a "$version" -m "$version" >/dev/null
 
 mkdir -p "$work/consumer/Sources/Consumer"
 cat > "$work/consumer/Package.swift" <<SWIFT
