@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "NeuronModels", targets: ["NeuronModels"]),
         .library(name: "NeuronViz", targets: ["NeuronViz"]),
         .library(name: "NeuronTrain", targets: ["NeuronTrain"]),
+        .library(name: "NeuronDistributed", targets: ["NeuronDistributed"]),
         .executable(name: "neuron", targets: ["NeuronCLI"]),
     ],
     targets: [
@@ -37,13 +38,18 @@ let package = Package(
         .target(name: "NeuronViz", dependencies: ["Neuron", "NeuronData", "CCairo"], path: "Sources/NeuronViz"),
         .target(name: "NeuronTrain", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronViz"], path: "Sources/NeuronTrain"),
         .target(
+            name: "NeuronDistributed", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronTrain"],
+            path: "Sources/NeuronDistributed"),
+        .target(
             name: "NeuronBench",
             dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronTrain"],
             path: "Sources/NeuronBench"
         ),
         .executableTarget(
             name: "NeuronCLI",
-            dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronViz", "NeuronTrain", "NeuronBench"],
+            dependencies: [
+                "Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronViz", "NeuronTrain", "NeuronDistributed", "NeuronBench",
+            ],
             path: "Sources/NeuronCLI"
         ),
         .testTarget(
@@ -60,7 +66,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NeuronTrainTests",
-            dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronViz", "NeuronTrain"],
+            dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronViz", "NeuronTrain", "NeuronDistributed"],
             path: "Tests/NeuronTrainTests",
             exclude: ["Fixtures"]
         ),

@@ -31,12 +31,22 @@ enum CommonOptions {
         name: "detect-anomaly", value: nil,
         help: "check every op for NaN/infinity on every step (slow); by default only a failing step is re-run to name the op")
 
+    static let stepsPerEpoch = Options.Spec(
+        name: "steps-per-epoch", value: "N", help: "at most N batches per epoch (default: the whole training set)")
+    static let noOverlap = Options.Spec(
+        name: "no-overlap", value: nil,
+        help: "under mpirun: sum the gradients after backward instead of overlapping the sums with it")
+    static let syncBatchNorm = Options.Spec(
+        name: "sync-batchnorm", value: nil,
+        help: "under mpirun: batch-norm statistics over every process's examples (default: each process's own, as DDP)")
+
     /// What `neuron train` takes for every model, with that model's defaults in the help.
     static func training(_ defaults: TrainingDefaults) -> [Options.Spec] {
         [
             epochs(default: "\(defaults.epochs)"), batchSize(default: defaults.batchSize), optimizer,
             lr(default: "\(defaults.learningRate) with adam or adamw"), seed, out, schedule(default: defaults.schedule),
-            clipNorm(default: defaults.clipNorm), resume, detectAnomaly,
+            clipNorm(default: defaults.clipNorm), stepsPerEpoch, resume, detectAnomaly, noOverlap,
+            syncBatchNorm,
         ]
     }
 

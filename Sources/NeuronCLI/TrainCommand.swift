@@ -1,6 +1,7 @@
 import Glibc
 import Neuron
 import NeuronData
+import NeuronDistributed
 import NeuronModels
 import NeuronNN
 import NeuronTrain
@@ -87,6 +88,10 @@ func quitAfterInterrupt() -> Never {
 struct RunSettings {
     let model: String, out: String, epochs: Int, batchSize: Int, seed: Int
     let optimizer: String, lr: Double, clipNorm: Double?, cosine: Bool, resume: Bool, detectAnomaly: Bool
+    /// Data-parallel training under mpirun: overlap the gradient sums with backward, and
+    /// batch-norm statistics over every process.
+    let overlap: Bool, syncBatchNorm: Bool
+    let stepsPerEpoch: Int?
 
     /// The common options over the model's training defaults.
     init(_ options: Options, entry: ModelEntry) {
@@ -102,6 +107,12 @@ struct RunSettings {
         cosine = options.choice("schedule", from: ["cosine", "constant"], default: defaults.schedule) == "cosine"
         resume = options.flag("resume")
         detectAnomaly = options.flag("detect-anomaly")
+        stepsPerEpoch = options.string("steps-per-epoch") == nil ? nil : options.int("steps-per-epoch", default: 1)
+        overlap = !options.flag("no-overlap")
+        syncBatchNorm = options.flag("sync-batchnorm")
+        if let job, job.size > 1, batchSize < job.size {
+            fail("train: --batch-size \(batchSize) is the batch of all \(job.size) processes together; give at least \(job.size)")
+        }
         if resume && access(checkpointPath, R_OK) != 0 { fail("train: --resume given but \(checkpointPath) does not exist") }
     }
 
@@ -149,7 +160,15 @@ func runFit(
     ]
     if let clipNorm = settings.clipNorm { callbacks.append(GradientClipping(maxNorm: clipNorm)) }
     let trainer = Trainer(step: step, callbacks: callbacks)
+    var (train, validation) = (train, validation)
+    var parallel: DataParallelTraining?
+    if let job, job.size > 1 {
+        parallel = DataParallelTraining(trainer: trainer, communicator: job, overlap: settings.overlap, syncBatchNorm: settings.syncBatchNorm)
+        train = train.sharded(processShard)
+        validation = validation?.sharded(processShard)
+    }
     trainer.detectAnomaly = settings.detectAnomaly
+    trainer.stepsPerEpoch = settings.stepsPerEpoch
     trainer.checkpointPath = settings.checkpointPath
     trainer.checkpointMetadata = metadata.merging(["model": settings.model, "seed": "\(settings.seed)", "optimizer": settings.optimizer]) { a, _ in a
     }
@@ -170,11 +189,17 @@ func runFit(
         quitAfterInterrupt()
     }
     if case .stopped(let reason) = outcome { print("stopped: \(reason)") }
+    if let parallel, let job {
+        let waits = job.allGather([UInt64(parallel.waitSeconds * 1e6)]).map { formatFixed(Double($0[0]) / 1e6, 2) }
+        print("data-parallel: \(job.size) processes × \(Threads.count) thread\(Threads.count == 1 ? "" : "s"), waited for gradient sums \(waits.joined(separator: " / ")) s")
+    }
     try trainer.saveModels(to: out)
-    if let plot {
-        try plot(trainer.history)
-    } else {
-        try plotCurves(trainer.history, lossName: metadata["loss"] ?? "cross-entropy", to: "\(out)/curves")
+    if isMainProcess {
+        if let plot {
+            try plot(trainer.history)
+        } else {
+            try plotCurves(trainer.history, lossName: metadata["loss"] ?? "cross-entropy", to: "\(out)/curves")
+        }
     }
     return (trainer, outcome)
 }

@@ -23,7 +23,7 @@ let usage = """
     """
 
 func fail(_ message: String) -> Never {
-    fputs("neuron: \(message)\n", stderr)
+    fputs("neuron: \(processLabel)\(message)\n", stderr)
     exit(2)
 }
 
@@ -32,6 +32,7 @@ setvbuf(stdout, nil, _IOLBF, 0)
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else { fail("missing command; run `neuron --help`") }
 arguments.removeFirst()
+joinJob(command: command, arguments: arguments)
 
 switch command {
 case "--help", "-h", "help": print(usage)
@@ -50,3 +51,4 @@ case "finetune": runFinetune(arguments)
 case "similarity": runSimilarity(arguments)
 default: fail("unknown command '\(command)'; run `neuron --help`")
 }
+leaveJob()

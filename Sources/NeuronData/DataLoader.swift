@@ -8,7 +8,29 @@ public typealias Transform = (Tensor, RandomGenerator) -> Tensor
 /// Mini-batches over a dataset: shuffled with a seed, optionally transformed, assembled on a
 /// background thread while the caller trains. Epoch `e` always yields the same batches for
 /// the same seed, whatever happened before, so a resumed run sees the same data.
+///
+/// With a `shard` (data-parallel training, PyTorch's `DistributedSampler`), every shard visits
+/// the same seeded order in steps of `batchSize` examples and yields its own contiguous slice of
+/// each step, split as evenly as possible; a shard whose slice of a short last step is empty
+/// gets one stand-in example that counts for nothing (`Batch.isStandIn`), so every shard runs
+/// every step.
 public final class DataLoader {
+    /// One of `count` equal parts of every step's examples.
+    public struct Shard: Sendable, Equatable {
+        public let index: Int, count: Int
+        public init(index: Int, count: Int) {
+            precondition(count > 0 && index >= 0 && index < count, "DataLoader.Shard: index \(index) is not in 0..<\(count)")
+            (self.index, self.count) = (index, count)
+        }
+
+        /// The part of `range` this shard holds.
+        public func slice(of range: Range<Int>) -> Range<Int> {
+            let (base, extra) = range.count.quotientAndRemainder(dividingBy: count)
+            let start = range.lowerBound + index * base + Swift.min(index, extra)
+            return start..<(start + base + (index < extra ? 1 : 0))
+        }
+    }
+
     public let dataset: Dataset
     public let batchSize: Int
     public let shuffle: Bool
@@ -16,10 +38,12 @@ public final class DataLoader {
     public let seed: UInt64
     public let transform: Transform?
     public let prefetch: Bool
+    /// This loader's part of every step; nil: whole steps.
+    public let shard: Shard?
 
     public init(
         _ dataset: Dataset, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0,
-        transform: Transform? = nil, prefetch: Bool = true
+        transform: Transform? = nil, prefetch: Bool = true, shard: Shard? = nil
     ) {
         precondition(batchSize > 0, "DataLoader: batch size must be positive, got \(batchSize)")
         self.dataset = dataset
@@ -29,6 +53,14 @@ public final class DataLoader {
         self.seed = seed
         self.transform = transform
         self.prefetch = prefetch
+        self.shard = shard
+    }
+
+    /// The same loader reading only `shard` of every step.
+    public func sharded(_ shard: Shard?) -> DataLoader {
+        DataLoader(
+            dataset, batchSize: batchSize, shuffle: shuffle, dropLast: dropLast, seed: seed, transform: transform, prefetch: prefetch,
+            shard: shard)
     }
 
     /// Batches in one epoch.
@@ -46,9 +78,19 @@ public final class DataLoader {
     /// Batch `index` of `epoch`, transformed with its own generator.
     public func batch(epoch: Int, index: Int, order: [Int]) -> Batch {
         let start = index * batchSize
-        var batch = dataset.batch(Array(order[start..<Swift.min(start + batchSize, order.count)]))
+        let step = start..<Swift.min(start + batchSize, order.count)
+        var batch: Batch
+        if let shard {
+            let part = shard.slice(of: step)
+            batch = dataset.batch(Array(order[part.isEmpty ? (step.upperBound - 1)..<step.upperBound : part]))
+            batch.stepExamples = step.count
+            batch.isStandIn = part.isEmpty
+        } else {
+            batch = dataset.batch(Array(order[step]))
+        }
         if let transform, let inputs = batch["inputs"] {
-            let generator = RandomGenerator(seed: seed ^ (UInt64(epoch) << 32 | UInt64(index)) &* 0x9E37_79B9_7F4A_7C15)
+            let stream = UInt64(epoch) << 32 | UInt64(index) | UInt64(shard?.index ?? 0) << 56
+            let generator = RandomGenerator(seed: seed ^ stream &* 0x9E37_79B9_7F4A_7C15)
             batch.inputs = transform(inputs, generator)
         }
         return batch

@@ -5,6 +5,12 @@ import Neuron
 /// other tasks).
 public struct Batch {
     public var fields: [String: Tensor]
+    /// Examples in the whole step when the step is shared by several processes (each holds
+    /// a shard of it); nil: this batch is the whole step.
+    public var stepExamples: Int?
+    /// True for a stand-in example given to a process whose shard of a short last step is
+    /// empty: it runs the step like the others but counts for nothing.
+    public var isStandIn = false
 
     /// A supervised batch: fields "inputs" and "targets".
     public init(inputs: Tensor, targets: Tensor) {
@@ -48,6 +54,15 @@ public struct Batch {
         let tensor = fields["inputs"] ?? fields[fields.keys.min()!]!
         return tensor.rank == 0 ? 1 : tensor.shape[0]
     }
+
+    /// Examples this batch contributes to figures: its size, 0 for a stand-in.
+    public var countedSize: Int { isStandIn ? 0 : size }
+
+    /// Examples in the whole step (this batch's size in a single process).
+    public var stepSize: Int { stepExamples ?? size }
+
+    /// The fraction of the step's examples this batch holds (1 in a single process).
+    public var share: Double { Double(countedSize) / Double(max(stepSize, 1)) }
 }
 
 /// Examples addressable by position.

@@ -179,6 +179,6 @@ public final class AdversarialStep: TrainingStep {
     }
 
     public func epochEnd(trainer: Trainer) throws -> [String: Double] {
-        quality?.measure(sampler) ?? [:]
+        quality?.measure(sampler, over: trainer.parallel?.group) ?? [:]
     }
 }

@@ -8,10 +8,15 @@ import NeuronNN
 /// (`optimizer.<key>`, `scheduler.<key>`), every random generator (`rng.default`, the step's,
 /// the models' own), progress (`progress.epoch`, `progress.batch`, `progress.step`, the epoch's
 /// running figure sums and their weights) and the epoch history (`history.values`, columns in the metadata).
+/// A data-parallel run's checkpoint also holds the random streams of processes 1, 2, …
+/// (`rng.process<r>`, the generators in `rng` order) and their number ("processes").
 /// The names the metadata lists under "models", "optimizers" and "schedulers" must differ from
 /// each other and from "rng", "progress" and "history".
 public enum TrainingCheckpoint {
-    public static func save(_ trainer: Trainer, to path: String, metadata: [String: String] = [:]) throws {
+    public static func save(
+        _ trainer: Trainer, to path: String, metadata: [String: String] = [:],
+        figures: (sums: [String: Double], weights: [String: Double])? = nil, processStreams: [[UInt64]] = []
+    ) throws {
         let step = trainer.step
         let sections: [(String, StateDict)] =
             step.models.map { ($0.name, $0.module.stateDict()) }
@@ -28,12 +33,15 @@ public enum TrainingCheckpoint {
         tensors["progress.epoch"] = Tensor([trainer.epoch])
         tensors["progress.batch"] = Tensor([trainer.batchIndex])
         tensors["progress.step"] = Tensor([trainer.globalStep])
-        let figures = trainer.figureSums.keys.sorted()
+        let (sums, weights) = figures ?? (trainer.figureSums, trainer.figureWeights)
+        let figureNames = sums.keys.sorted()
         tensors["progress.figure_sums"] = Tensor(
-            figures.map { trainer.figureSums[$0]! } + figures.map { trainer.figureWeights[$0] ?? 0 },
-            dtype: .float64)
+            figureNames.map { sums[$0]! } + figureNames.map { weights[$0] ?? 0 }, dtype: .float64)
         for (name, generator) in trainer.namedGenerators() {
             tensors["rng.\(name)"] = Tensor(generator.stateWords.map { Int(Int64(bitPattern: $0)) })
+        }
+        for (rank, words) in processStreams.enumerated().dropFirst() {
+            tensors["rng.process\(rank)"] = Tensor(words.map { Int(Int64(bitPattern: $0)) })
         }
         let columns = Array(Set(trainer.history.flatMap { $0.keys })).sorted()
         if !trainer.history.isEmpty {
@@ -42,7 +50,8 @@ public enum TrainingCheckpoint {
         }
         var info = metadata
         info["history.columns"] = columns.joined(separator: ",")
-        info["progress.figures"] = figures.joined(separator: ",")
+        info["progress.figures"] = figureNames.joined(separator: ",")
+        if processStreams.count > 1 { info["processes"] = "\(processStreams.count)" }
         info["models"] = step.models.map { $0.name }.joined(separator: ",")
         info["optimizers"] = step.optimizers.map { $0.name }.joined(separator: ",")
         info["schedulers"] = step.schedulers.map { $0.name }.joined(separator: ",")
@@ -55,6 +64,13 @@ public enum TrainingCheckpoint {
         let (tensors, metadata) = try SafeTensors.read(path)
         guard metadata["format"] == "neuron-training-checkpoint" else {
             throw DataError("\(path): not a training checkpoint (no format metadata)")
+        }
+        let processes = Int(metadata["processes"] ?? "1") ?? 1
+        let (rank, size) = (trainer.parallel?.group.rank ?? 0, trainer.parallel?.group.size ?? 1)
+        guard processes == size else {
+            throw DataError(
+                "\(path): written by a run of \(processes) process\(processes == 1 ? "" : "es"), resumed with \(size); resume with the same number (mpirun -np \(processes))"
+            )
         }
         func section(_ prefix: String) -> StateDict { KeyRemap.section(prefix, of: tensors) }
         let step = trainer.step
@@ -76,7 +92,15 @@ public enum TrainingCheckpoint {
         guard let epoch = tensors["progress.epoch"], let batch = tensors["progress.batch"], let globalStep = tensors["progress.step"]
         else { throw DataError("\(path): checkpoint lacks its progress") }
         var states: [(RandomGenerator, [UInt64])] = []
-        for (name, generator) in trainer.namedGenerators() {
+        let generators = trainer.namedGenerators()
+        if rank > 0 {
+            guard let words = tensors["rng.process\(rank)"], words.count == 4 * generators.count else {
+                throw DataError("\(path): checkpoint lacks the random streams of process \(rank)")
+            }
+            let flat = words.toArray(Int.self).map { UInt64(bitPattern: Int64($0)) }
+            for (i, (_, generator)) in generators.enumerated() { states.append((generator, Array(flat[4 * i..<4 * i + 4]))) }
+        }
+        for (name, generator) in generators where rank == 0 {
             guard let words = tensors["rng.\(name)"], words.count == 4 else {
                 throw DataError("\(path): checkpoint lacks the state of random generator '\(name)'")
             }
@@ -88,7 +112,8 @@ public enum TrainingCheckpoint {
         trainer.globalStep = Int(globalStep.item())
         let figureNames = (metadata["progress.figures"] ?? "").split(separator: ",").map(String.init)
         (trainer.figureSums, trainer.figureWeights) = ([:], [:])
-        if let sums = tensors["progress.figure_sums"]?.toArray(Double.self), sums.count == 2 * figureNames.count {
+        // Process 0 carries the figures of the whole job; the others start from zero.
+        if rank == 0, let sums = tensors["progress.figure_sums"]?.toArray(Double.self), sums.count == 2 * figureNames.count {
             for (i, name) in figureNames.enumerated() {
                 trainer.figureSums[name] = sums[i]
                 trainer.figureWeights[name] = sums[figureNames.count + i]

@@ -15,9 +15,14 @@ public struct CheckpointWriter {
         (self.path, self.metadata) = (path, metadata)
     }
 
-    /// Saves `trainer`'s resumable state to `path`, when there is one.
-    func saveCheckpoint(of trainer: Trainer) throws {
-        if let path { try TrainingCheckpoint.save(trainer, to: path, metadata: metadata) }
+    /// Saves `trainer`'s resumable state to `path`, when there is one; a data-parallel run
+    /// passes the epoch's figures summed over its processes and every process's random streams.
+    func saveCheckpoint(
+        of trainer: Trainer, figures: (sums: [String: Double], weights: [String: Double])? = nil, processStreams: [[UInt64]] = []
+    ) throws {
+        if let path {
+            try TrainingCheckpoint.save(trainer, to: path, metadata: metadata, figures: figures, processStreams: processStreams)
+        }
     }
 
     /// Writes every model of `step` to `<directory>/<name>.safetensors`, with the metadata (and

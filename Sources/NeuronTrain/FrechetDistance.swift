@@ -22,6 +22,17 @@ public struct FeatureStatistics: Sendable {
         mean = meanRow.toArray(Double.self)
         covariance = (centred.T.matmul(centred) / Double(count - 1)).toArray(Double.self)
     }
+
+    /// Statistics from the sums of features [D] and of their outer products [D, D] over
+    /// `count` rows (parts of a feature set summed over the processes of a job).
+    public init(sum: [Double], outerSum: [Double], count: Int) {
+        precondition(count >= 2 && outerSum.count == sum.count * sum.count, "FeatureStatistics: need ≥ 2 rows and a [D, D] sum")
+        let d = sum.count
+        let mean = sum.map { $0 / Double(count) }
+        self.mean = mean
+        covariance = (0..<d * d).map { i in (outerSum[i] - Double(count) * mean[i / d] * mean[i % d]) / Double(count - 1) }
+        (dimension, self.count) = (d, count)
+    }
 }
 
 /// The Fréchet distance between two Gaussians fitted to feature sets (the FID's formula):
@@ -120,21 +131,34 @@ public final class GeneratorQuality {
         NeuronTrain.frechetDistance(FeatureStatistics(features: classifier.features(of: images)), reference)
     }
 
-    /// "fid" and, for a conditional generator, "class_accuracy".
-    public func measure(_ generator: any ImageGenerator) -> [String: Double] {
-        let random = RandomGenerator(seed: seed)
+    /// "fid" and, for a conditional generator, "class_accuracy". The samples come in chunks of
+    /// 1,000, each from its own seeded stream; in a data-parallel job (`group`) each process
+    /// draws every N-th chunk and the feature sums are added over the processes, so the
+    /// figures are the same for any number of processes.
+    public func measure(_ generator: any ImageGenerator, over group: ProcessGroup? = nil) -> [String: Double] {
+        let (rank, size) = (group?.rank ?? 0, group?.size ?? 1)
         let labels = generator.classCount.map { classes in Tensor((0..<samples).map { $0 % classes }) }
-        let images = Tensor.concat(
-            stride(from: 0, to: samples, by: 1000).map { start in
-                let count = min(1000, samples - start)
-                return generator.sample(count: count, labels: labels?.narrowed(axis: 0, start: start, length: count), generator: random)
-            })
-        let features = classifier.features(of: images)
-        var result = ["fid": NeuronTrain.frechetDistance(FeatureStatistics(features: features), reference)]
-        if let labels {
-            let predicted = noGrad { classifier.head(features) }.argmax(axis: 1)
-            result["class_accuracy"] = (predicted .== labels).to(.float64).mean().item()
+        let dimension = reference.dimension
+        var sums = [Double](repeating: 0, count: dimension + dimension * dimension + 1)
+        for (chunk, start) in stride(from: 0, to: samples, by: 1000).enumerated() where chunk % size == rank {
+            let count = min(1000, samples - start)
+            let chunkLabels = labels?.narrowed(axis: 0, start: start, length: count)
+            let images = generator.sample(count: count, labels: chunkLabels, generator: RandomGenerator(seed: seed &+ UInt64(chunk)))
+            let features = classifier.features(of: images).detach().to(.float64)
+            let featureSum = features.sum(axis: 0).toArray(Double.self)
+            let outer = features.T.matmul(features).toArray(Double.self)
+            for i in 0..<dimension { sums[i] += featureSum[i] }
+            for i in 0..<outer.count { sums[dimension + i] += outer[i] }
+            if let chunkLabels {
+                let predicted = noGrad { classifier.head(features.to(.float32)) }.argmax(axis: 1)
+                sums[sums.count - 1] += (predicted .== chunkLabels).to(.float64).sum().item()
+            }
         }
+        if let group { sums = group.sum(sums) }
+        let statistics = FeatureStatistics(
+            sum: Array(sums[..<dimension]), outerSum: Array(sums[dimension..<(dimension + dimension * dimension)]), count: samples)
+        var result = ["fid": NeuronTrain.frechetDistance(statistics, reference)]
+        if labels != nil { result["class_accuracy"] = sums[sums.count - 1] / Double(samples) }
         return result
     }
 }

@@ -37,10 +37,19 @@ public final class Trainer {
     /// trainer per process and sets it on one of them only; callbacks whose
     /// `mainProcessOnly` is true and checkpoint saving are skipped elsewhere.
     public var isMainProcess = true
+    /// The gradient synchronisation of a data-parallel run (NeuronDistributed's
+    /// `DataParallelTraining`); nil in a single process. Setting it makes process 0 the main
+    /// one; figures, validation, stops and checkpoints then agree over the processes.
+    public var parallel: GradientSynchronization? {
+        didSet { isMainProcess = (parallel?.group.rank ?? 0) == 0 }
+    }
     /// Checks every recorded op for non-finite outputs on every step (PyTorch's
     /// `detect_anomaly`; slow). Off, a step whose loss is not finite is re-run once with the
     /// check on to name the op, and training stops.
     public var detectAnomaly = false
+
+    /// At most this many batches per epoch (Keras' `steps_per_epoch`); nil: the whole loader.
+    public var stepsPerEpoch: Int?
 
     /// Epochs completed so far.
     public internal(set) var epoch = 0
@@ -117,7 +126,14 @@ public final class Trainer {
     /// whether the update ran.
     @discardableResult
     public func update(_ optimizer: Optimizer) -> Bool {
-        guard nonFiniteLoss == nil && !updatesDisabled else { return false }
+        guard !updatesDisabled else { return false }
+        if let parallel {
+            // Every process takes part in every reduction, so that none waits for another; a
+            // loss that was not finite anywhere skips the update everywhere.
+            parallel.synchronize(optimizer)
+            if parallel.group.any(nonFiniteLoss != nil) && nonFiniteLoss == nil { nonFiniteLoss = .nan }
+        }
+        guard nonFiniteLoss == nil else { return false }
         for callback in activeCallbacks { callback.beforeOptimizerStep(self, optimizer: optimizer) }
         optimizer.step()
         return true
@@ -130,20 +146,42 @@ public final class Trainer {
         let modes = models.map { $0.isTraining }
         for model in models { model.eval() }
         defer { for (model, mode) in zip(models, modes) { model.train(mode) } }
+        parallel?.stepBegins(share: 0)
         var sums: [String: Double] = [:], weight = 0.0
         try noGrad {
             for batch in loader.batches(epoch: 0) {
-                let size = Double(batch.size)
+                let size = Double(batch.countedSize)
                 for (key, value) in try step.validate(batch, trainer: self) { sums[key, default: 0] += value * size }
                 weight += size
             }
         }
+        if let group = parallel?.group { (sums, weight) = Self.summed(sums, weight, over: group) }
         return sums.mapValues { $0 / max(weight, 1) }
     }
 
+    /// Figure sums and a weight, summed over the processes (every process holds the same keys).
+    static func summed(_ sums: [String: Double], _ weight: Double, over group: ProcessGroup) -> ([String: Double], Double) {
+        let keys = sums.keys.sorted()
+        let total = group.sum(keys.map { sums[$0]! } + [weight])
+        return (Dictionary(uniqueKeysWithValues: zip(keys, total)), total[keys.count])
+    }
+
+    /// The epoch's figure sums and weights over every process.
+    func epochFigureSums() -> (sums: [String: Double], weights: [String: Double]) {
+        guard let group = parallel?.group else { return (figureSums, figureWeights) }
+        let keys = figureSums.keys.sorted()
+        let total = group.sum(keys.map { figureSums[$0]! } + keys.map { figureWeights[$0] ?? 0 })
+        return (
+            Dictionary(uniqueKeysWithValues: zip(keys, total)),
+            Dictionary(uniqueKeysWithValues: zip(keys, total[keys.count...]))
+        )
+    }
+
     /// The current epoch's figures so far (running means).
-    public var runningFigures: [String: Double] {
-        Dictionary(uniqueKeysWithValues: figureSums.map { key, sum in (key, sum / max(figureWeights[key] ?? 0, 1)) })
+    public var runningFigures: [String: Double] { Self.means(figureSums, figureWeights) }
+
+    static func means(_ sums: [String: Double], _ weights: [String: Double]) -> [String: Double] {
+        Dictionary(uniqueKeysWithValues: sums.map { key, sum in (key, sum / max(weights[key] ?? 0, 1)) })
     }
 
     /// Every random generator the run draws from, by checkpoint name: the default one, the
@@ -163,7 +201,7 @@ public final class Trainer {
     /// Trains until `epochs` epochs are complete (continuing from `epoch` after a restore).
     public func fit(train: DataLoader, validation: DataLoader? = nil, epochs: Int) throws -> FitOutcome {
         totalEpochs = epochs
-        batchesPerEpoch = train.batchesPerEpoch
+        batchesPerEpoch = min(train.batchesPerEpoch, stepsPerEpoch ?? .max)
         stopReason = nil
         interrupt.store(false, ordering: .relaxed)
         let callbacks = activeCallbacks
@@ -184,15 +222,20 @@ public final class Trainer {
             if batchIndex == 0 { (figureSums, figureWeights) = ([:], [:]) }
             let start = ProgressBar.now()
             var samples = 0
-            for batch in train.batches(epoch: epoch, from: batchIndex) {
+            for batch in train.batches(epoch: epoch, from: batchIndex).prefix(max(batchesPerEpoch - batchIndex, 0)) {
                 let states = generators.map { $0.stateWords }
                 nonFiniteLoss = nil
+                parallel?.stepBegins(share: batch.share)
                 let figures = try step.train(batch, trainer: self)
-                if let bad = nonFiniteLoss ?? figures["loss"].flatMap({ $0.isFinite ? nil : $0 }) {
-                    let reason = try replay.reason(bad, trainer: self, batch: batch, states: states)
-                    return .stopped(reason)
+                let bad = nonFiniteLoss ?? figures["loss"].flatMap({ $0.isFinite ? nil : $0 })
+                if let parallel {
+                    if parallel.group.any(bad != nil) {
+                        return .stopped(try agreedReason(bad, parallel: parallel, replay: replay, batch: batch, states: states))
+                    }
+                } else if let bad {
+                    return .stopped(try replay.reason(bad, trainer: self, batch: batch, states: states))
                 }
-                let size = batch.size
+                let size = batch.countedSize
                 for (key, value) in figures {
                     figureSums[key, default: 0] += value * Double(size)
                     figureWeights[key, default: 0] += Double(size)
@@ -202,8 +245,14 @@ public final class Trainer {
                 batchIndex += 1
                 globalStep += 1
                 var logs = runningFigures
-                logs["batch_size"] = Double(size)
+                logs["batch_size"] = Double(batch.stepSize)
                 for callback in callbacks { try callback.batchEnd(self, logs: logs) }
+                if let group = parallel?.group {
+                    // One process's stop or Ctrl-C stops all of them after the same batch.
+                    let flags = group.maximum([stopReason == nil ? 0 : 1, interrupt.load(ordering: .relaxed) ? 1 : 0])
+                    if flags[0] > 0 && stopReason == nil { stopReason = "stopped by another process" }
+                    if flags[1] > 0 { interrupt.store(true, ordering: .relaxed) }
+                }
                 if let stopReason { return .stopped(stopReason) }
                 if interrupt.load(ordering: .relaxed) {
                     try saveCheckpoint()
@@ -211,10 +260,12 @@ public final class Trainer {
                 }
             }
             let seconds = ProgressBar.now() - start
-            var logs = runningFigures
+            let (sums, weights) = epochFigureSums()
+            var logs = Self.means(sums, weights)
             logs["epoch"] = Double(epoch + 1)
             logs["seconds"] = seconds
-            logs["samples_per_s"] = Double(samples) / max(seconds, 1e-9)
+            let allSamples = parallel?.group.sum([Double(samples)])[0] ?? Double(samples)
+            logs["samples_per_s"] = allSamples / max(seconds, 1e-9)
             let optimizers = step.optimizers
             for (name, optimizer) in optimizers {
                 logs[optimizers.count == 1 ? "lr" : "lr_\(name)"] = optimizer.parameterGroups[0].learningRate
@@ -237,7 +288,25 @@ public final class Trainer {
     }
 
     func saveCheckpoint() throws {
-        if isMainProcess { try writer.saveCheckpoint(of: self) }
+        guard writer.path != nil else { return }
+        guard let group = parallel?.group else { return try writer.saveCheckpoint(of: self) }
+        // Process 0 writes the figures of all processes and every process's random streams.
+        let streams = group.allGather(namedGenerators().flatMap { $0.1.stateWords })
+        let (sums, weights) = epochFigureSums()
+        if isMainProcess { try writer.saveCheckpoint(of: self, figures: (sums, weights), processStreams: streams) }
+    }
+
+    /// The reason to stop after a step whose loss was not finite on some process: each such
+    /// process replays its step alone to name the op, and the first one's reason is shared.
+    func agreedReason(
+        _ bad: Double?, parallel: GradientSynchronization, replay: NonFiniteReplay, batch: Batch, states: [[UInt64]]
+    ) throws -> String {
+        parallel.isPaused = true
+        let local = try bad.map { try replay.reason($0, trainer: self, batch: batch, states: states) }
+        parallel.isPaused = false
+        let group = parallel.group
+        let first = -Int(group.maximum([local == nil ? -Double(group.size) : -Double(group.rank)])[0])
+        return "process \(first): " + group.broadcast(local ?? "", from: first)
     }
 
     /// Writes every model to `<directory>/<name>.safetensors` in PyTorch's state-dict names,

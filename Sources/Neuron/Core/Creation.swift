@@ -112,3 +112,15 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// The raw bytes of a contiguous tensor's elements, for writing in place (a gradient
+    /// all-reduce copies into and out of its buffers this way). Not for tensors that record.
+    public func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        precondition(isContiguous, "withUnsafeMutableBytes: the tensor of shape \(shape) is a strided view; call contiguous() first")
+        checkInPlace("withUnsafeMutableBytes")
+        return try withExtendedLifetime(self) {
+            try body(UnsafeMutableRawBufferPointer(start: pointer, count: count * dtype.size))
+        }
+    }
+}

@@ -41,7 +41,7 @@ func trainAutoencoder(_ run: TrainRun) {
         let testSet = TensorDataset(inputs: testInputs, targets: test.inputs)
         Random.seed(UInt64(settings.seed))
         let model = try ModelRegistry.network(modelName, run.config.values)
-        let testLoader = DataLoader(testSet, batchSize: 1000)
+        let testLoader = DataLoader(testSet, batchSize: 1000, shard: processShard)
         let (trainer, outcome) = try runFit(
             settings, model: model, loss: { mseLoss($0, $1) }, metrics: [],
             monitor: ("val_loss", .min),
@@ -143,13 +143,16 @@ func trainVariationalAutoencoder(_ run: TrainRun) {
         model.eval()
         // The test set as the protocol sees it: one fixed binarisation when binarising.
         let images = binarize ? (Tensor.uniform(test.inputs.shape, generator: RandomGenerator(seed: 99)) .< test.inputs).to(.float32) : test.inputs
-        let elbo = try trainer.evaluate(DataLoader(TensorDataset(inputs: images, targets: test.targets), batchSize: 1000))["elbo"] ?? .nan
+        let elbo = try trainer.evaluate(DataLoader(TensorDataset(inputs: images, targets: test.targets), batchSize: 1000, shard: processShard))["elbo"] ?? .nan
         let generator = RandomGenerator(seed: 7)
         var logLikelihood = 0.0
-        for start in stride(from: 0, to: images.shape[0], by: 500) {
-            let chunk = images.narrowed(axis: 0, start: start, length: min(500, images.shape[0] - start))
+        // Each process scores its part of the test set.
+        let part = processShard?.slice(of: 0..<images.shape[0]) ?? 0..<images.shape[0]
+        for start in stride(from: part.lowerBound, to: part.upperBound, by: 500) {
+            let chunk = images.narrowed(axis: 0, start: start, length: min(500, part.upperBound - start))
             logLikelihood += model.importanceWeightedLogLikelihood(chunk, samples: samples, generator: generator).sum().item()
         }
+        logLikelihood = job?.sum([logLikelihood])[0] ?? logLikelihood
         let nll = -logLikelihood / Double(images.shape[0])
         print(
             "wrote \(settings.out)/model.safetensors, checkpoint.safetensors, metrics.csv, curves.png, samples.png, reconstructions.png, interpolation.png, tb/"

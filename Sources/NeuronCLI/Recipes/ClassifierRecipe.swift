@@ -30,12 +30,13 @@ func trainImageClassifier(_ run: TrainRun) {
             options.flag("augment")
             ? Transforms.compose([Transforms.randomCrop(padding: 2), Transforms.horizontalFlip()]) : nil
         let trainLoader = DataLoader(train, batchSize: settings.batchSize, shuffle: true, seed: UInt64(settings.seed), transform: augment)
-        let testLoader = DataLoader(test, batchSize: 1000)
+        let testLoader = DataLoader(test, batchSize: 1000, shard: processShard)
         let (trainer, outcome) = try runFit(
             settings, model: model, loss: { crossEntropy($0, $1) }, metrics: [Accuracy()],
             monitor: ("val_accuracy", .max), train: trainLoader, validation: testLoader,
             metadata: [:],
             prepare: { trainer in
+                guard isMainProcess else { return }
                 // A look at the data: a grid of the first training images, as PNG and in TensorBoard.
                 let samples = train.inputs[..<32] * FashionMNIST.pixelStd + FashionMNIST.pixelMean
                 try ImageGrid.write(samples, to: "\(settings.out)/samples.png")

@@ -73,11 +73,13 @@ func trainForecaster(_ run: TrainRun) {
                 Plot.Series("truth", xs: labels, ys: truth), Plot.Series("LSTM forecast", xs: labels, ys: forecast),
                 Plot.Series("naive (last value)", xs: labels, ys: naive),
             ])
-        try Plot.write([chart], to: "\(settings.out)/forecast.png", panelWidth: 760)
+        if isMainProcess {
+            try Plot.write([chart], to: "\(settings.out)/forecast.png", panelWidth: 760)
         let table = CSV.format(
             header: [series.labelName, "truth", "forecast", "naive", "seasonal_naive"],
             rows: truth.indices.map { i in [labels[i], truth[i], forecast[i], naive[i], seasonal[i]].map { "\($0)" } })
-        try Array(table.utf8).withUnsafeBytes { try writeFileAtomically("\(settings.out)/forecast.csv", [$0]) }
+            try Array(table.utf8).withUnsafeBytes { try writeFileAtomically("\(settings.out)/forecast.csv", [$0]) }
+        }
         print("wrote \(settings.out)/model.safetensors, forecast.png, forecast.csv, metrics.csv, curves.png, tb/")
         print(
             "test_rmse=\(formatFixed(rmse(forecast), 3)) naive_rmse=\(formatFixed(rmse(naive), 3)) seasonal_naive_rmse=\(formatFixed(rmse(seasonal), 3)) (season \(season))"

@@ -47,7 +47,7 @@ func trainLanguageModel(_ run: TrainRun) {
             monitor: ("val_bpc", .min), train: DataLoader(train, batchSize: streams),
             validation: DataLoader(validation, batchSize: min(streams, 16)), metadata: metadata)
         let validationBPC = trainer.history.last?["val_bpc"] ?? .nan
-        let testBPC = try trainer.evaluate(DataLoader(test, batchSize: min(streams, 16)))["bpc"] ?? .nan
+        let testBPC = try trainer.evaluate(DataLoader(test, batchSize: min(streams, 16), shard: processShard))["bpc"] ?? .nan
         model.eval()
         let sample = model.sample(
             prompt: "The ", length: 300, temperature: 0.8, corpus: corpus,

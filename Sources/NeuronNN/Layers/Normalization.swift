@@ -13,6 +13,10 @@ public class BatchNorm: Module, Layer {
     /// When true the layer normalises with its running statistics and leaves them unchanged,
     /// even in training mode: a frozen backbone keeps the statistics it was pretrained with.
     public var statisticsFrozen = false
+    /// When set, training statistics are computed over every replica of the layer: the
+    /// function sums a tensor of per-channel sums over them, differentiably (synchronised batch
+    /// norm across the processes of a data-parallel job, PyTorch's `SyncBatchNorm`).
+    public var replicaSum: ((Tensor) -> Tensor)?
 
     public init(_ channels: Int, eps: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true, dtype: DType = .float32) {
         weight = affine ? Tensor.ones([channels], dtype: dtype).requiringGrad() : nil
@@ -28,6 +32,7 @@ public class BatchNorm: Module, Layer {
         precondition(
             input.rank >= 2 && input.shape[1] == runningMean.count,
             "BatchNorm: input \(input.shape) does not have \(runningMean.count) channels on axis 1")
+        if isTraining && !statisticsFrozen, let replicaSum { return synchronizedForward(input, replicaSum) }
         if isTraining && !statisticsFrozen {
             let count = input.count / input.shape[1]
             precondition(count > 1, "BatchNorm: training needs more than one value per channel, got input \(input.shape)")
@@ -47,6 +52,34 @@ public class BatchNorm: Module, Layer {
         var shift = -runningMean * scale
         if let bias { shift = shift + bias }
         return input * scale.reshaped(statShape) + shift.reshaped(statShape)
+    }
+}
+
+extension BatchNorm {
+    /// Training-mode normalisation with the mean and variance of the examples of every
+    /// replica: two sums over the replicas (of the values with their count, then of the squared
+    /// deviations), each differentiable, so backward sums the statistics' gradients as well.
+    func synchronizedForward(_ input: Tensor, _ replicaSum: (Tensor) -> Tensor) -> Tensor {
+        let channels = input.shape[1]
+        let axes = [0] + Array(2..<input.rank)
+        var statShape = [Int](repeating: 1, count: input.rank)
+        statShape[1] = channels
+        let localCount = Tensor([Double(input.count / channels)], dtype: input.dtype)
+        let totals = replicaSum(Tensor.concat([input.sum(axes: axes), localCount], axis: 0))
+        let count = totals[channels].item()
+        precondition(count > 1, "BatchNorm: training needs more than one value per channel over all replicas, got \(count)")
+        let mean = totals[..<channels] / count
+        let centred = input - mean.reshaped(statShape)
+        let variance = replicaSum(centred.square().sum(axes: axes)) / count
+        var output = centred * (variance + eps).rsqrt().reshaped(statShape)
+        if let weight { output = output * weight.reshaped(statShape) }
+        if let bias { output = output + bias.reshaped(statShape) }
+        noGrad {
+            runningMean.assign(runningMean * (1 - momentum) + mean.detach() * momentum)
+            runningVar.assign(runningVar * (1 - momentum) + variance.detach() * (momentum * count / (count - 1)))
+            numBatchesTracked.assign(numBatchesTracked + 1)
+        }
+        return output
     }
 }
 

@@ -1,0 +1,64 @@
+import Glibc
+import Neuron
+import NeuronData
+import NeuronDistributed
+
+/// The processes of this run: a world of one, or the job `mpirun -np N neuron train …` started.
+nonisolated(unsafe) var job: Communicator?
+
+/// "process R: " in a job of several processes, so that a failing process names itself.
+nonisolated(unsafe) var processLabel = ""
+
+/// The line a process prints when told to stop, prepared before any signal can come (a
+/// signal handler may not allocate).
+nonisolated(unsafe) var terminationLine: UnsafeMutablePointer<CChar>?
+
+/// The commands that train data-parallel under `mpirun`.
+let dataParallelCommands: Set<String> = ["train", "finetune"]
+
+/// Joins the job when `mpirun` started this process: every process checks that all were given
+/// the same command line, only process 0 prints to standard output, each process uses its
+/// share of the machine's cores, and a process told to stop (because another one died)
+/// says so in one line and exits with status 1.
+func joinJob(command: String, arguments: [String]) {
+    guard Communicator.isLaunchedByMPI else { return }
+    let world: Communicator
+    do { world = try Communicator.world } catch { fail("\(error)") }
+    job = world
+    guard world.size > 1 else { return }
+    processLabel = "process \(world.rank): "
+    guard dataParallelCommands.contains(command) else {
+        fail("\(command) runs in one process; under mpirun only \(dataParallelCommands.sorted().joined(separator: " and ")) run data-parallel")
+    }
+    terminationLine = strdup("neuron: \(processLabel)stopped: the job ended early (another process failed or was killed, or mpirun was stopped)\n")
+    signal(SIGTERM) { _ in
+        if let line = terminationLine { _ = write(2, line, strlen(line)) }
+        _exit(1)
+    }
+    let hashes = world.allGather([fnv1a(([command] + arguments).joined(separator: "\u{0}"))])
+    if let other = hashes.firstIndex(where: { $0 != hashes[0] }) {
+        if world.rank == other { fail("options differ from process 0's: every process must be given the same command line") }
+        exit(2)
+    }
+    if world.rank != 0 { _ = freopen("/dev/null", "w", stdout) }
+    // OpenMP's default already counts only the cores mpirun bound this process to.
+    if getenv("OMP_NUM_THREADS") == nil { Threads.count = max(1, min(Threads.count, onlineCores() / max(world.localSize, 1))) }
+}
+
+/// Ends the job's MPI session after a run that completed.
+func leaveJob() { job?.finalize() }
+
+/// Whether this process writes files and prints: process 0 of a job, or the only one.
+var isMainProcess: Bool { (job?.rank ?? 0) == 0 }
+
+/// This process's part of every step of a data loader (nil in a single process).
+var processShard: DataLoader.Shard? {
+    guard let job, job.size > 1 else { return nil }
+    return DataLoader.Shard(index: job.rank, count: job.size)
+}
+
+func onlineCores() -> Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+func fnv1a(_ text: String) -> UInt64 {
+    text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+}
