@@ -2,6 +2,7 @@ import Glibc
 import Neuron
 import NeuronData
 import NeuronDistributed
+import NeuronTrain
 
 /// The processes of this run: a world of one, or the job `mpirun -np N neuron train …` started.
 nonisolated(unsafe) var job: Communicator?
@@ -61,4 +62,19 @@ func onlineCores() -> Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
 func fnv1a(_ text: String) -> UInt64 {
     text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+}
+
+/// Makes `trainer` data-parallel when this process is one of a job (its loaders must then be
+/// `sharded(processShard)`): gradients summed before every update, figures and checkpoints
+/// agreed over the processes. Nothing happens in a single process.
+@discardableResult
+func joinTraining(_ trainer: Trainer, overlap: Bool, syncBatchNorm: Bool) -> DataParallelTraining? {
+    guard let job, job.size > 1 else { return nil }
+    return DataParallelTraining(trainer: trainer, communicator: job, overlap: overlap, syncBatchNorm: syncBatchNorm)
+}
+
+/// `joinTraining` with `--no-overlap` and `--sync-batchnorm` read from `options`.
+@discardableResult
+func joinTraining(_ trainer: Trainer, _ options: Options) -> DataParallelTraining? {
+    joinTraining(trainer, overlap: !options.flag("no-overlap"), syncBatchNorm: options.flag("sync-batchnorm"))
 }

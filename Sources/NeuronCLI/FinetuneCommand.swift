@@ -66,7 +66,7 @@ func runFinetune(_ arguments: [String]) {
             .init(name: "categories", value: "LIST", help: "fortune topics"),
             .init(name: "text-dir", value: "DIR", help: "fortunes folder"),
             .init(name: "model-dir", value: "DIR", help: "MiniLM folder"),
-            CommonOptions.out,
+            CommonOptions.out, CommonOptions.noOverlap, CommonOptions.syncBatchNorm,
         ], arguments: arguments, usage: finetuneUsage)
     let task = options.required("task")
     guard let recipe = finetuneTasks.first(where: { $0.name == task }) else {
@@ -87,7 +87,7 @@ func runFinetune(_ arguments: [String]) {
         let row =
             "task,mode,labels_per_class,seed,train_examples,test_accuracy,macro_f1,seconds\n"
             + "\(task),\(mode),\(perClass.map(String.init) ?? "all"),\(seed),\(result.trainCount),\(result.accuracy),\(result.macroF1),\(seconds)\n"
-        try Array(row.utf8).withUnsafeBytes { try writeFileAtomically("\(out)/result.csv", [$0]) }
+        if isMainProcess { try Array(row.utf8).withUnsafeBytes { try writeFileAtomically("\(out)/result.csv", [$0]) } }
         print(
             "\(result.trainCount) training examples, \(formatFixed(seconds, 1)) s; wrote \(out)/\(result.files.joined(separator: ", ")), result.csv")
         print("test_accuracy=\(formatFixed(result.accuracy, 4)) macro_f1=\(formatFixed(result.macroF1, 4))")
@@ -125,11 +125,16 @@ struct FinetuneResult {
 func score(_ model: any Layer, _ test: TensorDataset, classes: Int, transform: (Tensor) -> Tensor = { $0 }) -> (Double, Double) {
     model.eval()
     var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+    // Each process of a job scores its part of every batch; the counts are summed.
     noGrad {
-        for batch in DataLoader(test, batchSize: 64, prefetch: false).batches(epoch: 0) {
+        for batch in DataLoader(test, batchSize: 64, prefetch: false, shard: processShard).batches(epoch: 0) where !batch.isStandIn {
             let matrix = confusionMatrix(outputs: model(transform(batch.inputs)), targets: batch.targets, classes: classes)
             for i in 0..<classes { for j in 0..<classes { confusion[i][j] += matrix[i][j] } }
         }
+    }
+    if let job, job.size > 1 {
+        let sums = job.sum(confusion.flatMap { $0.map(Double.init) })
+        confusion = (0..<classes).map { i in (0..<classes).map { Int(sums[i * classes + $0]) } }
     }
     let correct = (0..<classes).reduce(0) { $0 + confusion[$1][$1] }
     return (Double(correct) / Double(max(test.count, 1)), macroF1(confusion))

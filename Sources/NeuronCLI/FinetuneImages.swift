@@ -89,13 +89,14 @@ func pretrainFashionSource(_ options: Options, seed: Int, out: String) throws ->
     let trainer = Trainer(
         model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
         scheduler: CosineAnnealingLR(optimizer, period: epochCount), callbacks: [ProgressBar()])
-    _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true, seed: UInt64(seed)), epochs: epochCount)
+    joinTraining(trainer, options)
+    _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true, seed: UInt64(seed), shard: processShard), epochs: epochCount)
     let (accuracy, f1) = score(model, test, classes: fashionSourceClasses.count)
     let metadata = [
         "model": name, "classes": "\(fashionSourceClasses.count)", "task": "fashion-split", "mode": "pretrain",
         "source_classes": fashionSourceClasses.map(String.init).joined(separator: ","),
     ]
-    try SafeTensors.write(model.stateDict(), metadata: metadata, to: "\(out)/model.safetensors")
+    if isMainProcess { try SafeTensors.write(model.stateDict(), metadata: metadata, to: "\(out)/model.safetensors") }
     return FinetuneResult(trainCount: train.count, accuracy: accuracy, macroF1: f1, files: ["model.safetensors"])
 }
 
@@ -141,11 +142,12 @@ func transferImageClassifier(
     let trainer = Trainer(
         model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
         scheduler: CosineAnnealingLR(optimizer, period: epochCount))
-    _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true, seed: UInt64(seed)), epochs: epochCount)
+    joinTraining(trainer, options)
+    _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true, seed: UInt64(seed), shard: processShard), epochs: epochCount)
     let (accuracy, f1) = score(model, test, classes: classes)
     var metadata = ["model": name, "classes": "\(classes)", "task": task, "mode": mode]
     if mode != "scratch" { metadata["pretrained"] = pretrainedPath }
-    try SafeTensors.write(model.stateDict(), metadata: metadata, to: "\(out)/model.safetensors")
+    if isMainProcess { try SafeTensors.write(model.stateDict(), metadata: metadata, to: "\(out)/model.safetensors") }
     return FinetuneResult(trainCount: train.count, accuracy: accuracy, macroF1: f1, files: ["model.safetensors"])
 }
 

@@ -31,9 +31,10 @@ func finetuneText(_ options: Options, mode: String, perClass: Int?, seed: Int, o
         let epochCount = epochs(options, budget: 20_000, examples: train.count)
         let trainer = Trainer(
             model: head, optimizer: optimizer, loss: { crossEntropy($0, $1) }, scheduler: CosineAnnealingLR(optimizer, period: epochCount))
-        _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true, seed: UInt64(seed)), epochs: epochCount)
+        joinTraining(trainer, options)
+        _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true, seed: UInt64(seed), shard: processShard), epochs: epochCount)
         let (accuracy, f1) = score(head, test, classes: classes)
-        try SafeTensors.write(head.stateDict(), metadata: metadata, to: "\(out)/head.safetensors")
+        if isMainProcess { try SafeTensors.write(head.stateDict(), metadata: metadata, to: "\(out)/head.safetensors") }
         return FinetuneResult(trainCount: train.count, accuracy: accuracy, macroF1: f1, files: ["head.safetensors"])
     }
 
@@ -66,14 +67,17 @@ func finetuneText(_ options: Options, mode: String, perClass: Int?, seed: Int, o
     let step = SupervisedStep(model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) }, scheduler: scheduler)
     if mode == "finetune" { step.scheduleInterval = .batch }
     let trainer = Trainer(step: step, callbacks: [ProgressBar()])
+    joinTraining(trainer, options)
     let padId = encoder.tokenizer.padId
     _ = try trainer.fit(
         train: DataLoader(
             train, batchSize: mode == "finetune" ? 16 : 32, shuffle: true, seed: UInt64(seed),
-            transform: { ids, _ in trimPadding(ids, padId: padId) }), epochs: epochCount)
+            transform: { ids, _ in trimPadding(ids, padId: padId) }, shard: processShard), epochs: epochCount)
     let (accuracy, f1) = score(model, test, classes: classes) { trimPadding($0, padId: padId) }
     var files: [String]
-    if let classifier = model as? BertClassifier {
+    if !isMainProcess {
+        files = []
+    } else if let classifier = model as? BertClassifier {
         try SafeTensors.write(classifier.bert.stateDict(), metadata: metadata, to: "\(out)/encoder.safetensors")
         try SafeTensors.write(classifier.head.stateDict(), metadata: metadata, to: "\(out)/head.safetensors")
         // A batch of test texts with the logits, for checking the files in PyTorch.
@@ -96,6 +100,6 @@ func cachedEmbeddings(_ encoder: SentenceEncoder, _ topics: FortuneTopics, key: 
     }
     try makeDirectories(".cache/embeddings")
     let embeddings = encoder.encode(topics.texts)
-    try NPY.write(embeddings, to: path)
+    if isMainProcess { try NPY.write(embeddings, to: path) }
     return embeddings
 }

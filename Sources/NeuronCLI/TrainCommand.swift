@@ -161,9 +161,8 @@ func runFit(
     if let clipNorm = settings.clipNorm { callbacks.append(GradientClipping(maxNorm: clipNorm)) }
     let trainer = Trainer(step: step, callbacks: callbacks)
     var (train, validation) = (train, validation)
-    var parallel: DataParallelTraining?
-    if let job, job.size > 1 {
-        parallel = DataParallelTraining(trainer: trainer, communicator: job, overlap: settings.overlap, syncBatchNorm: settings.syncBatchNorm)
+    let parallel = joinTraining(trainer, overlap: settings.overlap, syncBatchNorm: settings.syncBatchNorm)
+    if parallel != nil {
         train = train.sharded(processShard)
         validation = validation?.sharded(processShard)
     }
