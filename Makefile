@@ -2,12 +2,12 @@
 SWIFT ?= swift
 VENV ?= .venv
 PYTHON ?= $(VENV)/bin/python
-DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist fortunes python3-sklearn
+DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist fortunes python3-sklearn openmpi-bin libopenmpi-dev
 # What the tests need beyond the build: the Arm C library headers for the kernels' portability check.
 TEST_PACKAGES = $(DEB_PACKAGES) libc6-dev-arm64-cross git
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps test-deps build test lint format docs check-package models demo demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train demo-autoencoders demo-gans check-interop venv clean
+.PHONY: deps test-deps build test lint format docs check-package models demo demo-distributed demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train demo-autoencoders demo-gans check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -20,6 +20,12 @@ build: deps
 # The main job: train LeNet-5 on Fashion-MNIST (5 epochs, under a minute) and print the test accuracy.
 demo: build
 	.build/release/neuron train --model lenet --epochs 5 --batch-size 64 --optimizer adam --lr 3e-3 --seed 0 --out runs/lenet
+
+# The same LeNet-5 run data-parallel: two processes under Open MPI, each with its half of every
+# batch (mpirun needs --allow-run-as-root as root, --oversubscribe past the core count).
+MPIRUN_FLAGS = $(if $(filter 0,$(shell id -u)),--allow-run-as-root) --oversubscribe
+demo-distributed: build
+	mpirun $(MPIRUN_FLAGS) -np 2 .build/release/neuron train --model lenet --epochs 5 --batch-size 64 --optimizer adam --lr 3e-3 --seed 0 --out runs/lenet-distributed
 
 # The MLP (784-256-128-10, ReLU, Adam 1e-3, batch 64) on Fashion-MNIST, 5 epochs.
 demo-mlp: build

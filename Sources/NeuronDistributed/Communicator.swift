@@ -66,7 +66,8 @@ public final class Communicator: ProcessGroup, @unchecked Sendable {
         guard let mpi, size > 1, !values.isEmpty else { return values }
         var result = values
         result.withUnsafeMutableBytes { buffer in
-            mpi.check(mpi.allreduce(OpenMPI.inPlace, buffer.baseAddress, Int32(values.count), mpi.double, mpi[keyPath: op], mpi.world), "MPI_Allreduce")
+            mpi.check(
+                mpi.allreduce(OpenMPI.inPlace, buffer.baseAddress, Int32(values.count), mpi.double, mpi[keyPath: op], mpi.world), "MPI_Allreduce")
         }
         return result
     }

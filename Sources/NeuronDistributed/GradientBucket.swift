@@ -53,7 +53,8 @@ final class GradientBucket {
             memset(start, 0, count * dtype.size)
             return
         }
-        precondition(grad.count == count && grad.dtype == dtype, "DataParallel: gradient \(grad.shape) \(grad.dtype) for a parameter of \(count) \(dtype)")
+        precondition(
+            grad.count == count && grad.dtype == dtype, "DataParallel: gradient \(grad.shape) \(grad.dtype) for a parameter of \(count) \(dtype)")
         grad.withUnsafeBytes { source in
             if dtype == .float64 {
                 scaled(source, into: start, count: count, scale: scale, as: Double.self)

@@ -8,7 +8,11 @@ final class OpenMPI: @unchecked Sendable {
     typealias Handle = OpaquePointer
 
     let world: Handle, float: Handle, double: Handle, byte: Handle, sum: Handle, max: Handle
-    let initThread: @convention(c) (UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?, Int32, UnsafeMutablePointer<Int32>?) -> Int32
+    let initThread:
+        @convention(c) (
+            UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?, Int32,
+            UnsafeMutablePointer<Int32>?
+        ) -> Int32
     let finalize: @convention(c) () -> Int32
     let commRank: @convention(c) (Handle, UnsafeMutablePointer<Int32>) -> Int32
     let commSize: @convention(c) (Handle, UnsafeMutablePointer<Int32>) -> Int32
@@ -54,17 +58,19 @@ final class OpenMPI: @unchecked Sendable {
 
     private init(
         world: Handle, float: Handle, double: Handle, byte: Handle, sum: Handle, max: Handle,
-        initThread: @escaping @convention(c) (
-            UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?, Int32,
-            UnsafeMutablePointer<Int32>?
-        ) -> Int32,
+        initThread:
+            @escaping @convention(c) (
+                UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?, Int32,
+                UnsafeMutablePointer<Int32>?
+            ) -> Int32,
         finalize: @escaping @convention(c) () -> Int32, commRank: @escaping @convention(c) (Handle, UnsafeMutablePointer<Int32>) -> Int32,
         commSize: @escaping @convention(c) (Handle, UnsafeMutablePointer<Int32>) -> Int32, barrier: @escaping @convention(c) (Handle) -> Int32,
         bcast: @escaping @convention(c) (UnsafeMutableRawPointer?, Int32, Handle, Int32, Handle) -> Int32,
         allreduce: @escaping @convention(c) (UnsafeRawPointer?, UnsafeMutableRawPointer?, Int32, Handle, Handle, Handle) -> Int32,
-        iallreduce: @escaping @convention(c) (
-            UnsafeRawPointer?, UnsafeMutableRawPointer?, Int32, Handle, Handle, Handle, UnsafeMutablePointer<Handle?>
-        ) -> Int32,
+        iallreduce:
+            @escaping @convention(c) (
+                UnsafeRawPointer?, UnsafeMutableRawPointer?, Int32, Handle, Handle, Handle, UnsafeMutablePointer<Handle?>
+            ) -> Int32,
         allgather: @escaping @convention(c) (UnsafeRawPointer?, Int32, Handle, UnsafeMutableRawPointer?, Int32, Handle, Handle) -> Int32,
         wait: @escaping @convention(c) (UnsafeMutablePointer<Handle?>, UnsafeMutableRawPointer?) -> Int32,
         test: @escaping @convention(c) (UnsafeMutablePointer<Handle?>, UnsafeMutablePointer<Int32>, UnsafeMutableRawPointer?) -> Int32

@@ -143,7 +143,9 @@ func trainVariationalAutoencoder(_ run: TrainRun) {
         model.eval()
         // The test set as the protocol sees it: one fixed binarisation when binarising.
         let images = binarize ? (Tensor.uniform(test.inputs.shape, generator: RandomGenerator(seed: 99)) .< test.inputs).to(.float32) : test.inputs
-        let elbo = try trainer.evaluate(DataLoader(TensorDataset(inputs: images, targets: test.targets), batchSize: 1000, shard: processShard))["elbo"] ?? .nan
+        let elbo =
+            try trainer.evaluate(DataLoader(TensorDataset(inputs: images, targets: test.targets), batchSize: 1000, shard: processShard))["elbo"]
+            ?? .nan
         let generator = RandomGenerator(seed: 7)
         var logLikelihood = 0.0
         // Each process scores its part of the test set.

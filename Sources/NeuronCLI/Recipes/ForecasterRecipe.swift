@@ -75,9 +75,9 @@ func trainForecaster(_ run: TrainRun) {
             ])
         if isMainProcess {
             try Plot.write([chart], to: "\(settings.out)/forecast.png", panelWidth: 760)
-        let table = CSV.format(
-            header: [series.labelName, "truth", "forecast", "naive", "seasonal_naive"],
-            rows: truth.indices.map { i in [labels[i], truth[i], forecast[i], naive[i], seasonal[i]].map { "\($0)" } })
+            let table = CSV.format(
+                header: [series.labelName, "truth", "forecast", "naive", "seasonal_naive"],
+                rows: truth.indices.map { i in [labels[i], truth[i], forecast[i], naive[i], seasonal[i]].map { "\($0)" } })
             try Array(table.utf8).withUnsafeBytes { try writeFileAtomically("\(settings.out)/forecast.csv", [$0]) }
         }
         print("wrote \(settings.out)/model.safetensors, forecast.png, forecast.csv, metrics.csv, curves.png, tb/")
