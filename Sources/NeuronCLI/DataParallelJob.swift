@@ -2,6 +2,7 @@ import Glibc
 import Neuron
 import NeuronData
 import NeuronDistributed
+import NeuronNN
 import NeuronTrain
 
 /// The processes of this run: a world of one, or the job `mpirun -np N neuron train …` started.
@@ -69,7 +70,15 @@ func fnv1a(_ text: String) -> UInt64 {
 /// agreed over the processes. Nothing happens in a single process.
 @discardableResult
 func joinTraining(_ trainer: Trainer, overlap: Bool, syncBatchNorm: Bool) -> DataParallelTraining? {
-    guard let job, job.size > 1 else { return nil }
+    guard let job, job.size > 1 else {
+        // One process computes what the job would: statistics summed over its only replica.
+        if syncBatchNorm {
+            for model in trainer.step.models {
+                for case let layer as BatchNorm in model.module.modules() { layer.replicaSum = { $0 } }
+            }
+        }
+        return nil
+    }
     return DataParallelTraining(trainer: trainer, communicator: job, overlap: overlap, syncBatchNorm: syncBatchNorm)
 }
 

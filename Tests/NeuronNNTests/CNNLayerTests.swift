@@ -79,6 +79,55 @@ import Testing
         }
     }
 
+    /// Batch norm with statistics summed over replicas (synchronised batch norm) is, over one
+    /// replica, the usual layer: PyTorch's values and gradients, and a gradient check.
+    @Test(arguments: ["batchnorm2d_train", "batchnorm1d_train", "batchnorm1d_3d"])
+    func replicaSummedBatchNormMatchesPyTorch(_ name: String) throws {
+        let layer = Self.cases.first { $0.0 == name }!.1() as! BatchNorm
+        var state: StateDict = [:]
+        for key in layer.stateDictNames() { state[key] = Self.all["\(name).\(key)"] }
+        state["num_batches_tracked"] = Tensor(0.0, dtype: .int64)
+        try layer.load(stateDict: state, strict: true)
+        var sums = 0
+        layer.replicaSum = { tensor in
+            sums += 1
+            return tensor
+        }
+        let x = Self.f("\(name).x").copy().requiringGrad()
+        let out = layer(x)
+        #expect(sums == 2)
+        expectClose(out, Self.f("\(name).out"), rtol: 1e-9, atol: 1e-10, name)
+        (out * Self.f("\(name).g")).sum().backward()
+        expectClose(x.grad!, Self.f("\(name).grad_x"), rtol: 1e-9, atol: 1e-10, "\(name) grad_x")
+        for (key, tensor) in layer.namedParameters() {
+            expectClose(tensor.grad!, Self.f("\(name).grad_\(key)"), rtol: 1e-9, atol: 1e-10, "\(name) grad_\(key)")
+        }
+        expectClose(layer.runningMean, Self.f("\(name).running_mean_after"), rtol: 1e-9, "\(name) running mean")
+        expectClose(layer.runningVar, Self.f("\(name).running_var_after"), rtol: 1e-9, "\(name) running var")
+        let checked = BatchNorm2d(3, dtype: .float64)
+        checked.replicaSum = { $0 }
+        expectGradients([randomInput([4, 3, 2, 2])], "replica-summed BatchNorm2d") { checked($0[0]) }
+    }
+
+    /// In float32 over many values per channel, the replica-summed statistics and gradients stay
+    /// as close to the fused kernel's as float32 allows.
+    @Test func replicaSummedBatchNormIsAccurateInFloat32() {
+        let x = Tensor.normal([32, 16, 32, 32], generator: RandomGenerator(seed: 3)) * 3 + 1
+        let g = Tensor.normal([32, 16, 32, 32], generator: RandomGenerator(seed: 4))
+        func run(_ summed: Bool) -> [Tensor] {
+            let layer = BatchNorm2d(16)
+            if summed { layer.replicaSum = { $0 } }
+            let input = x.copy().requiringGrad()
+            (layer(input) * g).sum().backward()
+            return [layer(input).detach(), input.grad!, layer.weight!.grad!, layer.bias!.grad!, layer.runningVar]
+        }
+        let (fused, summed) = (run(false), run(true))
+        for (name, (a, b)) in zip(["output", "grad_x", "grad_weight", "grad_bias", "running_var"], zip(summed, fused)) {
+            let error = ((a - b).square().sum().item() / max(b.square().sum().item(), 1e-30)).squareRoot()
+            #expect(error < 1e-5, "\(name): relative difference \(error)")
+        }
+    }
+
     @Test func normalisationLayersPassGradientChecks() {
         expectGradients([randomInput([4, 3, 2, 2])], "BatchNorm2d layer") { BatchNorm2d(3, dtype: .float64)($0[0]) }
         expectGradients([randomInput([2, 3, 4])], "LayerNorm") { LayerNorm([4], dtype: .float64)($0[0]) }

@@ -60,26 +60,29 @@ extension BatchNorm {
     /// replica: two sums over the replicas (of the values with their count, then of the squared
     /// deviations), each differentiable, so backward sums the statistics' gradients as well.
     func synchronizedForward(_ input: Tensor, _ replicaSum: (Tensor) -> Tensor) -> Tensor {
-        let channels = input.shape[1]
-        let axes = [0] + Array(2..<input.rank)
-        var statShape = [Int](repeating: 1, count: input.rank)
+        // Float64 inside: backward subtracts nearly equal sums over every replica's values.
+        let x = input.dtype == .float32 ? input.to(.float64) : input
+        let channels = x.shape[1]
+        let axes = [0] + Array(2..<x.rank)
+        var statShape = [Int](repeating: 1, count: x.rank)
         statShape[1] = channels
-        let localCount = Tensor([Double(input.count / channels)], dtype: input.dtype)
-        let totals = replicaSum(Tensor.concat([input.sum(axes: axes), localCount], axis: 0))
+        let localCount = Tensor([Double(x.count / channels)], dtype: x.dtype)
+        let totals = replicaSum(Tensor.concat([x.sum(axes: axes), localCount], axis: 0))
         let count = totals[channels].item()
         precondition(count > 1, "BatchNorm: training needs more than one value per channel over all replicas, got \(count)")
         let mean = totals[..<channels] / count
-        let centred = input - mean.reshaped(statShape)
+        let centred = x - mean.reshaped(statShape)
         let variance = replicaSum(centred.square().sum(axes: axes)) / count
         var output = centred * (variance + eps).rsqrt().reshaped(statShape)
-        if let weight { output = output * weight.reshaped(statShape) }
-        if let bias { output = output + bias.reshaped(statShape) }
+        if let weight { output = output * weight.to(x.dtype).reshaped(statShape) }
+        if let bias { output = output + bias.to(x.dtype).reshaped(statShape) }
         noGrad {
-            runningMean.assign(runningMean * (1 - momentum) + mean.detach() * momentum)
-            runningVar.assign(runningVar * (1 - momentum) + variance.detach() * (momentum * count / (count - 1)))
+            runningMean.assign(runningMean * (1 - momentum) + mean.detach().to(runningMean.dtype) * momentum)
+            runningVar.assign(
+                runningVar * (1 - momentum) + variance.detach().to(runningVar.dtype) * (momentum * count / (count - 1)))
             numBatchesTracked.assign(numBatchesTracked + 1)
         }
-        return output
+        return output.to(input.dtype)
     }
 }
 
