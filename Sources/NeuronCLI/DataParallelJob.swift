@@ -79,11 +79,29 @@ func joinTraining(_ trainer: Trainer, overlap: Bool, syncBatchNorm: Bool) -> Dat
         }
         return nil
     }
-    return DataParallelTraining(trainer: trainer, communicator: job, overlap: overlap, syncBatchNorm: syncBatchNorm)
+    let parallel = DataParallelTraining(trainer: trainer, communicator: job, overlap: overlap, syncBatchNorm: syncBatchNorm)
+    trainer.callbacks.append(DataParallelReport(parallel))
+    return parallel
 }
 
-/// `joinTraining` with `--no-overlap` and `--sync-batchnorm` read from `options`.
+/// Prints, after training, how the job ran and how long each process waited for gradient sums.
+final class DataParallelReport: Callback {
+    let parallel: DataParallelTraining
+    init(_ parallel: DataParallelTraining) { self.parallel = parallel }
+
+    func trainEnd(_ trainer: Trainer) throws {
+        let communicator = parallel.communicator
+        let waits = communicator.allGather([UInt64(parallel.waitSeconds * 1e6)]).map { formatFixed(Double($0[0]) / 1e6, 2) }
+        let threads = "\(Threads.count) thread\(Threads.count == 1 ? "" : "s")"
+        let mode = parallel.replicas.first?.parallel.overlap ?? true ? "overlapped with backward" : "after backward"
+        print("data-parallel: \(communicator.size) processes × \(threads), gradient sums \(mode); waited \(waits.joined(separator: " / ")) s")
+    }
+}
+
+/// What `neuron finetune`'s trainers take from the command line: `--steps-per-epoch`, and
+/// `joinTraining` with `--no-overlap` and `--sync-batchnorm`.
 @discardableResult
-func joinTraining(_ trainer: Trainer, _ options: Options) -> DataParallelTraining? {
-    joinTraining(trainer, overlap: !options.flag("no-overlap"), syncBatchNorm: options.flag("sync-batchnorm"))
+func prepareTraining(_ trainer: Trainer, _ options: Options) -> DataParallelTraining? {
+    trainer.stepsPerEpoch = options.string("steps-per-epoch") == nil ? nil : options.int("steps-per-epoch", default: 1)
+    return joinTraining(trainer, overlap: !options.flag("no-overlap"), syncBatchNorm: options.flag("sync-batchnorm"))
 }

@@ -66,7 +66,7 @@ func runFinetune(_ arguments: [String]) {
             .init(name: "categories", value: "LIST", help: "fortune topics"),
             .init(name: "text-dir", value: "DIR", help: "fortunes folder"),
             .init(name: "model-dir", value: "DIR", help: "MiniLM folder"),
-            CommonOptions.out, CommonOptions.noOverlap, CommonOptions.syncBatchNorm,
+            CommonOptions.out, CommonOptions.stepsPerEpoch, CommonOptions.noOverlap, CommonOptions.syncBatchNorm,
         ], arguments: arguments, usage: finetuneUsage)
     let task = options.required("task")
     guard let recipe = finetuneTasks.first(where: { $0.name == task }) else {

@@ -89,7 +89,7 @@ func pretrainFashionSource(_ options: Options, seed: Int, out: String) throws ->
     let trainer = Trainer(
         model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
         scheduler: CosineAnnealingLR(optimizer, period: epochCount), callbacks: [ProgressBar()])
-    joinTraining(trainer, options)
+    prepareTraining(trainer, options)
     _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true, seed: UInt64(seed), shard: processShard), epochs: epochCount)
     let (accuracy, f1) = score(model, test, classes: fashionSourceClasses.count)
     let metadata = [
@@ -142,7 +142,7 @@ func transferImageClassifier(
     let trainer = Trainer(
         model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) },
         scheduler: CosineAnnealingLR(optimizer, period: epochCount))
-    joinTraining(trainer, options)
+    prepareTraining(trainer, options)
     _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true, seed: UInt64(seed), shard: processShard), epochs: epochCount)
     let (accuracy, f1) = score(model, test, classes: classes)
     var metadata = ["model": name, "classes": "\(classes)", "task": task, "mode": mode]

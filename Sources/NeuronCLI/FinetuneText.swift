@@ -31,7 +31,7 @@ func finetuneText(_ options: Options, mode: String, perClass: Int?, seed: Int, o
         let epochCount = epochs(options, budget: 20_000, examples: train.count)
         let trainer = Trainer(
             model: head, optimizer: optimizer, loss: { crossEntropy($0, $1) }, scheduler: CosineAnnealingLR(optimizer, period: epochCount))
-        joinTraining(trainer, options)
+        prepareTraining(trainer, options)
         _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true, seed: UInt64(seed), shard: processShard), epochs: epochCount)
         let (accuracy, f1) = score(head, test, classes: classes)
         if isMainProcess { try SafeTensors.write(head.stateDict(), metadata: metadata, to: "\(out)/head.safetensors") }
@@ -67,7 +67,7 @@ func finetuneText(_ options: Options, mode: String, perClass: Int?, seed: Int, o
     let step = SupervisedStep(model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) }, scheduler: scheduler)
     if mode == "finetune" { step.scheduleInterval = .batch }
     let trainer = Trainer(step: step, callbacks: [ProgressBar()])
-    joinTraining(trainer, options)
+    prepareTraining(trainer, options)
     let padId = encoder.tokenizer.padId
     _ = try trainer.fit(
         train: DataLoader(

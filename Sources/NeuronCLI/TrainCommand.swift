@@ -188,12 +188,6 @@ func runFit(
         quitAfterInterrupt()
     }
     if case .stopped(let reason) = outcome { print("stopped: \(reason)") }
-    if let parallel, let job {
-        let waits = job.allGather([UInt64(parallel.waitSeconds * 1e6)]).map { formatFixed(Double($0[0]) / 1e6, 2) }
-        print(
-            "data-parallel: \(job.size) processes × \(Threads.count) thread\(Threads.count == 1 ? "" : "s"), waited for gradient sums \(waits.joined(separator: " / ")) s"
-        )
-    }
     try trainer.saveModels(to: out)
     if isMainProcess {
         if let plot {
