@@ -3,11 +3,12 @@ SWIFT ?= swift
 VENV ?= .venv
 PYTHON ?= $(VENV)/bin/python
 DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist fortunes python3-sklearn openmpi-bin libopenmpi-dev
-# What the tests need beyond the build: the Arm C library headers for the kernels' portability check.
-TEST_PACKAGES = $(DEB_PACKAGES) libc6-dev-arm64-cross git
+# What the tests need beyond the build: the Arm C library headers for the kernels' portability check,
+# iproute2 for the two-hosts test (network namespaces).
+TEST_PACKAGES = $(DEB_PACKAGES) libc6-dev-arm64-cross git iproute2
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps test-deps build test lint format docs check-package models demo demo-distributed demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train demo-autoencoders demo-gans check-interop venv clean
+.PHONY: deps test-deps build test lint format docs check-package models demo demo-distributed demo-two-hosts demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train demo-autoencoders demo-gans check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -26,6 +27,11 @@ demo: build
 MPIRUN_FLAGS = $(if $(filter 0,$(shell id -u)),--allow-run-as-root) --oversubscribe
 demo-distributed: build
 	mpirun $(MPIRUN_FLAGS) -np 2 .build/release/neuron train --model lenet --epochs 5 --batch-size 64 --optimizer adam --lr 3e-3 --seed 0 --out runs/lenet-distributed
+
+# The same on two "machines": two network namespaces joined by a veth pair, Open MPI over TCP
+# with a hostfile (root; see scripts/two_hosts.sh).
+demo-two-hosts: build
+	scripts/two_hosts.sh $(CURDIR)/.build/release/neuron train --model lenet --epochs 1 --batch-size 64 --seed 0 --out runs/lenet-two-hosts
 
 # The MLP (784-256-128-10, ReLU, Adam 1e-3, batch 64) on Fashion-MNIST, 5 epochs.
 demo-mlp: build

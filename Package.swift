@@ -42,7 +42,7 @@ let package = Package(
             path: "Sources/NeuronDistributed"),
         .target(
             name: "NeuronBench",
-            dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronTrain"],
+            dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronTrain", "NeuronDistributed"],
             path: "Sources/NeuronBench"
         ),
         .executableTarget(

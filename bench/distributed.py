@@ -15,10 +15,11 @@ import subprocess
 import sys
 
 MODELS = [
-    # name, neuron arguments (the global batch is split over the processes), label
-    ("mlp", ["train", "--model", "mlp", "--epochs", "1", "--batch-size", "64", "--steps-per-epoch", "600"], "MLP, batch 64"),
-    ("resnet20", ["train", "--model", "resnet20", "--epochs", "1", "--batch-size", "128", "--steps-per-epoch", "30"], "ResNet-20, batch 128"),
-    ("minilm", ["finetune", "--task", "text-topics", "--mode", "finetune", "--epochs", "1", "--steps-per-epoch", "12"],
+    # name, neuron arguments (the global batch is split over the processes), batch, label
+    ("mlp", ["train", "--model", "mlp", "--epochs", "1", "--batch-size", "64", "--steps-per-epoch", "600"], 64, "MLP, batch 64"),
+    ("resnet20", ["train", "--model", "resnet20", "--epochs", "1", "--batch-size", "128", "--steps-per-epoch", "30"], 128,
+     "ResNet-20, batch 128"),
+    ("minilm", ["finetune", "--task", "text-topics", "--mode", "finetune", "--epochs", "1", "--steps-per-epoch", "12"], 16,
      "MiniLM fine-tuning, batch 16"),
 ]
 CONFIGS = [
@@ -30,7 +31,7 @@ CONFIGS = [
 ]
 
 
-def run(neuron, arguments, mpi, extra, out):
+def run(neuron, arguments, batch, mpi, extra, out):
     command = [neuron] + arguments + extra + ["--out", out]
     if mpi is not None:
         root = ["--allow-run-as-root"] if os.geteuid() == 0 else []
@@ -40,9 +41,9 @@ def run(neuron, arguments, mpi, extra, out):
         sys.exit(f"failed: {' '.join(command)}\n{result.stderr[-2000:]}")
     text = result.stdout.replace("\r", "\n")
     # The epoch's summary line: "N steps - Xs Yms/step - Z samples/s".
-    rates = re.findall(r"ms/step - (\d+) samples/s", text)
+    steps = re.findall(r"([\d.]+)ms/step - \d+ samples/s", text)
     waited = re.search(r"waited ([\d.]+) / ([\d.]+) s", text)
-    return float(rates[-1]), (max(float(waited.group(1)), float(waited.group(2))) if waited else None)
+    return batch * 1000 / float(steps[-1]), (max(float(waited.group(1)), float(waited.group(2))) if waited else None)
 
 
 def main():
@@ -54,22 +55,22 @@ def main():
     chosen = [m for m in MODELS if m[0] in args.models.split(",")]
     best = {}
     for round_ in range(args.rounds):
-        for name, arguments, _ in chosen:
+        for name, arguments, batch, _ in chosen:
             for label, mpi, extra in CONFIGS:
-                rate, waited = run(args.neuron, arguments, mpi, extra, f"runs/bench-distributed/{name}")
+                rate, waited = run(args.neuron, arguments, batch, mpi, extra, f"runs/bench-distributed/{name}")
                 key = (name, label)
                 if key not in best or rate > best[key][0]:
                     best[key] = (rate, waited)
-                print(f"round {round_ + 1}: {name:8s} {label:34s} {rate:9.0f} samples/s"
+                print(f"round {round_ + 1}: {name:8s} {label:34s} {rate:9.1f} samples/s"
                       + (f", waited {waited:.2f} s" if waited is not None else ""), file=sys.stderr)
     print("| model | run | samples/s | vs 1 process | longest wait for gradient sums |")
     print("|---|---|---|---|---|")
-    for name, _, title in chosen:
+    for name, _, _, title in chosen:
         single = best[(name, CONFIGS[0][0])][0]
         for label, _, _ in CONFIGS:
             rate, waited = best[(name, label)]
             wait = f"{waited:.2f} s" if waited is not None else "–"
-            print(f"| {title} | {label} | {rate:,.0f} | {rate / single:.2f}× | {wait} |")
+            print(f"| {title} | {label} | {rate:,.1f} | {rate / single:.2f}× | {wait} |")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ nonisolated(unsafe) var processLabel = ""
 /// signal handler may not allocate).
 nonisolated(unsafe) var terminationLine: UnsafeMutablePointer<CChar>?
 
-/// The commands that train data-parallel under `mpirun`.
-let dataParallelCommands: Set<String> = ["train", "finetune"]
+/// The commands that run as a job under `mpirun`: data-parallel training, and the
+/// communication benchmark.
+let dataParallelCommands: Set<String> = ["train", "finetune", "bench"]
 
 /// Joins the job when `mpirun` started this process: every process checks that all were given
 /// the same command line, only process 0 prints to standard output, each process uses its
@@ -30,7 +31,7 @@ func joinJob(command: String, arguments: [String]) {
     guard world.size > 1 else { return }
     processLabel = "process \(world.rank): "
     guard dataParallelCommands.contains(command) else {
-        fail("\(command) runs in one process; under mpirun only \(dataParallelCommands.sorted().joined(separator: " and ")) run data-parallel")
+        fail("\(command) runs in one process; under mpirun only train and finetune run data-parallel (and bench allreduce)")
     }
     terminationLine = strdup("neuron: \(processLabel)stopped: the job ended early (another process failed or was killed, or mpirun was stopped)\n")
     signal(SIGTERM) { _ in

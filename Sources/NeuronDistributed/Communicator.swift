@@ -122,6 +122,14 @@ public final class Communicator: ProcessGroup, @unchecked Sendable {
         }
     }
 
+    /// Sums `buffer` (float32 or float64 values) over every process in place, blocking: for
+    /// large buffers about twice as fast as a started sum waited for at once.
+    public func sumInPlace(_ buffer: UnsafeMutableRawBufferPointer, dtype: DType) {
+        guard let mpi, size > 1, !buffer.isEmpty else { return }
+        let type = dtype == .float64 ? mpi.double : mpi.float
+        mpi.check(mpi.allreduce(OpenMPI.inPlace, buffer.baseAddress, Int32(buffer.count / dtype.size), type, mpi.sum, mpi.world), "MPI_Allreduce")
+    }
+
     /// Starts summing `buffer` over every process in place; the buffer must stay alive and
     /// untouched until the returned reduction is waited for.
     public func startSum(_ buffer: UnsafeMutableRawBufferPointer, dtype: DType) -> PendingSum {

@@ -101,8 +101,8 @@ public final class DataParallel {
             }
             bucket.isFilled = true
         }
-        launchReadyBuckets()
         let start = ProgressBar.now()
+        launchReadyBuckets()
         for bucket in buckets { bucket.pending?.wait() }
         waitSeconds += ProgressBar.now() - start
         for bucket in buckets { bucket.readBack() }
@@ -129,7 +129,9 @@ public final class DataParallel {
     /// Starts the filled buckets in index order, stopping at the first one not filled.
     func launchReadyBuckets() {
         while nextLaunch < buckets.count && buckets[nextLaunch].isFilled {
-            buckets[nextLaunch].launch(communicator)
+            // Without overlap every process sums every bucket here, all blocking (faster); with
+            // it every bucket is started, so the same kind of call pairs up on every process.
+            buckets[nextLaunch].launch(communicator, blocking: !overlap)
             nextLaunch += 1
         }
     }

@@ -72,8 +72,13 @@ final class GradientBucket {
         for i in 0..<count { to[i] = from[i] * scale }
     }
 
-    func launch(_ communicator: Communicator) {
-        pending = communicator.startSum(buffer, dtype: dtype)
+    /// Starts the sum (overlapped with backward), or, `blocking`, runs it at once.
+    func launch(_ communicator: Communicator, blocking: Bool) {
+        if blocking {
+            communicator.sumInPlace(buffer, dtype: dtype)
+        } else {
+            pending = communicator.startSum(buffer, dtype: dtype)
+        }
     }
 
     /// Writes the summed gradients into `.grad` (created for a parameter that had none here,

@@ -205,7 +205,42 @@ func lines(_ text: String, containing needle: String) -> [Substring] {
     @Test func commandsOtherThanTrainingRefuseSeveralProcesses() throws {
         let run = try runJob(2, ["summary", "--model", "mlp"])
         #expect(run.status != 0)
-        #expect(run.stderr.contains("summary runs in one process; under mpirun only finetune and train run data-parallel"))
+        #expect(run.stderr.contains("summary runs in one process; under mpirun only train and finetune run data-parallel (and bench allreduce)"))
+    }
+}
+
+/// Whether this machine lets the tests make network namespaces (root, `ip` from iproute2).
+let canMakeNetworkNamespaces: Bool = {
+    guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") || FileManager.default.isExecutableFile(atPath: "/sbin/ip")
+    else { return false }
+    return system("ip netns add neuron-probe >/dev/null 2>&1 && ip netns del neuron-probe >/dev/null 2>&1") == 0
+}()
+
+@Suite(.serialized, .enabled(if: mpirun != nil && canMakeNetworkNamespaces)) struct TwoHostsTests {
+    /// Two network namespaces joined by a veth pair stand for two machines: Open MPI's TCP
+    /// transport between them, a hostfile, the second host's daemon started inside its
+    /// namespace. The job ends with one process's weights.
+    @Test func twoHostsOverTCPEndWithOneProcesssWeights() throws {
+        let root = "/tmp/neuron-dp-tests"
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/two_hosts.sh").path
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("neuron").path
+        let common = ["train", "--model", "mlp", "--epochs", "1", "--schedule", "constant", "--steps-per-epoch", "100"]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script, binary] + common + ["--out", "\(root)/two-hosts"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output.suffix(2000))")
+        #expect(output.contains("data-parallel: 2 processes"))
+        let one = try runNeuron(common + ["--out", "\(root)/two-hosts-one"])
+        #expect(one.status == 0)
+        let difference = try largestRelativeDifference("\(root)/two-hosts/model.safetensors", "\(root)/two-hosts-one/model.safetensors")
+        #expect(difference <= 1e-4, "largest relative difference \(difference)")
     }
 }
 
