@@ -32,6 +32,7 @@ let package = Package(
                 .product(name: "NeuronData", package: "neuron"),
                 .product(name: "NeuronModels", package: "neuron"),
                 .product(name: "NeuronTrain", package: "neuron"),
+                .product(name: "NeuronDistributed", package: "neuron"),
             ]
         )
     ]
@@ -41,6 +42,7 @@ cat > "$work/consumer/Sources/Consumer/main.swift" <<'SWIFT'
 import Neuron
 import NeuronData
 import NeuronModels
+import NeuronDistributed
 import NeuronNN
 import NeuronTrain
 
@@ -60,6 +62,9 @@ let inputs = Tensor.normal([512, 784], generator: generator) + labels.to(.float3
 let data = TensorDataset(inputs: inputs, targets: labels)
 let model = try ModelRegistry.network("tiny-mlp", ["classes": "2"])
 let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), lr: 1e-3), loss: { crossEntropy($0, $1) })
+// Without mpirun the job is a world of one: data-parallel training changes nothing.
+let parallel = DataParallelTraining(trainer: trainer, communicator: try Communicator.world)
+guard parallel.communicator.size == 1 else { fatalError("a world of one was expected") }
 let before = try trainer.evaluate(DataLoader(data, batchSize: 256))["loss"]!
 _ = try trainer.fit(train: DataLoader(data, batchSize: 64, shuffle: true), epochs: 3)
 let after = try trainer.evaluate(DataLoader(data, batchSize: 256))["loss"]!

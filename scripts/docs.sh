@@ -12,7 +12,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-MODULES=(Neuron NeuronNN NeuronData NeuronModels NeuronViz NeuronTrain)
+MODULES=(Neuron NeuronNN NeuronData NeuronModels NeuronViz NeuronTrain NeuronDistributed)
 OUTPUT=${DOCS_OUTPUT:-.build/docs}
 GRAPHS=.build/docs-symbol-graphs
 
