@@ -78,6 +78,30 @@ func lines(_ text: String, containing needle: String) -> [Substring] {
         parallel.sync()
         #expect(model.weight.grad!.toArray(Float.self) == before)
     }
+
+    /// The README's loop of one's own, as written there, in a world of one.
+    @Test(.enabled(if: !Communicator.isLaunchedByMPI)) func theReadmeLoopTrains() throws {
+        let generator = RandomGenerator(seed: 2)
+        let labels = Tensor((0..<256).map { $0 % 2 })
+        let data = TensorDataset(
+            inputs: Tensor.normal([256, 8], generator: generator) + labels.to(.float32).reshaped([256, 1]), targets: labels)
+        let model = Linear(8, 2, generator: generator)
+        let optimizer = Adam(model.parameters(), lr: 1e-2)
+        let before = crossEntropy(model(data.inputs), data.targets).item()
+        let world = try Communicator.world
+        let parallel = DataParallel(model, communicator: world)
+        let loader = DataLoader(data, batchSize: 64, shuffle: true, shard: .init(index: world.rank, count: world.size))
+        for epoch in 0..<5 {
+            for batch in loader.batches(epoch: epoch) {
+                optimizer.zeroGrad()
+                parallel.share = batch.share
+                crossEntropy(model(batch.inputs), batch.targets).backward()
+                parallel.sync()
+                optimizer.step()
+            }
+        }
+        #expect(crossEntropy(model(data.inputs), data.targets).item() < before * 0.8)
+    }
 }
 
 /// Two processes under mpirun against one process, as CI runs them (`make test` installs Open MPI).
