@@ -289,7 +289,10 @@ public final class Trainer {
 
     func saveCheckpoint() throws {
         guard writer.path != nil else { return }
-        guard let group = parallel?.group else { return try writer.saveCheckpoint(of: self) }
+        guard let group = parallel?.group else {
+            if isMainProcess { try writer.saveCheckpoint(of: self) }
+            return
+        }
         // Process 0 writes the figures of all processes and every process's random streams.
         let streams = group.allGather(namedGenerators().flatMap { $0.1.stateWords })
         let (sums, weights) = epochFigureSums()

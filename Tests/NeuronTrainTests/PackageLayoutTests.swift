@@ -16,7 +16,8 @@ import Testing
         for match in target.matches(in: manifest, range: NSRange(manifest.startIndex..., in: manifest)) {
             let name = String(manifest[Range(match.range(at: 1), in: manifest)!])
             let list = manifest[Range(match.range(at: 2), in: manifest)!]
-            package[name] = Set(list.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) })
+            package[name] = Set(
+                list.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" \n")) }.filter { !$0.isEmpty })
         }
         var readme: [String: Set<String>] = [:]
         // Lines such as "NeuronNN     → Neuron" in the README's module graph.
