@@ -22,6 +22,8 @@ public final class DataParallelTraining: GradientSynchronization {
     /// Whether batch-norm layers compute their training statistics over every process.
     public let syncBatchNorm: Bool
     var replicasOfOptimizer: [ObjectIdentifier: [DataParallel]] = [:]
+    /// This process's share of the current step.
+    var share = 1.0
 
     public var group: ProcessGroup { communicator }
 
@@ -42,7 +44,10 @@ public final class DataParallelTraining: GradientSynchronization {
         if syncBatchNorm {
             for (_, replica) in replicas {
                 for case let layer as BatchNorm in replica.module.modules() {
-                    layer.replicaSum = { [unowned self] tensor in isPaused ? tensor : communicator.differentiableSum(tensor) }
+                    // A stand-in example adds nothing to the statistics.
+                    layer.replicaSum = { [unowned self] tensor in
+                        isPaused ? tensor : communicator.differentiableSum(share > 0 ? tensor : tensor * 0, share: share)
+                    }
                 }
             }
         }
@@ -56,6 +61,7 @@ public final class DataParallelTraining: GradientSynchronization {
     }
 
     public func stepBegins(share: Double) {
+        self.share = share
         for (_, replica) in replicas {
             replica.share = share
             if !syncBatchNorm { replica.broadcastBuffers() }
@@ -76,14 +82,17 @@ public final class DataParallelTraining: GradientSynchronization {
 
 extension Communicator {
     /// The sum of `tensor` over every process, recorded so that backward sums the gradients
-    /// over the processes too.
-    public func differentiableSum(_ tensor: Tensor) -> Tensor {
+    /// over the processes too. Each process's loss counts with its `share` of the step (the
+    /// scale its parameter gradients get), so backward sums the gradients weighted by the
+    /// shares and divides by this process's own.
+    public func differentiableSum(_ tensor: Tensor, share: Double = 1) -> Tensor {
         let total = tensor.detach().copy()
         sumInPlace(total)
         return Tensor.custom("sumOverProcesses", inputs: [tensor], output: total) { [self] grad in
-            let summed = grad.detach().copy()
+            let summed = (grad.detach() * share).copy()
             sumInPlace(summed)
-            return [summed]
+            // A stand-in (share 0) contributes nothing; its own gradients are scaled to zero.
+            return [share > 0 ? summed / share : summed * 0]
         }
     }
 }
