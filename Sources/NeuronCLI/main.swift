@@ -15,6 +15,7 @@ let usage = """
       finetune   transfer learning with few labels: digits from a Fashion-MNIST network, fortune topics with MiniLM
       embed      sentence embeddings with a pretrained sentence transformer (all-MiniLM-L6-v2)
       similarity the cosine similarity of two sentences' embeddings
+      convert    a PyTorch checkpoint (.pt/.pth, read without running it) to safetensors
       summary    a model's layers, output shapes, parameters and multiply-accumulates
       experiment gan-augmentation: do a conditional GAN's images help a classifier with few labels?
       bench      benchmarks (ops and models), one JSON object per line
@@ -42,6 +43,7 @@ case "evaluate": runEvaluate(arguments)
 case "predict": runPredict(arguments)
 case "generate": runGenerate(arguments)
 case "summary": runSummary(arguments)
+case "convert": runConvert(arguments)
 case "anomaly": runAnomaly(arguments)
 case "encode": runEncode(arguments)
 case "bench": runBench(arguments)

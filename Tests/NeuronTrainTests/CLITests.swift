@@ -38,6 +38,9 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
         (["evaluate", "--model", "mlp", "--checkpoint", "/nonexistent.safetensors"], "/nonexistent.safetensors: No such file"),
         (["predict", "--model", "mlp", "--checkpoint", "x"], "predict: missing required option '--input'"),
         (["bench"], "bench: missing suite"),
+        (["convert", "a.pt"], "convert: expected two files, IN.pt and OUT.safetensors"),
+        (["convert", "a.pt", "b.npy"], "convert: the output must be a .safetensors file"),
+        (["convert", "/nonexistent.pt", "b.safetensors"], "/nonexistent.pt: No such file"),
         (["bench", "gpu"], "bench: unknown suite 'gpu'"),
         (["train", "--model", "char-lstm", "--text", "/nonexistent.txt"], "/nonexistent.txt: No such file"),
         (["train", "--model", "forecaster", "--csv", "/nonexistent.csv"], "/nonexistent.csv: No such file"),
@@ -76,7 +79,7 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
         for command in [
             ["--help"], ["train", "--help"], ["evaluate", "--help"], ["predict", "--help"], ["generate", "--help"],
             ["bench", "--help"], ["summary", "--help"], ["anomaly", "--help"], ["encode", "--help"], ["train", "--model", "lenet", "--help"],
-            ["train", "--model", "char-lstm", "--help"], ["train", "--model", "forecaster", "--help"],
+            ["train", "--model", "char-lstm", "--help"], ["train", "--model", "forecaster", "--help"], ["convert", "--help"],
         ] {
             let result = try runNeuron(command)
             #expect(result.status == 0 && result.stdout.contains("usage: neuron"), "\(command)")
@@ -85,6 +88,25 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
         #expect(family.contains("--seq-len") && !family.contains("--augment") && family.contains("language model"))
         let families = try runNeuron(["train", "--help"]).stdout
         #expect(families.contains("classifier") && families.contains("forecaster") && families.contains("resnet20"))
+    }
+
+    /// A PyTorch checkpoint to safetensors: every tensor under its dotted name; a pickle that
+    /// would run code is refused in one line.
+    @Test func convertsAPyTorchCheckpoint() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("NeuronDataTests/Fixtures").path
+        let output = "/tmp/neuron-cli-convert.safetensors"
+        let result = try runNeuron(["convert", "\(fixtures)/torch_legacy.pt", output])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("wrote \(output): 15 tensors"))
+        let (converted, _) = try SafeTensors.read(output)
+        let expected = try SafeTensors.read("\(fixtures)/torch_expected.safetensors").tensors
+        #expect(Set(converted.keys) == Set(expected.keys))
+        #expect(converted["model.transposed"]!.toArray(Double.self) == expected["model.transposed"]!.toArray(Double.self))
+        let evil = try runNeuron(["convert", "\(fixtures)/torch_evil_zip.pt", output])
+        #expect(evil.status == 2)
+        #expect(evil.stderr.hasSuffix("refused global 'posix.system' (a state dict needs only tensors, storages and dicts)\n"))
+        #expect(evil.stderr.split(separator: "\n").count == 1)
     }
 
     @Test func summaryOfLeNet() throws {
