@@ -25,6 +25,9 @@ var benchUsage: String {
               all-MiniLM-L6-v2 and a linear head, AdamW, 16 fortunes per batch, at most 128
               tokens; --batches N timed steps (default 30) after 3 untimed ones; --model-dir,
               --text-dir as for finetune: samples/s and tokens per batch
+      efficientnet
+              EfficientNet-Lite0 inference on 32 random 224 × 224 images (as `neuron classify`
+              runs it): images/s, the median of 3 batches
       allreduce
               under mpirun: the sum over the processes of float32 buffers of 4 KB to 64 MB
               (median µs, and the bus bandwidth 2(N−1)/N × bytes ÷ time in GB/s)
@@ -53,6 +56,8 @@ func runBench(_ arguments: [String]) {
         do { print(try ModelBench.run(suite, directory: options.string("data"), batches: options.int("batches", default: Int.max)).json) } catch {
             fail("bench: \(error)")
         }
+    case "efficientnet":
+        print(EfficientNetBench.run().json)
     case "allreduce":
         guard let job, job.size > 1 else { fail("bench: allreduce needs several processes: run it under mpirun -np N") }
         for result in AllReduceBench.run(job) { print(result.json) }
