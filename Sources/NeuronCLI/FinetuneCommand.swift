@@ -6,7 +6,7 @@ import NeuronNN
 import NeuronTrain
 
 let finetuneUsage = """
-    usage: neuron finetune --task digits|fashion-split|text-topics --mode MODE [options]
+    usage: neuron finetune --task digits|fashion|fashion-split|text-topics --mode MODE [options]
 
     Transfer learning with few labels, scored on a fixed stratified test split (20 % of each
     class, seed 0; fashion-split: Fashion-MNIST's test images of the target classes);
@@ -14,7 +14,11 @@ let finetuneUsage = """
 
       --task digits        UCI handwritten digits (python3-sklearn), upsampled to 28 × 28;
                            --pretrained FILE: a Fashion-MNIST lenet, mlp or resnet20 model file
-                           (default runs/lenet/model.safetensors, written by `make demo`)
+                           (default runs/lenet/model.safetensors, written by `make demo`);
+                           --mode probe --pretrained efficientnet-lite0: a linear head on the
+                           frozen ImageNet features of EfficientNet-Lite0 (`make models`)
+      --task fashion       Fashion-MNIST's ten classes: probe (EfficientNet-Lite0's ImageNet
+                           features, --resolution PIXELS, default 96) or scratch (LeNet-5)
       --task fashion-split Fashion-MNIST's classes 0-4 (tops, trousers, pullovers, dresses, coats)
                            to classes 5-9 (sandals, shirts, sneakers, bags, ankle boots); first
                            --mode pretrain (--model lenet|mlp|resnet20, classes 0-4 only), which
@@ -57,7 +61,9 @@ func runFinetune(_ arguments: [String]) {
             CommonOptions.seed, CommonOptions.epochs(default: "per mode"), CommonOptions.lr(default: "per mode"),
             .init(name: "layer-decay", value: "X", help: "layer-wise decay"),
             .init(name: "max-length", value: "T", help: "tokens per text"),
-            .init(name: "pretrained", value: "FILE", help: "pretrained model file"),
+            .init(name: "pretrained", value: "FILE", help: "pretrained model file, or efficientnet-lite0"),
+            .init(name: "resolution", value: "PIXELS", help: "efficientnet-lite0: image side"),
+            .init(name: "weights", value: "FILE", help: "efficientnet-lite0's .pth"),
             .init(name: "model", value: "NAME", help: "architecture to pretrain"),
             .init(name: "freeze", value: "LIST", help: "parameter name patterns kept frozen"),
             fashionDataSpec,
@@ -106,8 +112,11 @@ struct FinetuneTask {
 
 /// The tasks, looked up by `--task`.
 let finetuneTasks: [FinetuneTask] = [
-    FinetuneTask(name: "digits", modes: ["scratch", "frozen", "frozen-convs", "finetune"]) {
+    FinetuneTask(name: "digits", modes: ["scratch", "frozen", "frozen-convs", "finetune", "probe"]) {
         try finetuneDigits($0, mode: $1, perClass: $2, seed: $3, out: $4)
+    },
+    FinetuneTask(name: "fashion", modes: ["probe", "scratch"]) {
+        try finetuneFashion($0, mode: $1, perClass: $2, seed: $3, out: $4)
     },
     FinetuneTask(name: "fashion-split", modes: ["pretrain", "scratch", "frozen", "frozen-convs", "finetune"]) {
         try finetuneFashionSplit($0, mode: $1, perClass: $2, seed: $3, out: $4)

@@ -101,7 +101,7 @@ import Testing
     @Test func finetuneUsageErrors() throws {
         let cases: [([String], String)] = [
             (["finetune", "--mode", "probe"], "finetune: missing required option '--task'"),
-            (["finetune", "--task", "images", "--mode", "probe"], "'--task' must be one of digits, fashion-split, text-topics"),
+            (["finetune", "--task", "images", "--mode", "probe"], "'--task' must be one of digits, fashion, fashion-split, text-topics"),
             (
                 ["finetune", "--task", "fashion-split", "--mode", "probe"],
                 "'--mode' for fashion-split must be one of pretrain, scratch, frozen, frozen-convs, finetune"
@@ -114,7 +114,11 @@ import Testing
                 ["finetune", "--task", "fashion-split", "--mode", "frozen", "--pretrained", "/nonexistent.safetensors"],
                 "run `neuron finetune --task fashion-split --mode pretrain`"
             ),
-            (["finetune", "--task", "digits", "--mode", "probe"], "'--mode' for digits must be one of scratch, frozen, frozen-convs, finetune"),
+            (
+                ["finetune", "--task", "digits", "--mode", "pretrain"],
+                "'--mode' for digits must be one of scratch, frozen, frozen-convs, finetune, probe"
+            ),
+            (["finetune", "--task", "digits", "--mode", "probe"], "mode probe needs --pretrained efficientnet-lite0"),
             (
                 ["finetune", "--task", "digits", "--mode", "scratch", "--pretrained", "/nonexistent.safetensors"],
                 "pretrained model /nonexistent.safetensors not found"
