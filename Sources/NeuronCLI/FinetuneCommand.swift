@@ -130,6 +130,25 @@ struct FinetuneResult {
     let trainCount: Int, accuracy: Double, macroF1: Double, files: [String]
 }
 
+/// A linear probe: a new linear head on frozen features [N, D], trained with Adam (`--lr`, else
+/// `learningRate`), a cosine schedule, batch 64 and about 20,000 examples seen, then scored on
+/// the test features and written to OUT/head.safetensors with `metadata`.
+func trainLinearProbe(
+    train: TensorDataset, test: TensorDataset, classes: Int, learningRate: Double, generator: RandomGenerator,
+    options: Options, seed: Int, out: String, metadata: [String: String]
+) throws -> FinetuneResult {
+    let head = Linear(train.inputs.shape[1], classes, generator: generator)
+    let optimizer = Adam(head.parameters(), lr: options.double("lr", default: learningRate)!)
+    let epochCount = epochs(options, budget: 20_000, examples: train.count)
+    let trainer = Trainer(
+        model: head, optimizer: optimizer, loss: { crossEntropy($0, $1) }, scheduler: CosineAnnealingLR(optimizer, period: epochCount))
+    prepareTraining(trainer, options)
+    _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true, seed: UInt64(seed), shard: processShard), epochs: epochCount)
+    let (accuracy, f1) = score(head, test, classes: classes)
+    if isMainProcess { try SafeTensors.write(head.stateDict(), metadata: metadata, to: "\(out)/head.safetensors") }
+    return FinetuneResult(trainCount: train.count, accuracy: accuracy, macroF1: f1, files: ["head.safetensors"])
+}
+
 /// Accuracy and macro-F1 of `model` on a test set, in batches, in evaluation mode.
 func score(_ model: any Layer, _ test: TensorDataset, classes: Int, transform: (Tensor) -> Tensor = { $0 }) -> (Double, Double) {
     model.eval()

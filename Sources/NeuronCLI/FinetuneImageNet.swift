@@ -32,17 +32,10 @@ func imageNetProbe(
     }
     let trainFeatures = TensorDataset(inputs: features(train.inputs), targets: train.targets)
     let testFeatures = TensorDataset(inputs: features(test.inputs), targets: test.targets)
-    let head = Linear(1280, classes, generator: RandomGenerator(seed: UInt64(seed) &+ 7))
-    let optimizer = Adam(head.parameters(), lr: options.double("lr", default: 1e-3)!)
-    let epochCount = epochs(options, budget: 20_000, examples: train.count)
-    let trainer = Trainer(
-        model: head, optimizer: optimizer, loss: { crossEntropy($0, $1) }, scheduler: CosineAnnealingLR(optimizer, period: epochCount))
-    prepareTraining(trainer, options)
-    _ = try trainer.fit(train: DataLoader(trainFeatures, batchSize: 64, shuffle: true, seed: UInt64(seed), shard: processShard), epochs: epochCount)
-    let (accuracy, f1) = score(head, testFeatures, classes: classes)
     let metadata = ["task": task, "mode": "probe", "pretrained": "efficientnet-lite0", "resolution": "\(resolution)", "classes": "\(classes)"]
-    if isMainProcess { try SafeTensors.write(head.stateDict(), metadata: metadata, to: "\(out)/head.safetensors") }
-    return FinetuneResult(trainCount: train.count, accuracy: accuracy, macroF1: f1, files: ["head.safetensors"])
+    return try trainLinearProbe(
+        train: trainFeatures, test: testFeatures, classes: classes, learningRate: 1e-3, generator: RandomGenerator(seed: UInt64(seed) &+ 7),
+        options: options, seed: seed, out: out, metadata: metadata)
 }
 
 /// `--task fashion`: Fashion-MNIST's ten classes from `--labels-per-class` training images:

@@ -26,16 +26,9 @@ func finetuneText(_ options: Options, mode: String, perClass: Int?, seed: Int, o
         let embeddings = try cachedEmbeddings(encoder, topics, key: "\(options.string("text-dir") ?? "debian")-\(categories.joined(separator: "+"))")
         let data = TensorDataset(inputs: embeddings, targets: labelTensor)
         let (train, test) = (subset(data, chosen), subset(data, split.test))
-        let head = Linear(embeddings.shape[1], classes, generator: initialiser)
-        let optimizer = Adam(head.parameters(), lr: options.double("lr", default: 1e-2)!)
-        let epochCount = epochs(options, budget: 20_000, examples: train.count)
-        let trainer = Trainer(
-            model: head, optimizer: optimizer, loss: { crossEntropy($0, $1) }, scheduler: CosineAnnealingLR(optimizer, period: epochCount))
-        prepareTraining(trainer, options)
-        _ = try trainer.fit(train: DataLoader(train, batchSize: 64, shuffle: true, seed: UInt64(seed), shard: processShard), epochs: epochCount)
-        let (accuracy, f1) = score(head, test, classes: classes)
-        if isMainProcess { try SafeTensors.write(head.stateDict(), metadata: metadata, to: "\(out)/head.safetensors") }
-        return FinetuneResult(trainCount: train.count, accuracy: accuracy, macroF1: f1, files: ["head.safetensors"])
+        return try trainLinearProbe(
+            train: train, test: test, classes: classes, learningRate: 1e-2, generator: initialiser, options: options, seed: seed, out: out,
+            metadata: metadata)
     }
 
     let (ids, _) = encoder.tokenizer.encodeBatch(topics.texts, maxLength: maxLength)
