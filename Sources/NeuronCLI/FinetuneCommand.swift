@@ -15,10 +15,11 @@ let finetuneUsage = """
       --task digits        UCI handwritten digits (python3-sklearn), upsampled to 28 × 28;
                            --pretrained FILE: a Fashion-MNIST lenet, mlp or resnet20 model file
                            (default runs/lenet/model.safetensors, written by `make demo`);
-                           --mode probe --pretrained efficientnet-lite0: a linear head on the
-                           frozen ImageNet features of EfficientNet-Lite0 (`make models`)
-      --task fashion       Fashion-MNIST's ten classes: probe (EfficientNet-Lite0's ImageNet
-                           features, --resolution PIXELS, default 96) or scratch (LeNet-5)
+                           --mode probe|finetune-top --pretrained efficientnet-lite0: as for fashion
+      --task fashion       Fashion-MNIST's ten classes: probe (a linear head on EfficientNet-Lite0's
+                           frozen ImageNet features, `make models`; --resolution PIXELS, default
+                           96), finetune-top (also its last block and head convolution trained),
+                           or scratch (LeNet-5)
       --task fashion-split Fashion-MNIST's classes 0-4 (tops, trousers, pullovers, dresses, coats)
                            to classes 5-9 (sandals, shirts, sneakers, bags, ankle boots); first
                            --mode pretrain (--model lenet|mlp|resnet20, classes 0-4 only), which
@@ -112,10 +113,10 @@ struct FinetuneTask {
 
 /// The tasks, looked up by `--task`.
 let finetuneTasks: [FinetuneTask] = [
-    FinetuneTask(name: "digits", modes: ["scratch", "frozen", "frozen-convs", "finetune", "probe"]) {
+    FinetuneTask(name: "digits", modes: ["scratch", "frozen", "frozen-convs", "finetune", "probe", "finetune-top"]) {
         try finetuneDigits($0, mode: $1, perClass: $2, seed: $3, out: $4)
     },
-    FinetuneTask(name: "fashion", modes: ["probe", "scratch"]) {
+    FinetuneTask(name: "fashion", modes: ["probe", "finetune-top", "scratch"]) {
         try finetuneFashion($0, mode: $1, perClass: $2, seed: $3, out: $4)
     },
     FinetuneTask(name: "fashion-split", modes: ["pretrain", "scratch", "frozen", "frozen-convs", "finetune"]) {

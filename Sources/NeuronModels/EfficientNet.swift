@@ -106,12 +106,17 @@ public final class EfficientNetLite0: Module, Layer {
     /// Pixels in 0…255 to the network's input scale.
     public static func normalize(_ pixels: Tensor) -> Tensor { (pixels - 127) / 128 }
 
+    /// The activations of images [N, 3, H, W] (already normalised) after the stem and the first
+    /// `count` blocks (all of them by default), before the head.
+    public func activations(_ images: Tensor, blocks count: Int? = nil) -> Tensor {
+        var x = relu6(stemNorm(tensorFlowSameConvolution(stem, images)))
+        for block in blocks[..<(count ?? blocks.count)] { x = block(x) }
+        return x
+    }
+
     /// The 1280 pooled features of images [N, 3, H, W] (already normalised).
     public func features(_ images: Tensor) -> Tensor {
-        var x = relu6(stemNorm(tensorFlowSameConvolution(stem, images)))
-        for block in blocks { x = block(x) }
-        x = relu6(headNorm(head(x)))
-        return x.mean(axes: [2, 3])
+        relu6(headNorm(head(activations(images)))).mean(axes: [2, 3])
     }
 
     /// Class logits of images [N, 3, H, W] (already normalised).
