@@ -50,6 +50,11 @@ enum CommonOptions {
         ]
     }
 
+    /// `--steps-per-epoch N`, or nil: the whole training set each epoch.
+    static func stepsPerEpoch(_ options: Options) -> Int? {
+        options.string("steps-per-epoch") == nil ? nil : options.int("steps-per-epoch", default: 1)
+    }
+
     /// The random seed of a run (`--seed`, default 0).
     static func seed(_ options: Options) -> Int { options.int("seed", default: 0, minimum: 0) }
 

@@ -103,6 +103,6 @@ final class DataParallelReport: Callback {
 /// `joinTraining` with `--no-overlap` and `--sync-batchnorm`.
 @discardableResult
 func prepareTraining(_ trainer: Trainer, _ options: Options) -> DataParallelTraining? {
-    trainer.stepsPerEpoch = options.string("steps-per-epoch") == nil ? nil : options.int("steps-per-epoch", default: 1)
+    trainer.stepsPerEpoch = CommonOptions.stepsPerEpoch(options)
     return joinTraining(trainer, overlap: !options.flag("no-overlap"), syncBatchNorm: options.flag("sync-batchnorm"))
 }

@@ -107,7 +107,7 @@ struct RunSettings {
         cosine = options.choice("schedule", from: ["cosine", "constant"], default: defaults.schedule) == "cosine"
         resume = options.flag("resume")
         detectAnomaly = options.flag("detect-anomaly")
-        stepsPerEpoch = options.string("steps-per-epoch") == nil ? nil : options.int("steps-per-epoch", default: 1)
+        stepsPerEpoch = CommonOptions.stepsPerEpoch(options)
         overlap = !options.flag("no-overlap")
         syncBatchNorm = options.flag("sync-batchnorm")
         if let job, job.size > 1, batchSize < job.size {

@@ -3,12 +3,17 @@ import Neuron
 import NeuronData
 import Testing
 
-/// Runs the `neuron` executable built next to the test bundle.
-func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("neuron")
+/// The `neuron` executable built next to the test bundle.
+let neuronBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("neuron").path
+
+/// Runs an executable with `arguments` (and extra environment variables) to its end.
+func runProcess(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:]
+) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
-    process.executableURL = binary
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
@@ -16,6 +21,11 @@ func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
     let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+/// Runs the `neuron` executable built next to the test bundle.
+func runNeuron(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    try runProcess(neuronBinary, arguments)
 }
 
 @Suite(.serialized) struct CLITests {

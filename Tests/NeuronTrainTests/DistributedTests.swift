@@ -12,19 +12,10 @@ let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.de
 /// Runs `neuron` (or, with `shell`, a shell command line in which `NEURON` names it) in
 /// `processes` processes under mpirun.
 func runJob(_ processes: Int, _ arguments: [String], shell: Bool = false) throws -> (status: Int32, stdout: String, stderr: String) {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("neuron").path
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: mpirun!)
     let launcher = (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["--oversubscribe", "-q", "-np", "\(processes)"]
-    process.arguments = launcher + (shell ? ["sh", "-c", arguments.joined(separator: " ")] : [binary] + arguments)
-    process.environment = ProcessInfo.processInfo.environment.merging(["NEURON": binary]) { _, new in new }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    return try runProcess(
+        mpirun!, launcher + (shell ? ["sh", "-c", arguments.joined(separator: " ")] : [neuronBinary] + arguments),
+        environment: ["NEURON": neuronBinary])
 }
 
 /// ‖a − b‖ / ‖b‖ for each tensor of two model files, the largest.
@@ -161,11 +152,10 @@ func lines(_ text: String, containing needle: String) -> [Substring] {
         let common = ["train", "--model", "mlp", "--steps-per-epoch", "60", "--out", out]
         let job = Process()
         job.executableURL = URL(fileURLWithPath: "/bin/sh")
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("neuron").path
         let launcher = (getuid() == 0 ? "--allow-run-as-root " : "") + "--oversubscribe -q -np 2"
         job.arguments = [
             "-c",
-            "exec \(mpirun!) \(launcher) \(binary) \((common + ["--epochs", "200"]).joined(separator: " ")) > \(root)/killed.out 2> \(root)/killed.err",
+            "exec \(mpirun!) \(launcher) \(neuronBinary) \((common + ["--epochs", "200"]).joined(separator: " ")) > \(root)/killed.out 2> \(root)/killed.err",
         ]
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try job.run()
@@ -251,19 +241,10 @@ let canMakeNetworkNamespaces: Bool = {
         let root = "/tmp/neuron-dp-tests"
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/two_hosts.sh").path
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("neuron").path
         let common = ["train", "--model", "mlp", "--epochs", "1", "--schedule", "constant", "--steps-per-epoch", "100"]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, binary] + common + ["--out", "\(root)/two-hosts"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output.suffix(2000))")
-        #expect(output.contains("data-parallel: 2 processes"))
+        let run = try runProcess("/bin/bash", [script, neuronBinary] + common + ["--out", "\(root)/two-hosts"])
+        #expect(run.status == 0, "\(run.stderr.suffix(2000))")
+        #expect(run.stdout.contains("data-parallel: 2 processes"))
         let one = try runNeuron(common + ["--out", "\(root)/two-hosts-one"])
         #expect(one.status == 0)
         let difference = try largestRelativeDifference("\(root)/two-hosts/model.safetensors", "\(root)/two-hosts-one/model.safetensors")
