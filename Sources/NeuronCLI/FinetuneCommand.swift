@@ -15,11 +15,13 @@ let finetuneUsage = """
       --task digits        UCI handwritten digits (python3-sklearn), upsampled to 28 × 28;
                            --pretrained FILE: a Fashion-MNIST lenet, mlp or resnet20 model file
                            (default runs/lenet/model.safetensors, written by `make demo`);
-                           --mode probe|finetune-top --pretrained efficientnet-lite0: as for fashion
+                           --pretrained efficientnet-lite0: modes probe, finetune-top and finetune
+                           from ImageNet, as for fashion
       --task fashion       Fashion-MNIST's ten classes: probe (a linear head on EfficientNet-Lite0's
                            frozen ImageNet features, `make models`; --resolution PIXELS, default
                            96), finetune-top (also its last block and head convolution trained),
-                           or scratch (LeNet-5)
+                           finetune (the whole network trained, 100 steps of 64), or scratch
+                           (LeNet-5)
       --task fashion-split Fashion-MNIST's classes 0-4 (tops, trousers, pullovers, dresses, coats)
                            to classes 5-9 (sandals, shirts, sneakers, bags, ankle boots); first
                            --mode pretrain (--model lenet|mlp|resnet20, classes 0-4 only), which
@@ -116,7 +118,7 @@ let finetuneTasks: [FinetuneTask] = [
     FinetuneTask(name: "digits", modes: ["scratch", "frozen", "frozen-convs", "finetune", "probe", "finetune-top"]) {
         try finetuneDigits($0, mode: $1, perClass: $2, seed: $3, out: $4)
     },
-    FinetuneTask(name: "fashion", modes: ["probe", "finetune-top", "scratch"]) {
+    FinetuneTask(name: "fashion", modes: ["probe", "finetune-top", "finetune", "scratch"]) {
         try finetuneFashion($0, mode: $1, perClass: $2, seed: $3, out: $4)
     },
     FinetuneTask(name: "fashion-split", modes: ["pretrain", "scratch", "frozen", "frozen-convs", "finetune"]) {
@@ -173,6 +175,18 @@ func score(_ model: any Layer, _ test: TensorDataset, classes: Int, transform: (
 func subset(_ data: TensorDataset, _ indices: [Int]) -> TensorDataset {
     let index = Tensor(indices)
     return TensorDataset(inputs: data.inputs.indexSelect(axis: 0, index: index), targets: data.targets.indexSelect(axis: 0, index: index))
+}
+
+/// A tensor computed once and kept as `path` (a `.npy` file under `.cache/`); a cached file
+/// with another row count than `rows` (when given) is computed again.
+func cachedTensor(_ path: String, rows: Int? = nil, compute: () throws -> Tensor) throws -> Tensor {
+    if access(path, R_OK) == 0, let cached = try? NPY.read(path), rows == nil || cached.shape.first == rows { return cached }
+    let tensor = try compute()
+    if isMainProcess {
+        try makeDirectories(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
+        try NPY.write(tensor, to: path)
+    }
+    return tensor
 }
 
 /// Epochs that see about `budget` examples.

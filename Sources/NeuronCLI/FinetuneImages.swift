@@ -12,17 +12,20 @@ let fashionSplitPretrained = "runs/finetune-fashion-split-pretrain/model.safeten
 
 /// `--task digits`: a Fashion-MNIST classifier transferred to the UCI handwritten digits.
 func finetuneDigits(_ options: Options, mode: String, perClass: Int?, seed: Int, out: String) throws -> FinetuneResult {
-    if mode == "probe" || mode == "finetune-top" {
-        guard options.string("pretrained") == "efficientnet-lite0" else { throw DataError("mode \(mode) needs --pretrained efficientnet-lite0") }
+    if options.string("pretrained") == "efficientnet-lite0" {
+        guard ["probe", "finetune-top", "finetune"].contains(mode) else {
+            throw DataError("--pretrained efficientnet-lite0 takes --mode probe, finetune-top or finetune, not \(mode)")
+        }
         let digits = try Digits.load(path: options.string("digits") ?? Digits.defaultPath)
         let labels = digits.targets.toArray(Int.self)
         let split = stratifiedSplit(labels: labels, classes: 10, testFraction: 0.2, seed: 0)
         let chosen = labelsPerClass(split.train, labels: labels, classes: 10, perClass: perClass, seed: UInt64(seed))
         let data = TensorDataset(inputs: Digits.resize(digits.inputs, to: 28), targets: digits.targets)
         return try imageNetTransfer(
-            task: "digits", mode: mode, classes: 10, train: subset(data, chosen), test: subset(data, split.test), options: options, seed: seed,
-            out: out)
+            task: "digits", mode: mode, classes: 10, train: subset(data, chosen), allLabels: perClass == nil, test: subset(data, split.test),
+            options: options, seed: seed, out: out)
     }
+    guard mode != "probe", mode != "finetune-top" else { throw DataError("mode \(mode) needs --pretrained efficientnet-lite0") }
     let pretrainedPath = options.string("pretrained") ?? "runs/lenet/model.safetensors"
     guard access(pretrainedPath, R_OK) == 0 else {
         throw DataError("pretrained model \(pretrainedPath) not found: run `make demo` (LeNet-5 on Fashion-MNIST) or pass --pretrained FILE")

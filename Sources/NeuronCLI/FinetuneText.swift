@@ -87,12 +87,5 @@ func finetuneText(_ options: Options, mode: String, perClass: Int?, seed: Int, o
 /// MiniLM's sentence embeddings of every topic text, cached under `.cache/embeddings/`.
 func cachedEmbeddings(_ encoder: SentenceEncoder, _ topics: FortuneTopics, key: String) throws -> Tensor {
     let safe = String(key.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "+" ? $0 : "_" })
-    let path = ".cache/embeddings/\(safe).npy"
-    if access(path, R_OK) == 0, let cached = try? NPY.read(path), cached.shape == [topics.texts.count, encoder.model.config.hiddenSize] {
-        return cached
-    }
-    try makeDirectories(".cache/embeddings")
-    let embeddings = encoder.encode(topics.texts)
-    if isMainProcess { try NPY.write(embeddings, to: path) }
-    return embeddings
+    return try cachedTensor(".cache/embeddings/\(safe).npy", rows: topics.texts.count) { encoder.encode(topics.texts) }
 }

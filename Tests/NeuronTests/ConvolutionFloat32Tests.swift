@@ -3,7 +3,7 @@ import Testing
 @testable import Neuron
 
 /// Float32 convolutions run on oneDNN's blocked kernels (forward always; input and weight
-/// gradients from 4 and 8 input channels per group); float64 runs Neuron's own im2col
+/// gradients from 4 and 8 input channels per group, and for depthwise convolutions); float64 runs Neuron's own im2col
 /// products, which the gradient checks cover. Both must agree on outputs and gradients.
 @Suite struct ConvolutionFloat32Tests {
     static let cases: [(String, [Int], [Int], ([Tensor]) -> Tensor)] = [
@@ -13,6 +13,7 @@ import Testing
         ("dilation", [2, 8, 9, 9], [8, 8, 3, 3], { $0[0].conv2d($0[1], padding: .explicit(2, 2), dilation: (2, 2)) }),
         ("groups", [2, 16, 6, 6], [24, 8, 3, 3], { $0[0].conv2d($0[1], padding: .same, groups: 2) }),
         ("depthwise", [2, 8, 6, 6], [8, 1, 3, 3], { $0[0].conv2d($0[1], padding: .same, groups: 8) }),
+        ("depthwise 5x5 stride 2", [3, 24, 11, 10], [24, 1, 5, 5], { $0[0].conv2d($0[1], stride: (2, 2), padding: .explicit(2, 1), groups: 24) }),
         ("same with an even kernel", [1, 8, 7, 7], [8, 8, 4, 4], { $0[0].conv2d($0[1], padding: .same) }),
         ("1x1 stride 2", [2, 16, 8, 8], [32, 16, 1, 1], { $0[0].conv2d($0[1], stride: (2, 2)) }),
         ("one input channel", [4, 1, 12, 12], [6, 1, 5, 5], { $0[0].conv2d($0[1], padding: .explicit(2, 2)) }),
