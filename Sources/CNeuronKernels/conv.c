@@ -211,3 +211,34 @@ int64_t nk_conv2d_column_count(const nk_conv_geometry *g) {
 
 DEFINE_CONV(f32, float)
 DEFINE_CONV(f64, double)
+
+typedef struct {
+    const nk_conv_geometry *g;
+    const nk_conv_fusion *f;
+    const float *bias, *residual;
+    float *y;
+} fusion_job;
+
+// The fused steps after a plain convolution, over (sample, channel) planes.
+NK_WIDE static void finish_fused(void *context, int64_t begin, int64_t end) {
+    const fusion_job *j = context;
+    const int64_t p = j->g->oh * j->g->ow;
+    for (int64_t plane = begin; plane < end; plane++) {
+        float *y = j->y + plane * p;
+        const float b = j->bias ? j->bias[plane % j->g->oc] : 0.0f;
+        const float *r = j->residual ? j->residual + plane * p : NULL;
+        for (int64_t i = 0; i < p; i++) {
+            float v = y[i] + b + (r ? r[i] : 0.0f);
+            if (j->f->clamp) v = v < j->f->lo ? j->f->lo : (v > j->f->hi ? j->f->hi : v);
+            y[i] = v;
+        }
+    }
+}
+
+void nk_conv2d_fused_f32(const nk_conv_geometry *g, const nk_conv_fusion *f, const float *x, const float *w,
+                         const float *bias, const float *residual, float *y) {
+    if (nk_dnnl_conv2d_fused_f32(g, f, x, w, bias, residual, y) == 0) return;
+    nk_conv2d_f32(g, x, w, y);
+    fusion_job job = {g, f, bias, residual, y};
+    nk_parallel_for(g->n * g->oc, 16, finish_fused, &job);
+}

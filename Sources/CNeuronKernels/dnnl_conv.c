@@ -2,10 +2,12 @@
 // (nChw8c, OIhw8i8o, ...), so each call reorders its NCHW operands into the layouts the
 // primitive chose and its result back; the reorders are memory-bound and cost far less than
 // the im2col work they replace (bench/dnnl_resnet_convs.c). Primitives and reorders are built
-// once per geometry and pass and kept in a small cache.
+// once per geometry, pass and fusion and kept in a small cache. Inference may fuse a bias, a
+// residual sum and a clamp (ReLU, ReLU6) into the forward pass as oneDNN post-ops.
 #include "NeuronKernels.h"
 #include <oneapi/dnnl/dnnl.h>
 #include <pthread.h>
+#include <math.h>
 #include <string.h>
 
 enum { CACHE_SIZE = 128 };
@@ -19,9 +21,11 @@ typedef struct {
 
 typedef struct {
     nk_conv_geometry geometry;
+    nk_conv_fusion fusion;
     int pass, supported, used;
     dnnl_primitive_t primitive;
     operand inputs[2], output;
+    dnnl_primitive_t residual_reorder;  // the residual into the output's inner layout, if any
 } cache_entry;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -36,6 +40,7 @@ static void release(cache_entry *e) {
     for (int i = 0; i < 2; i++)
         if (e->inputs[i].reorder) dnnl_primitive_destroy(e->inputs[i].reorder);
     if (e->output.reorder) dnnl_primitive_destroy(e->output.reorder);
+    if (e->residual_reorder) dnnl_primitive_destroy(e->residual_reorder);
     memset(e, 0, sizeof *e);
 }
 
@@ -86,12 +91,32 @@ static void build(cache_entry *e) {
     dnnl_memory_desc_init_by_tag(&ya, 4, yd, dnnl_f32, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_tag(&wa, grouped ? 5 : 4, grouped ? wd : wd + 1, dnnl_f32, dnnl_format_tag_any);
 
+    const nk_conv_fusion *f = &e->fusion;
+    dnnl_dims_t bd = {g->oc};
+    dnnl_memory_desc_t b;
+    dnnl_memory_desc_init_by_tag(&b, 1, bd, dnnl_f32, dnnl_a);
     dnnl_convolution_desc_t forward;
-    if (dnnl_dilated_convolution_forward_desc_init(&forward, dnnl_forward_training, dnnl_convolution_direct,
-                                                   &xa, &wa, NULL, &ya, strides, dilates, left, right) != dnnl_success)
+    if (dnnl_dilated_convolution_forward_desc_init(&forward, f->bias || f->residual || f->clamp ? dnnl_forward_inference : dnnl_forward_training,
+                                                   dnnl_convolution_direct, &xa, &wa, f->bias ? &b : NULL, &ya, strides, dilates,
+                                                   left, right) != dnnl_success)
         return;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t post_ops = NULL;
+    // A clamp from a nonzero lower bound to infinity is no oneDNN algorithm: left to the caller.
+    if (f->clamp && isinf(f->hi) && f->lo != 0) return;
+    if (f->residual || f->clamp) {
+        dnnl_primitive_attr_create(&attr);
+        dnnl_post_ops_create(&post_ops);
+        if (f->residual) dnnl_post_ops_append_sum(post_ops, 1.0f);
+        if (f->clamp)
+            dnnl_post_ops_append_eltwise(post_ops, 1.0f, isinf(f->hi) ? dnnl_eltwise_relu : dnnl_eltwise_clip, f->lo, f->hi);
+        dnnl_primitive_attr_set_post_ops(attr, post_ops);
+    }
     dnnl_primitive_desc_t forward_pd = NULL, pd = NULL;
-    if (dnnl_primitive_desc_create(&forward_pd, &forward, NULL, engine, NULL) != dnnl_success) return;
+    dnnl_status_t made = dnnl_primitive_desc_create(&forward_pd, &forward, attr, engine, NULL);
+    if (post_ops) dnnl_post_ops_destroy(post_ops);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    if (made != dnnl_success) return;
     dnnl_status_t s = dnnl_success;
     if (e->pass == NK_CONV_FORWARD) {
         pd = forward_pd;
@@ -99,6 +124,7 @@ static void build(cache_entry *e) {
         s = setup_operand(&e->inputs[0], DNNL_ARG_SRC, &x, pd, dnnl_query_src_md, 0);
         if (s == dnnl_success) s = setup_operand(&e->inputs[1], DNNL_ARG_WEIGHTS, &w, pd, dnnl_query_weights_md, 0);
         if (s == dnnl_success) s = setup_operand(&e->output, DNNL_ARG_DST, &y, pd, dnnl_query_dst_md, 1);
+        if (s == dnnl_success && f->residual) s = make_reorder(&e->output.user, &e->output.inner, &e->residual_reorder);
     } else if (e->pass == NK_CONV_BACKWARD_DATA) {
         dnnl_convolution_desc_t d;
         s = dnnl_dilated_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &xa, &wa, &ya, strides,
@@ -122,9 +148,11 @@ static void build(cache_entry *e) {
     e->supported = s == dnnl_success;
 }
 
-static cache_entry *lookup(const nk_conv_geometry *g, int pass) {
+static cache_entry *lookup(const nk_conv_geometry *g, int pass, const nk_conv_fusion *f) {
     for (int i = 0; i < CACHE_SIZE; i++)
-        if (cache[i].used && cache[i].pass == pass && !memcmp(&cache[i].geometry, g, sizeof *g)) return &cache[i];
+        if (cache[i].used && cache[i].pass == pass && !memcmp(&cache[i].geometry, g, sizeof *g) &&
+            !memcmp(&cache[i].fusion, f, sizeof *f))
+            return &cache[i];
     cache_entry *e = NULL;
     for (int i = 0; i < CACHE_SIZE && !e; i++)
         if (!cache[i].used) e = &cache[i];
@@ -135,12 +163,16 @@ static cache_entry *lookup(const nk_conv_geometry *g, int pass) {
     }
     e->used = 1;
     e->geometry = *g;
+    e->fusion = *f;
     e->pass = pass;
     build(e);
     return e;
 }
 
-int nk_dnnl_conv2d_f32(int pass, const nk_conv_geometry *g, const float *a, const float *b, float *out) {
+// Runs one pass; a fused forward also takes the bias and the residual (already in `out`'s place
+// when there is no output reorder, else reordered into the inner output first).
+static int run(int pass, const nk_conv_geometry *g, const nk_conv_fusion *f, const float *a, const float *b,
+               const float *bias, const float *residual, float *out) {
     pthread_mutex_lock(&lock);
     if (disabled) { pthread_mutex_unlock(&lock); return 1; }
     if (!ready) {
@@ -152,13 +184,14 @@ int nk_dnnl_conv2d_f32(int pass, const nk_conv_geometry *g, const float *a, cons
         }
         ready = 1;
     }
-    cache_entry *e = lookup(g, pass);
+    cache_entry *e = lookup(g, pass, f);
     if (!e->supported) { pthread_mutex_unlock(&lock); return 1; }
     const void *sources[2] = {a, b};
-    dnnl_memory_t user[3] = {NULL}, inner[3] = {NULL};
+    dnnl_memory_t user[3] = {NULL}, inner[3] = {NULL}, bias_memory = NULL, residual_memory = NULL;
     void *scratch[3] = {NULL};
     size_t capacity[3] = {0};
-    dnnl_exec_arg_t args[3];
+    dnnl_exec_arg_t args[4];
+    int arg_count = 3;
     dnnl_status_t status = dnnl_success;
     for (int i = 0; i < 3 && status == dnnl_success; i++) {
         operand *o = i < 2 ? &e->inputs[i] : &e->output;
@@ -175,12 +208,31 @@ int nk_dnnl_conv2d_f32(int pass, const nk_conv_geometry *g, const float *a, cons
             status = dnnl_primitive_execute(o->reorder, stream, 2, r);
         }
     }
-    if (status == dnnl_success) status = dnnl_primitive_execute(e->primitive, stream, 3, args);
+    if (status == dnnl_success && f->bias) {
+        dnnl_dims_t bd = {g->oc};
+        dnnl_memory_desc_t bdesc;
+        dnnl_memory_desc_init_by_tag(&bdesc, 1, bd, dnnl_f32, dnnl_a);
+        status = dnnl_memory_create(&bias_memory, &bdesc, engine, (void *)bias);
+        args[arg_count++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, bias_memory};
+    }
+    if (status == dnnl_success && f->residual) {
+        // The sum post-op adds what the destination holds: the residual, in the inner layout.
+        if (e->residual_reorder) {
+            status = dnnl_memory_create(&residual_memory, &e->output.user, engine, (void *)residual);
+            dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, residual_memory}, {DNNL_ARG_TO, inner[2]}};
+            if (status == dnnl_success) status = dnnl_primitive_execute(e->residual_reorder, stream, 2, r);
+        } else if (residual != out) {
+            memcpy(out, residual, dnnl_memory_desc_get_size(&e->output.user));
+        }
+    }
+    if (status == dnnl_success) status = dnnl_primitive_execute(e->primitive, stream, arg_count, args);
     if (status == dnnl_success && e->output.reorder) {
         dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, inner[2]}, {DNNL_ARG_TO, user[2]}};
         status = dnnl_primitive_execute(e->output.reorder, stream, 2, r);
     }
     if (status == dnnl_success) status = dnnl_stream_wait(stream);
+    if (bias_memory) dnnl_memory_destroy(bias_memory);
+    if (residual_memory) dnnl_memory_destroy(residual_memory);
     for (int i = 0; i < 3; i++) {
         if (user[i]) dnnl_memory_destroy(user[i]);
         if (inner[i]) dnnl_memory_destroy(inner[i]);
@@ -189,4 +241,17 @@ int nk_dnnl_conv2d_f32(int pass, const nk_conv_geometry *g, const float *a, cons
     // A failure leaves the output unspecified; the caller recomputes it with its own kernels.
     pthread_mutex_unlock(&lock);
     return status == dnnl_success ? 0 : 1;
+}
+
+int nk_dnnl_conv2d_f32(int pass, const nk_conv_geometry *g, const float *a, const float *b, float *out) {
+    const nk_conv_fusion none = {0};
+    return run(pass, g, &none, a, b, NULL, NULL, out);
+}
+
+int nk_dnnl_conv2d_fused_f32(const nk_conv_geometry *g, const nk_conv_fusion *f, const float *x, const float *w,
+                             const float *bias, const float *residual, float *y) {
+    nk_conv_fusion key = *f;
+    key.bias = bias != NULL;
+    key.residual = residual != NULL;
+    return run(NK_CONV_FORWARD, g, &key, x, w, bias, residual, y);
 }

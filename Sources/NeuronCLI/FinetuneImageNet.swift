@@ -97,7 +97,7 @@ final class EfficientNetTop: Module, Layer {
     }
 
     func forward(_ input: Tensor) -> Tensor {
-        classifier(headNorm(head(block(input))).clamped(min: 0, max: 6).mean(axes: [2, 3]))
+        classifier(head(block(input), normalizedBy: headNorm, clamp: 0...6).mean(axes: [2, 3]))
     }
 }
 
@@ -122,7 +122,9 @@ func imageNetFineTuneTop(
     _ = try trainer.fit(
         train: DataLoader(trainActivations, batchSize: 64, shuffle: true, seed: UInt64(seed), shard: processShard), epochs: epochCount)
     let (accuracy, f1) = score(top, try trunk(test, "test", cached: setup.cachesTest), classes: classes)
-    if isMainProcess { try SafeTensors.write(top.stateDict(), metadata: setup.metadata("finetune-top", classes: classes), to: "\(out)/top.safetensors") }
+    if isMainProcess {
+        try SafeTensors.write(top.stateDict(), metadata: setup.metadata("finetune-top", classes: classes), to: "\(out)/top.safetensors")
+    }
     return FinetuneResult(trainCount: train.count, accuracy: accuracy, macroF1: f1, files: ["top.safetensors"])
 }
 

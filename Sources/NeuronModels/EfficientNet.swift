@@ -1,26 +1,18 @@
 import Neuron
 import NeuronNN
 
-/// Pads images [N, C, H, W] as TensorFlow's "same" padding does, so that a convolution of `kernel`
-/// and `stride` gives ⌈size / stride⌉ pixels: the total padding split with the odd pixel after
-/// (bottom and right), so it is asymmetric at stride 2.
-public func tensorFlowSamePadded(_ input: Tensor, kernel: Int, stride: Int) -> Tensor {
-    func split(_ size: Int) -> (Int, Int) {
-        let output = (size + stride - 1) / stride
-        let total = max((output - 1) * stride + kernel - size, 0)
-        return (total / 2, total - total / 2)
-    }
-    let (top, bottom) = split(input.shape[2]), (left, right) = split(input.shape[3])
-    return top + bottom + left + right == 0 ? input : input.padded([left, right, top, bottom])
-}
-
-/// A convolution without bias whose input is padded the TensorFlow way first.
-func tensorFlowSameConvolution(_ conv: Conv2d, _ input: Tensor) -> Tensor {
-    conv(tensorFlowSamePadded(input, kernel: conv.weight.shape[2], stride: conv.stride.0))
+/// A convolution without bias and with TensorFlow's "same" padding (asymmetric at stride 2),
+/// as EfficientNet's TensorFlow origin has them.
+func tensorFlowSameConvolution(_ input: Int, _ output: Int, kernel: Int, stride: Int = 1, groups: Int = 1, generator: RandomGenerator)
+    -> Conv2d
+{
+    Conv2d(
+        input, output, kernelSize: (kernel, kernel), stride: (stride, stride), padding: .tensorFlowSame, groups: groups, bias: false,
+        generator: generator)
 }
 
 /// ReLU capped at 6, as the Lite variants use.
-func relu6(_ x: Tensor) -> Tensor { x.clamped(min: 0, max: 6) }
+let relu6: ClosedRange<Double> = 0...6
 
 /// EfficientNet's mobile inverted bottleneck without squeeze-and-excitation (the Lite
 /// variants): 1×1 expansion (absent at ratio 1), depthwise k×k, 1×1 projection, each with
@@ -39,14 +31,14 @@ public final class MBConvBlock: Module, Layer {
     public init(_ input: Int, _ output: Int, kernel: Int, stride: Int, expansion: Int, generator: RandomGenerator = Random.generator) {
         let hidden = input * expansion
         if expansion != 1 {
-            expandConv = Conv2d(input, hidden, kernelSize: 1, bias: false, generator: generator)
+            expandConv = tensorFlowSameConvolution(input, hidden, kernel: 1, generator: generator)
             expandNorm = BatchNorm2d(hidden, eps: 1e-3, momentum: 0.01)
         }
         _depthwiseConv = ModuleInfo(
-            wrappedValue: Conv2d(hidden, hidden, kernelSize: kernel, stride: stride, groups: hidden, bias: false, generator: generator),
+            wrappedValue: tensorFlowSameConvolution(hidden, hidden, kernel: kernel, stride: stride, groups: hidden, generator: generator),
             key: "_depthwise_conv")
         _depthwiseNorm = ModuleInfo(wrappedValue: BatchNorm2d(hidden, eps: 1e-3, momentum: 0.01), key: "_bn1")
-        _projectConv = ModuleInfo(wrappedValue: Conv2d(hidden, output, kernelSize: 1, bias: false, generator: generator), key: "_project_conv")
+        _projectConv = ModuleInfo(wrappedValue: tensorFlowSameConvolution(hidden, output, kernel: 1, generator: generator), key: "_project_conv")
         _projectNorm = ModuleInfo(wrappedValue: BatchNorm2d(output, eps: 1e-3, momentum: 0.01), key: "_bn2")
         residual = stride == 1 && input == output
         super.init()
@@ -54,10 +46,9 @@ public final class MBConvBlock: Module, Layer {
 
     public func forward(_ input: Tensor) -> Tensor {
         var x = input
-        if let expandConv, let expandNorm { x = relu6(expandNorm(expandConv(x))) }
-        x = relu6(depthwiseNorm(tensorFlowSameConvolution(depthwiseConv, x)))
-        x = projectNorm(projectConv(x))
-        return residual ? x + input : x
+        if let expandConv, let expandNorm { x = expandConv(x, normalizedBy: expandNorm, clamp: relu6) }
+        x = depthwiseConv(x, normalizedBy: depthwiseNorm, clamp: relu6)
+        return projectConv(x, normalizedBy: projectNorm, residual: residual ? input : nil)
     }
 }
 
@@ -82,7 +73,7 @@ public final class EfficientNetLite0: Module, Layer {
     ]
 
     public init(classes: Int = 1000, generator: RandomGenerator = Random.generator) {
-        _stem = ModuleInfo(wrappedValue: Conv2d(3, 32, kernelSize: 3, stride: 2, bias: false, generator: generator), key: "_conv_stem")
+        _stem = ModuleInfo(wrappedValue: tensorFlowSameConvolution(3, 32, kernel: 3, stride: 2, generator: generator), key: "_conv_stem")
         _stemNorm = ModuleInfo(wrappedValue: BatchNorm2d(32, eps: 1e-3, momentum: 0.01), key: "_bn0")
         var blocks: [MBConvBlock] = []
         var channels = 32
@@ -96,7 +87,7 @@ public final class EfficientNetLite0: Module, Layer {
             }
         }
         _blocks = ModuleInfo(wrappedValue: blocks, key: "_blocks")
-        _head = ModuleInfo(wrappedValue: Conv2d(channels, 1280, kernelSize: 1, bias: false, generator: generator), key: "_conv_head")
+        _head = ModuleInfo(wrappedValue: tensorFlowSameConvolution(channels, 1280, kernel: 1, generator: generator), key: "_conv_head")
         _headNorm = ModuleInfo(wrappedValue: BatchNorm2d(1280, eps: 1e-3, momentum: 0.01), key: "_bn1")
         dropout = Dropout(0.2, generator: generator)
         _classifier = ModuleInfo(wrappedValue: Linear(1280, classes, generator: generator), key: "_fc")
@@ -109,14 +100,14 @@ public final class EfficientNetLite0: Module, Layer {
     /// The activations of images [N, 3, H, W] (already normalised) after the stem and the first
     /// `count` blocks (all of them by default), before the head.
     public func activations(_ images: Tensor, blocks count: Int? = nil) -> Tensor {
-        var x = relu6(stemNorm(tensorFlowSameConvolution(stem, images)))
+        var x = stem(images, normalizedBy: stemNorm, clamp: relu6)
         for block in blocks[..<(count ?? blocks.count)] { x = block(x) }
         return x
     }
 
     /// The 1280 pooled features of images [N, 3, H, W] (already normalised).
     public func features(_ images: Tensor) -> Tensor {
-        relu6(headNorm(head(activations(images)))).mean(axes: [2, 3])
+        head(activations(images), normalizedBy: headNorm, clamp: relu6).mean(axes: [2, 3])
     }
 
     /// Class logits of images [N, 3, H, W] (already normalised).

@@ -11,6 +11,10 @@ import Testing
         ("conv2d dilation", [1, 2, 7, 7], [2, 2, 3, 3], false, { $0[0].conv2d($0[1], padding: .explicit(1, 1), dilation: (2, 2)) }),
         ("conv2d groups", [2, 4, 4, 4], [6, 2, 3, 3], true, { $0[0].conv2d($0[1], padding: .same, groups: 2) }),
         ("conv2d depthwise", [1, 3, 4, 4], [3, 1, 3, 3], false, { $0[0].conv2d($0[1], padding: .same, groups: 3) }),
+        (
+            "conv2d depthwise TensorFlow same stride 2", [2, 3, 6, 5], [3, 1, 3, 3], false,
+            { $0[0].conv2d($0[1], stride: (2, 2), padding: .tensorFlowSame, groups: 3) }
+        ),
         ("conv2d same even kernel", [1, 2, 5, 5], [2, 2, 4, 4], false, { $0[0].conv2d($0[1], padding: .same) }),
         ("conv2d 1x1", [2, 3, 3, 3], [4, 3, 1, 1], false, { $0[0].conv2d($0[1]) }),
         ("conv1d", [2, 3, 9], [4, 3, 3], false, { $0[0].conv1d($0[1], stride: 2, padding: .explicit(1, 1)) }),

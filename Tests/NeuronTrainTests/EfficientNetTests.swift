@@ -50,11 +50,33 @@ import Testing
         #expect(model.features(images).shape == [2, 1280])
         #expect(model(images).shape == [2, 10])
         // TensorFlow's "same" padding: ⌈size / stride⌉ outputs, the odd pixel padded after.
-        #expect(tensorFlowSamePadded(Tensor.zeros([1, 1, 224, 224]), kernel: 3, stride: 2).shape == [1, 1, 225, 225])
-        #expect(tensorFlowSamePadded(Tensor.zeros([1, 1, 7, 7]), kernel: 5, stride: 1).shape == [1, 1, 11, 11])
-        let padded = tensorFlowSamePadded(Tensor.ones([1, 1, 4, 4]), kernel: 3, stride: 2)
-        #expect(padded.shape == [1, 1, 5, 5])
-        #expect(padded[0, 0, 4].sum().item() == 0 && padded[0, 0, 0].sum().item() == 4)
+        let kernel3 = Tensor.ones([1, 1, 3, 3])
+        #expect(Tensor.zeros([1, 1, 224, 224]).conv2d(kernel3, stride: (2, 2), padding: .tensorFlowSame).shape == [1, 1, 112, 112])
+        #expect(Tensor.zeros([1, 1, 7, 7]).conv2d(Tensor.ones([1, 1, 5, 5]), padding: .tensorFlowSame).shape == [1, 1, 7, 7])
+        let sums = Tensor.ones([1, 1, 4, 4]).conv2d(kernel3, stride: (2, 2), padding: .tensorFlowSame)
+        #expect(sums.toArray(Float.self) == [9, 6, 6, 4])
+    }
+
+    /// Inference folds every batch norm into its convolution and fuses ReLU6 and the residual
+    /// sums (oneDNN post-ops); the logits equal the recorded, unfused composition's.
+    @Test func fusedInferenceEqualsTheComposition() {
+        let model = EfficientNetLite0(classes: 10, generator: RandomGenerator(seed: 4))
+        // Running statistics and affine parameters away from their defaults, so the fold matters.
+        for (index, norm) in model.modules().compactMap({ $0 as? BatchNorm }).enumerated() {
+            noGrad {
+                let channels = norm.runningMean.count, generator = RandomGenerator(seed: UInt64(10 + index))
+                norm.runningMean.assign(Tensor.uniform([channels], low: -0.2, high: 0.2, generator: generator))
+                norm.runningVar.assign(Tensor.uniform([channels], low: 0.5, high: 2, generator: generator))
+                norm.weight!.assign(Tensor.uniform([channels], low: 0.5, high: 1.5, generator: generator))
+                norm.bias!.assign(Tensor.uniform([channels], low: -0.2, high: 0.2, generator: generator))
+            }
+        }
+        model.eval()
+        let images = EfficientNetLite0.normalize(Tensor.uniform([3, 3, 64, 64], generator: RandomGenerator(seed: 5)) * 255)
+        let fused = noGrad { model(images) }
+        let composed = model(images).detach()
+        let error = ((fused - composed).square().sum().item() / composed.square().sum().item()).squareRoot()
+        #expect(error < 1e-5, "relative difference \(error)")
     }
 }
 

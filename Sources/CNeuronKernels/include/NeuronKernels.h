@@ -145,6 +145,20 @@ void nk_conv2d_weight_grad_from_columns_f64(const nk_conv_geometry *g, const dou
 enum { NK_CONV_FORWARD = 0, NK_CONV_BACKWARD_DATA = 1, NK_CONV_BACKWARD_WEIGHTS = 2 };
 int nk_dnnl_conv2d_f32(int pass, const nk_conv_geometry *g, const float *a, const float *b, float *out);
 
+/// What an inference convolution fuses after the product: a bias [oc], a residual of y's shape,
+/// and a clamp to [lo, hi] (hi = infinity: ReLU). `bias` and `residual` are set from the pointers.
+typedef struct {
+    int bias, residual, clamp;
+    float lo, hi;
+} nk_conv_fusion;
+/// y = clamp(conv(x, w) + bias + residual) (float32; bias and residual may be NULL; the clamp
+/// only if f->clamp): one oneDNN call where it can, the separate steps otherwise. `residual`
+/// must not be y.
+void nk_conv2d_fused_f32(const nk_conv_geometry *g, const nk_conv_fusion *f, const float *x, const float *w,
+                         const float *bias, const float *residual, float *y);
+int nk_dnnl_conv2d_fused_f32(const nk_conv_geometry *g, const nk_conv_fusion *f, const float *x, const float *w,
+                             const float *bias, const float *residual, float *y);
+
 // ---- Batch normalisation over [n, c, inner] (contiguous). ------------------------------------
 /// Per-channel mean and biased variance.
 void nk_channel_stats_f32(const float *x, int64_t n, int64_t c, int64_t inner, double *mean, double *variance);

@@ -59,6 +59,11 @@ protocol Backend {
     func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor
     func convolutionAdjoint(_ y: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int]) -> Tensor
     func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int]) -> Tensor
+    /// Inference's fused convolution, clamp(conv(x, w) + bias + residual), not recorded.
+    func fusedConvolution(
+        _ x: Tensor, _ w: Tensor, bias: Tensor?, residual: Tensor?, clamp: ClosedRange<Double>?, _ geometry: ConvGeometry,
+        outputShape: [Int]
+    ) -> Tensor
     /// Per-channel statistics and affine maps of a contiguous x viewed as [n, c, inner].
     func channelStats(_ x: Tensor, n: Int, c: Int, inner: Int) -> (mean: [Double], variance: [Double])
     /// Σ gy and Σ gy·(x − mean) per channel.

@@ -7,6 +7,9 @@ public enum ConvPadding: Sendable, Equatable {
     /// Enough padding that the output has the input's size at stride 1; an odd total puts
     /// the extra zero after (bottom/right), as PyTorch does.
     case same
+    /// TensorFlow's and Keras's "same" at any stride: ⌈size / stride⌉ outputs, the total
+    /// padding split with the odd zero after (bottom/right), so it is asymmetric at stride 2.
+    case tensorFlowSame
 }
 
 /// Strides, per-side padding, dilation and groups of one 2-D convolution.
@@ -21,10 +24,13 @@ struct ConvGeometry {
 
 extension Tensor {
     /// 2-D cross-correlation (PyTorch's `conv2d`): input [N, C, H, W], weight
-    /// [OC, C / groups, KH, KW], optional bias [OC].
+    /// [OC, C / groups, KH, KW], optional bias [OC]. `residual` (the output's shape) is added
+    /// and the result clamped to `clamp` (`0...6` is ReLU6, `0...Double.infinity` ReLU) when
+    /// given. Without gradients to record, float32 does all of it in one pass (oneDNN's fused
+    /// post-ops); otherwise it is the composition of those ops.
     public func conv2d(
         _ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: ConvPadding = .valid,
-        dilation: (Int, Int) = (1, 1), groups: Int = 1
+        dilation: (Int, Int) = (1, 1), groups: Int = 1, residual: Tensor? = nil, clamp: ClosedRange<Double>? = nil
     ) -> Tensor {
         precondition(
             rank == 4 && weight.rank == 4,
@@ -46,14 +52,38 @@ extension Tensor {
             precondition(stride == (1, 1), "conv2d: padding 'same' needs stride 1, got \(stride)")
             let th = dilation.0 * (kh - 1), tw = dilation.1 * (kw - 1)
             (geometry.top, geometry.bottom, geometry.left, geometry.right) = (th / 2, th - th / 2, tw / 2, tw - tw / 2)
+        case .tensorFlowSame:
+            func total(_ size: Int, _ kernel: Int, _ stride: Int, _ dilation: Int) -> Int {
+                Swift.max(((size + stride - 1) / stride - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
+            }
+            let th = total(shape[2], kh, stride.0, dilation.0), tw = total(shape[3], kw, stride.1, dilation.1)
+            (geometry.top, geometry.bottom, geometry.left, geometry.right) = (th / 2, th - th / 2, tw / 2, tw - tw / 2)
         }
         let oh = ConvGeometry.outputSize(
             shape[2], kernel: kh, stride: geometry.sh, before: geometry.top, after: geometry.bottom, dilation: geometry.dh)
         let ow = ConvGeometry.outputSize(
             shape[3], kernel: kw, stride: geometry.sw, before: geometry.left, after: geometry.right, dilation: geometry.dw)
         precondition(oh > 0 && ow > 0, "conv2d: kernel \(weight.shape) is larger than the padded input \(shape)")
-        let out = Tensor.convolution(self, weight, geometry, outputShape: [shape[0], weight.shape[0], oh, ow])
-        return bias.map { out + $0.reshaped([1, -1, 1, 1]) } ?? out
+        let outputShape = [shape[0], weight.shape[0], oh, ow]
+        if let bias {
+            precondition(bias.shape == [weight.shape[0]], "conv2d: bias \(bias.shape) does not match weight \(weight.shape)")
+        }
+        if let residual {
+            precondition(residual.shape == outputShape, "conv2d: residual \(residual.shape) is not the output's shape \(outputShape)")
+        }
+        let operands = [self, weight] + (bias.map { [$0] } ?? []) + (residual.map { [$0] } ?? [])
+        if !Tensor.recording(operands), operands.allSatisfy({ $0.dtype == dtype && $0.device == device }),
+            bias != nil || residual != nil || clamp != nil
+        {
+            return device.backend.fusedConvolution(
+                contiguous(), weight.contiguous(), bias: bias?.contiguous(), residual: residual?.contiguous(), clamp: clamp, geometry,
+                outputShape: outputShape)
+        }
+        var out = Tensor.convolution(self, weight, geometry, outputShape: outputShape)
+        if let bias { out = out + bias.reshaped([1, -1, 1, 1]) }
+        if let residual { out = out + residual }
+        if let clamp { out = out.clamped(min: clamp.lowerBound, max: clamp.upperBound) }
+        return out
     }
 
     /// 1-D cross-correlation: input [N, C, L], weight [OC, C / groups, K].

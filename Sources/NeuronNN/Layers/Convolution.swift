@@ -113,3 +113,28 @@ public final class ConvTranspose2d: Module, Layer {
             dilation: dilation, groups: groups)
     }
 }
+
+extension Conv2d {
+    /// `clamp(norm(self(input)) + residual)`: this convolution, the batch norm after it, a
+    /// residual (when given) and a clamp (ReLU6 as `0...6`). When `norm` normalises with its
+    /// running statistics and nothing is recorded for gradients (inference), the norm is folded
+    /// into the weights and bias (w·γ/√(σ² + ε), β + (b − μ)·γ/√(σ² + ε)) and everything runs
+    /// as one fused convolution; otherwise it is the plain composition, so training is unchanged.
+    public func callAsFunction(_ input: Tensor, normalizedBy norm: BatchNorm, residual: Tensor? = nil, clamp: ClosedRange<Double>? = nil)
+        -> Tensor
+    {
+        guard !GradMode.isEnabled, !norm.isTraining || norm.statisticsFrozen, norm.runningMean.count == weight.shape[0] else {
+            var output = norm(self(input))
+            if let residual { output = output + residual }
+            return clamp.map { output.clamped(min: $0.lowerBound, max: $0.upperBound) } ?? output
+        }
+        var scale = (norm.runningVar + norm.eps).rsqrt()
+        if let gamma = norm.weight { scale = scale * gamma }
+        var shift = ((bias ?? Tensor.zeros([weight.shape[0]], dtype: weight.dtype)) - norm.runningMean) * scale
+        if let beta = norm.bias { shift = shift + beta }
+        let folded = weight * scale.to(weight.dtype).reshaped([-1, 1, 1, 1])
+        return input.conv2d(
+            folded, bias: shift.to(weight.dtype), stride: stride, padding: padding, dilation: dilation, groups: groups, residual: residual,
+            clamp: clamp)
+    }
+}

@@ -22,6 +22,27 @@ extension CPUBackend {
         return y
     }
 
+    func fusedConvolution(
+        _ x: Tensor, _ w: Tensor, bias: Tensor?, residual: Tensor?, clamp: ClosedRange<Double>?, _ geometry: ConvGeometry,
+        outputShape: [Int]
+    ) -> Tensor {
+        if MultiplyAccumulates.isCounting { MultiplyAccumulates.add(outputShape.reduce(1, *) * w.count / w.shape[0]) }
+        guard w.dtype == .float32 else {
+            var y = convolution(x, w, geometry, outputShape: outputShape)
+            if let bias { y = y + bias.reshaped([1, -1, 1, 1]) }
+            if let residual { y = y + residual }
+            return clamp.map { y.clamped(min: $0.lowerBound, max: $0.upperBound) } ?? y
+        }
+        var g = kernelGeometry(geometry, x: x.shape, weight: w.shape, y: outputShape)
+        var fusion = nk_conv_fusion(
+            bias: 0, residual: 0, clamp: clamp == nil ? 0 : 1, lo: Float(clamp?.lowerBound ?? 0), hi: Float(clamp?.upperBound ?? 0))
+        let y = Tensor(uninitialized: outputShape, dtype: .float32)
+        nk_conv2d_fused_f32(
+            &g, &fusion, x.pointer(as: Float.self), w.pointer(as: Float.self), bias?.pointer(as: Float.self),
+            residual?.pointer(as: Float.self), y.pointer(as: Float.self))
+        return y
+    }
+
     func convolutionAdjoint(_ y: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int]) -> Tensor {
         var g = kernelGeometry(geometry, x: inputShape, weight: w.shape, y: y.shape)
         let x = Tensor(uninitialized: inputShape, dtype: y.dtype)
