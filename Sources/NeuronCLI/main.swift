@@ -18,7 +18,7 @@ let usage = """
       classify   the ImageNet classes in photos (PNG, JPEG) with a pretrained EfficientNet-Lite0
       convert    a PyTorch checkpoint (.pt/.pth, read without running it) to safetensors
       summary    a model's layers, output shapes, parameters and multiply-accumulates
-      experiment gan-augmentation: do a conditional GAN's images help a classifier with few labels?
+      experiment one experiment of the guide per principle (docs/guide); --list names them
       bench      benchmarks (ops and models), one JSON object per line
 
     Run `neuron <command> --help` for a command's options, `neuron --version` for the version.

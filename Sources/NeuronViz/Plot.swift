@@ -25,11 +25,15 @@ public enum Plot {
     public struct Chart {
         public let title: String, xLabel: String, yLabel: String
         public let series: [Series]
-        public init(title: String, xLabel: String, yLabel: String, series: [Series]) {
+        /// Logarithmic axes, for values that span decades; values ≤ 0 are left out there.
+        public let logX: Bool, logY: Bool
+        public init(title: String, xLabel: String, yLabel: String, series: [Series], logX: Bool = false, logY: Bool = false) {
             self.title = title
             self.xLabel = xLabel
             self.yLabel = yLabel
             self.series = series
+            self.logX = logX
+            self.logY = logY
         }
     }
 
@@ -90,9 +94,24 @@ public enum Plot {
         return String(cString: buffer)
     }
 
-    static func draw(_ chart: Chart, _ cr: OpaquePointer, x originX: Double, width: Double, height: Double) {
+    /// Ticks of a logarithmic axis over the exponents [low, high]: the powers of ten inside,
+    /// or, where fewer than two fit, round values of the range (as exponents).
+    static func logTicks(_ low: Double, _ high: Double) -> [Double] {
+        let exponents = stride(from: ceil(low), through: floor(high), by: 1).map { $0 }
+        return exponents.count >= 2 ? exponents : ticks(pow(10, low), pow(10, high)).filter { $0 > 0 }.map { log10($0) }
+    }
+
+    static func draw(_ original: Chart, _ cr: OpaquePointer, x originX: Double, width: Double, height: Double) {
+        // A logarithmic axis draws log10 of the values, and labels its ticks 10^t.
+        func axis(_ values: [Double], _ log: Bool) -> [Double] { log ? values.map { $0 > 0 ? log10($0) : .nan } : values }
+        let chart = Chart(
+            title: original.title, xLabel: original.xLabel, yLabel: original.yLabel,
+            series: original.series.map {
+                Series($0.name, xs: axis($0.xs, original.logX), ys: axis($0.ys, original.logY), points: $0.points)
+            },
+            logX: original.logX, logY: original.logY)
         let left = originX + 70, right = originX + width - 20, top = 40.0, bottom = height - 55
-        let xs = chart.series.flatMap { $0.xs }, ys = chart.series.flatMap { $0.ys }.filter { $0.isFinite }
+        let xs = chart.series.flatMap { $0.xs }.filter { $0.isFinite }, ys = chart.series.flatMap { $0.ys }.filter { $0.isFinite }
         var (xLow, xHigh) = (xs.min() ?? 0, xs.max() ?? 1)
         var (yLow, yHigh) = (ys.min() ?? 0, ys.max() ?? 1)
         if xHigh == xLow {
@@ -106,6 +125,7 @@ public enum Plot {
         let pad = (yHigh - yLow) * 0.05
         yLow -= pad
         yHigh += pad
+        func tickLabel(_ t: Double, _ log: Bool) -> String { log ? label(pow(10, t)) : label(t) }
         func px(_ v: Double) -> Double { left + (v - xLow) / (xHigh - xLow) * (right - left) }
         func py(_ v: Double) -> Double { bottom - (v - yLow) / (yHigh - yLow) * (bottom - top) }
 
@@ -113,21 +133,21 @@ public enum Plot {
         cairo_set_font_size(cr, 12)
         // Grid, ticks and tick labels.
         cairo_set_line_width(cr, 1)
-        for t in ticks(yLow, yHigh) {
+        for t in chart.logY ? logTicks(yLow, yHigh) : ticks(yLow, yHigh) {
             cairo_set_source_rgb(cr, 0.9, 0.9, 0.9)
             cairo_move_to(cr, left, py(t))
             cairo_line_to(cr, right, py(t))
             cairo_stroke(cr)
             cairo_set_source_rgb(cr, 0.2, 0.2, 0.2)
-            text(cr, label(t), x: left - 6, y: py(t), alignX: 1, alignY: 0.5)
+            text(cr, tickLabel(t, chart.logY), x: left - 6, y: py(t), alignX: 1, alignY: 0.5)
         }
-        for t in ticks(xLow, xHigh) {
+        for t in chart.logX ? logTicks(xLow, xHigh) : ticks(xLow, xHigh) {
             cairo_set_source_rgb(cr, 0.9, 0.9, 0.9)
             cairo_move_to(cr, px(t), top)
             cairo_line_to(cr, px(t), bottom)
             cairo_stroke(cr)
             cairo_set_source_rgb(cr, 0.2, 0.2, 0.2)
-            text(cr, label(t), x: px(t), y: bottom + 6, alignX: 0.5, alignY: 0)
+            text(cr, tickLabel(t, chart.logX), x: px(t), y: bottom + 6, alignX: 0.5, alignY: 0)
         }
         // Frame.
         cairo_set_source_rgb(cr, 0.2, 0.2, 0.2)
@@ -159,7 +179,7 @@ public enum Plot {
                 continue
             }
             var started = false
-            for (x, y) in zip(series.xs, series.ys) where y.isFinite {
+            for (x, y) in zip(series.xs, series.ys) where x.isFinite && y.isFinite {
                 if started {
                     cairo_line_to(cr, px(x), py(y))
                 } else {

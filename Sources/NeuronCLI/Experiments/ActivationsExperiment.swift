@@ -1,0 +1,111 @@
+import Neuron
+import NeuronModels
+import NeuronNN
+import NeuronTrain
+import NeuronViz
+
+/// One network, four activation functions: how fast each trains, and how many ReLUs die.
+/// (Chapter 2.)
+struct ActivationsExperiment: Experiment {
+    let name = "activations"
+    let chapter = "2. Activation functions"
+    let summary = "sigmoid, tanh, ReLU and GELU in one MLP: training curves and the fraction of dead ReLUs"
+    let details = """
+        An MLP of 4 hidden layers of 256 units (PyTorch's default initialisation) with sigmoid,
+        tanh, ReLU or GELU, trained on Fashion-MNIST's 60,000 training images with SGD (--lr,
+        momentum 0.9), batch 128, for --epochs epochs. In the ReLU network, every 50 steps, a
+        probe batch of 1,000 training images measures the fraction of hidden units that output
+        zero for all of them: dead ReLUs, which no gradient reaches any more. Writes results.csv, curves.csv, dead.csv and
+        activations.png. --quick: 2,000 training and 1,000 test images, 2 epochs, one seed.
+
+        options:
+          --epochs E   epochs (default 8)
+          --lr X       SGD learning rate (default 0.05)
+        """
+    let options: [Options.Spec] = [
+        .init(name: "epochs", value: "E", help: "epochs"),
+        .init(name: "lr", value: "X", help: "SGD learning rate"),
+    ]
+
+    /// The fraction of ReLU units that output zero for every probe image, every `every` steps.
+    final class DeadUnits: Callback {
+        let model: DeepMLP, probe: Tensor, every: Int
+        var trace: [(step: Int, fraction: Double)] = []
+
+        init(model: DeepMLP, probe: Tensor, every: Int) {
+            (self.model, self.probe, self.every) = (model, probe, every)
+        }
+
+        func measure(step: Int) {
+            let hidden = noGrad { model.activations(probe).hidden }
+            let dead = hidden.map { ($0.max(axis: 0).values .<= 0).to(.float64).sum().item() }.reduce(0, +)
+            trace.append((step, dead / Double(hidden.reduce(0) { $0 + $1.shape[1] })))
+        }
+
+        func trainBegin(_ trainer: Trainer) throws { measure(step: 0) }
+        func batchEnd(_ trainer: Trainer, logs: [String: Double]) throws {
+            if trainer.globalStep % every == 0 { measure(step: trainer.globalStep) }
+        }
+    }
+
+    func run(_ run: ExperimentRun) throws {
+        let epochs = run.options.int("epochs", default: run.size(8, quick: 2))
+        let lr = run.options.double("lr", default: 0.05)!
+        let data = try fashionSubset(run.options, train: run.size(60_000, quick: 2_000), test: run.size(10_000, quick: 1_000))
+        let probe = data.train.inputs.narrowed(axis: 0, start: 0, length: min(1_000, data.train.count))
+        let activations = DeepMLP.Activation.allCases
+        let arms = activations.map { $0.rawValue }
+        run.report("Fashion-MNIST, 4 hidden layers × 256, SGD lr \(lr) momentum 0.9, \(epochs) epochs:")
+        var curves: [[String]] = [], deadRows: [[String]] = []
+        var history: [Int: [[[String: Double]]]] = [:]
+        var deadTrace: [(step: Int, fraction: Double)] = []
+        let results = try run.measure(arms, columns: ["train_loss", "test_accuracy", "dead_fraction"]) { arm, seed in
+            Random.seed(UInt64(seed))
+            let model = DeepMLP(width: 256, depth: 4, activation: activations[arm], generator: RandomGenerator(seed: UInt64(seed)))
+            let dead = DeadUnits(model: model, probe: probe, every: run.size(50, quick: 5))
+            let log = try trainClassifier(
+                model, train: data.train, test: data.test, epochs: epochs, optimizer: SGD(model.parameters(), lr: lr, momentum: 0.9),
+                seed: seed, callbacks: activations[arm] == .relu ? [dead] : [])
+            history[arm, default: []].append(log)
+            for entry in log {
+                curves.append([arms[arm], "\(seed)", "\(Int(entry["epoch"] ?? 0))", "\(entry["loss"] ?? .nan)", "\(entry["val_accuracy"] ?? .nan)"])
+            }
+            if activations[arm] == .relu {
+                let steps = epochs * ((data.train.count + 127) / 128)
+                if dead.trace.last?.step != steps { dead.measure(step: steps) }
+                deadRows += dead.trace.map { ["\(seed)", "\($0.step)", "\($0.fraction)"] }
+                if seed == run.seed { deadTrace = dead.trace }
+            }
+            var figures = ["train_loss": log.last?["loss"] ?? .nan, "test_accuracy": log.last?["val_accuracy"] ?? .nan]
+            if activations[arm] == .relu { figures["dead_fraction"] = dead.trace.last?.fraction ?? .nan }
+            return figures
+        }
+        try run.writeCSV("curves", header: ["arm", "seed", "epoch", "train_loss", "test_accuracy"], rows: curves)
+        try run.writeCSV("dead", header: ["seed", "step", "dead_relu_fraction"], rows: deadRows)
+        for figures in results {
+            let dead = figures.arm == "relu" ? ", dead ReLUs at the end \(figures.text("dead_fraction", digits: 3))" : ""
+            run.report(
+                "- \(figures.arm): test accuracy \(figures.text("test_accuracy")), final training loss \(figures.text("train_loss"))\(dead)")
+        }
+        func meanCurve(_ arm: Int, _ key: String) -> [Double] {
+            let runs = history[arm] ?? []
+            return (0..<epochs).map { epoch in runs.map { $0[epoch][key] ?? .nan }.reduce(0, +) / Double(max(runs.count, 1)) }
+        }
+        let xs = (1...epochs).map(Double.init)
+        try run.writePlot(
+            "activations",
+            [
+                Plot.Chart(
+                    title: "Training loss", xLabel: "epoch", yLabel: "cross-entropy (log scale)",
+                    series: arms.indices.map { Plot.Series(arms[$0], xs: xs, ys: meanCurve($0, "loss")) }, logY: true),
+                Plot.Chart(
+                    title: "Test accuracy", xLabel: "epoch", yLabel: "test accuracy",
+                    series: arms.indices.map { Plot.Series(arms[$0], xs: xs, ys: meanCurve($0, "val_accuracy")) }),
+                Plot.Chart(
+                    title: "Dead ReLUs (seed \(run.seed))", xLabel: "training step", yLabel: "fraction of hidden units never active",
+                    series: [
+                        Plot.Series("relu", xs: deadTrace.map { Double($0.step) }, ys: deadTrace.map { $0.fraction })
+                    ]),
+            ])
+    }
+}

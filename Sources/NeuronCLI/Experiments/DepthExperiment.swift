@@ -1,0 +1,77 @@
+import Neuron
+import NeuronModels
+import NeuronNN
+import NeuronViz
+
+/// Does depth help at an equal number of weights? MLPs of 1, 2, 4 and 8 hidden layers on
+/// Fashion-MNIST, each as wide as the parameter budget allows. (Chapter 1.)
+struct DepthExperiment: Experiment {
+    let name = "depth"
+    let chapter = "1. Neural networks and depth"
+    let summary = "MLPs of 1, 2, 4 and 8 hidden layers at an equal parameter budget on Fashion-MNIST"
+    let details = """
+        MLPs of 1, 2, 4 and 8 ReLU hidden layers (Kaiming initialisation), each as wide as
+        --parameters weights allow, trained on Fashion-MNIST's 60,000 training images with Adam
+        1e-3, batch 128, for --epochs epochs; test accuracy on the 10,000 test images after each
+        epoch. Writes results.csv (final figures per arm and seed), curves.csv (per epoch) and
+        depth.png. --quick: 2,000 training and 1,000 test images, 2 epochs, one seed.
+
+        options:
+          --parameters P   weights per network (default 200000)
+          --epochs E       epochs (default 10)
+        """
+    let options: [Options.Spec] = [
+        .init(name: "parameters", value: "P", help: "weights per network"),
+        .init(name: "epochs", value: "E", help: "epochs"),
+    ]
+
+    func run(_ run: ExperimentRun) throws {
+        let budget = run.options.int("parameters", default: 200_000, minimum: 1_000)
+        let epochs = run.options.int("epochs", default: run.size(10, quick: 2))
+        let data = try fashionSubset(run.options, train: run.size(60_000, quick: 2_000), test: run.size(10_000, quick: 1_000))
+        let depths = [1, 2, 4, 8]
+        let widths = depths.map { DeepMLP.width(forParameters: budget, depth: $0) }
+        let arms = zip(depths, widths).map { "\($0.0) hidden × \($0.1)" }
+        run.report("Fashion-MNIST, \(data.train.count) training images, \(epochs) epochs, at most \(budget) weights per network:")
+        var curves: [[String]] = []
+        var history: [Int: [[[String: Double]]]] = [:]
+        let results = try run.measure(arms, columns: ["depth", "width", "parameters", "train_loss", "test_accuracy"]) { arm, seed in
+            Random.seed(UInt64(seed))
+            let model = DeepMLP(
+                width: widths[arm], depth: depths[arm], activation: .relu, initialization: .kaiming, generator: RandomGenerator(seed: UInt64(seed)))
+            let epochsLog = try trainClassifier(
+                model, train: data.train, test: data.test, epochs: epochs, optimizer: Adam(model.parameters(), lr: 1e-3), seed: seed)
+            history[arm, default: []].append(epochsLog)
+            for entry in epochsLog {
+                curves.append(
+                    [arms[arm], "\(seed)", "\(Int(entry["epoch"] ?? 0))", "\(entry["loss"] ?? .nan)", "\(entry["val_accuracy"] ?? .nan)"])
+            }
+            return [
+                "depth": Double(depths[arm]), "width": Double(widths[arm]),
+                "parameters": Double(model.parameters().reduce(0) { $0 + $1.count }),
+                "train_loss": epochsLog.last?["loss"] ?? .nan, "test_accuracy": epochsLog.last?["val_accuracy"] ?? .nan,
+            ]
+        }
+        try run.writeCSV("curves", header: ["arm", "seed", "epoch", "train_loss", "test_accuracy"], rows: curves)
+        for figures in results {
+            run.report(
+                "- \(figures.arm) (\(Int(figures.mean("parameters"))) weights): test accuracy \(figures.text("test_accuracy")), "
+                    + "final training loss \(figures.text("train_loss"))")
+        }
+        func meanCurve(_ arm: Int, _ key: String) -> [Double] {
+            let runs = history[arm] ?? []
+            return (0..<epochs).map { epoch in runs.map { $0[epoch][key] ?? .nan }.reduce(0, +) / Double(max(runs.count, 1)) }
+        }
+        let xs = (1...epochs).map(Double.init)
+        try run.writePlot(
+            "depth",
+            [
+                Plot.Chart(
+                    title: "Test accuracy at \(budget / 1000)k weights", xLabel: "epoch", yLabel: "test accuracy",
+                    series: arms.indices.map { Plot.Series(arms[$0], xs: xs, ys: meanCurve($0, "val_accuracy")) }),
+                Plot.Chart(
+                    title: "Training loss", xLabel: "epoch", yLabel: "cross-entropy (log scale)",
+                    series: arms.indices.map { Plot.Series(arms[$0], xs: xs, ys: meanCurve($0, "loss")) }, logY: true),
+            ])
+    }
+}

@@ -1,0 +1,206 @@
+import Glibc
+import Neuron
+import NeuronData
+import NeuronNN
+import NeuronTrain
+import NeuronViz
+
+/// One experiment of `neuron experiment`: a principle of the guide shown happening on real
+/// data. It trains through `Trainer`, and writes CSV files, PNG plots and a summary through
+/// the `ExperimentRun` it is given.
+protocol Experiment {
+    /// The name on the command line.
+    var name: String { get }
+    /// The guide chapter, as "3. Convolutional networks".
+    var chapter: String { get }
+    /// One line for `neuron experiment --list`.
+    var summary: String { get }
+    /// What it does and what it writes, for `--help`.
+    var details: String { get }
+    /// Options beyond the shared --quick, --seed, --seeds, --out and --data.
+    var options: [Options.Spec] { get }
+    func run(_ run: ExperimentRun) throws
+}
+
+extension Experiment {
+    var options: [Options.Spec] { [] }
+}
+
+/// Every experiment, in the guide's order.
+let experiments: [any Experiment] = [
+    DepthExperiment(), ActivationsExperiment(), VanishingGradientsExperiment(), GANAugmentationExperiment(),
+]
+
+/// What one run of an experiment shares: its options, its output folder, and the CSV files,
+/// plots and summary lines it writes there (`summary.md` lists them at the end).
+final class ExperimentRun {
+    let name: String, options: Options, out: String
+    /// `--quick`: a smoke version that finishes in seconds (fewer examples, epochs and seeds).
+    let quick: Bool
+    /// The first seed, and how many seeds each arm is run with.
+    let seed: Int, seeds: Int
+    private(set) var lines: [String] = []
+    private(set) var files: [String] = []
+
+    init(name: String, options: Options, defaultSeeds: Int) {
+        self.name = name
+        self.options = options
+        quick = options.flag("quick")
+        seed = CommonOptions.seed(options)
+        seeds = options.int("seeds", default: quick ? 1 : defaultSeeds)
+        out = options.string("out", default: "runs/experiments/\(name)")!
+    }
+
+    /// `full`, or `quick` under `--quick`.
+    func size<T>(_ full: T, quick small: T) -> T { quick ? small : full }
+
+    /// Prints a line of the summary and keeps it for `summary.md`.
+    func report(_ line: String) {
+        print(line)
+        lines.append(line)
+    }
+
+    /// Writes OUT/NAME.csv.
+    func writeCSV(_ file: String, header: [String], rows: [[String]]) throws {
+        let text = CSV.format(header: header, rows: rows)
+        try Array(text.utf8).withUnsafeBytes { try writeFileAtomically("\(out)/\(file).csv", [$0]) }
+        files.append("\(file).csv")
+    }
+
+    /// Draws the charts side by side into OUT/NAME.png.
+    func writePlot(_ file: String, _ charts: [Plot.Chart], panelWidth: Double = 520, height: Double = 400) throws {
+        try Plot.write(charts, to: "\(out)/\(file).png", panelWidth: panelWidth, height: height)
+        files.append("\(file).png")
+    }
+
+    /// Writes OUT/summary.md: the summary lines, then the files written.
+    func finish() throws {
+        let text =
+            "# neuron experiment \(name)\n\n" + lines.map { $0 + "\n" }.joined() + "\nFiles: "
+            + files.joined(separator: ", ") + "\n"
+        try Array(text.utf8).withUnsafeBytes { try writeFileAtomically("\(out)/summary.md", [$0]) }
+        print("wrote \(out)/: \((files + ["summary.md"]).joined(separator: ", "))")
+    }
+}
+
+/// The figures of one arm of an experiment over its seeds: a mean and a spread per figure.
+struct ArmFigures {
+    let arm: String
+    var perSeed: [[String: Double]] = []
+
+    init(_ arm: String) { self.arm = arm }
+
+    func mean(_ key: String) -> Double {
+        let values = perSeed.compactMap { $0[key] }
+        return values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
+    }
+
+    func spread(_ key: String) -> Double {
+        let values = perSeed.compactMap { $0[key] }
+        guard values.count > 1 else { return 0 }
+        let average = mean(key)
+        return (values.map { ($0 - average) * ($0 - average) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+    }
+
+    /// "0.8712 ± 0.0031" (the spread over seeds when there are several).
+    func text(_ key: String, digits: Int = 4) -> String {
+        perSeed.count > 1 ? "\(formatFixed(mean(key), digits)) ± \(formatFixed(spread(key), digits))" : formatFixed(mean(key), digits)
+    }
+}
+
+extension ExperimentRun {
+    /// Runs `body` for every arm and seed (seed, seed + 1, …), reporting each result, and
+    /// writes OUT/FILE.csv with one row per arm and seed and the figures named in `columns`.
+    func measure(
+        _ arms: [String], columns: [String], file: String = "results", _ body: (_ arm: Int, _ seed: Int) throws -> [String: Double]
+    ) throws -> [ArmFigures] {
+        var results = arms.map(ArmFigures.init)
+        var rows: [[String]] = []
+        for index in arms.indices {
+            for seed in seed..<(seed + seeds) {
+                let start = ProgressBar.now()
+                let figures = try body(index, seed)
+                results[index].perSeed.append(figures)
+                rows.append([arms[index], "\(seed)"] + columns.map { figures[$0].map { "\($0)" } ?? "" })
+                let shown = columns.compactMap { key in figures[key].map { "\(key)=\(formatFixed($0, 4))" } }
+                print("\(arms[index]) · seed \(seed): \(shown.joined(separator: " ")) (\(formatFixed(ProgressBar.now() - start, 1)) s)")
+            }
+        }
+        try writeCSV(file, header: ["arm", "seed"] + columns, rows: rows)
+        return results
+    }
+}
+
+/// Fashion-MNIST standardised, the first `train` training images and `test` test images.
+func fashionSubset(_ options: Options, train: Int, test: Int) throws -> (train: TensorDataset, test: TensorDataset) {
+    func first(_ data: TensorDataset, _ count: Int) -> TensorDataset {
+        let kept = min(count, data.count)
+        return TensorDataset(
+            inputs: data.inputs.narrowed(axis: 0, start: 0, length: kept), targets: data.targets.narrowed(axis: 0, start: 0, length: kept))
+    }
+    return (
+        first(try FashionMNIST.load(.train, directory: options.string("data"), normalized: true), train),
+        first(try FashionMNIST.load(.test, directory: options.string("data"), normalized: true), test)
+    )
+}
+
+/// Trains a classifier on `train` through `Trainer` (cross-entropy, batch 128) with
+/// `optimizer` for `epochs`, scoring `test` after each; returns the per-epoch history (loss,
+/// accuracy, val_loss, val_accuracy, …).
+func trainClassifier(
+    _ model: Module & Layer, train: TensorDataset, test: TensorDataset, epochs: Int, optimizer: Optimizer, seed: Int,
+    callbacks: [Callback] = [], batchSize: Int = 128
+) throws -> [[String: Double]] {
+    let trainer = Trainer(model: model, optimizer: optimizer, loss: { crossEntropy($0, $1) }, callbacks: callbacks + [ProgressBar()])
+    _ = try trainer.fit(
+        train: DataLoader(train, batchSize: batchSize, shuffle: true, seed: UInt64(seed)),
+        validation: DataLoader(test, batchSize: 1000), epochs: epochs)
+    return trainer.history
+}
+
+let experimentUsage = """
+    usage: neuron experiment NAME [--quick] [--seed S] [--seeds N] [--out DIR] [options]
+           neuron experiment --list
+           neuron experiment NAME --help
+
+    Runs one experiment of the guide (docs/guide/): it trains on real data, writes CSV files,
+    PNG plots and summary.md under --out (default runs/experiments/NAME), and prints the
+    figures. --quick runs a smoke version in seconds.
+    """
+
+func runExperiment(_ arguments: [String]) {
+    guard let name = arguments.first, name != "--help", name != "-h" else {
+        if arguments.first != nil {
+            print(experimentUsage)
+            return
+        }
+        fail("experiment: missing experiment name; run `neuron experiment --list`")
+    }
+    if name == "--list" {
+        for experiment in experiments {
+            print("\(experiment.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(experiment.chapter): \(experiment.summary)")
+        }
+        return
+    }
+    guard let experiment = experiments.first(where: { $0.name == name }) else {
+        fail("experiment: unknown experiment '\(name)' (known: \(experiments.map(\.name).joined(separator: ", ")))")
+    }
+    let usage = "usage: neuron experiment \(name) [options]\n\n\(experiment.details)"
+    let options = Options(
+        command: "experiment \(name)",
+        specs: [
+            .init(name: "quick", value: nil, help: "a smoke version that runs in seconds"),
+            CommonOptions.seed,
+            .init(name: "seeds", value: "N", help: "seeds per arm"),
+            .init(name: "out", value: "DIR", help: "output folder (default runs/experiments/\(name))"),
+            fashionDataSpec,
+        ] + experiment.options, arguments: Array(arguments.dropFirst()), usage: usage)
+    let run = ExperimentRun(name: name, options: options, defaultSeeds: 3)
+    do {
+        try makeDirectories(run.out)
+        try experiment.run(run)
+        try run.finish()
+    } catch {
+        fail("experiment \(name): \(error)")
+    }
+}
