@@ -94,10 +94,11 @@ public enum Plot {
         return String(cString: buffer)
     }
 
-    /// Ticks of a logarithmic axis over the exponents [low, high]: the powers of ten inside,
-    /// or, where fewer than two fit, round values of the range (as exponents).
+    /// Ticks of a logarithmic axis over the exponents [low, high]: the powers of ten inside
+    /// (every k-th where there are many), or, where fewer than two fit, round values of the range (as exponents).
     static func logTicks(_ low: Double, _ high: Double) -> [Double] {
-        let exponents = stride(from: ceil(low), through: floor(high), by: 1).map { $0 }
+        let span = floor(high) - ceil(low), step = max(1, ceil(span / 6))
+        let exponents = stride(from: ceil(low), through: floor(high), by: step).map { $0 }
         return exponents.count >= 2 ? exponents : ticks(pow(10, low), pow(10, high)).filter { $0 > 0 }.map { log10($0) }
     }
 

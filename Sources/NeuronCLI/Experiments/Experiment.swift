@@ -19,16 +19,21 @@ protocol Experiment {
     var details: String { get }
     /// Options beyond the shared --quick, --seed, --seeds, --out and --data.
     var options: [Options.Spec] { get }
+    /// Seeds per arm unless --seeds says otherwise (one under --quick).
+    var defaultSeeds: Int { get }
     func run(_ run: ExperimentRun) throws
 }
 
 extension Experiment {
     var options: [Options.Spec] { [] }
+    var defaultSeeds: Int { 3 }
 }
 
 /// Every experiment, in the guide's order.
 let experiments: [any Experiment] = [
-    DepthExperiment(), ActivationsExperiment(), VanishingGradientsExperiment(), GANAugmentationExperiment(),
+    DepthExperiment(), ActivationsExperiment(), CNNFiltersExperiment(), LSTMMemoryExperiment(), VanishingGradientsExperiment(),
+    ExplodingGradientsExperiment(),
+    GANAugmentationExperiment(),
 ]
 
 /// What one run of an experiment shares: its options, its output folder, and the CSV files,
@@ -70,6 +75,12 @@ final class ExperimentRun {
     /// Draws the charts side by side into OUT/NAME.png.
     func writePlot(_ file: String, _ charts: [Plot.Chart], panelWidth: Double = 520, height: Double = 400) throws {
         try Plot.write(charts, to: "\(out)/\(file).png", panelWidth: panelWidth, height: height)
+        files.append("\(file).png")
+    }
+
+    /// Tiles images [N, C, H, W] in 0…1 into OUT/NAME.png.
+    func writeImages(_ file: String, _ images: Tensor, columns: Int, scale: Int) throws {
+        try ImageGrid.write(images, to: "\(out)/\(file).png", columns: columns, scale: scale)
         files.append("\(file).png")
     }
 
@@ -195,7 +206,7 @@ func runExperiment(_ arguments: [String]) {
             .init(name: "out", value: "DIR", help: "output folder (default runs/experiments/\(name))"),
             fashionDataSpec,
         ] + experiment.options, arguments: Array(arguments.dropFirst()), usage: usage)
-    let run = ExperimentRun(name: name, options: options, defaultSeeds: 3)
+    let run = ExperimentRun(name: name, options: options, defaultSeeds: experiment.defaultSeeds)
     do {
         try makeDirectories(run.out)
         try experiment.run(run)

@@ -135,7 +135,7 @@ struct VanishingGradientsExperiment: Experiment {
                         return Plot.Series(
                             variants[arm].name, xs: log.map { $0["epoch"] ?? 0 }, ys: log.map { $0["val_accuracy"] ?? .nan }, points: log.count == 1)
                     }),
-            ], panelWidth: 560)
+            ], panelWidth: 560, height: 460)
     }
 }
 

@@ -1,0 +1,37 @@
+import Neuron
+import NeuronNN
+
+/// A one-layer recurrent network, plain RNN (tanh), GRU or LSTM, over batch-first sequences
+/// [N, T, inputs] (or token ids [N, T] with `vocabulary`, through an embedding of `inputs`
+/// dimensions), with a linear head on the last step's hidden state, or on every step's
+/// (`everyStep`, for language models: [N, T, outputs]). The networks of the experiments on
+/// recurrent memory and exploding gradients.
+public final class SequenceModel: Module, Layer {
+    public enum Cell: String, CaseIterable, Sendable { case rnn, gru, lstm }
+
+    public let embedding: Embedding?
+    public let recurrent: RecurrentLayer
+    public let head: Linear
+    public let everyStep: Bool
+
+    public init(
+        cell: Cell, inputs: Int, hidden: Int, outputs: Int, vocabulary: Int? = nil, everyStep: Bool = false,
+        generator: RandomGenerator = Random.generator
+    ) {
+        embedding = vocabulary.map { Embedding($0, inputs, generator: generator) }
+        switch cell {
+        case .rnn: recurrent = RNN(inputSize: inputs, hiddenSize: hidden, batchFirst: true, generator: generator)
+        case .gru: recurrent = GRU(inputSize: inputs, hiddenSize: hidden, batchFirst: true, generator: generator)
+        case .lstm: recurrent = LSTM(inputSize: inputs, hiddenSize: hidden, batchFirst: true, generator: generator)
+        }
+        head = Linear(hidden, outputs, generator: generator)
+        self.everyStep = everyStep
+        super.init()
+    }
+
+    public func forward(_ input: Tensor) -> Tensor {
+        let sequence = embedding.map { $0(input) } ?? input
+        let result = recurrent.run(sequence)
+        return everyStep ? head(result.output) : head(result.h[0])
+    }
+}
