@@ -50,33 +50,34 @@ let finetuneUsage = """
       --out DIR              where the weights and metrics go (default runs/finetune-TASK-MODE)
     """
 
+/// The options of `neuron finetune`.
+let finetuneSpecs: [Options.Spec] = [
+    .init(name: "task", value: "NAME", help: "digits, fashion-split or text-topics"),
+    .init(name: "mode", value: "MODE", help: "training mode"),
+    .init(name: "labels-per-class", value: "N", help: "labels per class"),
+    CommonOptions.seed, CommonOptions.epochs(default: "per mode"), CommonOptions.lr(default: "per mode"),
+    .init(name: "layer-decay", value: "X", help: "layer-wise decay"),
+    .init(name: "max-length", value: "T", help: "tokens per text"),
+    .init(name: "pretrained", value: "FILE", help: "pretrained model file, or efficientnet-lite0"),
+    .init(name: "resolution", value: "PIXELS", help: "efficientnet-lite0: image side"),
+    .init(name: "weights", value: "FILE", help: "efficientnet-lite0's .pth"),
+    .init(name: "model", value: "NAME", help: "architecture to pretrain"),
+    .init(name: "freeze", value: "LIST", help: "parameter name patterns kept frozen"),
+    fashionDataSpec,
+    .init(name: "train-size", value: "N", help: "training images kept"),
+    .init(name: "digits", value: "FILE", help: "digits.csv.gz"),
+    .init(name: "categories", value: "LIST", help: "fortune topics"),
+    .init(name: "text-dir", value: "DIR", help: "fortunes folder"),
+    .init(name: "model-dir", value: "DIR", help: "MiniLM folder"),
+    CommonOptions.out, CommonOptions.stepsPerEpoch, CommonOptions.noOverlap, CommonOptions.syncBatchNorm,
+]
+
 func runFinetune(_ arguments: [String]) {
     if arguments.contains("--help") || arguments.contains("-h") {
         print(finetuneUsage)
         return
     }
-    let options = Options(
-        command: "finetune",
-        specs: [
-            .init(name: "task", value: "NAME", help: "digits, fashion-split or text-topics"),
-            .init(name: "mode", value: "MODE", help: "training mode"),
-            .init(name: "labels-per-class", value: "N", help: "labels per class"),
-            CommonOptions.seed, CommonOptions.epochs(default: "per mode"), CommonOptions.lr(default: "per mode"),
-            .init(name: "layer-decay", value: "X", help: "layer-wise decay"),
-            .init(name: "max-length", value: "T", help: "tokens per text"),
-            .init(name: "pretrained", value: "FILE", help: "pretrained model file, or efficientnet-lite0"),
-            .init(name: "resolution", value: "PIXELS", help: "efficientnet-lite0: image side"),
-            .init(name: "weights", value: "FILE", help: "efficientnet-lite0's .pth"),
-            .init(name: "model", value: "NAME", help: "architecture to pretrain"),
-            .init(name: "freeze", value: "LIST", help: "parameter name patterns kept frozen"),
-            fashionDataSpec,
-            .init(name: "train-size", value: "N", help: "training images kept"),
-            .init(name: "digits", value: "FILE", help: "digits.csv.gz"),
-            .init(name: "categories", value: "LIST", help: "fortune topics"),
-            .init(name: "text-dir", value: "DIR", help: "fortunes folder"),
-            .init(name: "model-dir", value: "DIR", help: "MiniLM folder"),
-            CommonOptions.out, CommonOptions.stepsPerEpoch, CommonOptions.noOverlap, CommonOptions.syncBatchNorm,
-        ], arguments: arguments, usage: finetuneUsage)
+    let options = Options(command: "finetune", specs: finetuneSpecs, arguments: arguments, usage: finetuneUsage)
     let task = options.required("task")
     guard let recipe = finetuneTasks.first(where: { $0.name == task }) else {
         fail("finetune: '--task' must be one of \(finetuneTasks.map(\.name).joined(separator: ", ")), got '\(task)'")

@@ -33,6 +33,10 @@ import Testing
             ["memory": (1040, 400)]
         ),
         (
+            "autoencoder-latent", ["curves": ["model", "epoch", "train_loss", "validation_loss"]],
+            ["curves": (1040, 400), "codes": (760, 620), "vae-samples": (466, 234), "reconstructions": (466, 234)]
+        ),
+        (
             "vanishing-gradients",
             [
                 "results": ["arm", "seed", "first_layer_gradient", "last_layer_gradient", "ratio_last_to_first", "test_accuracy"],
@@ -46,6 +50,11 @@ import Testing
                 "steps": ["arm", "seed", "step", "train_bpc", "gradient_norm"],
             ], ["exploding": (1040, 400)]
         ),
+        (
+            "transfer-few-labels", ["results": ["arm", "seed", "labels_per_class", "train_examples", "test_accuracy"]],
+            ["transfer": (520, 400)]
+        ),
+        ("gan-progress", ["fid": ["epoch", "fid", "d_loss", "g_loss"]], ["progress": (470, 124), "fid": (1040, 400)]),
         ("gan-augmentation", ["results": ["arm", "seed", "images", "test_accuracy"]], ["augmentation": (520, 400)]),
     ]
 

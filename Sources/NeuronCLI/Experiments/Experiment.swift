@@ -1,6 +1,7 @@
 import Glibc
 import Neuron
 import NeuronData
+import NeuronModels
 import NeuronNN
 import NeuronTrain
 import NeuronViz
@@ -31,8 +32,8 @@ extension Experiment {
 
 /// Every experiment, in the guide's order.
 let experiments: [any Experiment] = [
-    DepthExperiment(), ActivationsExperiment(), CNNFiltersExperiment(), LSTMMemoryExperiment(), VanishingGradientsExperiment(),
-    ExplodingGradientsExperiment(),
+    DepthExperiment(), ActivationsExperiment(), CNNFiltersExperiment(), LSTMMemoryExperiment(), AutoencoderLatentExperiment(),
+    VanishingGradientsExperiment(), ExplodingGradientsExperiment(), TransferExperiment(), GANProgressExperiment(),
     GANAugmentationExperiment(),
 ]
 
@@ -83,6 +84,9 @@ final class ExperimentRun {
         try ImageGrid.write(images, to: "\(out)/\(file).png", columns: columns, scale: scale)
         files.append("\(file).png")
     }
+
+    /// Names a file that another command wrote into OUT, for `summary.md`.
+    func record(_ file: String) { files.append(file) }
 
     /// Writes OUT/summary.md: the summary lines, then the files written.
     func finish() throws {
@@ -153,6 +157,22 @@ func fashionSubset(_ options: Options, train: Int, test: Int) throws -> (train: 
         first(try FashionMNIST.load(.train, directory: options.string("data"), normalized: true), train),
         first(try FashionMNIST.load(.test, directory: options.string("data"), normalized: true), test)
     )
+}
+
+/// LeNet-5 trained on Fashion-MNIST (Adam 1e-3, `epochs`), written to OUT/lenet-fashion.safetensors
+/// for the experiments that start from it (transfer, the GAN's Fréchet distance); returns the path.
+func fashionLeNet(_ run: ExperimentRun, epochs: Int) throws -> String {
+    let data = try fashionSubset(run.options, train: run.size(60_000, quick: 2_000), test: run.size(10_000, quick: 1_000))
+    Random.seed(UInt64(run.seed))
+    let lenet = LeNet5(generator: RandomGenerator(seed: UInt64(run.seed)))
+    let log = try trainClassifier(
+        lenet, train: data.train, test: data.test, epochs: epochs, optimizer: Adam(lenet.parameters(), lr: 1e-3), seed: run.seed)
+    let path = "\(run.out)/lenet-fashion.safetensors"
+    try SafeTensors.write(lenet.stateDict(), metadata: ["model": "lenet", "classes": "10"], to: path)
+    run.report(
+        "LeNet-5 trained on Fashion-MNIST (\(data.train.count) images, \(epochs) epochs): test accuracy "
+            + formatFixed(log.last?["val_accuracy"] ?? .nan, 4))
+    return path
 }
 
 /// Trains a classifier on `train` through `Trainer` (cross-entropy, batch 128) with
