@@ -16,7 +16,7 @@ struct ActivationsExperiment: Experiment {
         momentum 0.9), batch 128, for --epochs epochs. In the ReLU network, every 50 steps, a
         probe batch of 1,000 training images measures the fraction of hidden units that output
         zero for all of them: dead ReLUs, which no gradient reaches any more. Writes results.csv, curves.csv, dead.csv and
-        activations.png. --quick: 2,000 training and 1,000 test images, 2 epochs, one seed.
+        activations.png. --quick: 1,000 training and 500 test images, 2 epochs, one seed.
 
         options:
           --epochs E   epochs (default 8)
@@ -51,7 +51,7 @@ struct ActivationsExperiment: Experiment {
     func run(_ run: ExperimentRun) throws {
         let epochs = run.options.int("epochs", default: run.size(8, quick: 2))
         let lr = run.options.double("lr", default: 0.05)!
-        let data = try fashionSubset(run.options, train: run.size(60_000, quick: 2_000), test: run.size(10_000, quick: 1_000))
+        let data = try fashionSubset(run)
         let probe = data.train.inputs.narrowed(axis: 0, start: 0, length: min(1_000, data.train.count))
         let activations = DeepMLP.Activation.allCases
         let arms = activations.map { $0.rawValue }

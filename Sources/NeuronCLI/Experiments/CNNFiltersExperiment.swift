@@ -19,7 +19,7 @@ struct CNNFiltersExperiment: Experiment {
         images shifted 3 pixels to the right (weight sharing makes a convolution see a moved
         object the same way). Draws the first convolution's 6 learned 5 × 5 filters
         (filters.png) and its 6 feature maps for one test image (feature-maps.png). Writes
-        results.csv, curves.csv and cnn.png. --quick: 2,000 training and 1,000 test images,
+        results.csv, curves.csv and cnn.png. --quick: 1,000 training and 500 test images,
         one epoch, one seed.
 
         options:
@@ -45,7 +45,7 @@ struct CNNFiltersExperiment: Experiment {
 
     func run(_ run: ExperimentRun) throws {
         let epochs = run.options.int("epochs", default: run.size(5, quick: 1))
-        let data = try fashionSubset(run.options, train: run.size(60_000, quick: 2_000), test: run.size(10_000, quick: 1_000))
+        let data = try fashionSubset(run)
         let shiftedTest = TensorDataset(inputs: Self.shifted(data.test.inputs, by: 3), targets: data.test.targets)
         let lenetSize = LeNet5().parameters().reduce(0) { $0 + $1.count }
         let mlpWidth = DeepMLP.width(forParameters: lenetSize, depth: 1)

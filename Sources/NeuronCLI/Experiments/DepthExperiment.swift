@@ -14,7 +14,7 @@ struct DepthExperiment: Experiment {
         --parameters weights allow, trained on Fashion-MNIST's 60,000 training images with Adam
         1e-3, batch 128, for --epochs epochs; test accuracy on the 10,000 test images after each
         epoch. Writes results.csv (final figures per arm and seed), curves.csv (per epoch) and
-        depth.png. --quick: 2,000 training and 1,000 test images, 2 epochs, one seed.
+        depth.png. --quick: 1,000 training and 500 test images, 2 epochs, one seed.
 
         options:
           --parameters P   weights per network (default 200000)
@@ -28,7 +28,7 @@ struct DepthExperiment: Experiment {
     func run(_ run: ExperimentRun) throws {
         let budget = run.options.int("parameters", default: 200_000, minimum: 1_000)
         let epochs = run.options.int("epochs", default: run.size(10, quick: 2))
-        let data = try fashionSubset(run.options, train: run.size(60_000, quick: 2_000), test: run.size(10_000, quick: 1_000))
+        let data = try fashionSubset(run)
         let depths = [1, 2, 4, 8]
         let widths = depths.map { DeepMLP.width(forParameters: budget, depth: $0) }
         let arms = zip(depths, widths).map { "\($0.0) hidden × \($0.1)" }

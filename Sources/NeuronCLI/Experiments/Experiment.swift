@@ -146,23 +146,24 @@ extension ExperimentRun {
     }
 }
 
-/// Fashion-MNIST standardised, the first `train` training images and `test` test images.
-func fashionSubset(_ options: Options, train: Int, test: Int) throws -> (train: TensorDataset, test: TensorDataset) {
+/// Fashion-MNIST standardised: all 60,000 training and 10,000 test images, or under --quick
+/// the first 1,000 and 500.
+func fashionSubset(_ run: ExperimentRun) throws -> (train: TensorDataset, test: TensorDataset) {
     func first(_ data: TensorDataset, _ count: Int) -> TensorDataset {
         let kept = min(count, data.count)
         return TensorDataset(
             inputs: data.inputs.narrowed(axis: 0, start: 0, length: kept), targets: data.targets.narrowed(axis: 0, start: 0, length: kept))
     }
     return (
-        first(try FashionMNIST.load(.train, directory: options.string("data"), normalized: true), train),
-        first(try FashionMNIST.load(.test, directory: options.string("data"), normalized: true), test)
+        first(try FashionMNIST.load(.train, directory: run.options.string("data"), normalized: true), run.size(60_000, quick: 1_000)),
+        first(try FashionMNIST.load(.test, directory: run.options.string("data"), normalized: true), run.size(10_000, quick: 500))
     )
 }
 
 /// LeNet-5 trained on Fashion-MNIST (Adam 1e-3, `epochs`), written to OUT/lenet-fashion.safetensors
 /// for the experiments that start from it (transfer, the GAN's Fréchet distance); returns the path.
 func fashionLeNet(_ run: ExperimentRun, epochs: Int) throws -> String {
-    let data = try fashionSubset(run.options, train: run.size(60_000, quick: 2_000), test: run.size(10_000, quick: 1_000))
+    let data = try fashionSubset(run)
     Random.seed(UInt64(run.seed))
     let lenet = LeNet5(generator: RandomGenerator(seed: UInt64(run.seed)))
     let log = try trainClassifier(

@@ -18,7 +18,7 @@ struct GANAugmentationExperiment: Experiment {
         generator added; every arm sees the same number of training examples (--budget), and the
         test accuracy on the 10,000 test images is reported per seed, then as mean and spread.
         Writes results.csv, results.md and augmentation.png. --quick: 10 real and 20 generated
-        images per class, 2,000 examples per run, and (without a generator file) only the cGAN
+        images per class, 1,000 examples per run, and (without a generator file) only the cGAN
         of the subset, trained for one epoch.
 
         options:
@@ -54,7 +54,7 @@ func augment(_ run: ExperimentRun) throws {
         }
         return value
     }
-    let budget = options.int("budget", default: run.size(128_000, quick: 2_000))
+    let budget = options.int("budget", default: run.size(128_000, quick: 1_000))
     let ownEpochs = options.int("own-gan-epochs", default: run.size(100, quick: 1), minimum: 0)
     // The quick version runs without a trained generator: only the subset's own cGAN then.
     let haveGenerator = access(generatorPath, R_OK) == 0

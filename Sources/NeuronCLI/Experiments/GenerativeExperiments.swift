@@ -32,7 +32,7 @@ struct AutoencoderLatentExperiment: Experiment {
         test images' 2-D codes coloured by class (codes.png), with the nearest-neighbour accuracy
         of the codes. Keeps the VAE's samples and the autoencoder's reconstructions
         (vae-samples.png, reconstructions.png), writes curves.csv (per-epoch losses of both)
-        and curves.png. --quick: one epoch of 20 batches each.
+        and curves.png. --quick: one epoch of 5 batches each.
 
         options:
           --epochs E   epochs of each training (default 10)
@@ -42,7 +42,7 @@ struct AutoencoderLatentExperiment: Experiment {
 
     func run(_ run: ExperimentRun) throws {
         let epochs = run.options.int("epochs", default: run.size(10, quick: 1))
-        let limit = run.quick ? ["--steps-per-epoch", "20"] : []
+        let limit = run.quick ? ["--steps-per-epoch", "5"] : []
         let data = run.options.string("data").map { ["--data", $0] } ?? []
         var curves: [[String]] = [], charts: [Plot.Chart] = []
         let likelihood = run.quick ? ["--iw-samples", "1"] : []
@@ -89,7 +89,7 @@ struct GANProgressExperiment: Experiment {
         checkpoint) for --epochs epochs, keeping the fixed-noise samples after every epoch.
         Writes progress.png (one row of samples per epoch, first epoch on top), fid.csv and
         fid.png (the Fréchet distance of 2,000 samples to the test set in LeNet-5's feature
-        space, and the losses, by epoch). --quick: 2 epochs of 10 batches, 200 samples.
+        space, and the losses, by epoch). --quick: 2 epochs of 5 batches, 100 samples.
 
         options:
           --epochs E         epochs (default 8)
@@ -108,9 +108,9 @@ struct GANProgressExperiment: Experiment {
         let arguments =
             [
                 "--model", "dcgan", "--seed", "\(run.seed)", "--out", folder, "--classifier", classifier, "--fid-samples",
-                run.size("2000", quick: "200"),
+                run.size("2000", quick: "100"),
             ]
-            + (run.quick ? ["--steps-per-epoch", "10"] : []) + (run.options.string("data").map { ["--data", $0] } ?? [])
+            + (run.quick ? ["--steps-per-epoch", "5"] : []) + (run.options.string("data").map { ["--data", $0] } ?? [])
         var rows: [Tensor] = []
         for epoch in 1...epochs {
             runTrain(arguments + ["--epochs", "\(epoch)"] + (epoch > 1 ? ["--resume"] : []))

@@ -20,7 +20,7 @@ struct LSTMMemoryExperiment: Experiment {
         comparison is about memory, not explosion) and scored on 1,000 test sequences: accuracy
         is the fraction answered within 0.04, MSE the mean squared error. Always answering 1
         scores about 0.08 and MSE 0.167. Writes results.csv and memory.png. --quick: lengths
-        10 and 20, 40 batches, one seed.
+        10 and 20, 20 batches, one seed.
 
         options:
           --lengths LIST   sequence lengths (default 20,50,100,200)
@@ -54,7 +54,7 @@ struct LSTMMemoryExperiment: Experiment {
             guard let length = Int($0), length >= 2 else { throw DataError("'--lengths' must be integers ≥ 2 separated by commas, got '\($0)'") }
             return length
         }
-        let steps = run.options.int("steps", default: run.size(1_500, quick: 40))
+        let steps = run.options.int("steps", default: run.size(1_500, quick: 20))
         let cells = SequenceModel.Cell.allCases
         let arms = cells.flatMap { cell in lengths.map { "\(cell.rawValue), T=\($0)" } }
         run.report("The adding problem, \(steps) batches of 64 per network, 64 units, test on 1,000 sequences:")

@@ -19,7 +19,7 @@ struct TransferExperiment: Experiment {
         installed (`make models`), the ImageNet probe. Writes results.csv and transfer.png; the
         fuller tables (Fashion-MNIST from ImageNet, fortunes with MiniLM) are in
         docs/transfer.md. --quick: 10 labels per class, scratch and frozen-convs for 10 epochs, a
-        LeNet-5 pretrained for one epoch on 2,000 images, one seed.
+        LeNet-5 pretrained for one epoch on 1,000 images, one seed.
 
         options:
           --pretrained FILE      a Fashion-MNIST LeNet-5 (default: trained here)

@@ -74,7 +74,7 @@ struct VanishingGradientsExperiment: Experiment {
         let epochs = run.options.int("epochs", default: run.size(3, quick: 1))
         let lr = run.options.double("lr", default: 0.01)!
         let depth = 20, width = 128
-        let data = try fashionSubset(run.options, train: run.size(60_000, quick: 2_000), test: run.size(10_000, quick: 1_000))
+        let data = try fashionSubset(run)
         let variants = Self.variants
         run.report("Fashion-MNIST, \(depth) hidden layers × \(width), SGD lr \(lr) momentum 0.9, \(epochs) epochs:")
         var gradientRows: [[String]] = [], curves: [[String]] = []
