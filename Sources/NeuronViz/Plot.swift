@@ -73,9 +73,9 @@ public enum Plot {
     }
 
     /// Round tick positions (1, 2 or 5 × 10ᵏ apart) covering [low, high].
-    static func ticks(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
+    static func ticks(_ low: Double, _ high: Double, count: Int = 5, whole: Bool = false) -> [Double] {
         let span = max(high - low, 1e-12)
-        let raw = span / Double(count)
+        let raw = whole ? max(span / Double(count), 1) : span / Double(count)
         let magnitude = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
         var result: [Double] = []
@@ -142,7 +142,8 @@ public enum Plot {
             cairo_set_source_rgb(cr, 0.2, 0.2, 0.2)
             text(cr, tickLabel(t, chart.logY), x: left - 6, y: py(t), alignX: 1, alignY: 0.5)
         }
-        for t in chart.logX ? logTicks(xLow, xHigh) : ticks(xLow, xHigh) {
+        let wholeXs = xs.allSatisfy { $0 == $0.rounded() }
+        for t in chart.logX ? logTicks(xLow, xHigh) : ticks(xLow, xHigh, whole: wholeXs) {
             cairo_set_source_rgb(cr, 0.9, 0.9, 0.9)
             cairo_move_to(cr, px(t), top)
             cairo_line_to(cr, px(t), bottom)
@@ -199,16 +200,17 @@ public enum Plot {
         let rowHeight = 18.0
         let legendWidth = (chart.series.map { textWidth(cr, $0.name) }.max() ?? 0) + 40
         let legendHeight = rowHeight * Double(chart.series.count) + 8
-        // The first corner whose box no data point falls in.
+        // The corner (or side) whose box covers the fewest points of the lines, the first such.
         let corners = [
             (right - legendWidth - 8, top + 8), (right - legendWidth - 8, bottom - legendHeight - 8),
             (left + 8, top + 8), (left + 8, bottom - legendHeight - 8),
+            (right - legendWidth - 8, (top + bottom - legendHeight) / 2), (left + 8, (top + bottom - legendHeight) / 2),
         ]
         // Points along every line segment, so the legend avoids lines as well as data points.
         var points: [(Double, Double)] = []
         for series in chart.series {
             var previous: (Double, Double)?
-            for (x, y) in zip(series.xs, series.ys) where y.isFinite {
+            for (x, y) in zip(series.xs, series.ys) where x.isFinite && y.isFinite {
                 let current = (px(x), py(y))
                 if let from = previous {
                     for step in 1...16 {
@@ -221,14 +223,15 @@ public enum Plot {
                 previous = current
             }
         }
-        func clear(_ corner: (Double, Double)) -> Bool {
-            !points.contains { point in
+        func covered(_ corner: (Double, Double)) -> Int {
+            points.filter { point in
                 let insideX = point.0 >= corner.0 - 4 && point.0 <= corner.0 + legendWidth + 12
                 let insideY = point.1 >= corner.1 - 4 && point.1 <= corner.1 + legendHeight + 4
                 return insideX && insideY
-            }
+            }.count
         }
-        let (legendX, legendY) = corners.first(where: clear) ?? corners[0]
+        let counts = corners.map(covered)
+        let (legendX, legendY) = corners[counts.firstIndex(of: counts.min() ?? 0) ?? 0]
         cairo_set_source_rgba(cr, 1, 1, 1, 0.85)
         cairo_rectangle(cr, legendX, legendY, legendWidth, legendHeight)
         cairo_fill_preserve(cr)

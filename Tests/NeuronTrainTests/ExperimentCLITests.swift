@@ -18,7 +18,7 @@ import Testing
             "activations",
             [
                 "results": ["arm", "seed", "train_loss", "test_accuracy", "dead_fraction"],
-                "curves": ["arm", "seed", "epoch", "train_loss", "test_accuracy"], "dead": ["seed", "step", "dead_relu_fraction"],
+                "curves": ["arm", "seed", "epoch", "train_loss", "test_accuracy"], "dead": ["arm", "seed", "step", "dead_relu_fraction"],
             ], ["activations": (1560, 400)]
         ),
         (

@@ -15,7 +15,8 @@ struct ActivationsExperiment: Experiment {
         tanh, ReLU or GELU, trained on Fashion-MNIST's 60,000 training images with SGD (--lr,
         momentum 0.9), batch 128, for --epochs epochs. In the ReLU network, every 50 steps, a
         probe batch of 1,000 training images measures the fraction of hidden units that output
-        zero for all of them: dead ReLUs, which no gradient reaches any more. Writes results.csv, curves.csv, dead.csv and
+        zero for all of them: dead ReLUs, which no gradient reaches any more. A fifth arm trains
+        the ReLU network at ten times the learning rate, where units die. Writes results.csv, curves.csv, dead.csv and
         activations.png. --quick: 1,000 training and 500 test images, 2 epochs, one seed.
 
         options:
@@ -53,18 +54,20 @@ struct ActivationsExperiment: Experiment {
         let lr = run.options.double("lr", default: 0.05)!
         let data = try fashionSubset(run)
         let probe = data.train.inputs.narrowed(axis: 0, start: 0, length: min(1_000, data.train.count))
-        let activations = DeepMLP.Activation.allCases
-        let arms = activations.map { $0.rawValue }
+        // Every activation at --lr, and ReLU again at ten times it, where ReLUs die.
+        let activations = DeepMLP.Activation.allCases + [.relu]
+        let rates = DeepMLP.Activation.allCases.map { _ in lr } + [lr * 10]
+        let arms = DeepMLP.Activation.allCases.map { $0.rawValue } + ["relu, lr \(formatFixed(lr * 10, 2))"]
         run.report("Fashion-MNIST, 4 hidden layers × 256, SGD lr \(lr) momentum 0.9, \(epochs) epochs:")
         var curves: [[String]] = [], deadRows: [[String]] = []
         var history: [Int: [[[String: Double]]]] = [:]
-        var deadTrace: [(step: Int, fraction: Double)] = []
+        var deadTraces: [Int: [(step: Int, fraction: Double)]] = [:]
         let results = try run.measure(arms, columns: ["train_loss", "test_accuracy", "dead_fraction"]) { arm, seed in
             Random.seed(UInt64(seed))
             let model = DeepMLP(width: 256, depth: 4, activation: activations[arm], generator: RandomGenerator(seed: UInt64(seed)))
             let dead = DeadUnits(model: model, probe: probe, every: run.size(50, quick: 5))
             let log = try trainClassifier(
-                model, train: data.train, test: data.test, epochs: epochs, optimizer: SGD(model.parameters(), lr: lr, momentum: 0.9),
+                model, train: data.train, test: data.test, epochs: epochs, optimizer: SGD(model.parameters(), lr: rates[arm], momentum: 0.9),
                 seed: seed, callbacks: activations[arm] == .relu ? [dead] : [])
             history[arm, default: []].append(log)
             for entry in log {
@@ -73,17 +76,17 @@ struct ActivationsExperiment: Experiment {
             if activations[arm] == .relu {
                 let steps = epochs * ((data.train.count + 127) / 128)
                 if dead.trace.last?.step != steps { dead.measure(step: steps) }
-                deadRows += dead.trace.map { ["\(seed)", "\($0.step)", "\($0.fraction)"] }
-                if seed == run.seed { deadTrace = dead.trace }
+                deadRows += dead.trace.map { [arms[arm], "\(seed)", "\($0.step)", "\($0.fraction)"] }
+                if seed == run.seed { deadTraces[arm] = dead.trace }
             }
             var figures = ["train_loss": log.last?["loss"] ?? .nan, "test_accuracy": log.last?["val_accuracy"] ?? .nan]
             if activations[arm] == .relu { figures["dead_fraction"] = dead.trace.last?.fraction ?? .nan }
             return figures
         }
         try run.writeCSV("curves", header: ["arm", "seed", "epoch", "train_loss", "test_accuracy"], rows: curves)
-        try run.writeCSV("dead", header: ["seed", "step", "dead_relu_fraction"], rows: deadRows)
+        try run.writeCSV("dead", header: ["arm", "seed", "step", "dead_relu_fraction"], rows: deadRows)
         for figures in results {
-            let dead = figures.arm == "relu" ? ", dead ReLUs at the end \(figures.text("dead_fraction", digits: 3))" : ""
+            let dead = figures.arm.hasPrefix("relu") ? ", dead ReLUs at the end \(figures.text("dead_fraction", digits: 3))" : ""
             run.report(
                 "- \(figures.arm): test accuracy \(figures.text("test_accuracy")), final training loss \(figures.text("train_loss"))\(dead)")
         }
@@ -103,9 +106,10 @@ struct ActivationsExperiment: Experiment {
                     series: arms.indices.map { Plot.Series(arms[$0], xs: xs, ys: meanCurve($0, "val_accuracy")) }),
                 Plot.Chart(
                     title: "Dead ReLUs (seed \(run.seed))", xLabel: "training step", yLabel: "fraction of hidden units never active",
-                    series: [
-                        Plot.Series("relu", xs: deadTrace.map { Double($0.step) }, ys: deadTrace.map { $0.fraction })
-                    ]),
+                    series: arms.indices.filter { activations[$0] == .relu }.map { arm in
+                        let trace = deadTraces[arm] ?? []
+                        return Plot.Series(arms[arm], xs: trace.map { Double($0.step) }, ys: trace.map { $0.fraction })
+                    }),
             ])
     }
 }

@@ -137,13 +137,18 @@ extension ExperimentRun {
                 let figures = try body(index, seed)
                 results[index].perSeed.append(figures)
                 rows.append([arms[index], "\(seed)"] + columns.map { figures[$0].map { "\($0)" } ?? "" })
-                let shown = columns.compactMap { key in figures[key].map { "\(key)=\(formatFixed($0, 4))" } }
+                let shown = columns.compactMap { key in figures[key].map { "\(key)=\(figureText($0))" } }
                 print("\(arms[index]) · seed \(seed): \(shown.joined(separator: " ")) (\(formatFixed(ProgressBar.now() - start, 1)) s)")
             }
         }
         try writeCSV(file, header: ["arm", "seed"] + columns, rows: rows)
         return results
     }
+}
+
+/// A figure with 4 decimals, or in scientific notation when that would hide it.
+func figureText(_ value: Double) -> String {
+    value != 0 && value.isFinite && (abs(value) < 1e-3 || abs(value) >= 1e6) ? scientific(value) : formatFixed(value, 4)
 }
 
 /// Fashion-MNIST standardised: all 60,000 training and 10,000 test images, or under --quick
