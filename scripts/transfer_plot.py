@@ -23,12 +23,13 @@ titles = {"digits": "UCI digits (LeNet from Fashion-MNIST; EfficientNet from Ima
           "fashion-split": "Fashion-MNIST classes 0-4 to 5-9 (LeNet)", "text-topics": "fortune topics (MiniLM)"}
 for r in rows:
     r["panel"] = panel_of.get(r["task"], r["task"])
-    r["label"] = ("LeNet-5 scratch" if r["mode"] == "scratch" else prefix.get(r["task"], "") + r["mode"])
+    scratch = "Transformer scratch" if r["task"] == "text-topics" else "LeNet-5 scratch"
+    r["label"] = scratch if r["mode"] == "scratch" else prefix.get(r["task"], "") + r["mode"]
 panels = list(dict.fromkeys(r["panel"] for r in rows))
 columns = 2 if len(panels) > 2 else len(panels)
 lines = (len(panels) + columns - 1) // columns
 figure, axes = plt.subplots(lines, columns, figsize=(7 * columns, 4.6 * lines), squeeze=False)
-order = ["LeNet-5 scratch", "scratch", "frozen", "frozen-convs", "finetune", "probe", "ImageNet probe", "ImageNet finetune-top",
+order = ["LeNet-5 scratch", "Transformer scratch", "frozen", "frozen-convs", "finetune", "probe", "ImageNet probe", "ImageNet finetune-top",
          "ImageNet finetune", "ImageNet 224 px probe"]
 for axis, panel in zip(axes.flat, panels):
     classes = {"digits": 10, "fashion": 10, "fashion-split": 5, "text-topics": 8}.get(panel, 1)

@@ -36,15 +36,19 @@ struct ExplodingGradientsExperiment: Experiment {
     ]
     let defaultSeeds = 1
 
-    /// The loss and the unclipped gradient norm after every step.
+    /// The loss and the unclipped gradient norm of every step. The logs hold the epoch's
+    /// running mean; with batches of one size, each step's own loss follows from two of them.
     final class StepTrace: Callback {
         let clipping: GradientClipping
         var losses: [Double] = [], norms: [Double] = []
+        var previousMean = 0.0
 
         init(_ clipping: GradientClipping) { self.clipping = clipping }
 
         func batchEnd(_ trainer: Trainer, logs: [String: Double]) throws {
-            losses.append(logs["loss"] ?? .nan)
+            let mean = logs["loss"] ?? .nan, count = Double(trainer.batchIndex)
+            losses.append(count <= 1 ? mean : mean * count - previousMean * (count - 1))
+            previousMean = mean
             norms.append(clipping.lastNorm)
         }
     }
@@ -89,7 +93,7 @@ struct ExplodingGradientsExperiment: Experiment {
                 trained.last.map { $0.isFinite } == true ? try trainer.evaluate(DataLoader(heldOut, batchSize: 8))["loss"] ?? .nan : .nan
             return [
                 "steps_run": Double(trained.count), "largest_gradient_norm": trace.norms.filter { $0.isFinite }.max() ?? .nan,
-                "final_train_bpc": (trained.suffix(20).reduce(0, +) / Double(max(min(trained.count, 20), 1))) / log(2),
+                "final_train_bpc": (trained.suffix(50).reduce(0, +) / Double(max(min(trained.count, 50), 1))) / log(2),
                 "held_out_bpc": heldOutLoss / log(2),
             ]
         }
@@ -98,7 +102,7 @@ struct ExplodingGradientsExperiment: Experiment {
             let heldOut = figures.mean("held_out_bpc")
             run.report(
                 "- \(figures.arm): largest gradient norm \(scientific(figures.mean("largest_gradient_norm"))), "
-                    + "training loss over the last 20 steps \(figures.text("final_train_bpc", digits: 3)) bits/char, "
+                    + "training loss over the last 50 steps \(figures.text("final_train_bpc", digits: 3)) bits/char, "
                     + (heldOut.isFinite ? "held-out \(formatFixed(heldOut, 3)) bits/char" : "diverged (non-finite loss)"))
         }
         func series(_ values: (StepTrace) -> [Double]) -> [Plot.Series] {
