@@ -14,9 +14,11 @@ public final class SequenceModel: Module, Layer {
     public let head: Linear
     public let everyStep: Bool
 
+    /// `forgetBias` (LSTM only) sets the forget gate's input bias, so that the cell starts by
+    /// keeping its memory (1 is Jozefowicz et al.'s advice; PyTorch starts it near 0).
     public init(
         cell: Cell, inputs: Int, hidden: Int, outputs: Int, vocabulary: Int? = nil, everyStep: Bool = false,
-        generator: RandomGenerator = Random.generator
+        forgetBias: Double? = nil, generator: RandomGenerator = Random.generator
     ) {
         embedding = vocabulary.map { Embedding($0, inputs, generator: generator) }
         switch cell {
@@ -27,6 +29,10 @@ public final class SequenceModel: Module, Layer {
         head = Linear(hidden, outputs, generator: generator)
         self.everyStep = everyStep
         super.init()
+        if let forgetBias, cell == .lstm, let bias = recurrent.parameter("bias_ih_l0") {
+            // PyTorch's gate order: input, forget, cell, output.
+            noGrad { bias.narrowed(axis: 0, start: hidden, length: hidden).fill(forgetBias) }
+        }
     }
 
     public func forward(_ input: Tensor) -> Tensor {

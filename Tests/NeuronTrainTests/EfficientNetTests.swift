@@ -120,6 +120,27 @@ import Testing
         }
     }
 
+    /// Full fine-tuning trains every weight from ImageNet's and writes a network that loads
+    /// strictly with the new head.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: EfficientNetTests.weights)))
+    func wholeNetworkFineTunesOnDigits() throws {
+        let out = "/tmp/neuron-finetune-digits-\(UInt32.random(in: 0...UInt32.max))"
+        let result = try runNeuron([
+            "finetune", "--task", "digits", "--mode", "finetune", "--pretrained", "efficientnet-lite0", "--labels-per-class", "10",
+            "--resolution", "32", "--epochs", "10", "--lr", "1e-3", "--weights", EfficientNetTests.weights, "--out", out,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let line = result.stdout.split(separator: "\n").first { $0.hasPrefix("test_accuracy=") }
+        let accuracy = Double(line?.dropFirst("test_accuracy=".count).split(separator: " ")[0] ?? "") ?? 0
+        #expect(accuracy > 0.3, "\(result.stdout)")
+        let tuned = EfficientNetLite0(classes: 10)
+        let file = try SafeTensors.read(out + "/model.safetensors")
+        try tuned.load(stateDict: file.tensors, strict: true)
+        #expect(file.metadata["mode"] == "finetune")
+        let original = try TorchCheckpoint.read(EfficientNetTests.weights)
+        #expect((file.tensors["_conv_stem.weight"]! - original["_conv_stem.weight"]!).abs().max().item() > 0, "the stem did not train")
+    }
+
     @Test(.enabled(if: available)) func classifyNamesTheCatAndTheEspresso() throws {
         let result = try runNeuron([
             "classify", "\(Self.photos)/chelsea.png", "\(Self.photos)/coffee.png", "--top", "1", "--weights", EfficientNetTests.weights,
