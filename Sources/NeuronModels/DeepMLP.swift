@@ -9,7 +9,14 @@ import NeuronNN
 public final class DeepMLP: Module, Layer {
     /// The hidden layers' nonlinearity.
     public enum Activation: String, CaseIterable, Sendable {
-        case sigmoid, tanh, relu, gelu
+        /// The logistic function, 1 / (1 + e⁻ˣ).
+        case sigmoid
+        /// The hyperbolic tangent.
+        case tanh
+        /// max(0, x).
+        case relu
+        /// x·Φ(x), exact.
+        case gelu
 
         func apply(_ x: Tensor) -> Tensor {
             switch self {
@@ -43,12 +50,18 @@ public final class DeepMLP: Module, Layer {
         case pytorch
     }
 
+    /// The hidden linear layers, input side first.
     public let hidden: [Linear]
+    /// One batch norm per hidden layer (empty without `batchNorm`).
     public let norms: [BatchNorm1d]
+    /// The output layer.
     public let classifier: Linear
+    /// The hidden layers' nonlinearity.
     public let activation: Activation
+    /// Whether hidden layers after the first add their input back.
     public let skipConnections: Bool
 
+    /// `depth` hidden layers of `width` units between `inputs` and `outputs`.
     public init(
         inputs: Int = 784, width: Int, depth: Int, outputs: Int = 10, activation: Activation = .relu,
         initialization: Initialization = .pytorch, batchNorm: Bool = false, skipConnections: Bool = false,
@@ -100,5 +113,6 @@ public final class DeepMLP: Module, Layer {
         return (outputs, classifier(x))
     }
 
+    /// The logits of images or feature vectors [N, …].
     public func forward(_ input: Tensor) -> Tensor { activations(input).logits }
 }

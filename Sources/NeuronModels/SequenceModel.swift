@@ -7,11 +7,23 @@ import NeuronNN
 /// (`everyStep`, for language models: [N, T, outputs]). The networks of the experiments on
 /// recurrent memory and exploding gradients.
 public final class SequenceModel: Module, Layer {
-    public enum Cell: String, CaseIterable, Sendable { case rnn, gru, lstm }
+    /// The recurrent layer's kind.
+    public enum Cell: String, CaseIterable, Sendable {
+        /// A plain tanh RNN.
+        case rnn
+        /// A gated recurrent unit.
+        case gru
+        /// A long short-term memory.
+        case lstm
+    }
 
+    /// The token embedding, when the input is token ids.
     public let embedding: Embedding?
+    /// The RNN, GRU or LSTM layer.
     public let recurrent: RecurrentLayer
+    /// The linear layer on the hidden states.
     public let head: Linear
+    /// Whether the head reads every step (else only the last).
     public let everyStep: Bool
 
     /// `forgetBias` (LSTM only) sets the forget gate's input bias, so that the cell starts by
@@ -35,6 +47,7 @@ public final class SequenceModel: Module, Layer {
         }
     }
 
+    /// [N, outputs] from the last step, or [N, T, outputs] with `everyStep`.
     public func forward(_ input: Tensor) -> Tensor {
         let sequence = embedding.map { $0(input) } ?? input
         let result = recurrent.run(sequence)

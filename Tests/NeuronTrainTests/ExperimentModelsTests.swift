@@ -52,7 +52,8 @@ import Testing
             let regressor = SequenceModel(cell: cell, inputs: 2, hidden: 8, outputs: 1, generator: RandomGenerator(seed: 6))
             #expect(regressor(Tensor.zeros([4, 7, 2])).shape == [4, 1])
         }
-        let language = SequenceModel(cell: .rnn, inputs: 5, hidden: 8, outputs: 11, vocabulary: 11, everyStep: true, generator: RandomGenerator(seed: 7))
+        let language = SequenceModel(
+            cell: .rnn, inputs: 5, hidden: 8, outputs: 11, vocabulary: 11, everyStep: true, generator: RandomGenerator(seed: 7))
         #expect(language(Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3])).shape == [2, 3, 11])
     }
 }
