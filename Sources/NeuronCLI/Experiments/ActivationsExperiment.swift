@@ -59,8 +59,8 @@ struct ActivationsExperiment: Experiment {
         let rates = DeepMLP.Activation.allCases.map { _ in lr } + [lr * 10]
         let arms = DeepMLP.Activation.allCases.map { $0.rawValue } + ["relu, lr \(formatFixed(lr * 10, 2))"]
         run.report("Fashion-MNIST, 4 hidden layers × 256, SGD lr \(lr) momentum 0.9, \(epochs) epochs:")
-        var curves: [[String]] = [], deadRows: [[String]] = []
-        var history: [Int: [[[String: Double]]]] = [:]
+        let curves = EpochCurves()
+        var deadRows: [[String]] = []
         var deadTraces: [Int: [(step: Int, fraction: Double)]] = [:]
         let results = try run.measure(arms, columns: ["train_loss", "test_accuracy", "dead_fraction"]) { arm, seed in
             Random.seed(UInt64(seed))
@@ -69,10 +69,7 @@ struct ActivationsExperiment: Experiment {
             let log = try trainClassifier(
                 model, train: data.train, test: data.test, epochs: epochs, optimizer: SGD(model.parameters(), lr: rates[arm], momentum: 0.9),
                 seed: seed, callbacks: activations[arm] == .relu ? [dead] : [])
-            history[arm, default: []].append(log)
-            for entry in log {
-                curves.append([arms[arm], "\(seed)", "\(Int(entry["epoch"] ?? 0))", "\(entry["loss"] ?? .nan)", "\(entry["val_accuracy"] ?? .nan)"])
-            }
+            curves.add(arm: arm, name: arms[arm], seed: seed, log)
             if activations[arm] == .relu {
                 let steps = epochs * ((data.train.count + 127) / 128)
                 if dead.trace.last?.step != steps { dead.measure(step: steps) }
@@ -83,27 +80,18 @@ struct ActivationsExperiment: Experiment {
             if activations[arm] == .relu { figures["dead_fraction"] = dead.trace.last?.fraction ?? .nan }
             return figures
         }
-        try run.writeCSV("curves", header: ["arm", "seed", "epoch", "train_loss", "test_accuracy"], rows: curves)
+        try curves.write(run)
         try run.writeCSV("dead", header: ["arm", "seed", "step", "dead_relu_fraction"], rows: deadRows)
         for figures in results {
             let dead = figures.arm.hasPrefix("relu") ? ", dead ReLUs at the end \(figures.text("dead_fraction", digits: 3))" : ""
             run.report(
                 "- \(figures.arm): test accuracy \(figures.text("test_accuracy")), final training loss \(figures.text("train_loss"))\(dead)")
         }
-        func meanCurve(_ arm: Int, _ key: String) -> [Double] {
-            let runs = history[arm] ?? []
-            return (0..<epochs).map { epoch in runs.map { $0[epoch][key] ?? .nan }.reduce(0, +) / Double(max(runs.count, 1)) }
-        }
-        let xs = (1...epochs).map(Double.init)
         try run.writePlot(
             "activations",
             [
-                Plot.Chart(
-                    title: "Training loss", xLabel: "epoch", yLabel: "cross-entropy (log scale)",
-                    series: arms.indices.map { Plot.Series(arms[$0], xs: xs, ys: meanCurve($0, "loss")) }, logY: true),
-                Plot.Chart(
-                    title: "Test accuracy", xLabel: "epoch", yLabel: "test accuracy",
-                    series: arms.indices.map { Plot.Series(arms[$0], xs: xs, ys: meanCurve($0, "val_accuracy")) }),
+                curves.chart("Training loss", yLabel: "cross-entropy (log scale)", key: "loss", arms: arms, epochs: epochs, logY: true),
+                curves.chart("Test accuracy", yLabel: "test accuracy", key: "val_accuracy", arms: arms, epochs: epochs),
                 Plot.Chart(
                     title: "Dead ReLUs (seed \(run.seed))", xLabel: "training step", yLabel: "fraction of hidden units never active",
                     series: arms.indices.filter { activations[$0] == .relu }.map { arm in

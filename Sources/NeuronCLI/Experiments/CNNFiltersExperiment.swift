@@ -51,7 +51,7 @@ struct CNNFiltersExperiment: Experiment {
         let mlpWidth = DeepMLP.width(forParameters: lenetSize, depth: 1)
         let arms = ["LeNet-5", "MLP 784-\(mlpWidth)-10", "LeNet-5 without pooling"]
         run.report("Fashion-MNIST, \(data.train.count) training images, \(epochs) epochs, Adam 1e-3:")
-        var curves: [[String]] = [], history: [Int: [[String: Double]]] = [:]
+        let curves = EpochCurves()
         var firstLeNet: LeNet5?
         let results = try run.measure(arms, columns: ["parameters", "test_accuracy", "shifted_test_accuracy"]) { arm, seed in
             Random.seed(UInt64(seed))
@@ -64,13 +64,8 @@ struct CNNFiltersExperiment: Experiment {
                 }
             let log = try trainClassifier(
                 model, train: data.train, test: data.test, epochs: epochs, optimizer: Adam(model.parameters(), lr: 1e-3), seed: seed)
-            for entry in log {
-                curves.append([arms[arm], "\(seed)", "\(Int(entry["epoch"] ?? 0))", "\(entry["loss"] ?? .nan)", "\(entry["val_accuracy"] ?? .nan)"])
-            }
-            if seed == run.seed {
-                history[arm] = log
-                if arm == 0 { firstLeNet = model as? LeNet5 }
-            }
+            curves.add(arm: arm, name: arms[arm], seed: seed, log)
+            if seed == run.seed && arm == 0 { firstLeNet = model as? LeNet5 }
             model.eval()
             let shiftedAccuracy =
                 try Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0), loss: { crossEntropy($0, $1) })
@@ -80,7 +75,7 @@ struct CNNFiltersExperiment: Experiment {
                 "test_accuracy": log.last?["val_accuracy"] ?? .nan, "shifted_test_accuracy": shiftedAccuracy,
             ]
         }
-        try run.writeCSV("curves", header: ["arm", "seed", "epoch", "train_loss", "test_accuracy"], rows: curves)
+        try curves.write(run)
         for figures in results {
             run.report(
                 "- \(figures.arm) (\(Int(figures.mean("parameters"))) weights): test accuracy \(figures.text("test_accuracy")), "
@@ -92,7 +87,7 @@ struct CNNFiltersExperiment: Experiment {
                 Plot.Chart(
                     title: "Test accuracy", xLabel: "epoch", yLabel: "test accuracy",
                     series: arms.indices.map { arm in
-                        let log = history[arm] ?? []
+                        let log = curves.log(arm, seed: run.seed)
                         return Plot.Series(
                             arms[arm], xs: log.map { $0["epoch"] ?? 0 }, ys: log.map { $0["val_accuracy"] ?? .nan }, points: log.count == 1)
                     })

@@ -33,45 +33,32 @@ struct DepthExperiment: Experiment {
         let widths = depths.map { DeepMLP.width(forParameters: budget, depth: $0) }
         let arms = zip(depths, widths).map { "\($0.0) hidden × \($0.1)" }
         run.report("Fashion-MNIST, \(data.train.count) training images, \(epochs) epochs, at most \(budget) weights per network:")
-        var curves: [[String]] = []
-        var history: [Int: [[[String: Double]]]] = [:]
+        let curves = EpochCurves()
         let results = try run.measure(arms, columns: ["depth", "width", "parameters", "train_loss", "test_accuracy"]) { arm, seed in
             Random.seed(UInt64(seed))
             let model = DeepMLP(
                 width: widths[arm], depth: depths[arm], activation: .relu, initialization: .kaiming, generator: RandomGenerator(seed: UInt64(seed)))
             let epochsLog = try trainClassifier(
                 model, train: data.train, test: data.test, epochs: epochs, optimizer: Adam(model.parameters(), lr: 1e-3), seed: seed)
-            history[arm, default: []].append(epochsLog)
-            for entry in epochsLog {
-                curves.append(
-                    [arms[arm], "\(seed)", "\(Int(entry["epoch"] ?? 0))", "\(entry["loss"] ?? .nan)", "\(entry["val_accuracy"] ?? .nan)"])
-            }
+            curves.add(arm: arm, name: arms[arm], seed: seed, epochsLog)
             return [
                 "depth": Double(depths[arm]), "width": Double(widths[arm]),
                 "parameters": Double(model.parameters().reduce(0) { $0 + $1.count }),
                 "train_loss": epochsLog.last?["loss"] ?? .nan, "test_accuracy": epochsLog.last?["val_accuracy"] ?? .nan,
             ]
         }
-        try run.writeCSV("curves", header: ["arm", "seed", "epoch", "train_loss", "test_accuracy"], rows: curves)
+        try curves.write(run)
         for figures in results {
             run.report(
                 "- \(figures.arm) (\(Int(figures.mean("parameters"))) weights): test accuracy \(figures.text("test_accuracy")), "
                     + "final training loss \(figures.text("train_loss"))")
         }
-        func meanCurve(_ arm: Int, _ key: String) -> [Double] {
-            let runs = history[arm] ?? []
-            return (0..<epochs).map { epoch in runs.map { $0[epoch][key] ?? .nan }.reduce(0, +) / Double(max(runs.count, 1)) }
-        }
-        let xs = (1...epochs).map(Double.init)
         try run.writePlot(
             "depth",
             [
-                Plot.Chart(
-                    title: "Test accuracy at \(budget / 1000)k weights", xLabel: "epoch", yLabel: "test accuracy",
-                    series: arms.indices.map { Plot.Series(arms[$0], xs: xs, ys: meanCurve($0, "val_accuracy")) }),
-                Plot.Chart(
-                    title: "Training loss", xLabel: "epoch", yLabel: "cross-entropy (log scale)",
-                    series: arms.indices.map { Plot.Series(arms[$0], xs: xs, ys: meanCurve($0, "loss")) }, logY: true),
+                curves.chart(
+                    "Test accuracy at \(budget / 1000)k weights", yLabel: "test accuracy", key: "val_accuracy", arms: arms, epochs: epochs),
+                curves.chart("Training loss", yLabel: "cross-entropy (log scale)", key: "loss", arms: arms, epochs: epochs, logY: true),
             ])
     }
 }

@@ -146,6 +146,42 @@ extension ExperimentRun {
     }
 }
 
+/// The per-epoch histories of an experiment's training runs (`Trainer.history`), by arm and
+/// seed: written as curves.csv, and averaged over seeds for the plots.
+final class EpochCurves {
+    private var rows: [[String]] = []
+    private var histories: [Int: [(seed: Int, log: [[String: Double]])]] = [:]
+
+    func add(arm: Int, name: String, seed: Int, _ log: [[String: Double]]) {
+        histories[arm, default: []].append((seed, log))
+        for entry in log {
+            rows.append([name, "\(seed)", "\(Int(entry["epoch"] ?? 0))", "\(entry["loss"] ?? .nan)", "\(entry["val_accuracy"] ?? .nan)"])
+        }
+    }
+
+    /// `key` after each epoch, the mean over the arm's seeds (runs that stopped early leave it out).
+    func mean(_ arm: Int, _ key: String, epochs: Int) -> [Double] {
+        let logs = (histories[arm] ?? []).map(\.log).filter { $0.count >= epochs }
+        return (0..<epochs).map { epoch in logs.map { $0[epoch][key] ?? .nan }.reduce(0, +) / Double(max(logs.count, 1)) }
+    }
+
+    /// A chart of `key` against the epoch, one line per arm (the mean over its seeds).
+    func chart(_ title: String, yLabel: String, key: String, arms: [String], epochs: Int, logY: Bool = false) -> Plot.Chart {
+        let xs = (1...epochs).map(Double.init)
+        return Plot.Chart(
+            title: title, xLabel: "epoch", yLabel: yLabel,
+            series: arms.indices.map { Plot.Series(arms[$0], xs: xs, ys: mean($0, key, epochs: epochs)) }, logY: logY)
+    }
+
+    /// One seed's history of an arm.
+    func log(_ arm: Int, seed: Int) -> [[String: Double]] { histories[arm]?.first { $0.seed == seed }?.log ?? [] }
+
+    /// OUT/curves.csv: arm, seed, epoch, training loss, test accuracy.
+    func write(_ run: ExperimentRun) throws {
+        try run.writeCSV("curves", header: ["arm", "seed", "epoch", "train_loss", "test_accuracy"], rows: rows)
+    }
+}
+
 /// A figure with 4 decimals, or in scientific notation when that would hide it.
 func figureText(_ value: Double) -> String {
     value != 0 && value.isFinite && (abs(value) < 1e-3 || abs(value) >= 1e6) ? scientific(value) : formatFixed(value, 4)

@@ -77,8 +77,9 @@ struct VanishingGradientsExperiment: Experiment {
         let data = try fashionSubset(run)
         let variants = Self.variants
         run.report("Fashion-MNIST, \(depth) hidden layers × \(width), SGD lr \(lr) momentum 0.9, \(epochs) epochs:")
-        var gradientRows: [[String]] = [], curves: [[String]] = []
-        var initial: [Int: [Double]] = [:], trained: [Int: [Double]] = [:], history: [Int: [[String: Double]]] = [:]
+        var gradientRows: [[String]] = []
+        var initial: [Int: [Double]] = [:], trained: [Int: [Double]] = [:]
+        let curves = EpochCurves()
         let results = try run.measure(
             variants.map(\.name), columns: ["first_layer_gradient", "last_layer_gradient", "ratio_last_to_first", "test_accuracy"]
         ) { arm, seed in
@@ -95,12 +96,8 @@ struct VanishingGradientsExperiment: Experiment {
             for layer in 0..<depth {
                 gradientRows.append([variant.name, "\(seed)", "\(layer + 1)", "\(norms.atInitialisation[layer])", "\(last[layer])"])
             }
-            for entry in log {
-                curves.append([
-                    variant.name, "\(seed)", "\(Int(entry["epoch"] ?? 0))", "\(entry["loss"] ?? .nan)", "\(entry["val_accuracy"] ?? .nan)",
-                ])
-            }
-            if seed == run.seed { (initial[arm], trained[arm], history[arm]) = (norms.atInitialisation, last, log) }
+            curves.add(arm: arm, name: variant.name, seed: seed, log)
+            if seed == run.seed { (initial[arm], trained[arm]) = (norms.atInitialisation, last) }
             let first = norms.atInitialisation.first ?? .nan, top = norms.atInitialisation.last ?? .nan
             return [
                 "first_layer_gradient": first, "last_layer_gradient": top, "ratio_last_to_first": top / first,
@@ -109,7 +106,7 @@ struct VanishingGradientsExperiment: Experiment {
         }
         try run.writeCSV(
             "gradients", header: ["arm", "seed", "layer", "gradient_norm_at_initialisation", "gradient_norm_last_epoch"], rows: gradientRows)
-        try run.writeCSV("curves", header: ["arm", "seed", "epoch", "train_loss", "test_accuracy"], rows: curves)
+        try curves.write(run)
         run.report("Weight-gradient norm of hidden layer 1 and 20 on the first batch, and test accuracy after training:")
         for figures in results {
             let accuracy = figures.mean("test_accuracy")
@@ -131,7 +128,7 @@ struct VanishingGradientsExperiment: Experiment {
                 Plot.Chart(
                     title: "Test accuracy", xLabel: "epoch", yLabel: "test accuracy",
                     series: variants.indices.map { arm in
-                        let log = history[arm] ?? []
+                        let log = curves.log(arm, seed: run.seed)
                         return Plot.Series(
                             variants[arm].name, xs: log.map { $0["epoch"] ?? 0 }, ys: log.map { $0["val_accuracy"] ?? .nan }, points: log.count == 1)
                     }),
