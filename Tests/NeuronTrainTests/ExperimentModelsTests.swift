@@ -47,6 +47,13 @@ import Testing
         #expect(normed.norms.count == 2 && normed.stateDict().keys.contains("norms.1.running_mean"))
     }
 
+    /// `forgetBias` sets the second quarter of the LSTM's input bias (PyTorch's gate order i, f, g, o).
+    @Test func sequenceModelOpensTheForgetGate() {
+        let model = SequenceModel(cell: .lstm, inputs: 2, hidden: 4, outputs: 1, forgetBias: 1, generator: RandomGenerator(seed: 8))
+        let bias = model.recurrent.parameter("bias_ih_l0")!.toArray(Float.self)
+        #expect(bias[4..<8].allSatisfy { $0 == 1 } && bias[0..<4].allSatisfy { abs($0) < 1 } && bias[8..<16].allSatisfy { abs($0) < 1 })
+    }
+
     @Test func sequenceModelReadsTheLastStepOrEveryStep() {
         for cell in SequenceModel.Cell.allCases {
             let regressor = SequenceModel(cell: cell, inputs: 2, hidden: 8, outputs: 1, generator: RandomGenerator(seed: 6))
