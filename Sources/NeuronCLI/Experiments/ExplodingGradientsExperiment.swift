@@ -20,7 +20,7 @@ struct ExplodingGradientsExperiment: Experiment {
         clipping and once with the gradients clipped to a global norm of 1. The norm of the
         whole gradient (before clipping) and the loss are recorded at every step; the
         held-out text's bits per character are measured at the end. Writes results.csv,
-        steps.csv and exploding.png. --quick: 10,000 characters, 8 steps, one seed.
+        steps.csv and exploding.png. --quick: 20,000 characters, 8 steps, one seed.
 
         options:
           --length T   characters per window (default 200)
@@ -58,10 +58,10 @@ struct ExplodingGradientsExperiment: Experiment {
         let steps = run.options.int("steps", default: run.size(600, quick: 8))
         let lr = run.options.double("lr", default: 1)!
         let corpus = try TextCorpus.fortunes(directory: run.options.string("text-dir"))
-        let used = min(corpus.indices.count, run.size(2_000_000, quick: 10_000)), trainEnd = used * 9 / 10
+        let used = min(corpus.indices.count, run.size(2_000_000, quick: 20_000)), trainEnd = used * 9 / 10
         let streams = 32
         let train = try corpus.streamWindows(0..<trainEnd, streams: streams, length: length)
-        let heldOut = try corpus.streamWindows(trainEnd..<used, streams: 8, length: length)
+        let heldOut = try corpus.streamWindows(trainEnd..<used, streams: 4, length: length)
         let vocabulary = corpus.vocabulary.count
         let batchesPerEpoch = train.count / streams, epochs = (steps + batchesPerEpoch - 1) / batchesPerEpoch
         run.report(
@@ -90,7 +90,7 @@ struct ExplodingGradientsExperiment: Experiment {
                 stepRows.append([arms[arm], "\(seed)", "\(step + 1)", "\(value / log(2))", "\(norm)"])
             }
             let heldOutLoss =
-                trained.last.map { $0.isFinite } == true ? try trainer.evaluate(DataLoader(heldOut, batchSize: 8))["loss"] ?? .nan : .nan
+                trained.last.map { $0.isFinite } == true ? try trainer.evaluate(DataLoader(heldOut, batchSize: 4))["loss"] ?? .nan : .nan
             return [
                 "steps_run": Double(trained.count), "largest_gradient_norm": trace.norms.filter { $0.isFinite }.max() ?? .nan,
                 "final_train_bpc": (trained.suffix(50).reduce(0, +) / Double(max(min(trained.count, 50), 1))) / log(2),
