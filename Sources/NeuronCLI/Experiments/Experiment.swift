@@ -88,6 +88,13 @@ final class ExperimentRun {
     /// Names a file that another command wrote into OUT, for `summary.md`.
     func record(_ file: String) { files.append(file) }
 
+    /// Copies `from` (another command's output) to OUT/NAME and records it.
+    func keep(_ from: String, as name: String) throws {
+        let bytes = try readFileBytes(from)
+        try bytes.withUnsafeBytes { try writeFileAtomically("\(out)/\(name)", [$0]) }
+        files.append(name)
+    }
+
     /// Writes OUT/summary.md: the summary lines, then the files written.
     func finish() throws {
         let text =
@@ -276,4 +283,14 @@ func runExperiment(_ arguments: [String]) {
     } catch {
         fail("experiment \(name): \(error)")
     }
+}
+
+/// The rows of a metrics.csv that `neuron train` wrote, as numbers by column.
+func metricsColumns(_ path: String) throws -> [String: [Double]] {
+    let table = try CSV.read(path)
+    var columns: [String: [Double]] = [:]
+    for (index, name) in table.header.enumerated() {
+        columns[name] = table.rows.map { index < $0.count ? Double($0[index]) ?? .nan : .nan }
+    }
+    return columns
 }
