@@ -32,7 +32,7 @@ import Testing
     /// The ImageNet weights (`make models`) read from the legacy `.pth` file, loaded strictly, give
     /// the logits PyTorch gives (make_efficientnet_fixtures.py) to 1e-4.
     @Test(.enabled(if: FileManager.default.fileExists(atPath: weights))) func imageNetWeightsGivePyTorchsLogits() throws {
-        let model = EfficientNetLite0()
+        let model = EfficientNetLite0(generator: RandomGenerator(seed: 1))
         try model.load(stateDict: try TorchCheckpoint.read(Self.weights), strict: true)
         model.eval()
         let input = try NPY.read("\(Self.fixtures)/efficientnet_input.npy")
@@ -133,7 +133,7 @@ import Testing
         let line = result.stdout.split(separator: "\n").first { $0.hasPrefix("test_accuracy=") }
         let accuracy = Double(line?.dropFirst("test_accuracy=".count).split(separator: " ")[0] ?? "") ?? 0
         #expect(accuracy > 0.3, "\(result.stdout)")
-        let tuned = EfficientNetLite0(classes: 10)
+        let tuned = EfficientNetLite0(classes: 10, generator: RandomGenerator(seed: 9))
         let file = try SafeTensors.read(out + "/model.safetensors")
         try tuned.load(stateDict: file.tensors, strict: true)
         #expect(file.metadata["mode"] == "finetune")
