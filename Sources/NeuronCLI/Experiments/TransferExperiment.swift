@@ -51,7 +51,7 @@ struct TransferExperiment: Experiment {
             let result = try digits.run(options, mode, count, seed, out)
             return ["labels_per_class": Double(count ?? -1), "train_examples": Double(result.trainCount), "test_accuracy": result.accuracy]
         }
-        run.report("UCI digits, test accuracy on the 360 test images:")
+        run.report("UCI digits, test accuracy on the held-out fifth (stratified, seed 0):")
         for figures in results { run.report("- \(figures.arm): \(figures.text("test_accuracy"))") }
         // "All" is drawn at the mean training examples per class.
         let series = modes.indices.map { modeIndex in
