@@ -75,11 +75,16 @@ func imageNetBatches(_ images: Tensor, resolution: Int, _ body: (Tensor) -> Tens
     noGrad {
         Tensor.concat(
             stride(from: 0, to: images.shape[0], by: 100).map { start in
-                let batch = images.narrowed(axis: 0, start: start, length: min(100, images.shape[0] - start))
-                let rgb = batch.shape[1] == 1 ? Tensor.concat([batch, batch, batch], axis: 1) : batch
-                return body(EfficientNetLite0.normalize(rgb.upsampleBilinear(size: (resolution, resolution)) * 255))
+                body(imageNetInput(images.narrowed(axis: 0, start: start, length: min(100, images.shape[0] - start)), resolution: resolution))
             })
     }
+}
+
+/// Images in 0…1 [N, 1 or 3, H, W] as EfficientNet-Lite0 takes them: three channels, resized to
+/// `resolution` pixels, scaled as (x × 255 − 127) / 128.
+func imageNetInput(_ images: Tensor, resolution: Int) -> Tensor {
+    let rgb = images.shape[1] == 1 ? Tensor.concat([images, images, images], axis: 1) : images
+    return EfficientNetLite0.normalize(rgb.upsampleBilinear(size: (resolution, resolution)) * 255)
 }
 
 /// The last MBConv block, the head convolution and a new classifier of EfficientNet-Lite0,
@@ -139,10 +144,7 @@ final class EfficientNetOnImages: Module, Layer {
     }
 
     /// Images in 0…1 [N, 1 or 3, H, W] to class logits.
-    func forward(_ images: Tensor) -> Tensor {
-        let rgb = images.shape[1] == 1 ? Tensor.concat([images, images, images], axis: 1) : images
-        return network(EfficientNetLite0.normalize(rgb.upsampleBilinear(size: (resolution, resolution)) * 255))
-    }
+    func forward(_ images: Tensor) -> Tensor { network(imageNetInput(images, resolution: resolution)) }
 }
 
 /// Full fine-tuning: every weight trained from ImageNet's (Adam, `--lr` 1e-4 and ten times that

@@ -59,7 +59,7 @@ protocol Backend {
     func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor
     func convolutionAdjoint(_ y: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int]) -> Tensor
     func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int]) -> Tensor
-    /// Inference's fused convolution, clamp(conv(x, w) + bias + residual), not recorded.
+    /// Inference's fused convolution, clamp(conv(x, w) + bias + residual), float32, not recorded.
     func fusedConvolution(
         _ x: Tensor, _ w: Tensor, bias: Tensor?, residual: Tensor?, clamp: ClosedRange<Double>?, _ geometry: ConvGeometry,
         outputShape: [Int]

@@ -27,7 +27,7 @@ extension Tensor {
     /// [OC, C / groups, KH, KW], optional bias [OC]. `residual` (the output's shape) is added
     /// and the result clamped to `clamp` (`0...6` is ReLU6, `0...Double.infinity` ReLU) when
     /// given. Without gradients to record, float32 does all of it in one pass (oneDNN's fused
-    /// post-ops); otherwise it is the composition of those ops.
+    /// post-ops); otherwise, and for float64, it is the composition of those ops.
     public func conv2d(
         _ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: ConvPadding = .valid,
         dilation: (Int, Int) = (1, 1), groups: Int = 1, residual: Tensor? = nil, clamp: ClosedRange<Double>? = nil
@@ -72,7 +72,7 @@ extension Tensor {
             precondition(residual.shape == outputShape, "conv2d: residual \(residual.shape) is not the output's shape \(outputShape)")
         }
         let operands = [self, weight] + (bias.map { [$0] } ?? []) + (residual.map { [$0] } ?? [])
-        if !Tensor.recording(operands), operands.allSatisfy({ $0.dtype == dtype && $0.device == device }),
+        if dtype == .float32, !Tensor.recording(operands), operands.allSatisfy({ $0.dtype == dtype && $0.device == device }),
             bias != nil || residual != nil || clamp != nil
         {
             return device.backend.fusedConvolution(

@@ -54,7 +54,6 @@ struct ActivationsExperiment: Experiment {
         let data = try fashionSubset(run)
         let probe = data.train.inputs.narrowed(axis: 0, start: 0, length: min(1_000, data.train.count))
         let activations = DeepMLP.Activation.allCases
-        let rates = activations.map { _ in lr }
         let arms = activations.map { $0.rawValue }
         run.report("Fashion-MNIST, 4 hidden layers × 256, SGD lr \(lr) momentum 0.9, \(epochs) epochs:")
         let curves = EpochCurves()
@@ -65,7 +64,7 @@ struct ActivationsExperiment: Experiment {
             let model = DeepMLP(width: 256, depth: 4, activation: activations[arm], generator: RandomGenerator(seed: UInt64(seed)))
             let dead = DeadUnits(model: model, probe: probe, every: run.size(50, quick: 5))
             let log = try trainClassifier(
-                model, train: data.train, test: data.test, epochs: epochs, optimizer: SGD(model.parameters(), lr: rates[arm], momentum: 0.9),
+                model, train: data.train, test: data.test, epochs: epochs, optimizer: SGD(model.parameters(), lr: lr, momentum: 0.9),
                 seed: seed, callbacks: activations[arm] == .relu ? [dead] : [])
             curves.add(arm: arm, name: arms[arm], seed: seed, log)
             if activations[arm] == .relu {

@@ -27,12 +27,7 @@ extension CPUBackend {
         outputShape: [Int]
     ) -> Tensor {
         if MultiplyAccumulates.isCounting { MultiplyAccumulates.add(outputShape.reduce(1, *) * w.count / w.shape[0]) }
-        guard w.dtype == .float32 else {
-            var y = convolution(x, w, geometry, outputShape: outputShape)
-            if let bias { y = y + bias.reshaped([1, -1, 1, 1]) }
-            if let residual { y = y + residual }
-            return clamp.map { y.clamped(min: $0.lowerBound, max: $0.upperBound) } ?? y
-        }
+        precondition(w.dtype == .float32, "fusedConvolution: float32 only, got \(w.dtype)")
         var g = kernelGeometry(geometry, x: x.shape, weight: w.shape, y: outputShape)
         var fusion = nk_conv_fusion(
             bias: 0, residual: 0, clamp: clamp == nil ? 0 : 1, lo: Float(clamp?.lowerBound ?? 0), hi: Float(clamp?.upperBound ?? 0))
