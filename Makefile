@@ -8,7 +8,7 @@ DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fash
 TEST_PACKAGES = $(DEB_PACKAGES) libc6-dev-arm64-cross git iproute2
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps test-deps build test lint format docs check-package models photos demo demo-distributed demo-two-hosts demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train demo-autoencoders demo-gans check-interop venv clean
+.PHONY: deps test-deps nvrtc gpu-check build test lint format docs check-package models photos demo demo-distributed demo-two-hosts demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train demo-autoencoders demo-gans check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -62,11 +62,23 @@ test-deps:
 	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
 
-# The whole suite, then the style check, the API reference (broken links fail) and the package
-# check (Neuron as a versioned dependency).
-test: test-deps models photos
+# NVRTC, CUDA's run-time compiler (no GPU needed), from NVIDIA's wheel: the tests compile every
+# CUDA kernel with it.
+NVRTC_DIR = .cache/nvrtc
+NVRTC_LIBDIR = $(CURDIR)/$(NVRTC_DIR)/nvidia/cu13/lib
+nvrtc: $(NVRTC_DIR)/nvidia/cu13/lib/libnvrtc.so.13
+$(NVRTC_DIR)/nvidia/cu13/lib/libnvrtc.so.13:
+	python3 -m pip download --no-deps --quiet --disable-pip-version-check -d $(NVRTC_DIR)/wheel "nvidia-cuda-nvrtc==13.0.*"
+	cd $(NVRTC_DIR) && python3 -m zipfile -e wheel/nvidia_cuda_nvrtc-*.whl .
+	touch $@
+
+# The whole suite; the tensor and layer tests again on the simulated device (memory the host
+# cannot read, so nothing bypasses the backend contract); then the style check, the API
+# reference (broken links fail) and the package check (Neuron as a versioned dependency).
+test: test-deps models photos nvrtc
 	$(SWIFT) build --build-tests $(TEST_BUILD_FLAGS)
-	$(SWIFT) test --skip-build $(TEST_BUILD_FLAGS)
+	NEURON_CUDA_LIBDIR=$(NVRTC_LIBDIR) $(SWIFT) test --skip-build $(TEST_BUILD_FLAGS)
+	NEURON_CUDA_LIBDIR=$(NVRTC_LIBDIR) NEURON_DEFAULT_DEVICE=simulated $(SWIFT) test --skip-build $(TEST_BUILD_FLAGS) --filter "NeuronTests|NeuronNNTests"
 	$(MAKE) lint docs check-package
 
 # swift-format with the committed .swift-format: `make format` rewrites, `make lint` checks.

@@ -2,15 +2,19 @@
 import PackageDescription
 
 // Modules depend one way (each arrow: "imports"):
-//   Neuron → CNeuronKernels            tensors, autograd, kernels
+//   Neuron → CNeuronKernels, CNeuronCUDA   tensors, autograd, kernels; CUDA loaded at run time
 //   NeuronNN → Neuron                  layers, losses, optimisers, schedules
 //   NeuronData → Neuron                datasets, loaders, file formats (zlib)
 //   NeuronModels → NeuronNN, NeuronData   architectures, the model registry, saved models
 //   NeuronViz → NeuronData             plots, image grids, TensorBoard (cairo)
 //   NeuronTrain → NeuronNN, NeuronData, NeuronViz   the training loop, steps, callbacks
 //   NeuronBench, NeuronCLI → all of the above
+//   NeuronCUDACheck → Neuron, NeuronNN, NeuronData, NeuronModels   the GPU machine's check
 // No target uses unsafe flags: the C kernels pick their wide code (AVX2, AVX-512) at run
 // time, so the package builds on any Linux and can be used as a versioned dependency.
+// The CUDA backend's kernels, compiled by NVRTC on first use and embedded in the library.
+let cudaKernelSources = ["prelude", "elementwise", "copy", "reduce", "index", "optim", "random"]
+
 let package = Package(
     name: "Neuron",
     products: [
@@ -22,6 +26,7 @@ let package = Package(
         .library(name: "NeuronTrain", targets: ["NeuronTrain"]),
         .library(name: "NeuronDistributed", targets: ["NeuronDistributed"]),
         .executable(name: "neuron", targets: ["NeuronCLI"]),
+        .executable(name: "neuron-cuda-check", targets: ["NeuronCUDACheck"]),
     ],
     targets: [
         .target(
@@ -29,7 +34,10 @@ let package = Package(
             path: "Sources/CNeuronKernels",
             linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp"), .linkedLibrary("m")]
         ),
-        .target(name: "Neuron", dependencies: ["CNeuronKernels"], path: "Sources/Neuron"),
+        .target(name: "CNeuronCUDA", path: "Sources/CNeuronCUDA", linkerSettings: [.linkedLibrary("dl")]),
+        .target(
+            name: "Neuron", dependencies: ["CNeuronKernels", "CNeuronCUDA"], path: "Sources/Neuron",
+            resources: cudaKernelSources.map { .embedInCode("Backend/CUDA/Kernels/\($0).cu") }),
         .target(name: "NeuronNN", dependencies: ["Neuron"], path: "Sources/NeuronNN"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
@@ -53,6 +61,11 @@ let package = Package(
             ],
             path: "Sources/NeuronCLI"
         ),
+        // The CUDA backend against the CPU on a GPU machine (scripts/gpu-check.sh); no cairo, so
+        // the binary travels with few libraries.
+        .executableTarget(
+            name: "NeuronCUDACheck", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels"],
+            path: "Sources/NeuronCUDACheck"),
         .testTarget(
             name: "NeuronNNTests",
             dependencies: ["Neuron", "NeuronNN", "NeuronData"],

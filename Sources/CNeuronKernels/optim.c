@@ -46,3 +46,25 @@ void nk_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_avg
                      step_size, correction2_sqrt, decoupled };
     nk_parallel_for(n, 16384, adam_range, &job);
 }
+
+#define SGD_BODY(T)                                                                             \
+    for (int64_t i = 0; i < n; i++) {                                                          \
+        T g = grad[i];                                                                          \
+        if (decay != 0) g += param[i] * (T)decay;                                               \
+        if (momentum != 0) {                                                                    \
+            T b = first ? g : buf[i] * (T)momentum + g * (T)(1 - dampening);                    \
+            buf[i] = b;                                                                         \
+            g = nesterov ? g + b * (T)momentum : b;                                             \
+        }                                                                                       \
+        param[i] -= g * (T)lr;                                                                  \
+    }
+
+void nk_sgd_f32(float *param, const float *grad, float *buf, int64_t n, double lr, double momentum,
+                double dampening, double decay, int nesterov, int first) {
+    SGD_BODY(float)
+}
+
+void nk_sgd_f64(double *param, const double *grad, double *buf, int64_t n, double lr, double momentum,
+                double dampening, double decay, int nesterov, int first) {
+    SGD_BODY(double)
+}

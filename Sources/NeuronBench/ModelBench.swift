@@ -6,27 +6,32 @@ import NeuronTrain
 
 /// One epoch of training a zoo model (batch 64, Adam 1e-3) on Fashion-MNIST, then test accuracy
 /// (for the autoencoder: MSE on raw pixels, then test MSE); `batches` cuts the epoch short.
+/// On a GPU the batches are uploaded as the loader assembles them, and the clock stops after the
+/// device has finished the last step.
 public enum ModelBench {
     /// The models it times: every registered classifier, the dense autoencoder and the MLP GAN.
     public static var models: [String] { ModelRegistry.names(in: [.classifier]) + ["autoencoder", "gan"] }
 
-    public static func run(_ name: String, directory: String? = nil, batches: Int? = nil) throws -> BenchResult {
+    public static func run(_ name: String, directory: String? = nil, batches: Int? = nil, device: Device = .cpu) throws -> BenchResult {
         Random.seed(0)
         let train = try FashionMNIST.load(.train, directory: directory)
         let test = try FashionMNIST.load(.test, directory: directory)
         if name == "autoencoder" {
             // The peers' dense autoencoder (784-128-32-128-784) on raw [0, 1] pixels, MSE.
-            let model = DenseAutoencoder()
-            let (seen, seconds) = trainEpoch(model, train, batches: batches) { mseLoss($0, $1.inputs) }
-            let mse: Double = noGrad { mseLoss(model(test.inputs), test.inputs).item() }
+            let model = DenseAutoencoder().to(device)
+            let (seen, seconds) = trainEpoch(model, train, batches: batches, device: device) { mseLoss($0, $1.inputs) }
+            let inputs = test.inputs.to(device)
+            let mse: Double = noGrad { mseLoss(model(inputs), inputs).item() }
             return result(name, seen, seconds, metric: ("test_mse", mse))
         }
-        if name == "gan" { return try gan(train, batches: batches) }
-        let model = try ModelRegistry.network(name)
-        let (seen, seconds) = trainEpoch(model, train, batches: batches) { crossEntropy($0, $1.targets) }
+        if name == "gan" { return try gan(train, batches: batches, device: device) }
+        let model = try ModelRegistry.network(name).to(device)
+        let (seen, seconds) = trainEpoch(model, train, batches: batches, device: device) { crossEntropy($0, $1.targets) }
         model.eval()
         let accuracy: Double = noGrad {
-            let batches = DataLoader(test, batchSize: 1000, prefetch: false).batches(epoch: 0)
+            let loader = DataLoader(test, batchSize: 1000, prefetch: false)
+            loader.device = device
+            let batches = loader.batches(epoch: 0)
             let correct = batches.map { (model($0.inputs).argmax(axis: 1) .== $0.targets).sum().item() }.reduce(0, +)
             return correct / Double(test.count)
         }
@@ -37,14 +42,15 @@ public enum ModelBench {
     /// `AdversarialStep` that `neuron train --model gan` runs: batch 64, Adam 2e-4 with betas
     /// (0.5, 0.999), one discriminator and one generator update per batch, binary
     /// cross-entropy on logits. Reports the last batch's discriminator loss.
-    static func gan(_ train: TensorDataset, batches: Int?) throws -> BenchResult {
-        let (generator, discriminator) = (MLPGenerator(), MLPDiscriminator())
+    static func gan(_ train: TensorDataset, batches: Int?, device: Device) throws -> BenchResult {
+        let (generator, discriminator) = (MLPGenerator().to(device), MLPDiscriminator().to(device))
         let step = AdversarialStep(
             generator: generator, discriminator: discriminator,
             generatorOptimizer: Adam(generator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),
             discriminatorOptimizer: Adam(discriminator.parameters(), lr: 2e-4, betas: (0.5, 0.999)))
         let trainer = Trainer(step: step)
         let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 0)
+        loader.device = device
         let start = now()
         var seen = 0, lastLoss = Double.nan
         for batch in loader.batches(epoch: 0).prefix(batches ?? Int.max) {
@@ -57,11 +63,12 @@ public enum ModelBench {
     /// The bare loop: forward, `loss(outputs, batch)`, backward, Adam 1e-3, over one shuffled
     /// epoch of batches of 64. Returns the examples seen and the seconds it took.
     static func trainEpoch(
-        _ model: any Layer, _ train: TensorDataset, batches: Int?,
+        _ model: any Layer, _ train: TensorDataset, batches: Int?, device: Device,
         loss: (Tensor, Batch) -> Tensor
     ) -> (seen: Int, seconds: Double) {
         let optimizer = Adam(model.parameters(), lr: 1e-3)
         let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 0)
+        loader.device = device
         let start = now()
         var seen = 0
         for batch in loader.batches(epoch: 0).prefix(batches ?? Int.max) {
@@ -70,6 +77,7 @@ public enum ModelBench {
             optimizer.step()
             seen += batch.size
         }
+        device.synchronize()
         return (seen, now() - start)
     }
 

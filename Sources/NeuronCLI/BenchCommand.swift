@@ -47,13 +47,20 @@ func runBench(_ arguments: [String]) {
             .init(name: "batches", value: "N", help: "batches to train"),
             .init(name: "model-dir", value: "DIR", help: "MiniLM folder"),
             .init(name: "text-dir", value: "DIR", help: "fortunes folder"),
+            CommonOptions.device,
         ],
         arguments: Array(arguments.dropFirst()))
     switch suite {
     case "ops":
         for result in OpsBench.run() { print(result.json) }
     case _ where ModelBench.models.contains(suite):
-        do { print(try ModelBench.run(suite, directory: options.string("data"), batches: options.int("batches", default: Int.max)).json) } catch {
+        let device = CommonOptions.device(options, command: "bench \(suite)")
+        do {
+            print(
+                try ModelBench.run(
+                    suite, directory: options.string("data"), batches: options.int("batches", default: Int.max), device: device
+                ).json)
+        } catch {
             fail("bench: \(error)")
         }
     case "efficientnet":

@@ -1,3 +1,4 @@
+import Neuron
 import NeuronModels
 
 /// The options the training commands share (`neuron train` for every model, `neuron
@@ -31,6 +32,21 @@ enum CommonOptions {
         name: "detect-anomaly", value: nil,
         help: "check every op for NaN/infinity on every step (slow); by default only a failing step is re-run to name the op")
 
+    static let device = Options.Spec(
+        name: "device", value: "DEV", help: "cpu (default), cuda or cuda:N (see `neuron devices`)")
+
+    /// `--device`, checked: a CUDA device that is not there stops with one line saying why.
+    static func device(_ options: Options, command: String) -> Device {
+        guard let text = options.string("device") else { return .cpu }
+        guard let device = Device(text) else { fail("\(command): --device must be cpu, cuda or cuda:N, got '\(text)'") }
+        if device.isCPU { return device }
+        guard Device.cudaAvailable else { fail("\(command): --device \(text): \(Device.cudaStatus)") }
+        guard device.index < Device.cudaDeviceCount else {
+            fail("\(command): --device \(text): only \(Device.cudaDeviceCount) CUDA device(s) present")
+        }
+        return device
+    }
+
     static let stepsPerEpoch = Options.Spec(
         name: "steps-per-epoch", value: "N", help: "at most N batches per epoch (default: the whole training set)")
     static let noOverlap = Options.Spec(
@@ -46,7 +62,7 @@ enum CommonOptions {
             epochs(default: "\(defaults.epochs)"), batchSize(default: defaults.batchSize), optimizer,
             lr(default: "\(defaults.learningRate) with adam or adamw"), seed, out, schedule(default: defaults.schedule),
             clipNorm(default: defaults.clipNorm), stepsPerEpoch, resume, detectAnomaly, noOverlap,
-            syncBatchNorm,
+            syncBatchNorm, device,
         ]
     }
 

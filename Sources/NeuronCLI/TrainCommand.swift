@@ -92,6 +92,8 @@ struct RunSettings {
     /// batch-norm statistics over every process.
     let overlap: Bool, syncBatchNorm: Bool
     let stepsPerEpoch: Int?
+    /// Where the model trains (`--device`).
+    let device: Device
 
     /// The common options over the model's training defaults.
     init(_ options: Options, entry: ModelEntry) {
@@ -110,6 +112,7 @@ struct RunSettings {
         stepsPerEpoch = CommonOptions.stepsPerEpoch(options)
         overlap = !options.flag("no-overlap")
         syncBatchNorm = options.flag("sync-batchnorm")
+        device = CommonOptions.device(options, command: "train")
         if let job, job.size > 1, batchSize < job.size {
             fail("train: --batch-size \(batchSize) is the batch of all \(job.size) processes together; give at least \(job.size)")
         }
@@ -159,6 +162,7 @@ func runFit(
         ModelCheckpoint(path: "\(out)/best.safetensors", monitor: monitor.key, mode: monitor.mode, model: bestModel),
     ]
     if let clipNorm = settings.clipNorm { callbacks.append(GradientClipping(maxNorm: clipNorm)) }
+    for model in step.models { model.module.to(settings.device) }
     let trainer = Trainer(step: step, callbacks: callbacks)
     var (train, validation) = (train, validation)
     let parallel = joinTraining(trainer, overlap: settings.overlap, syncBatchNorm: settings.syncBatchNorm)

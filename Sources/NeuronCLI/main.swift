@@ -20,6 +20,7 @@ let usage = """
       summary    a model's layers, output shapes, parameters and multiply-accumulates
       experiment one experiment of the guide per principle (docs/guide); --list names them
       bench      benchmarks (ops and models), one JSON object per line
+      devices    the CPU and the CUDA devices found (or why there are none)
 
     Run `neuron <command> --help` for a command's options, `neuron --version` for the version.
     """
@@ -49,6 +50,7 @@ case "classify": runClassify(arguments)
 case "anomaly": runAnomaly(arguments)
 case "encode": runEncode(arguments)
 case "bench": runBench(arguments)
+case "devices": runDevices(arguments)
 case "experiment": runExperiment(arguments)
 case "embed": runEmbed(arguments)
 case "finetune": runFinetune(arguments)

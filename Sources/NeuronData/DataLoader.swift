@@ -32,6 +32,9 @@ public final class DataLoader {
     }
 
     public let dataset: Dataset
+    /// Where batches are delivered: every field is moved there as the batch is assembled (on
+    /// the prefetch thread, overlapping the step). The trainer sets it to the model's device.
+    public var device: Device = .cpu
     public let batchSize: Int
     public let shuffle: Bool
     public let dropLast: Bool
@@ -92,6 +95,9 @@ public final class DataLoader {
             let stream = UInt64(epoch) << 32 | UInt64(index) | UInt64(shard?.index ?? 0) << 56
             let generator = RandomGenerator(seed: seed ^ stream &* 0x9E37_79B9_7F4A_7C15)
             batch.inputs = transform(inputs, generator)
+        }
+        if device != .cpu {
+            for (name, tensor) in batch.fields { batch.fields[name] = tensor.to(device) }
         }
         return batch
     }

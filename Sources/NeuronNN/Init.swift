@@ -29,7 +29,7 @@ public enum Init {
         return (tensor.shape[1] * receptive, tensor.shape[0] * receptive)
     }
 
-    static func fill(_ tensor: Tensor, with values: Tensor) { noGrad { tensor.assign(values) } }
+    static func fill(_ tensor: Tensor, with values: Tensor) { noGrad { tensor.assign(values.to(tensor.device)) } }
 
     public static func uniform(
         _ tensor: Tensor, low: Double = 0, high: Double = 1,

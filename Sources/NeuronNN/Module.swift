@@ -198,6 +198,17 @@ open class Module {
         }
     }
 
+    /// Moves every parameter and buffer (and their gradients) to `device` in place: optimisers
+    /// and other holders of the tensors keep their references (PyTorch's `module.to(device)`).
+    @discardableResult
+    public func to(_ device: Device) -> Self {
+        for tensor in parameters() + buffers() { tensor.moveStorage(to: device) }
+        return self
+    }
+
+    /// Where the module's parameters live (the CPU for a module without any).
+    public var device: Device { parameters().first?.device ?? buffers().first?.device ?? .cpu }
+
     /// Forgets the gradients of every parameter.
     public func zeroGrad() {
         for parameter in parameters() { parameter.grad = nil }

@@ -128,7 +128,7 @@ extension Module {
         report.unexpected = stateDict.keys.filter { !names.contains($0) }.sorted()
         if strict && !report.isComplete { throw StateDictError(report: report) }
         noGrad {
-            for (target, source) in pairs { target.assign(source) }
+            for (target, source) in pairs { target.assign(source.to(target.device)) }
         }
         return report
     }

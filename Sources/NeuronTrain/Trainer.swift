@@ -147,6 +147,7 @@ public final class Trainer {
         for model in models { model.eval() }
         defer { for (model, mode) in zip(models, modes) { model.train(mode) } }
         parallel?.stepBegins(share: 0)
+        loader.device = models.first?.device ?? .cpu
         var sums: [String: Double] = [:], weight = 0.0
         try noGrad {
             for batch in loader.batches(epoch: 0) {
@@ -217,6 +218,7 @@ public final class Trainer {
         }
         defer { NonFiniteLocator.isEnabled = previousLocator }
         for model in step.models { model.module.train() }
+        train.device = model.device
         while epoch < epochs {
             for callback in callbacks { callback.epochBegin(self) }
             if batchIndex == 0 { (figureSums, figureWeights) = ([:], [:]) }

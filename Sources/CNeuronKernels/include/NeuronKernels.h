@@ -111,6 +111,13 @@ void nk_set_small_gemm_limit(int64_t flops);
 void nk_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_avg_sq, float *max_sq,
                  int64_t n, double lr, double beta1, double beta2, double eps, double decay,
                  int decoupled, double step_size, double correction2_sqrt);
+/// One SGD step as PyTorch's: g += decay·p; with momentum, buf = first ? g : momentum·buf +
+/// (1 − dampening)·g and g = nesterov ? g + momentum·buf : buf; p −= lr·g. `buf` may be NULL
+/// when momentum is 0.
+void nk_sgd_f32(float *param, const float *grad, float *buf, int64_t n, double lr, double momentum,
+                double dampening, double decay, int nesterov, int first);
+void nk_sgd_f64(double *param, const double *grad, double *buf, int64_t n, double lr, double momentum,
+                double dampening, double decay, int nesterov, int first);
 
 // ---- Convolution, NCHW: oneDNN direct kernels for float32, else im2col + GEMM. --------------
 /// The shapes of one 2-D convolution from x-space [n, c, h, w] to y-space [n, oc, oh, ow] with

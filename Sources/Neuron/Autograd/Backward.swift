@@ -124,7 +124,7 @@ extension Tensor {
         precondition(
             count == 1,
             "\(op): the tensor of shape \(shape) is not a scalar; pass a seed gradient of that shape")
-        return Tensor.ones(shape, dtype: dtype)
+        return Tensor.ones(shape, dtype: dtype, device: device)
     }
 }
 
@@ -147,5 +147,5 @@ public func gradients(
     let grads = Autograd.run(
         root: output, seed: seed, targets: inputs,
         retainGraph: retainGraph ?? createGraph, createGraph: createGraph)
-    return zip(grads, inputs).map { grad, input in grad ?? Tensor.zeros(input.shape, dtype: input.dtype) }
+    return zip(grads, inputs).map { grad, input in grad ?? input.zerosLike() }
 }

@@ -59,15 +59,20 @@ public enum GradientCheck {
             : leaves.map { [Double](repeating: 0, count: $0.count) }
         var worst: (Failure, Double)?
         for (i, leaf) in leaves.enumerated() {
-            let values = leaf.pointer(as: Double.self)
+            // Perturbed through the device's contract: a host copy, stored back after each change.
+            var values = leaf.toArray(Double.self)
+            func store() { values.withUnsafeBytes { leaf.storeBytes($0) } }
             for j in 0..<leaf.count {
                 let saved = values[j]
                 values[j] = saved + eps
+                store()
                 // Second-order checks differentiate inside `function`, so they keep recording.
                 let plus = order == 1 ? noGrad { function(leaves).item() } : function(leaves).item()
                 values[j] = saved - eps
+                store()
                 let minus = order == 1 ? noGrad { function(leaves).item() } : function(leaves).item()
                 values[j] = saved
+                store()
                 let numeric = (plus - minus) / (2 * eps)
                 let error = Swift.abs(analytic[i][j] - numeric) - (atol + rtol * Swift.abs(numeric))
                 if error > 0 || !analytic[i][j].isFinite, error > (worst?.1 ?? 0) || worst == nil {

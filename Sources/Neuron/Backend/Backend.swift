@@ -1,12 +1,3 @@
-/// Where a tensor's memory lives and which kernels compute on it.
-public enum Device: Sendable, Equatable, CustomStringConvertible {
-    case cpu
-
-    public var description: String { "cpu" }
-
-    var backend: CPUBackend { CPUBackend.shared }
-}
-
 /// Element-wise unary kernels; raw values match the kernel library's `nk_unary_op`.
 enum UnaryKernel: Int32 {
     case neg, exp, log, sqrt, rsqrt, abs, sign, sigmoid, tanh, relu, leakyRelu, elu, gelu
@@ -23,9 +14,36 @@ enum CompareKernel: Int32 {
     case eq, ne, lt, le, gt, ge
 }
 
+/// The random distributions a backend fills tensors from.
+enum RandomDistribution {
+    case uniform(low: Double, high: Double)
+    case normal(mean: Double, std: Double)
+    /// 1 with probability p, else 0.
+    case bernoulli(p: Double)
+}
+
+/// The device half of the contract: memory, transfers, random numbers and ordering.
+///
+/// A tensor's storage is an opaque address that only its backend interprets; nothing outside
+/// the backend reads it as a host pointer.
+protocol DeviceBackend: AnyObject {
+    var device: Device { get }
+    /// At least `byteCount` bytes; returns the address and the capacity actually reserved.
+    func allocate(byteCount: Int) -> (address: UInt, capacity: Int)
+    func release(address: UInt, capacity: Int)
+    /// Copies `byteCount` host bytes into the contiguous tensor `destination`.
+    func upload(_ source: UnsafeRawPointer, byteCount: Int, into destination: Tensor)
+    /// Copies the contiguous tensor `source` into host memory (waiting for queued work).
+    func download(_ source: Tensor, into destination: UnsafeMutableRawPointer, byteCount: Int)
+    /// Fills the contiguous floating-point tensor with samples drawn with `generator`.
+    func fillRandom(_ x: Tensor, _ distribution: RandomDistribution, generator: RandomGenerator)
+    /// Waits until every queued kernel has finished (and reports their errors).
+    func synchronize()
+}
+
 /// The contract every device implements. Ops check shapes and record autograd; a backend
 /// only computes, always into fresh contiguous outputs unless the method says otherwise.
-protocol Backend {
+protocol Backend: DeviceBackend {
     func unary(_ kernel: UnaryKernel, _ x: Tensor, _ p0: Double, _ p1: Double) -> Tensor
     /// Into `destination` when given (contiguous, of `shape`, and never a broadcast view of an
     /// operand other than an exact alias of `a`), else into a fresh tensor.
@@ -64,18 +82,52 @@ protocol Backend {
         _ x: Tensor, _ w: Tensor, bias: Tensor?, residual: Tensor?, clamp: ClosedRange<Double>?, _ geometry: ConvGeometry,
         outputShape: [Int]
     ) -> Tensor
-    /// Per-channel statistics and affine maps of a contiguous x viewed as [n, c, inner].
-    func channelStats(_ x: Tensor, n: Int, c: Int, inner: Int) -> (mean: [Double], variance: [Double])
-    /// Σ gy and Σ gy·(x − mean) per channel.
-    func channelGradSums(_ gy: Tensor, _ x: Tensor, mean: [Double], n: Int, c: Int, inner: Int) -> (sum: [Double], dot: [Double])
-    /// a[ch]·u + b[ch]·v + d[ch], with v (and b) optional.
-    func channelAffine(_ u: Tensor, _ v: Tensor?, a: [Double], b: [Double]?, d: [Double], n: Int, c: Int, inner: Int) -> Tensor
+    /// Per-channel mean and biased variance of a contiguous x viewed as [n, c, inner], as
+    /// float64 tensors [c] on this device.
+    func channelStats(_ x: Tensor, n: Int, c: Int, inner: Int) -> (mean: Tensor, variance: Tensor)
+    /// Σ gy and Σ gy·(x − mean) per channel (float64 [c]).
+    func channelGradSums(_ gy: Tensor, _ x: Tensor, mean: Tensor, n: Int, c: Int, inner: Int) -> (sum: Tensor, dot: Tensor)
+    /// a[ch]·u + b[ch]·v + d[ch], with v (and b) optional; a, b, d are float64 [c].
+    func channelAffine(_ u: Tensor, _ v: Tensor?, a: Tensor, b: Tensor?, d: Tensor, n: Int, c: Int, inner: Int) -> Tensor
     func maxPool(_ x: Tensor, outputSize: (Int, Int), _ pool: PoolGeometry) -> (values: Tensor, indices: Tensor)
     func windowAverage(_ source: Tensor, _ rows: Windows, _ cols: Windows, backward: Bool, inputShape: [Int]) -> Tensor
     /// One fused Adam/AdamW step in place on dense float32 tensors.
     func adam(
         _ parameter: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?,
         lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, decoupled: Bool, step: Int)
+    /// One fused SGD step in place (PyTorch's arithmetic); `momentumBuffer` is nil without momentum.
+    func sgd(
+        _ parameter: Tensor, grad: Tensor, momentumBuffer: Tensor?, lr: Double, momentum: Double,
+        dampening: Double, weightDecay: Double, nesterov: Bool, firstStep: Bool)
+    /// A one-hot int64 encoding [n, classes] of int64 class indices.
+    func oneHot(_ classes: Tensor, width: Int) -> Tensor
+    /// Runs a recurrent cell over all steps: every step's states [T, S, N, H], and what the
+    /// backward pass needs (the gates, in the backend's own layout).
+    func recurrenceForward(_ cell: RecurrentCell, _ io: RecurrenceTensors) -> (states: Tensor, saved: Tensor)
+    /// Backward through time from dy = ∂L/∂states into the gradients of the step's inputs.
+    func recurrenceBackward(_ cell: RecurrentCell, _ io: RecurrenceTensors, dy: Tensor, grads: RecurrenceGradients)
+}
+
+extension Backend {
+    /// A dense copy of `x` on this device.
+    func contiguousCopy(_ x: Tensor) -> Tensor {
+        let out = Tensor(uninitialized: x.shape, dtype: x.dtype, device: device)
+        copy(x, into: out)
+        return out
+    }
+}
+
+/// The contiguous operands of a fused recurrence (see `Tensor.recurrence`).
+struct RecurrenceTensors {
+    let steps: Int, n: Int, hidden: Int
+    let projections: Tensor, hiddenWeight: Tensor, hiddenBias: Tensor?, h0: Tensor, c0: Tensor?, active: Tensor?
+    /// Filled by the forward pass: every step's states and the gate activations.
+    var states: Tensor?, gates: Tensor?
+}
+
+/// The gradients the backward recurrence writes.
+struct RecurrenceGradients {
+    let projections: Tensor, hiddenWeight: Tensor, hiddenBias: Tensor?, h0: Tensor, c0: Tensor?
 }
 
 /// A matrix inside a tensor, read directly (or transposed) without a copy.

@@ -104,47 +104,39 @@ public enum Random {
 
 extension Tensor {
     static func generated(
-        _ shape: [Int], dtype: DType, _ op: String, _ generator: RandomGenerator,
-        _ value: () -> Double
+        _ shape: [Int], dtype: DType, device: Device, _ op: String, _ generator: RandomGenerator,
+        _ distribution: RandomDistribution
     ) -> Tensor {
         precondition(dtype.isFloatingPoint, "\(op): needs a floating-point type, got \(dtype)")
-        let out = Tensor(uninitialized: shape, dtype: dtype)
-        let n = out.count
-        generator.exclusive {
-            if dtype == .float32 {
-                let p = out.pointer(as: Float.self)
-                for i in 0..<n { p[i] = Float(value()) }
-            } else {
-                let p = out.pointer(as: Double.self)
-                for i in 0..<n { p[i] = value() }
-            }
-        }
+        let out = Tensor(uninitialized: shape, dtype: dtype, device: device)
+        device.backend.fillRandom(out, distribution, generator: generator)
         return out
     }
 
-    /// Uniform samples in [low, high).
+    /// Uniform samples in [low, high). On the CPU a seed gives the same numbers everywhere;
+    /// a GPU draws one key from `generator` and fills with a counter-based generator.
     public static func uniform(
-        _ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float32,
+        _ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float32, device: Device = .default,
         generator: RandomGenerator = Random.generator
     ) -> Tensor {
-        generated(shape, dtype: dtype, "uniform", generator) { low + (high - low) * generator.nextUnit() }
+        generated(shape, dtype: dtype, device: device, "uniform", generator, .uniform(low: low, high: high))
     }
 
     /// Normal samples with the given mean and standard deviation.
     public static func normal(
-        _ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32,
+        _ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32, device: Device = .default,
         generator: RandomGenerator = Random.generator
     ) -> Tensor {
-        generated(shape, dtype: dtype, "normal", generator) { mean + std * generator.nextNormal() }
+        generated(shape, dtype: dtype, device: device, "normal", generator, .normal(mean: mean, std: std))
     }
 
     /// 1 with probability `p`, else 0.
     public static func bernoulli(
-        _ shape: [Int], p: Double, dtype: DType = .float32,
+        _ shape: [Int], p: Double, dtype: DType = .float32, device: Device = .default,
         generator: RandomGenerator = Random.generator
     ) -> Tensor {
         precondition(p >= 0 && p <= 1, "bernoulli: probability \(p) is outside [0, 1]")
-        return generated(shape, dtype: dtype, "bernoulli", generator) { generator.nextUnit() < p ? 1 : 0 }
+        return generated(shape, dtype: dtype, device: device, "bernoulli", generator, .bernoulli(p: p))
     }
 
     /// A random ordering of 0..<n (int64), by Fisher–Yates.

@@ -1,5 +1,3 @@
-import CNeuronKernels
-
 /// An n-dimensional array with a run-time element type that records the operations applied
 /// to it for reverse-mode automatic differentiation.
 ///
@@ -13,7 +11,7 @@ public final class Tensor {
     /// Element type.
     public let dtype: DType
     /// Where the tensor's memory lives.
-    public let device: Device
+    public var device: Device { storage.device }
     var storage: Storage
     /// Offset of the first element in the storage, in elements.
     let offset: Int
@@ -28,16 +26,12 @@ public final class Tensor {
     /// Called once per backward when this leaf's gradient is final.
     var gradientReadyHooks: [(id: Int, hook: (Tensor) -> Void)] = []
 
-    init(
-        storage: Storage, shape: [Int], strides: [Int], offset: Int = 0, dtype: DType,
-        device: Device = .cpu
-    ) {
+    init(storage: Storage, shape: [Int], strides: [Int], offset: Int = 0, dtype: DType) {
         self.storage = storage
         self.shape = shape
         self.strides = strides
         self.offset = offset
         self.dtype = dtype
-        self.device = device
     }
 
     /// A new contiguous tensor with uninitialised elements.
@@ -47,12 +41,11 @@ public final class Tensor {
             precondition(size >= 0, "Tensor: negative dimension in shape \(shape)")
             count &*= size
         }
-        self.storage = Storage(byteCount: count * dtype.size)
+        self.storage = Storage(byteCount: count * dtype.size, device: device)
         self.shape = shape
         self.strides = Tensor.contiguousStrides(for: shape)
         self.offset = 0
         self.dtype = dtype
-        self.device = device
     }
 
     /// Whether gradients flow to this tensor. Only floating-point tensors can require one;
@@ -108,8 +101,11 @@ public final class Tensor {
         return true
     }
 
-    /// Address of the first element.
-    var pointer: UnsafeMutableRawPointer { storage.pointer + offset * dtype.size }
+    /// Host address of the first element; only the CPU backend reads memory this way.
+    var pointer: UnsafeMutableRawPointer {
+        precondition(device.kind == .cpu, "Neuron: a \(device) tensor's memory was read as a host pointer")
+        return UnsafeMutableRawPointer(bitPattern: storage.address)! + offset * dtype.size
+    }
 
     func pointer<T>(as type: T.Type) -> UnsafeMutablePointer<T> {
         pointer.assumingMemoryBound(to: type)
@@ -137,8 +133,6 @@ public final class Tensor {
 
     /// A view of the same storage with another shape and strides.
     func view(shape: [Int], strides: [Int], offset: Int? = nil) -> Tensor {
-        Tensor(
-            storage: storage, shape: shape, strides: strides, offset: offset ?? self.offset,
-            dtype: dtype, device: device)
+        Tensor(storage: storage, shape: shape, strides: strides, offset: offset ?? self.offset, dtype: dtype)
     }
 }

@@ -3,6 +3,7 @@
 extension Tensor {
     /// Converts both operands to their common type and runs a binary kernel.
     static func compute(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, _ op: String) -> Tensor {
+        a.checkDevice(b, op)
         let shape = broadcastShape(a.shape, b.shape, op)
         var dtype = DType.promote(a.dtype, b.dtype)
         if dtype == .bool { dtype = .int64 }
@@ -22,7 +23,7 @@ extension Tensor {
         var type = dtype
         if !type.isFloatingPoint && value.rounded() != value { type = .float32 }
         if type == .bool { type = .int64 }
-        return Tensor.full([], value, dtype: type)
+        return Tensor.full([], value, dtype: type, device: device)
     }
 
     public static func + (a: Tensor, b: Tensor) -> Tensor {
@@ -121,6 +122,7 @@ extension Tensor {
     // Comparisons return boolean tensors; Swift's pointwise spelling (`.==`, `.<`) keeps `==`
     // for identity-free equality of the language.
     static func comparison(_ kernel: CompareKernel, _ a: Tensor, _ b: Tensor, _ op: String) -> Tensor {
+        a.checkDevice(b, op)
         let shape = broadcastShape(a.shape, b.shape, op)
         let dtype = DType.promote(a.dtype, b.dtype)
         let x = a.dtype == dtype ? a : a.device.backend.cast(a, to: dtype)
@@ -137,6 +139,7 @@ extension Tensor {
 
     /// Picks `a` where `condition` is true and `b` elsewhere, broadcasting all three.
     public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+        checkDevices([condition, a, b], "where")
         let shape = broadcastShape(broadcastShape(condition.shape, a.shape, "where"), b.shape, "where")
         let dtype = DType.promote(a.dtype, b.dtype)
         let x = a.dtype == dtype ? a : a.device.backend.cast(a, to: dtype)

@@ -42,6 +42,7 @@ extension Tensor {
         precondition(
             dtype == weight.dtype && dtype.isFloatingPoint,
             "conv2d: input and weight must share a floating-point type, got \(dtype) and \(weight.dtype)")
+        Tensor.checkDevices([self, weight] + [bias, residual].compactMap { $0 }, "conv2d")
         var geometry = ConvGeometry(sh: stride.0, sw: stride.1, dh: dilation.0, dw: dilation.1, groups: groups)
         let (kh, kw) = (weight.shape[2], weight.shape[3])
         switch padding {
@@ -112,6 +113,7 @@ extension Tensor {
         precondition(
             rank == 4 && weight.rank == 4 && shape[1] == weight.shape[0] && groups > 0 && shape[1] % groups == 0,
             "convTranspose2d: input \(shape) and weight [C, OC/groups, KH, KW] \(weight.shape) do not fit groups = \(groups)")
+        Tensor.checkDevices([self, weight] + [bias].compactMap { $0 }, "convTranspose2d")
         precondition(
             outputPadding.0 < Swift.max(stride.0, dilation.0) && outputPadding.1 < Swift.max(stride.1, dilation.1),
             "convTranspose2d: output padding \(outputPadding) must be smaller than the stride or dilation")

@@ -9,7 +9,7 @@ public enum FusedUpdates {
         decoupled: Bool, step: Int
     ) -> Bool {
         let tensors = [parameter, grad, expAvg, expAvgSq] + (maxExpAvgSq.map { [$0] } ?? [])
-        guard tensors.allSatisfy({ $0.dtype == .float32 && $0.isContiguous && $0.count == parameter.count }) else {
+        guard tensors.allSatisfy({ $0.dtype == .float32 && $0.isContiguous && $0.count == parameter.count && $0.device == parameter.device }) else {
             return false
         }
         parameter.checkInPlace("adam")
@@ -17,6 +17,26 @@ public enum FusedUpdates {
             parameter, grad: grad, expAvg: expAvg, expAvgSq: expAvgSq, maxExpAvgSq: maxExpAvgSq,
             lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
             decoupled: decoupled, step: step)
+        return true
+    }
+
+    /// One SGD step in place (PyTorch's `torch.optim.SGD` arithmetic) on dense float tensors
+    /// of one type and size; `momentumBuffer` is nil without momentum. Returns false, changing
+    /// nothing, when the tensors do not qualify.
+    public static func sgd(
+        parameter: Tensor, grad: Tensor, momentumBuffer: Tensor?, lr: Double, momentum: Double,
+        dampening: Double, weightDecay: Double, nesterov: Bool, firstStep: Bool
+    ) -> Bool {
+        let tensors = [parameter, grad] + (momentumBuffer.map { [$0] } ?? [])
+        guard parameter.dtype.isFloatingPoint, momentum == 0 || momentumBuffer != nil,
+            tensors.allSatisfy({
+                $0.dtype == parameter.dtype && $0.isContiguous && $0.count == parameter.count && $0.device == parameter.device
+            })
+        else { return false }
+        parameter.checkInPlace("sgd")
+        parameter.device.backend.sgd(
+            parameter, grad: grad, momentumBuffer: momentumBuffer, lr: lr, momentum: momentum, dampening: dampening,
+            weightDecay: weightDecay, nesterov: nesterov, firstStep: firstStep)
         return true
     }
 }

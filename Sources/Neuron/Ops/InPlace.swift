@@ -19,6 +19,7 @@ extension Tensor {
             broadcastShape(source.shape, shape, "assign") == shape,
             "assign: shape \(source.shape) does not broadcast to \(shape)")
         let value = source.dtype == dtype ? source : device.backend.cast(source, to: dtype)
+        checkDevice(value, "assign")
         device.backend.copy(value.expanded(to: shape), into: self)
     }
 

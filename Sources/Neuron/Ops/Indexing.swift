@@ -3,6 +3,7 @@
 extension Tensor {
     func checkIndex(_ index: Tensor, _ op: String) {
         precondition(index.dtype == .int64, "\(op): indices must be int64, got \(index.dtype) of shape \(index.shape)")
+        checkDevice(index, op)
     }
 
     /// out[i][j][k] = self[i][index[i][j][k]][k] for axis 1 (PyTorch's `gather`). `index` has
@@ -19,7 +20,7 @@ extension Tensor {
         if Tensor.recording(x) {
             let inputShape = shape
             out.record("gather", [x]) { g, _ in
-                [Tensor.zeros(inputShape, dtype: g.dtype).scatterAdd(axis: a, index: idx, source: g)]
+                [Tensor.zeros(inputShape, dtype: g.dtype, device: g.device).scatterAdd(axis: a, index: idx, source: g)]
             }
         }
         return out
@@ -29,6 +30,7 @@ extension Tensor {
     /// (PyTorch's out-of-place `scatter_add`). `index` and `source` share a shape.
     public func scatterAdd(axis: Int, index: Tensor, source: Tensor) -> Tensor {
         checkIndex(index, "scatterAdd")
+        checkDevice(source, "scatterAdd")
         let a = self.axis(axis, "scatterAdd")
         precondition(
             index.shape == source.shape && index.rank == rank
@@ -60,7 +62,7 @@ extension Tensor {
         if Tensor.recording(x) {
             let inputShape = shape
             out.record("indexSelect", [x]) { g, _ in
-                [Tensor.zeros(inputShape, dtype: g.dtype).indexAdd(axis: a, index: idx, source: g)]
+                [Tensor.zeros(inputShape, dtype: g.dtype, device: g.device).indexAdd(axis: a, index: idx, source: g)]
             }
         }
         return out
@@ -69,6 +71,7 @@ extension Tensor {
     /// A copy of `self` with the slices of `source` added at positions `index` along `axis`.
     public func indexAdd(axis: Int, index: Tensor, source: Tensor) -> Tensor {
         checkIndex(index, "indexAdd")
+        checkDevice(source, "indexAdd")
         let a = self.axis(axis, "indexAdd")
         var expected = shape
         expected[a] = index.count
@@ -91,13 +94,7 @@ extension Tensor {
     /// One-hot encoding of int64 class indices: a new last dimension of `classes` (int64).
     public func oneHot(classes: Int) -> Tensor {
         checkIndex(self, "oneHot")
-        let values = toArray(Int.self)
-        let out = Tensor.zeros(shape + [classes], dtype: .int64)
-        let pointer = out.pointer(as: Int64.self)
-        for (i, c) in values.enumerated() {
-            precondition(c >= 0 && c < classes, "oneHot: class \(c) is out of range for \(classes) classes")
-            pointer[i * classes + c] = 1
-        }
-        return out
+        precondition(classes > 0, "oneHot: needs at least one class, got \(classes)")
+        return device.backend.oneHot(contiguous(), width: classes).reshaped(shape + [classes])
     }
 }

@@ -15,7 +15,8 @@ extension Tensor {
                 "concat: shapes \(first.shape) and \(t.shape) differ outside axis \(axis)")
             shape[a] += t.shape[a]
         }
-        let out = Tensor(uninitialized: shape, dtype: dtype)
+        checkDevices(tensors, "concat")
+        let out = Tensor(uninitialized: shape, dtype: dtype, device: first.device)
         var start = 0
         for t in tensors {
             let part = t.dtype == dtype ? t : first.device.backend.cast(t, to: dtype)
@@ -86,7 +87,7 @@ extension Tensor {
             shape[axis] += widths[2 * pair] + widths[2 * pair + 1]
             spec.starts[axis] = widths[2 * pair]
         }
-        let out = Tensor.full(shape, value, dtype: dtype)
+        let out = Tensor.full(shape, value, dtype: dtype, device: device)
         device.backend.copy(self, into: noGrad { out.slice(spec) })
         if Tensor.recording(self) { out.record("pad", [self]) { g, _ in [g.slice(spec)] } }
         return out

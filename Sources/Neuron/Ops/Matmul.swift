@@ -28,10 +28,11 @@ extension Tensor {
         precondition(
             a.dtype == b.dtype && a.dtype.isFloatingPoint,
             "matmul: operands must share a floating-point type, got \(a.dtype) \(a.shape) and \(b.dtype) \(b.shape)")
+        a.checkDevice(b, "matmul")
         let batchShape = broadcastShape(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), "matmul")
         let x = a.matrixOperandSource(), y = b.matrixOperandSource()
         let opA = x.matrixOperand(), opB = y.matrixOperand()
-        let out = Tensor(uninitialized: batchShape + [m, n], dtype: a.dtype)
+        let out = Tensor(uninitialized: batchShape + [m, n], dtype: a.dtype, device: a.device)
         if MultiplyAccumulates.isCounting { MultiplyAccumulates.add(batchShape.reduce(1, *) * m * n * k) }
         if m > 0 && n > 0 {
             if k == 0 {

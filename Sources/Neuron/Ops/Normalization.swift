@@ -16,13 +16,16 @@ extension Tensor {
                 parameter.shape == [c] && parameter.dtype == dtype,
                 "batchNormalized: weight and bias must be \(dtype) [\(c)] for input \(shape), got \(parameter.dtype) \(parameter.shape)")
         }
+        Tensor.checkDevices([self] + [weight, bias].compactMap { $0 }, "batchNormalized")
         let x = contiguous(), backend = device.backend
-        let (mean, variance) = backend.channelStats(x, n: n, c: c, inner: inner)
-        let invstd = variance.map { 1 / ($0 + eps).squareRoot() }
-        let gamma = weight?.toArray(Double.self) ?? [Double](repeating: 1, count: c)
-        let beta = bias?.toArray(Double.self) ?? [Double](repeating: 0, count: c)
-        let scale = (0..<c).map { gamma[$0] * invstd[$0] }
-        let shift = (0..<c).map { beta[$0] - mean[$0] * scale[$0] }
+        // Per-channel arithmetic in float64 on [C] tensors, never recorded.
+        let (mean, variance, invstd, scale, shift) = noGrad {
+            let (mean, variance) = backend.channelStats(x, n: n, c: c, inner: inner)
+            let invstd = (variance + eps).rsqrt()
+            let scale = weight.map { $0.to(.float64) * invstd } ?? invstd
+            let shift = bias.map { $0.to(.float64) - mean * scale } ?? -(mean * scale)
+            return (mean, variance, invstd, scale, shift)
+        }
         let y = backend.channelAffine(x, nil, a: scale, b: nil, d: shift, n: n, c: c, inner: inner)
         let inputs = [self] + [weight, bias].compactMap { $0 }
         if Tensor.recording(inputs) {
@@ -32,15 +35,15 @@ extension Tensor {
                 let g = grad.contiguous(), m = Double(n * inner)
                 let (sum, dot) = backend.channelGradSums(g, x, mean: mean, n: n, c: c, inner: inner)
                 // dx = γ·σ⁻¹·(dy − Σdy/m − x̂·Σ(dy·x̂)/m), as a·dy + b·x + d per channel.
-                let b = (0..<c).map { -scale[$0] * invstd[$0] * invstd[$0] * dot[$0] / m }
-                let d = (0..<c).map { -scale[$0] * sum[$0] / m - b[$0] * mean[$0] }
+                let b = -(scale * invstd * invstd * dot) / m
+                let d = -(scale * sum) / m - b * mean
                 var grads: [Tensor?] = [self._requiresGrad ? backend.channelAffine(g, x, a: scale, b: b, d: d, n: n, c: c, inner: inner) : nil]
-                if weight != nil { grads.append(Tensor((0..<c).map { dot[$0] * invstd[$0] }, shape: [c], dtype: dtype)) }
-                if bias != nil { grads.append(Tensor(sum, shape: [c], dtype: dtype)) }
+                if weight != nil { grads.append((dot * invstd).to(dtype)) }
+                if bias != nil { grads.append(sum.to(dtype)) }
                 return grads
             }
         }
-        return (y, Tensor(mean, shape: [c], dtype: dtype), Tensor(variance, shape: [c], dtype: dtype))
+        return (y, mean.to(dtype), variance.to(dtype))
     }
 
     /// The gradients of `batchNormalized` in x, weight and bias from differentiable ops.

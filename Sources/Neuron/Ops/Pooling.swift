@@ -103,8 +103,8 @@ extension Tensor {
     /// Nearest-neighbour upsampling of [N, C, H, W] to `size` (PyTorch's `mode='nearest'`).
     public func upsampleNearest(size: (Int, Int)) -> Tensor {
         precondition(rank == 4, "upsampleNearest: expects [N, C, H, W], got \(shape)")
-        let rows = Tensor((0..<size.0).map { Swift.min($0 * shape[2] / size.0, shape[2] - 1) })
-        let cols = Tensor((0..<size.1).map { Swift.min($0 * shape[3] / size.1, shape[3] - 1) })
+        let rows = Tensor((0..<size.0).map { Swift.min($0 * shape[2] / size.0, shape[2] - 1) }).to(device)
+        let cols = Tensor((0..<size.1).map { Swift.min($0 * shape[3] / size.1, shape[3] - 1) }).to(device)
         return indexSelect(axis: 2, index: rows).indexSelect(axis: 3, index: cols)
     }
 

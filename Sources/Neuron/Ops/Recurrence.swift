@@ -1,5 +1,3 @@
-import CNeuronKernels
-
 /// The cell a recurrent layer runs at each step.
 public enum RecurrentCell: Int32, Sendable {
     /// h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)
@@ -51,21 +49,15 @@ extension Tensor {
             dtype.isFloatingPoint && ([hiddenWeight, h0] + [hiddenBias, c0].compactMap { $0 }).allSatisfy { $0.dtype == dtype },
             "recurrence: projections, weights and states must share a floating-point type")
         precondition(steps > 0, "recurrence: needs at least one step, got projections \(projections.shape)")
-        let xg = projections.contiguous(), whh = hiddenWeight.contiguous(), bhh = hiddenBias?.contiguous()
-        let hInit = h0.contiguous(), cInit = cell == .lstm ? c0!.contiguous() : nil, mask = active?.contiguous()
-        let states = Tensor(uninitialized: [steps, cell.stateCount, n, h], dtype: dtype)
-        let gates = Tensor(uninitialized: [steps, n, Int(nk_rnn_gate_width(cell.rawValue)) * h], dtype: dtype)
-        if dtype == .float32 {
-            nk_rnn_forward_f32(
-                cell.rawValue, Int64(steps), Int64(n), Int64(h), xg.pointer(as: Float.self), whh.pointer(as: Float.self),
-                bhh?.pointer(as: Float.self), hInit.pointer(as: Float.self), cInit?.pointer(as: Float.self),
-                mask?.pointer(as: UInt8.self), states.pointer(as: Float.self), gates.pointer(as: Float.self))
-        } else {
-            nk_rnn_forward_f64(
-                cell.rawValue, Int64(steps), Int64(n), Int64(h), xg.pointer(as: Double.self), whh.pointer(as: Double.self),
-                bhh?.pointer(as: Double.self), hInit.pointer(as: Double.self), cInit?.pointer(as: Double.self),
-                mask?.pointer(as: UInt8.self), states.pointer(as: Double.self), gates.pointer(as: Double.self))
-        }
+        Tensor.checkDevices([projections, hiddenWeight, h0] + [hiddenBias, c0, active].compactMap { $0 }, "recurrence")
+        let backend = projections.device.backend, device = projections.device
+        var io = RecurrenceTensors(
+            steps: steps, n: n, hidden: h, projections: projections.contiguous(), hiddenWeight: hiddenWeight.contiguous(),
+            hiddenBias: hiddenBias?.contiguous(), h0: h0.contiguous(), c0: cell == .lstm ? c0!.contiguous() : nil,
+            active: active?.contiguous())
+        let (states, gates) = backend.recurrenceForward(cell, io)
+        io.gates = gates
+        let forward = io
         let inputs = [projections, hiddenWeight] + [hiddenBias, h0, cell == .lstm ? c0 : nil].compactMap { $0 }
         if recording(inputs) {
             // The rule reads the states through its `out` argument: capturing `states` itself
@@ -82,23 +74,15 @@ extension Tensor {
                     return Autograd.run(root: replay, seed: grad, targets: targets, retainGraph: true, createGraph: true, stopAtTargets: true)
                 }
                 let dy = grad.contiguous()
-                let dxg = Tensor(uninitialized: xg.shape, dtype: dtype), dwhh = Tensor(uninitialized: whh.shape, dtype: dtype)
-                let dbhh = bhh.map { Tensor(uninitialized: $0.shape, dtype: dtype) }
-                let dh0 = Tensor(uninitialized: [n, h], dtype: dtype), dc0 = cInit.map { Tensor(uninitialized: $0.shape, dtype: dtype) }
-                if dtype == .float32 {
-                    nk_rnn_backward_f32(
-                        cell.rawValue, Int64(steps), Int64(n), Int64(h), dy.pointer(as: Float.self), whh.pointer(as: Float.self),
-                        hInit.pointer(as: Float.self), cInit?.pointer(as: Float.self), mask?.pointer(as: UInt8.self), states.pointer(as: Float.self),
-                        gates.pointer(as: Float.self), dxg.pointer(as: Float.self), dwhh.pointer(as: Float.self),
-                        dbhh?.pointer(as: Float.self), dh0.pointer(as: Float.self), dc0?.pointer(as: Float.self))
-                } else {
-                    nk_rnn_backward_f64(
-                        cell.rawValue, Int64(steps), Int64(n), Int64(h), dy.pointer(as: Double.self), whh.pointer(as: Double.self),
-                        hInit.pointer(as: Double.self), cInit?.pointer(as: Double.self), mask?.pointer(as: UInt8.self),
-                        states.pointer(as: Double.self),
-                        gates.pointer(as: Double.self), dxg.pointer(as: Double.self), dwhh.pointer(as: Double.self),
-                        dbhh?.pointer(as: Double.self), dh0.pointer(as: Double.self), dc0?.pointer(as: Double.self))
-                }
+                let dxg = Tensor(uninitialized: io.projections.shape, dtype: dtype, device: device)
+                let dwhh = Tensor(uninitialized: io.hiddenWeight.shape, dtype: dtype, device: device)
+                let dbhh = io.hiddenBias.map { Tensor(uninitialized: $0.shape, dtype: dtype, device: device) }
+                let dh0 = Tensor(uninitialized: [n, h], dtype: dtype, device: device)
+                let dc0 = io.c0.map { Tensor(uninitialized: $0.shape, dtype: dtype, device: device) }
+                var saved = forward
+                saved.states = states
+                backend.recurrenceBackward(
+                    cell, saved, dy: dy, grads: RecurrenceGradients(projections: dxg, hiddenWeight: dwhh, hiddenBias: dbhh, h0: dh0, c0: dc0))
                 return [dxg, dwhh] + [dbhh, dh0, dc0].compactMap { $0 }
             }
         }

@@ -106,7 +106,7 @@ extension Tensor {
 
     func extreme(axis: Int, keepDims: Bool, min: Bool) -> (values: Tensor, indices: Tensor) {
         let op = min ? "min" : "max"
-        if rank == 0 { return (self, Tensor.zeros([], dtype: .int64)) }
+        if rank == 0 { return (self, Tensor.zeros([], dtype: .int64, device: device)) }
         let a = self.axis(axis, op)
         precondition(shape[a] > 0, "\(op): axis \(axis) of shape \(shape) is empty")
         let input = (dtype == .bool ? to(.int64) : self).contiguous()
@@ -120,7 +120,7 @@ extension Tensor {
         if Tensor.recording(input) {
             let inputShape = shape
             outValues.record(op, [input]) { g, _ in
-                [Tensor.zeros(inputShape, dtype: g.dtype).scatterAdd(axis: a, index: indices, source: g.reshaped(keptShape))]
+                [Tensor.zeros(inputShape, dtype: g.dtype, device: g.device).scatterAdd(axis: a, index: indices, source: g.reshaped(keptShape))]
             }
         }
         return (outValues, outIndices)

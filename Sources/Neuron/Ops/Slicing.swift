@@ -131,7 +131,7 @@ extension Tensor {
 
     /// Zeros of `shape` with this tensor written into the slice `spec` (the gradient of slicing).
     func sliceScatter(into shape: [Int], _ spec: SliceSpec) -> Tensor {
-        let out = Tensor.zeros(shape, dtype: dtype)
+        let out = Tensor.zeros(shape, dtype: dtype, device: device)
         device.backend.copy(self, into: noGrad { out.slice(spec) })
         if Tensor.recording(self) { out.record("sliceScatter", [self]) { g, _ in [g.slice(spec)] } }
         return out

@@ -154,6 +154,41 @@ extension Tensor {
     /// The same data, cut from the graph: no gradient flows through the result.
     public func detach() -> Tensor { view(shape: shape, strides: strides) }
 
+    /// A copy on `device` (the tensor itself when it is already there). Gradients flow back to
+    /// the original device.
+    public func to(_ device: Device) -> Tensor {
+        if device == self.device { return self }
+        let source = contiguous()
+        let out = Tensor(uninitialized: shape, dtype: dtype, device: device)
+        let byteCount = count * dtype.size
+        if source.device.isCPU {
+            device.backend.upload(source.pointer, byteCount: byteCount, into: out)
+        } else if device.isCPU {
+            source.device.backend.download(source, into: out.pointer, byteCount: byteCount)
+        } else {
+            let host = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: 64)
+            defer { host.deallocate() }
+            source.device.backend.download(source, into: host, byteCount: byteCount)
+            device.backend.upload(host, byteCount: byteCount, into: out)
+        }
+        if dtype.isFloatingPoint && Tensor.recording(self) {
+            let original = self.device
+            out.record("to", [self]) { g, _ in [g.to(original)] }
+        }
+        return out
+    }
+
+    /// Moves this tensor's memory to `device` in place, so every holder of the tensor (a module,
+    /// an optimiser) sees it there; its gradient moves with it. Views taken earlier keep the
+    /// old memory. Not recorded: for parameters, buffers and optimiser state.
+    public func moveStorage(to device: Device) {
+        grad?.moveStorage(to: device)
+        guard device != self.device else { return }
+        // The whole block, as bytes, so offset and strides stay valid.
+        let bytes = Tensor(storage: storage, shape: [storage.capacity], strides: [1], offset: 0, dtype: .bool)
+        storage = noGrad { bytes.to(device) }.storage
+    }
+
     /// Converts to another element type; float-to-float conversions pass gradients.
     public func to(_ type: DType) -> Tensor {
         if type == dtype { return self }

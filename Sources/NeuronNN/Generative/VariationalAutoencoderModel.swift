@@ -38,7 +38,7 @@ extension VariationalAutoencoderModel {
             for _ in 0..<samples {
                 let z = reparameterize(
                     mean: mean, logVariance: logVariance,
-                    noise: Tensor.normal(mean.shape, dtype: mean.dtype, generator: generator))
+                    noise: Tensor.normal(mean.shape, dtype: mean.dtype, device: mean.device, generator: generator))
                 let logPrior = gaussianLogDensity(z, mean: z.zerosLike(), logVariance: z.zerosLike())
                 let logPosterior = gaussianLogDensity(z, mean: mean, logVariance: logVariance)
                 weights.append((-reconstructionNats(decodeLogits(z), images) + logPrior - logPosterior).reshaped([n, 1]))

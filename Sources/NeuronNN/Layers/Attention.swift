@@ -55,7 +55,10 @@ func attention(
     // A query with no allowed key got uniform weights; zero them (checked on the small mask).
     if let allowed, allowed.sum(axis: -1).min().item() == 0 { weights = weights * allowed }
     if dropout > 0 {
-        weights = weights * (Tensor.bernoulli(weights.shape, p: 1 - dropout, dtype: weights.dtype, generator: generator) * (1 / (1 - dropout)))
+        weights =
+            weights
+            * (Tensor.bernoulli(weights.shape, p: 1 - dropout, dtype: weights.dtype, device: weights.device, generator: generator)
+                * (1 / (1 - dropout)))
     }
     return (weights.matmul(value), weights)
 }

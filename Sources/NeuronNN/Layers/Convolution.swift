@@ -130,7 +130,7 @@ extension Conv2d {
         }
         var scale = (norm.runningVar + norm.eps).rsqrt()
         if let gamma = norm.weight { scale = scale * gamma }
-        var shift = ((bias ?? Tensor.zeros([weight.shape[0]], dtype: weight.dtype)) - norm.runningMean) * scale
+        var shift = ((bias ?? Tensor.zeros([weight.shape[0]], dtype: weight.dtype, device: weight.device)) - norm.runningMean) * scale
         if let beta = norm.bias { shift = shift + beta }
         let folded = weight * scale.to(weight.dtype).reshaped([-1, 1, 1, 1])
         return input.conv2d(

@@ -18,7 +18,7 @@ public class Dropout: Module, Layer {
 
     public func forward(_ input: Tensor) -> Tensor {
         guard isTraining && p > 0 else { return input }
-        let mask = Tensor.bernoulli(maskShape(input), p: 1 - p, dtype: input.dtype, generator: generator)
+        let mask = Tensor.bernoulli(maskShape(input), p: 1 - p, dtype: input.dtype, device: input.device, generator: generator)
         return input * (mask * (1 / (1 - p)))
     }
 }

@@ -66,7 +66,7 @@ extension BatchNorm {
         let axes = [0] + Array(2..<x.rank)
         var statShape = [Int](repeating: 1, count: x.rank)
         statShape[1] = channels
-        let localCount = Tensor([Double(x.count / channels)], dtype: x.dtype)
+        let localCount = Tensor([Double(x.count / channels)], dtype: x.dtype).to(x.device)
         let totals = replicaSum(Tensor.concat([x.sum(axes: axes), localCount], axis: 0))
         let count = totals[channels].item()
         precondition(count > 1, "BatchNorm: training needs more than one value per channel over all replicas, got \(count)")

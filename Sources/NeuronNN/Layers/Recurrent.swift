@@ -78,17 +78,17 @@ public class RecurrentLayer: Module {
                 lengths.count == n && lengths.allSatisfy { $0 >= 1 && $0 <= steps },
                 "\(name): needs \(n) lengths in 1…\(steps), got \(lengths)")
             let mask = (0..<steps).flatMap { t in lengths.map { t < $0 } }
-            active = Tensor(mask, shape: [steps, n])
+            active = Tensor(mask, shape: [steps, n]).to(input.device)
             keep = active!.to(input.dtype).unsqueezed(axis: 2)
             // Step t of the reversed sequence reads step L − 1 − t of a sequence of length L.
-            reversal = Tensor((0..<steps).flatMap { t in lengths.map { t < $0 ? $0 - 1 - t : t } }, shape: [steps, n, 1])
+            reversal = Tensor((0..<steps).flatMap { t in lengths.map { t < $0 ? $0 - 1 - t : t } }, shape: [steps, n, 1]).to(input.device)
         }
         func reversed(_ sequence: Tensor) -> Tensor {
-            guard let reversal else { return sequence.indexSelect(axis: 0, index: Tensor(Array((0..<steps).reversed()))) }
+            guard let reversal else { return sequence.indexSelect(axis: 0, index: Tensor(Array((0..<steps).reversed())).to(input.device)) }
             return sequence.gather(axis: 0, index: reversal.expanded(to: sequence.shape).contiguous())
         }
         var finalH: [Tensor] = [], finalC: [Tensor] = []
-        let zeros = Tensor.zeros([n, hiddenSize], dtype: input.dtype)
+        let zeros = Tensor.zeros([n, hiddenSize], dtype: input.dtype, device: input.device)
         for layer in 0..<numLayers {
             var outputs: [Tensor] = []
             for direction in 0..<directions {

@@ -27,7 +27,7 @@ public class RecurrentCellLayer: Module {
         precondition(
             input.rank == 2 && input.shape[1] == inputSize,
             "\(type(of: self)): expects input [N, \(inputSize)], got \(input.shape)")
-        let zeros = Tensor.zeros([input.shape[0], hiddenSize], dtype: input.dtype)
+        let zeros = Tensor.zeros([input.shape[0], hiddenSize], dtype: input.dtype, device: input.device)
         var projection = input.matmul(weightIh.T)
         if let biasIh { projection = projection + biasIh }
         let states = Tensor.recurrence(

@@ -30,7 +30,7 @@ public final class Adagrad: Optimizer {
         var g = grad
         if group.weightDecay != 0 { g = g + parameter * group.weightDecay }
         let rate = group.learningRate / (1 + Double(step - 1) * group[.lrDecay])
-        let initial = Tensor.full(parameter.shape, group[.initialAccumulatorValue], dtype: parameter.dtype)
+        let initial = Tensor.full(parameter.shape, group[.initialAccumulatorValue], dtype: parameter.dtype, device: parameter.device)
         let sum = (state["sum"] ?? initial) + g.square()
         state["sum"] = sum
         parameter.assign(parameter - g / (sum.sqrt() + group[.eps]) * rate)

@@ -37,6 +37,8 @@ open class Optimizer {
                     guard let grad = parameter.grad else { continue }
                     steps[index, default: 0] += 1
                     var slots = state[index] ?? [:]
+                    // State follows its parameter when the model moved to another device.
+                    for tensor in slots.values where tensor.device != parameter.device { tensor.moveStorage(to: parameter.device) }
                     update(parameter, grad: grad, group: group, state: &slots, step: steps[index]!)
                     state[index] = slots
                 }

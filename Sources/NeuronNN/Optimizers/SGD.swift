@@ -29,8 +29,17 @@ public final class SGD: Optimizer {
         _ parameter: Tensor, grad: Tensor, group: ParameterGroup,
         state: inout [String: Tensor], step: Int
     ) {
-        var g = grad
         let decay = group.weightDecay, momentum = group.momentum
+        let previous = state["momentum_buffer"]
+        let buffer = momentum != 0 ? (previous ?? parameter.zerosLike()) : nil
+        if FusedUpdates.sgd(
+            parameter: parameter, grad: grad, momentumBuffer: buffer, lr: group.learningRate, momentum: momentum,
+            dampening: group[.dampening], weightDecay: decay, nesterov: group[.nesterov] != 0, firstStep: previous == nil)
+        {
+            if let buffer { state["momentum_buffer"] = buffer }
+            return
+        }
+        var g = grad
         if decay != 0 { g = g + parameter * decay }
         if momentum != 0 {
             let buffer: Tensor

@@ -136,12 +136,6 @@ final class CPUBackend: Backend {
         }
     }
 
-    func contiguousCopy(_ x: Tensor) -> Tensor {
-        let out = Tensor(uninitialized: x.shape, dtype: x.dtype)
-        copy(x, into: out)
-        return out
-    }
-
     func cast(_ x: Tensor, to dtype: DType) -> Tensor {
         let input = x.isContiguous ? x : contiguousCopy(x)
         let out = Tensor(uninitialized: x.shape, dtype: dtype)

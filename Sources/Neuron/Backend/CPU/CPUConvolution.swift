@@ -85,7 +85,7 @@ extension CPUBackend {
         let (n, c) = (source.shape[0], source.shape[1])
         let out =
             backward
-            ? Tensor.zeros(inputShape, dtype: source.dtype)
+            ? Tensor.zeros(inputShape, dtype: source.dtype, device: .cpu)
             : Tensor(uninitialized: [n, c, rows.count, cols.count], dtype: source.dtype)
         let x = backward ? out : source, y = backward ? source : out
         let hs = rows.start.map { Int64($0) }, he = rows.end.map { Int64($0) }
@@ -113,5 +113,20 @@ extension CPUBackend {
             parameter.pointer(as: Float.self), grad.pointer(as: Float.self), expAvg.pointer(as: Float.self),
             expAvgSq.pointer(as: Float.self), maxExpAvgSq?.pointer(as: Float.self), Int64(parameter.count),
             lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, stepSize, correction2)
+    }
+
+    func sgd(
+        _ parameter: Tensor, grad: Tensor, momentumBuffer: Tensor?, lr: Double, momentum: Double,
+        dampening: Double, weightDecay: Double, nesterov: Bool, firstStep: Bool
+    ) {
+        if parameter.dtype == .float32 {
+            nk_sgd_f32(
+                parameter.pointer(as: Float.self), grad.pointer(as: Float.self), momentumBuffer?.pointer(as: Float.self),
+                Int64(parameter.count), lr, momentum, dampening, weightDecay, nesterov ? 1 : 0, firstStep ? 1 : 0)
+        } else {
+            nk_sgd_f64(
+                parameter.pointer(as: Double.self), grad.pointer(as: Double.self), momentumBuffer?.pointer(as: Double.self),
+                Int64(parameter.count), lr, momentum, dampening, weightDecay, nesterov ? 1 : 0, firstStep ? 1 : 0)
+        }
     }
 }

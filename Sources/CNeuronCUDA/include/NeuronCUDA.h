@@ -1,0 +1,100 @@
+// The few CUDA driver, NVRTC and cuBLAS entry points Neuron uses, declared by hand so that the
+// package builds without a CUDA toolkit. They are resolved at run time with dlopen into one
+// table (`nk_cuda`); tests may fill the table with fakes instead.
+#ifndef NEURON_CUDA_H
+#define NEURON_CUDA_H
+
+#include <stddef.h>
+
+typedef int CUresult;
+typedef int CUdevice;
+typedef unsigned long long CUdeviceptr;
+typedef struct CUctx_st *CUcontext;
+typedef struct CUmod_st *CUmodule;
+typedef struct CUfunc_st *CUfunction;
+typedef struct CUstream_st *CUstream;
+typedef int nvrtcResult;
+typedef struct _nvrtcProgram *nvrtcProgram;
+typedef int cublasStatus_t;
+typedef struct cublasContext *cublasHandle_t;
+
+/// CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR / _MINOR, _MULTIPROCESSOR_COUNT.
+#define NK_CU_ATTRIBUTE_CC_MAJOR 75
+#define NK_CU_ATTRIBUTE_CC_MINOR 76
+#define NK_CU_ATTRIBUTE_SM_COUNT 16
+/// CUBLAS_OP_N, CUBLAS_OP_T; CUBLAS_DEFAULT_MATH (no TF32), CUBLAS_TF32_TENSOR_OP_MATH.
+#define NK_CUBLAS_OP_N 0
+#define NK_CUBLAS_OP_T 1
+#define NK_CUBLAS_DEFAULT_MATH 0
+#define NK_CUBLAS_TF32_MATH 3
+
+typedef struct nk_cuda_api {
+    // Driver (libcuda.so.1).
+    CUresult (*cuInit)(unsigned flags);
+    CUresult (*cuDriverGetVersion)(int *version);
+    CUresult (*cuDeviceGetCount)(int *count);
+    CUresult (*cuDeviceGet)(CUdevice *device, int ordinal);
+    CUresult (*cuDeviceGetName)(char *name, int length, CUdevice device);
+    CUresult (*cuDeviceGetAttribute)(int *value, int attribute, CUdevice device);
+    CUresult (*cuDeviceTotalMem)(size_t *bytes, CUdevice device);
+    CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *context, CUdevice device);
+    CUresult (*cuCtxSetCurrent)(CUcontext context);
+    CUresult (*cuStreamCreate)(CUstream *stream, unsigned flags);
+    CUresult (*cuStreamSynchronize)(CUstream stream);
+    CUresult (*cuMemAlloc)(CUdeviceptr *pointer, size_t bytes);
+    CUresult (*cuMemFree)(CUdeviceptr pointer);
+    CUresult (*cuMemAllocHost)(void **pointer, size_t bytes);
+    CUresult (*cuMemFreeHost)(void *pointer);
+    CUresult (*cuMemcpyHtoDAsync)(CUdeviceptr destination, const void *source, size_t bytes, CUstream stream);
+    CUresult (*cuMemcpyDtoHAsync)(void *destination, CUdeviceptr source, size_t bytes, CUstream stream);
+    CUresult (*cuMemcpyDtoDAsync)(CUdeviceptr destination, CUdeviceptr source, size_t bytes, CUstream stream);
+    CUresult (*cuModuleLoadData)(CUmodule *module, const void *image);
+    CUresult (*cuModuleGetFunction)(CUfunction *function, CUmodule module, const char *name);
+    CUresult (*cuLaunchKernel)(CUfunction function, unsigned gridX, unsigned gridY, unsigned gridZ,
+                               unsigned blockX, unsigned blockY, unsigned blockZ, unsigned sharedBytes,
+                               CUstream stream, void **parameters, void **extra);
+    CUresult (*cuGetErrorString)(CUresult error, const char **text);
+
+    // NVRTC (libnvrtc.so.13, after libnvrtc-builtins.so.13.* with RTLD_GLOBAL).
+    nvrtcResult (*nvrtcVersion)(int *major, int *minor);
+    nvrtcResult (*nvrtcGetSupportedArchs)(int *architectures);
+    nvrtcResult (*nvrtcGetNumSupportedArchs)(int *count);
+    nvrtcResult (*nvrtcCreateProgram)(nvrtcProgram *program, const char *source, const char *name, int headerCount,
+                                      const char *const *headers, const char *const *includeNames);
+    nvrtcResult (*nvrtcCompileProgram)(nvrtcProgram program, int optionCount, const char *const *options);
+    nvrtcResult (*nvrtcGetProgramLogSize)(nvrtcProgram program, size_t *size);
+    nvrtcResult (*nvrtcGetProgramLog)(nvrtcProgram program, char *log);
+    nvrtcResult (*nvrtcGetCUBINSize)(nvrtcProgram program, size_t *size);
+    nvrtcResult (*nvrtcGetCUBIN)(nvrtcProgram program, char *cubin);
+    nvrtcResult (*nvrtcDestroyProgram)(nvrtcProgram *program);
+    const char *(*nvrtcGetErrorString)(nvrtcResult result);
+
+    // cuBLAS (libcublas.so.13, after libcublasLt.so.13).
+    cublasStatus_t (*cublasCreate)(cublasHandle_t *handle);
+    cublasStatus_t (*cublasSetStream)(cublasHandle_t handle, CUstream stream);
+    cublasStatus_t (*cublasSetMathMode)(cublasHandle_t handle, int mode);
+    cublasStatus_t (*cublasSgemmStridedBatched)(cublasHandle_t handle, int transa, int transb, int m, int n, int k,
+                                                const float *alpha, const float *a, int lda, long long strideA,
+                                                const float *b, int ldb, long long strideB, const float *beta,
+                                                float *c, int ldc, long long strideC, int batchCount);
+    cublasStatus_t (*cublasDgemmStridedBatched)(cublasHandle_t handle, int transa, int transb, int m, int n, int k,
+                                                const double *alpha, const double *a, int lda, long long strideA,
+                                                const double *b, int ldb, long long strideB, const double *beta,
+                                                double *c, int ldc, long long strideC, int batchCount);
+} nk_cuda_api;
+
+/// The process's table; all entries are NULL until a library is loaded.
+extern nk_cuda_api nk_cuda;
+
+/// The libraries `nk_cuda_load` knows.
+typedef enum { NK_CUDA_DRIVER = 0, NK_CUDA_NVRTC = 1, NK_CUDA_CUBLAS = 2 } nk_cuda_library;
+
+/// dlopens `path` (with RTLD_GLOBAL, so that later libraries find it) and resolves the entries
+/// of `library` into `nk_cuda`. Returns NULL, or a message naming the file or the missing symbol
+/// (valid until the next call).
+const char *nk_cuda_load(nk_cuda_library library, const char *path);
+
+/// dlopens a library only for its symbols (NVRTC's builtins, cuBLASLt): NULL or a message.
+const char *nk_cuda_preload(const char *path);
+
+#endif

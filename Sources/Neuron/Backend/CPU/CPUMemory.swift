@@ -1,0 +1,22 @@
+import CNeuronKernels
+
+/// Host memory statistics and the CPU backend's buffer cache.
+public enum Memory {
+    /// Bytes held by live tensor storage.
+    public static var liveBytes: Int { Int(nk_live_bytes()) }
+    /// Bytes of released buffers kept for reuse.
+    public static var cachedBytes: Int { Int(nk_cached_bytes()) }
+    /// Returns every cached buffer to the system.
+    public static func clearCache() { nk_clear_cache() }
+    /// Caps the bytes the cache keeps (default 2 GiB).
+    public static func setCacheLimit(_ bytes: Int) { nk_set_cache_limit(Int64(bytes)) }
+}
+
+/// Threads used by kernels (the OpenMP team shared with oneDNN).
+public enum Threads {
+    /// The number of threads large kernels split over.
+    public static var count: Int {
+        get { Int(nk_num_threads()) }
+        set { nk_set_num_threads(Int32(newValue)) }
+    }
+}

@@ -1,0 +1,347 @@
+import CNeuronCUDA
+
+// The op half of the CUDA backend: element-wise, copies and casts, reductions, indexing, GEMM
+// through cuBLAS, fused optimiser updates and random numbers. Outputs are fresh contiguous
+// tensors on the device unless the contract says otherwise.
+extension CUDABackend {
+    private func output(_ shape: [Int], _ dtype: DType) -> Tensor { Tensor(uninitialized: shape, dtype: dtype, device: device) }
+
+    private func dense(_ x: Tensor) -> Tensor { x.isContiguous ? x : contiguousCopy(x) }
+
+    /// Kernels index elements of 1, 4 or 8 bytes.
+    private func widthSuffix(_ dtype: DType) -> String { "\(dtype.size)" }
+
+    func unary(_ kernel: UnaryKernel, _ x: Tensor, _ p0: Double, _ p1: Double) -> Tensor {
+        guard x.dtype.isFloatingPoint else {
+            // Integer and boolean inputs are computed in float64 and converted back, as on the CPU.
+            return cast(unary(kernel, cast(x, to: .float64), p0, p1), to: x.dtype)
+        }
+        let input = dense(x), out = output(x.shape, x.dtype)
+        var args = KernelArguments()
+        args.add(kernel.rawValue)
+        args.add(input)
+        args.add(out)
+        args.add(Int64(x.count))
+        args.add(p0)
+        args.add(p1)
+        launch("unary_\(Self.suffix(x.dtype))", in: .elementwise, elements: x.count, args)
+        return out
+    }
+
+    func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int], into destination: Tensor?) -> Tensor {
+        precondition(a.dtype != .bool, "binary kernels take float or int64 tensors")
+        let out = destination ?? output(shape, a.dtype)
+        var args = KernelArguments()
+        args.add(kernel.rawValue)
+        args.addLayout(shape: shape, strides: [broadcastStrides(a, to: shape), broadcastStrides(b, to: shape)])
+        args.add(a)
+        args.add(b)
+        args.add(out)
+        args.add(Int64(out.count))
+        launch("binary_\(Self.suffix(a.dtype))", in: .elementwise, elements: out.count, args)
+        return out
+    }
+
+    func compare(_ kernel: CompareKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
+        let out = output(shape, .bool)
+        var args = KernelArguments()
+        args.add(kernel.rawValue)
+        args.addLayout(shape: shape, strides: [broadcastStrides(a, to: shape), broadcastStrides(b, to: shape)])
+        args.add(a)
+        args.add(b)
+        args.add(out)
+        args.add(Int64(out.count))
+        launch("compare_\(Self.suffix(a.dtype))", in: .elementwise, elements: out.count, args)
+        return out
+    }
+
+    func select(_ condition: Tensor, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
+        let out = output(shape, a.dtype)
+        var args = KernelArguments()
+        args.addLayout(
+            shape: shape,
+            strides: [broadcastStrides(condition, to: shape), broadcastStrides(a, to: shape), broadcastStrides(b, to: shape)])
+        args.add(condition)
+        args.add(a)
+        args.add(b)
+        args.add(out)
+        args.add(Int64(out.count))
+        launch("where_\(widthSuffix(a.dtype))", in: .elementwise, elements: out.count, args)
+        return out
+    }
+
+    func copy(_ source: Tensor, into destination: Tensor) {
+        precondition(source.dtype == destination.dtype)
+        let shape = destination.shape
+        var args = KernelArguments()
+        args.addLayout(shape: shape, strides: [broadcastStrides(source, to: shape), broadcastStrides(destination, to: shape)])
+        args.add(source)
+        args.add(destination)
+        args.add(Int64(destination.count))
+        launch("copy_\(widthSuffix(source.dtype))", in: .copy, elements: destination.count, args)
+    }
+
+    func cast(_ x: Tensor, to dtype: DType) -> Tensor {
+        let input = dense(x), out = output(x.shape, dtype)
+        var args = KernelArguments()
+        args.add(input)
+        args.add(out)
+        args.add(Int64(x.count))
+        launch("cast_\(Self.suffix(x.dtype))_\(Self.suffix(dtype))", in: .copy, elements: x.count, args)
+        return out
+    }
+
+    func fill(_ x: Tensor, with value: Double) {
+        precondition(x.isContiguous)
+        var args = KernelArguments()
+        args.add(x)
+        args.add(Int64(x.count))
+        switch x.dtype {
+        case .float32: args.add(Float(value).bitPattern)
+        case .float64: args.add(value.bitPattern)
+        case .int64: args.add(UInt64(bitPattern: Int64(value)))
+        case .bool: args.add(UInt8(value != 0 ? 1 : 0))
+        }
+        launch("fill_\(widthSuffix(x.dtype))", in: .copy, elements: x.count, args)
+    }
+
+    // MARK: Reductions
+
+    func sum(_ x: Tensor, outer: Int, reduce: Int, inner: Int, shape: [Int]) -> Tensor {
+        precondition(x.dtype != .bool, "sum: boolean tensors are summed as int64")
+        let input = dense(x), out = output(shape, x.dtype)
+        var args = KernelArguments()
+        args.add(input)
+        args.add(out)
+        args.add(Int64(outer))
+        args.add(Int64(reduce))
+        if inner == 1 {
+            // One block per output row, its threads reducing the row together.
+            launch("sum_rows_\(Self.suffix(x.dtype))", in: .reduce, elements: outer * 256, blocks: Swift.min(outer, 65535), args)
+        } else {
+            args.add(Int64(inner))
+            launch("sum_cols_\(Self.suffix(x.dtype))", in: .reduce, elements: outer * inner, args)
+        }
+        return out
+    }
+
+    func extreme(_ x: Tensor, outer: Int, reduce: Int, inner: Int, shape: [Int], min: Bool) -> (values: Tensor, indices: Tensor) {
+        precondition(x.dtype != .bool, "max/min: boolean tensors are reduced as int64")
+        let input = dense(x), values = output(shape, x.dtype), indices = output(shape, .int64)
+        var args = KernelArguments()
+        args.add(input)
+        args.add(values)
+        args.add(indices)
+        args.add(Int64(outer))
+        args.add(Int64(reduce))
+        args.add(Int64(inner))
+        args.add(Int32(min ? 1 : 0))
+        launch("extreme_\(Self.suffix(x.dtype))", in: .reduce, elements: outer * inner, args)
+        return (values, indices)
+    }
+
+    // MARK: Indexing
+
+    func gather(_ x: Tensor, _ index: Tensor, outer: Int, axisSize: Int, inner: Int) -> Tensor {
+        let out = output(index.shape, x.dtype)
+        let indexAxis = index.shape.isEmpty ? 1 : index.count / Swift.max(outer * inner, 1)
+        var args = KernelArguments()
+        args.add(dense(x))
+        args.add(dense(index))
+        args.add(out)
+        for size in [outer, axisSize, indexAxis, inner] { args.add(Int64(size)) }
+        args.add(indexErrorWord())
+        launch("gather_\(widthSuffix(x.dtype))", in: .index, elements: index.count, args)
+        return out
+    }
+
+    func scatterAdd(into out: Tensor, _ index: Tensor, _ source: Tensor, outer: Int, axisSize: Int, inner: Int) {
+        precondition(out.dtype.isFloatingPoint, "scatterAdd: only floating-point tensors")
+        var args = KernelArguments()
+        args.add(out)
+        args.add(dense(index))
+        args.add(dense(source))
+        for size in [outer, axisSize, index.count / Swift.max(outer * inner, 1), inner] { args.add(Int64(size)) }
+        args.add(indexErrorWord())
+        launch("scatter_add_\(Self.suffix(out.dtype))", in: .index, elements: index.count, args)
+    }
+
+    func indexSelect(_ x: Tensor, _ index: Tensor, outer: Int, axisSize: Int, inner: Int, shape: [Int]) -> Tensor {
+        let out = output(shape, x.dtype)
+        var args = KernelArguments()
+        args.add(dense(x))
+        args.add(dense(index))
+        args.add(Int64(index.count))
+        args.add(out)
+        for size in [outer, axisSize, inner] { args.add(Int64(size)) }
+        args.add(indexErrorWord())
+        launch("index_select_\(widthSuffix(x.dtype))", in: .index, elements: out.count, args)
+        return out
+    }
+
+    func indexAdd(into out: Tensor, _ index: Tensor, _ source: Tensor, outer: Int, axisSize: Int, inner: Int) {
+        precondition(out.dtype.isFloatingPoint, "indexAdd: only floating-point tensors")
+        var args = KernelArguments()
+        args.add(out)
+        args.add(dense(index))
+        args.add(Int64(index.count))
+        args.add(dense(source))
+        for size in [outer, axisSize, inner] { args.add(Int64(size)) }
+        args.add(indexErrorWord())
+        launch("index_add_\(Self.suffix(out.dtype))", in: .index, elements: outer * index.count * inner, args)
+    }
+
+    func oneHot(_ classes: Tensor, width: Int) -> Tensor {
+        let out = output([classes.count, width], .int64)
+        fill(out, with: 0)
+        var args = KernelArguments()
+        args.add(dense(classes))
+        args.add(out)
+        args.add(Int64(classes.count))
+        args.add(Int64(width))
+        args.add(indexErrorWord())
+        launch("one_hot", in: .index, elements: classes.count, args)
+        return out
+    }
+
+    // MARK: Matrix products
+
+    /// Row-major C = op(A)·op(B) as column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: cuBLAS with the operands
+    /// swapped. Batches whose offsets step evenly run as one strided-batched call.
+    func matmul(_ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)], m: Int, n: Int, k: Int) {
+        enter()
+        let opA = Int32(a.transposed ? NK_CUBLAS_OP_T : NK_CUBLAS_OP_N), opB = Int32(b.transposed ? NK_CUBLAS_OP_T : NK_CUBLAS_OP_N)
+        let size = out.dtype.size
+        let baseA = address(a.tensor), baseB = address(b.tensor), baseC = address(out)
+        var runs: [(start: Int, count: Int, strideA: Int, strideB: Int)] = []
+        var i = 0
+        while i < batchOffsets.count {
+            var count = 1
+            let strideA = i + 1 < batchOffsets.count ? batchOffsets[i + 1].0 - batchOffsets[i].0 : 0
+            let strideB = i + 1 < batchOffsets.count ? batchOffsets[i + 1].1 - batchOffsets[i].1 : 0
+            while i + count < batchOffsets.count, batchOffsets[i + count].0 - batchOffsets[i + count - 1].0 == strideA,
+                batchOffsets[i + count].1 - batchOffsets[i + count - 1].1 == strideB
+            {
+                count += 1
+            }
+            runs.append((i, count, strideA, strideB))
+            i += count
+        }
+        for run in runs {
+            let pa = baseA + CUdeviceptr(batchOffsets[run.start].0 * size), pb = baseB + CUdeviceptr(batchOffsets[run.start].1 * size)
+            let pc = baseC + CUdeviceptr(run.start * m * n * size)
+            let status: cublasStatus_t
+            switch out.dtype {
+            case .float32:
+                var one: Float = 1, zero: Float = 0
+                status = nk_cuda.cublasSgemmStridedBatched!(
+                    blas, opB, opA, Int32(n), Int32(m), Int32(k), &one, UnsafePointer(bitPattern: UInt(pb)), Int32(b.leadingDimension),
+                    Int64(run.strideB), UnsafePointer(bitPattern: UInt(pa)), Int32(a.leadingDimension), Int64(run.strideA), &zero,
+                    UnsafeMutablePointer(bitPattern: UInt(pc)), Int32(n), Int64(m * n), Int32(run.count))
+            case .float64:
+                var one: Double = 1, zero: Double = 0
+                status = nk_cuda.cublasDgemmStridedBatched!(
+                    blas, opB, opA, Int32(n), Int32(m), Int32(k), &one, UnsafePointer(bitPattern: UInt(pb)), Int32(b.leadingDimension),
+                    Int64(run.strideB), UnsafePointer(bitPattern: UInt(pa)), Int32(a.leadingDimension), Int64(run.strideA), &zero,
+                    UnsafeMutablePointer(bitPattern: UInt(pc)), Int32(n), Int64(m * n), Int32(run.count))
+            default:
+                preconditionFailure("matmul: only floating-point tensors")
+            }
+            precondition(status == 0, "matmul: cuBLAS GEMM \(m)×\(n)×\(k) failed with status \(status)")
+        }
+    }
+
+    // MARK: Optimisers and random numbers
+
+    func adam(
+        _ parameter: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?,
+        lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, decoupled: Bool, step: Int
+    ) {
+        var args = KernelArguments()
+        for t in [parameter, grad, expAvg, expAvgSq] { args.add(t) }
+        args.add(maxExpAvgSq)
+        args.add(Int64(parameter.count))
+        for value in [lr, beta1, beta2, eps, weightDecay] { args.add(value) }
+        args.add(Int32(decoupled ? 1 : 0))
+        args.add(Int64(step))
+        launch("adam_\(Self.suffix(parameter.dtype))", in: .optim, elements: parameter.count, args)
+    }
+
+    func sgd(
+        _ parameter: Tensor, grad: Tensor, momentumBuffer: Tensor?, lr: Double, momentum: Double,
+        dampening: Double, weightDecay: Double, nesterov: Bool, firstStep: Bool
+    ) {
+        var args = KernelArguments()
+        args.add(parameter)
+        args.add(grad)
+        args.add(momentumBuffer)
+        args.add(Int64(parameter.count))
+        for value in [lr, momentum, dampening, weightDecay] { args.add(value) }
+        args.add(Int32(nesterov ? 1 : 0))
+        args.add(Int32(firstStep ? 1 : 0))
+        launch("sgd_\(Self.suffix(parameter.dtype))", in: .optim, elements: parameter.count, args)
+    }
+
+    /// Philox counter-based numbers keyed by one draw of `generator`: the same seed gives the
+    /// same numbers on every run.
+    func fillRandom(_ x: Tensor, _ distribution: RandomDistribution, generator: RandomGenerator) {
+        precondition(x.isContiguous && x.dtype.isFloatingPoint)
+        let key = generator.exclusive { generator.next() }
+        var args = KernelArguments()
+        args.add(x)
+        args.add(Int64(x.count))
+        args.add(key)
+        args.add(UInt64(0))
+        let name: String
+        switch distribution {
+        case .uniform(let low, let high):
+            name = "uniform"
+            args.add(low)
+            args.add(high)
+        case .normal(let mean, let std):
+            name = "normal"
+            args.add(mean)
+            args.add(std)
+        case .bernoulli(let p):
+            // The kernel keeps (scale) where u ≥ threshold: P(1) = p with threshold 1 − p.
+            name = "bernoulli"
+            args.add(1 - p)
+            args.add(1.0)
+        }
+        let perCall = x.dtype == .float32 ? 4 : 2
+        launch("\(name)_\(Self.suffix(x.dtype))", in: .random, elements: (x.count + perCall - 1) / perCall, args)
+    }
+
+    // MARK: Op families of the next backend release
+
+    func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor { unsupported("conv2d") }
+    func convolutionAdjoint(_ y: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int]) -> Tensor {
+        unsupported("convTranspose2d")
+    }
+    func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int]) -> Tensor {
+        unsupported("conv2d backward")
+    }
+    func fusedConvolution(
+        _ x: Tensor, _ w: Tensor, bias: Tensor?, residual: Tensor?, clamp: ClosedRange<Double>?, _ geometry: ConvGeometry,
+        outputShape: [Int]
+    ) -> Tensor { unsupported("conv2d") }
+    func channelStats(_ x: Tensor, n: Int, c: Int, inner: Int) -> (mean: Tensor, variance: Tensor) { unsupported("batchNorm") }
+    func channelGradSums(_ gy: Tensor, _ x: Tensor, mean: Tensor, n: Int, c: Int, inner: Int) -> (sum: Tensor, dot: Tensor) {
+        unsupported("batchNorm backward")
+    }
+    func channelAffine(_ u: Tensor, _ v: Tensor?, a: Tensor, b: Tensor?, d: Tensor, n: Int, c: Int, inner: Int) -> Tensor {
+        unsupported("batchNorm")
+    }
+    func maxPool(_ x: Tensor, outputSize: (Int, Int), _ pool: PoolGeometry) -> (values: Tensor, indices: Tensor) {
+        unsupported("maxPool2d")
+    }
+    func windowAverage(_ source: Tensor, _ rows: Windows, _ cols: Windows, backward: Bool, inputShape: [Int]) -> Tensor {
+        unsupported("avgPool2d")
+    }
+    func recurrenceForward(_ cell: RecurrentCell, _ io: RecurrenceTensors) -> (states: Tensor, saved: Tensor) {
+        unsupported("recurrence")
+    }
+    func recurrenceBackward(_ cell: RecurrentCell, _ io: RecurrenceTensors, dy: Tensor, grads: RecurrenceGradients) {
+        unsupported("recurrence backward")
+    }
+}
