@@ -18,8 +18,8 @@ public enum AdversarialLoss: Equatable, Sendable {
     public func discriminatorLoss(real: Tensor, fake: Tensor, realTarget: Double) -> Tensor {
         switch self {
         case .nonSaturating:
-            return binaryCrossEntropyWithLogits(real, Tensor.full(real.shape, realTarget, dtype: real.dtype))
-                + binaryCrossEntropyWithLogits(fake, Tensor.zeros(fake.shape, dtype: fake.dtype))
+            return binaryCrossEntropyWithLogits(real, Tensor.full(real.shape, realTarget, dtype: real.dtype, device: real.device))
+                + binaryCrossEntropyWithLogits(fake, Tensor.zeros(fake.shape, dtype: fake.dtype, device: fake.device))
         case .leastSquares:
             return ((real - realTarget).square().mean() + fake.square().mean()) * 0.5
         case .wasserstein:
@@ -30,7 +30,7 @@ public enum AdversarialLoss: Equatable, Sendable {
     /// The generator's loss for the discriminator's scores of generated images.
     public func generatorLoss(fake: Tensor) -> Tensor {
         switch self {
-        case .nonSaturating: binaryCrossEntropyWithLogits(fake, Tensor.ones(fake.shape, dtype: fake.dtype))
+        case .nonSaturating: binaryCrossEntropyWithLogits(fake, Tensor.ones(fake.shape, dtype: fake.dtype, device: fake.device))
         case .leastSquares: (fake - 1).square().mean() * 0.5
         case .wasserstein: -fake.mean()
         }
@@ -122,7 +122,8 @@ public final class AdversarialStep: TrainingStep {
         let count = real.shape[0]
         let labels = generator.classCount == nil ? nil : batch.targets
         let updatesGenerator = (trainer.globalStep + 1) % discriminatorSteps == 0
-        let noiseBatch = Tensor.normal([count, generator.latentSize], dtype: real.dtype, generator: noise)
+        // Drawn on the CPU and moved, so a seed gives the same noise on every device.
+        let noiseBatch = Tensor.normal([count, generator.latentSize], dtype: real.dtype, device: .cpu, generator: noise).to(real.device)
         let fake =
             updatesGenerator
             ? generator.generate(noiseBatch, labels: labels)
@@ -133,7 +134,7 @@ public final class AdversarialStep: TrainingStep {
         var discriminatorLoss = loss.discriminatorLoss(real: realScores, fake: fakeScores, realTarget: realTarget)
         var figures = ["d_real": loss.shown(realScores.detach()), "d_fake": loss.shown(fakeScores.detach())]
         if case .wasserstein(let weight) = loss {
-            let alpha = Tensor.uniform([count], dtype: real.dtype, generator: noise)
+            let alpha = Tensor.uniform([count], dtype: real.dtype, device: .cpu, generator: noise).to(real.device)
             let penalty = gradientPenalty(critic: { self.discriminator.score($0, labels: labels) }, real: real, fake: fake, alpha: alpha)
             discriminatorLoss = discriminatorLoss + penalty * weight
             figures["gp"] = penalty.item()

@@ -59,6 +59,7 @@ public struct Device: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The backend computing on this device.
+    @inline(__always)
     var backend: any Backend {
         switch kind {
         case .cpu: return CPUBackend.shared

@@ -4,7 +4,9 @@
 /// the CPU, a device pointer on a GPU). Blocks come from the backend's size-class cache, so the
 /// buffers of a training step are reused from one step to the next.
 final class Storage {
-    let backend: any Backend
+    /// Backends live as long as the process, so the reference is not counted (a retain and a
+    /// release per tensor otherwise).
+    unowned(unsafe) let backend: any Backend
     let device: Device
     let address: UInt
     let capacity: Int
