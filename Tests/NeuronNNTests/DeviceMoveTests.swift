@@ -14,7 +14,7 @@ struct DeviceMoveTests {
     }
 
     @Test func modulesMoveInPlaceAndOptimiserStateFollows() {
-        let model = mlp(seed: 1)
+        let model = mlp(seed: 1).to(.cpu)
         let parameters = model.parameters()
         let optimizer = Adam(parameters, lr: 1e-2)
         let x = Tensor.normal([8, 12], device: .cpu, generator: RandomGenerator(seed: 2))
