@@ -28,30 +28,28 @@ extension CUDABackend {
         return out
     }
 
-    func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int], into destination: Tensor?) -> Tensor {
-        precondition(a.dtype != .bool, "binary kernels take float or int64 tensors")
-        let out = destination ?? output(shape, a.dtype)
+    /// The parameters of a kernel over two operands broadcast to a dense output: op, layout, a, b, out, n.
+    private func pairArguments(_ op: Int32, _ a: Tensor, _ b: Tensor, into out: Tensor) -> KernelArguments {
         var args = KernelArguments()
-        args.add(kernel.rawValue)
-        args.addLayout(shape: shape, strides: [broadcastStrides(a, to: shape), broadcastStrides(b, to: shape)])
+        args.add(op)
+        args.addLayout(shape: out.shape, strides: [broadcastStrides(a, to: out.shape), broadcastStrides(b, to: out.shape)])
         args.add(a)
         args.add(b)
         args.add(out)
         args.add(Int64(out.count))
-        launch("binary_\(Self.suffix(a.dtype))", in: .elementwise, elements: out.count, args)
+        return args
+    }
+
+    func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int], into destination: Tensor?) -> Tensor {
+        precondition(a.dtype != .bool, "binary kernels take float or int64 tensors")
+        let out = destination ?? output(shape, a.dtype)
+        launch("binary_\(Self.suffix(a.dtype))", in: .elementwise, elements: out.count, pairArguments(kernel.rawValue, a, b, into: out))
         return out
     }
 
     func compare(_ kernel: CompareKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
         let out = output(shape, .bool)
-        var args = KernelArguments()
-        args.add(kernel.rawValue)
-        args.addLayout(shape: shape, strides: [broadcastStrides(a, to: shape), broadcastStrides(b, to: shape)])
-        args.add(a)
-        args.add(b)
-        args.add(out)
-        args.add(Int64(out.count))
-        launch("compare_\(Self.suffix(a.dtype))", in: .elementwise, elements: out.count, args)
+        launch("compare_\(Self.suffix(a.dtype))", in: .elementwise, elements: out.count, pairArguments(kernel.rawValue, a, b, into: out))
         return out
     }
 
