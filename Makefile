@@ -8,7 +8,7 @@ DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fash
 TEST_PACKAGES = $(DEB_PACKAGES) libc6-dev-arm64-cross git iproute2
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps test-deps nvrtc gpu-check build test lint format docs check-package models photos demo demo-distributed demo-two-hosts demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train demo-autoencoders demo-gans check-interop venv clean
+.PHONY: deps test-deps nvrtc cuda-emulator gpu-check build test lint format docs check-package models photos demo demo-distributed demo-two-hosts demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train demo-autoencoders demo-gans check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -71,6 +71,15 @@ $(NVRTC_DIR)/nvidia/cu13/lib/libnvrtc.so.13:
 	python3 -m pip download --no-deps --quiet --disable-pip-version-check -d $(NVRTC_DIR)/wheel "nvidia-cuda-nvrtc==13.0.*"
 	cd $(NVRTC_DIR) && python3 -m zipfile -e wheel/nvidia_cuda_nvrtc-*.whl .
 	touch $@
+
+# A GPU emulated on the host (Sources/CNeuronCUDAEmulator): the driver and cuBLAS the CUDA
+# backend loads, with kernels compiled by the real NVRTC and run from the same sources on the CPU.
+EMULATOR_DIR = $(CURDIR)/.build/cuda-emulator
+cuda-emulator: nvrtc
+	$(SWIFT) build --product NeuronCUDAEmulator $(TEST_BUILD_FLAGS)
+	mkdir -p $(EMULATOR_DIR)
+	for name in libcuda.so.1 libcublas.so.13; do \
+		ln -sf "$$($(SWIFT) build --show-bin-path $(TEST_BUILD_FLAGS))/libNeuronCUDAEmulator.so" $(EMULATOR_DIR)/$$name; done
 
 # The whole suite; the tensor and layer tests again on the simulated device (memory the host
 # cannot read, so nothing bypasses the backend contract); then the style check, the API

@@ -10,10 +10,13 @@ import PackageDescription
 //   NeuronTrain → NeuronNN, NeuronData, NeuronViz   the training loop, steps, callbacks
 //   NeuronBench, NeuronCLI → all of the above
 //   NeuronCUDACheck → Neuron, NeuronNN, NeuronData, NeuronModels   the GPU machine's check
+//   CNeuronCUDAEmulator (no dependencies)   a CUDA driver and cuBLAS on the host, for tests
 // No target uses unsafe flags: the C kernels pick their wide code (AVX2, AVX-512) at run
 // time, so the package builds on any Linux and can be used as a versioned dependency.
 // The CUDA backend's kernels, compiled by NVRTC on first use and embedded in the library.
-let cudaKernelSources = ["prelude", "elementwise", "copy", "reduce", "index", "optim", "random"]
+let cudaKernelSources = [
+    "prelude", "elementwise", "copy", "reduce", "index", "optim", "random", "conv", "pool", "norm", "recurrence",
+]
 
 let package = Package(
     name: "Neuron",
@@ -27,6 +30,8 @@ let package = Package(
         .library(name: "NeuronDistributed", targets: ["NeuronDistributed"]),
         .executable(name: "neuron", targets: ["NeuronCLI"]),
         .executable(name: "neuron-cuda-check", targets: ["NeuronCUDACheck"]),
+        // Loaded as libcuda.so.1 and libcublas.so.13 by the tests on the emulated GPU (make test).
+        .library(name: "NeuronCUDAEmulator", type: .dynamic, targets: ["CNeuronCUDAEmulator"]),
     ],
     targets: [
         .target(
@@ -35,6 +40,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp"), .linkedLibrary("m")]
         ),
         .target(name: "CNeuronCUDA", path: "Sources/CNeuronCUDA", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CNeuronCUDAEmulator", path: "Sources/CNeuronCUDAEmulator"),
         .target(
             name: "Neuron", dependencies: ["CNeuronKernels", "CNeuronCUDA"], path: "Sources/Neuron",
             resources: cudaKernelSources.map { .embedInCode("Backend/CUDA/Kernels/\($0).cu") }),
@@ -91,5 +97,6 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v5],
+    cxxLanguageStandard: .cxx17
 )

@@ -39,6 +39,9 @@ final class CUDABackend: Backend, @unchecked Sendable {
     /// A pinned staging buffer for transfers, grown on demand.
     private var staging: (pointer: UnsafeMutableRawPointer, bytes: Int)?
     private let lock = NSRecursiveLock()
+    /// Averaging windows already on the device (see `windowAverage`), under `cacheLock`.
+    var windowCache: [WindowKey: (bounds: Tensor, divisors: Tensor)] = [:]
+    let cacheLock = NSLock()
 
     init(index: Int) {
         device = .cuda(index)
@@ -143,8 +146,10 @@ final class CUDABackend: Backend, @unchecked Sendable {
         return UInt64(errorWord)
     }
 
-    /// The device address of a tensor's first element.
-    func address(_ t: Tensor) -> CUdeviceptr { CUdeviceptr(t.storage.address) + CUdeviceptr(t.offset * t.dtype.size) }
+    /// The device address of a tensor's first element, or of the one `elements` past it.
+    func address(_ t: Tensor, _ elements: Int = 0) -> CUdeviceptr {
+        CUdeviceptr(t.storage.address) + CUdeviceptr((t.offset + elements) * t.dtype.size)
+    }
 
     // MARK: Launching
 

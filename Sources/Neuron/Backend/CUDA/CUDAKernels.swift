@@ -4,7 +4,7 @@ import Foundation
 /// One file of CUDA C kernels of the backend (in `Kernels/`, one per op family, as on the CPU).
 /// Each is compiled as the shared prelude followed by the file.
 enum CUDAKernelSource: String, CaseIterable, Sendable {
-    case elementwise, copy, reduce, index, optim, random
+    case elementwise, copy, reduce, index, optim, random, conv, pool, norm, recurrence
 
     /// The program NVRTC compiles: the prelude, then the file.
     var program: String {
@@ -17,6 +17,10 @@ enum CUDAKernelSource: String, CaseIterable, Sendable {
         case .index: body = PackageResources.index_cu
         case .optim: body = PackageResources.optim_cu
         case .random: body = PackageResources.random_cu
+        case .conv: body = PackageResources.conv_cu
+        case .pool: body = PackageResources.pool_cu
+        case .norm: body = PackageResources.norm_cu
+        case .recurrence: body = PackageResources.recurrence_cu
         }
         return prelude + "\n" + String(decoding: body, as: UTF8.self)
     }
@@ -169,6 +173,17 @@ struct KernelArguments {
     /// The device address of the tensor's first element (0 for nil).
     mutating func add(_ tensor: Tensor?) {
         add(UInt64(tensor.map { $0.storage.address + UInt($0.offset * $0.dtype.size) } ?? 0))
+    }
+
+    /// A struct of 64-bit integers passed by value (the kernels' geometry structs).
+    mutating func addWords(_ words: [Int64]) {
+        align(8)
+        for word in words { withUnsafeBytes(of: word) { bytes += $0 } }
+    }
+
+    /// The device address `elements` past the tensor's first element.
+    mutating func add(_ tensor: Tensor, advancedBy elements: Int) {
+        add(UInt64(tensor.storage.address + UInt((tensor.offset + elements) * tensor.dtype.size)))
     }
 
     /// The prelude's `nk_layout`: rank, shape[8], stride[3][8] (elements; 0 broadcasts).

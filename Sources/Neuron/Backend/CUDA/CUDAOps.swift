@@ -6,7 +6,7 @@ import CNeuronCUDA
 extension CUDABackend {
     private func output(_ shape: [Int], _ dtype: DType) -> Tensor { Tensor(uninitialized: shape, dtype: dtype, device: device) }
 
-    private func dense(_ x: Tensor) -> Tensor { x.isContiguous ? x : contiguousCopy(x) }
+    func dense(_ x: Tensor) -> Tensor { x.isContiguous ? x : contiguousCopy(x) }
 
     /// Kernels index elements of 1, 4 or 8 bytes.
     private func widthSuffix(_ dtype: DType) -> String { "\(dtype.size)" }
@@ -204,14 +204,8 @@ extension CUDABackend {
 
     // MARK: Matrix products
 
-    /// Row-major C = op(A)·op(B) as column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: cuBLAS with the operands
-    /// swapped. Batches whose offsets step evenly run as one strided-batched call.
+    /// Batches whose offsets step evenly run as one strided-batched GEMM.
     func matmul(_ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)], m: Int, n: Int, k: Int) {
-        enter()
-        let opA = Int32(a.transposed ? NK_CUBLAS_OP_T : NK_CUBLAS_OP_N), opB = Int32(b.transposed ? NK_CUBLAS_OP_T : NK_CUBLAS_OP_N)
-        let size = out.dtype.size
-        let baseA = address(a.tensor), baseB = address(b.tensor), baseC = address(out)
-        var runs: [(start: Int, count: Int, strideA: Int, strideB: Int)] = []
         var i = 0
         while i < batchOffsets.count {
             var count = 1
@@ -222,31 +216,45 @@ extension CUDABackend {
             {
                 count += 1
             }
-            runs.append((i, count, strideA, strideB))
+            gemm(
+                out.dtype, transA: a.transposed, transB: b.transposed, m: m, n: n, k: k,
+                a: address(a.tensor, batchOffsets[i].0), lda: a.leadingDimension, strideA: strideA,
+                b: address(b.tensor, batchOffsets[i].1), ldb: b.leadingDimension, strideB: strideB,
+                c: address(out, i * m * n), ldc: n, strideC: m * n, batches: count)
             i += count
         }
-        for run in runs {
-            let pa = baseA + CUdeviceptr(batchOffsets[run.start].0 * size), pb = baseB + CUdeviceptr(batchOffsets[run.start].1 * size)
-            let pc = baseC + CUdeviceptr(run.start * m * n * size)
-            let status: cublasStatus_t
-            switch out.dtype {
-            case .float32:
-                var one: Float = 1, zero: Float = 0
-                status = nk_cuda.cublasSgemmStridedBatched!(
-                    blas, opB, opA, Int32(n), Int32(m), Int32(k), &one, UnsafePointer(bitPattern: UInt(pb)), Int32(b.leadingDimension),
-                    Int64(run.strideB), UnsafePointer(bitPattern: UInt(pa)), Int32(a.leadingDimension), Int64(run.strideA), &zero,
-                    UnsafeMutablePointer(bitPattern: UInt(pc)), Int32(n), Int64(m * n), Int32(run.count))
-            case .float64:
-                var one: Double = 1, zero: Double = 0
-                status = nk_cuda.cublasDgemmStridedBatched!(
-                    blas, opB, opA, Int32(n), Int32(m), Int32(k), &one, UnsafePointer(bitPattern: UInt(pb)), Int32(b.leadingDimension),
-                    Int64(run.strideB), UnsafePointer(bitPattern: UInt(pa)), Int32(a.leadingDimension), Int64(run.strideA), &zero,
-                    UnsafeMutablePointer(bitPattern: UInt(pc)), Int32(n), Int64(m * n), Int32(run.count))
-            default:
-                preconditionFailure("matmul: only floating-point tensors")
-            }
-            precondition(status == 0, "matmul: cuBLAS GEMM \(m)×\(n)×\(k) failed with status \(status)")
+    }
+
+    /// Row-major C = alpha·op(A)·op(B) + beta·C (m×n, k inner) for `batches` matrices at
+    /// element strides: cuBLAS's column-major Cᵀ = op(B)ᵀ·op(A)ᵀ, the operands swapped.
+    func gemm(
+        _ dtype: DType, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double = 1,
+        a: CUdeviceptr, lda: Int, strideA: Int = 0, b: CUdeviceptr, ldb: Int, strideB: Int = 0,
+        beta: Double = 0, c: CUdeviceptr, ldc: Int, strideC: Int = 0, batches: Int = 1
+    ) {
+        guard m > 0, n > 0, batches > 0 else { return }
+        enter()
+        let opA = Int32(transA ? NK_CUBLAS_OP_T : NK_CUBLAS_OP_N), opB = Int32(transB ? NK_CUBLAS_OP_T : NK_CUBLAS_OP_N)
+        let pa = UnsafeRawPointer(bitPattern: UInt(a)), pb = UnsafeRawPointer(bitPattern: UInt(b))
+        let pc = UnsafeMutableRawPointer(bitPattern: UInt(c))
+        let status: cublasStatus_t
+        switch dtype {
+        case .float32:
+            var one = Float(alpha), zero = Float(beta)
+            status = nk_cuda.cublasSgemmStridedBatched!(
+                blas, opB, opA, Int32(n), Int32(m), Int32(k), &one, pb?.assumingMemoryBound(to: Float.self), Int32(ldb),
+                Int64(strideB), pa?.assumingMemoryBound(to: Float.self), Int32(lda), Int64(strideA), &zero,
+                pc?.assumingMemoryBound(to: Float.self), Int32(ldc), Int64(strideC), Int32(batches))
+        case .float64:
+            var one = alpha, zero = beta
+            status = nk_cuda.cublasDgemmStridedBatched!(
+                blas, opB, opA, Int32(n), Int32(m), Int32(k), &one, pb?.assumingMemoryBound(to: Double.self), Int32(ldb),
+                Int64(strideB), pa?.assumingMemoryBound(to: Double.self), Int32(lda), Int64(strideA), &zero,
+                pc?.assumingMemoryBound(to: Double.self), Int32(ldc), Int64(strideC), Int32(batches))
+        default:
+            preconditionFailure("matmul: only floating-point tensors, got \(dtype)")
         }
+        precondition(status == 0, "matmul: cuBLAS GEMM \(m)×\(n)×\(k) failed with status \(status)")
     }
 
     // MARK: Optimisers and random numbers
@@ -308,38 +316,5 @@ extension CUDABackend {
         }
         let perCall = x.dtype == .float32 ? 4 : 2
         launch("\(name)_\(Self.suffix(x.dtype))", in: .random, elements: (x.count + perCall - 1) / perCall, args)
-    }
-
-    // MARK: Op families of the next backend release
-
-    func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor { unsupported("conv2d") }
-    func convolutionAdjoint(_ y: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int]) -> Tensor {
-        unsupported("convTranspose2d")
-    }
-    func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int]) -> Tensor {
-        unsupported("conv2d backward")
-    }
-    func fusedConvolution(
-        _ x: Tensor, _ w: Tensor, bias: Tensor?, residual: Tensor?, clamp: ClosedRange<Double>?, _ geometry: ConvGeometry,
-        outputShape: [Int]
-    ) -> Tensor { unsupported("conv2d") }
-    func channelStats(_ x: Tensor, n: Int, c: Int, inner: Int) -> (mean: Tensor, variance: Tensor) { unsupported("batchNorm") }
-    func channelGradSums(_ gy: Tensor, _ x: Tensor, mean: Tensor, n: Int, c: Int, inner: Int) -> (sum: Tensor, dot: Tensor) {
-        unsupported("batchNorm backward")
-    }
-    func channelAffine(_ u: Tensor, _ v: Tensor?, a: Tensor, b: Tensor?, d: Tensor, n: Int, c: Int, inner: Int) -> Tensor {
-        unsupported("batchNorm")
-    }
-    func maxPool(_ x: Tensor, outputSize: (Int, Int), _ pool: PoolGeometry) -> (values: Tensor, indices: Tensor) {
-        unsupported("maxPool2d")
-    }
-    func windowAverage(_ source: Tensor, _ rows: Windows, _ cols: Windows, backward: Bool, inputShape: [Int]) -> Tensor {
-        unsupported("avgPool2d")
-    }
-    func recurrenceForward(_ cell: RecurrentCell, _ io: RecurrenceTensors) -> (states: Tensor, saved: Tensor) {
-        unsupported("recurrence")
-    }
-    func recurrenceBackward(_ cell: RecurrentCell, _ io: RecurrenceTensors, dy: Tensor, grads: RecurrenceGradients) {
-        unsupported("recurrence backward")
     }
 }

@@ -6,6 +6,7 @@ typedef long long i64;
 typedef unsigned long long u64;
 typedef unsigned int u32;
 typedef unsigned char u8;
+typedef unsigned short u16;  // bfloat16's bits
 
 // Byte layout, as the host writes it: rank at 0 (4 bytes, then 4 of padding), shape at 8,
 // stride[operand][dim] at 72; 264 bytes in all. Strides are in elements, 0 on broadcast
@@ -101,3 +102,24 @@ __device__ __forceinline__ double nk_sigmoid(double x) { return 1.0 / (1.0 + exp
 __device__ __forceinline__ bool nk_isnan(float x) { return x != x; }
 __device__ __forceinline__ bool nk_isnan(double x) { return x != x; }
 __device__ __forceinline__ bool nk_isnan(i64) { return false; }
+
+// bfloat16: the top half of a float32, rounded to nearest even (NaNs stay quiet NaNs).
+__device__ __forceinline__ u16 nk_bf16_from_float(float f) {
+    u32 u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (u16)((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (u16)(u >> 16);
+}
+__device__ __forceinline__ float nk_bf16_to_float(u16 h) { return __uint_as_float((u32)h << 16); }
+
+// A value converted to an element type, u16 meaning bfloat16.
+template <typename OUT>
+struct nk_element {
+    template <typename T> __device__ __forceinline__ static OUT from(T v) { return (OUT)v; }
+};
+template <>
+struct nk_element<u16> {
+    template <typename T> __device__ __forceinline__ static u16 from(T v) { return nk_bf16_from_float((float)v); }
+};
+template <typename OUT, typename T>
+__device__ __forceinline__ OUT nk_narrow(T v) { return nk_element<OUT>::from(v); }

@@ -1,0 +1,46 @@
+// Batch normalisation's per-channel kernels on the CUDA backend (norm.cu): statistics and
+// gradient sums reduced in double by one block per channel, and the per-channel affine map.
+extension CUDABackend {
+    private func channelBlocks(_ c: Int) -> Int { Swift.min(c, 65535) * 256 }
+
+    func channelStats(_ x: Tensor, n: Int, c: Int, inner: Int) -> (mean: Tensor, variance: Tensor) {
+        let mean = Tensor(uninitialized: [c], dtype: .float64, device: device)
+        let variance = Tensor(uninitialized: [c], dtype: .float64, device: device)
+        var args = KernelArguments()
+        args.add(dense(x))
+        args.add(mean)
+        args.add(variance)
+        for size in [n, c, inner] { args.add(Int64(size)) }
+        launch("channel_stats_\(Self.suffix(x.dtype))", in: .norm, elements: channelBlocks(c), blocks: Swift.min(c, 65535), args)
+        return (mean, variance)
+    }
+
+    func channelGradSums(_ gy: Tensor, _ x: Tensor, mean: Tensor, n: Int, c: Int, inner: Int) -> (sum: Tensor, dot: Tensor) {
+        let sum = Tensor(uninitialized: [c], dtype: .float64, device: device)
+        let dot = Tensor(uninitialized: [c], dtype: .float64, device: device)
+        var args = KernelArguments()
+        args.add(dense(gy))
+        args.add(dense(x))
+        args.add(mean)
+        args.add(sum)
+        args.add(dot)
+        for size in [n, c, inner] { args.add(Int64(size)) }
+        launch(
+            "channel_grad_sums_\(Self.suffix(gy.dtype))", in: .norm, elements: channelBlocks(c), blocks: Swift.min(c, 65535), args)
+        return (sum, dot)
+    }
+
+    func channelAffine(_ u: Tensor, _ v: Tensor?, a: Tensor, b: Tensor?, d: Tensor, n: Int, c: Int, inner: Int) -> Tensor {
+        let out = Tensor(uninitialized: u.shape, dtype: u.dtype, device: device)
+        var args = KernelArguments()
+        args.add(dense(u))
+        args.add(v.map(dense))
+        args.add(a)
+        args.add(b)
+        args.add(d)
+        args.add(out)
+        for size in [n, c, inner] { args.add(Int64(size)) }
+        launch("channel_affine_\(Self.suffix(u.dtype))", in: .norm, elements: out.count, args)
+        return out
+    }
+}
