@@ -46,6 +46,9 @@ const char *nk_cuda_load(nk_cuda_library library, const char *path) {
         E(cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2"), E(cuMemcpyDtoDAsync, "cuMemcpyDtoDAsync_v2"),
         E(cuModuleLoadData, "cuModuleLoadData"), E(cuModuleGetFunction, "cuModuleGetFunction"),
         E(cuLaunchKernel, "cuLaunchKernel"), E(cuGetErrorString, "cuGetErrorString"),
+        E(cuStreamBeginCapture, "cuStreamBeginCapture_v2"), E(cuStreamEndCapture, "cuStreamEndCapture"),
+        E(cuGraphInstantiateWithFlags, "cuGraphInstantiateWithFlags"), E(cuGraphLaunch, "cuGraphLaunch"),
+        E(cuGraphExecDestroy, "cuGraphExecDestroy"), E(cuGraphDestroy, "cuGraphDestroy"),
     };
     static const entry nvrtc[] = {
         E(nvrtcVersion, "nvrtcVersion"), E(nvrtcGetSupportedArchs, "nvrtcGetSupportedArchs"),
@@ -59,6 +62,7 @@ const char *nk_cuda_load(nk_cuda_library library, const char *path) {
         E(cublasCreate, "cublasCreate_v2"), E(cublasSetStream, "cublasSetStream_v2"),
         E(cublasSetMathMode, "cublasSetMathMode"), E(cublasSgemmStridedBatched, "cublasSgemmStridedBatched"),
         E(cublasDgemmStridedBatched, "cublasDgemmStridedBatched"),
+        E(cublasGemmStridedBatchedEx, "cublasGemmStridedBatchedEx"),
     };
     switch (library) {
     case NK_CUDA_DRIVER: return resolve(handle, driver, sizeof driver / sizeof *driver, path);

@@ -3,6 +3,7 @@
 #include "emulator.h"
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 namespace {
 constexpr int opT = 1;
@@ -23,20 +24,29 @@ double load(const void *p, int type, long long i) {
     }
 }
 
-/// C = alpha·op(A)·op(B) + beta·C per batch, accumulating in `Accumulator`.
+/// C = alpha·op(A)·op(B) + beta·C per batch, accumulating in `Accumulator`: the operands are
+/// first gathered into dense column-major op(A)ᵀ rows and op(B) columns, so that the inner
+/// loop is one contiguous dot product.
 template <typename Accumulator>
 void gemm(int ta, int tb, int m, int n, int k, double alpha, const void *a, int aType, int lda, long long sa,
           const void *b, int bType, int ldb, long long sb, double beta, void *c, int cType, int ldc, long long sc,
           int batches) {
+    std::vector<Accumulator> rows((size_t)m * k), cols((size_t)n * k);
     for (int batch = 0; batch < batches; batch++) {
+        for (int i = 0; i < m; i++)
+            for (int p = 0; p < k; p++)
+                rows[(size_t)i * k + p] =
+                    (Accumulator)load(a, aType, batch * sa + (ta == opT ? (long long)i * lda + p : (long long)p * lda + i));
+        for (int j = 0; j < n; j++)
+            for (int p = 0; p < k; p++)
+                cols[(size_t)j * k + p] =
+                    (Accumulator)load(b, bType, batch * sb + (tb == opT ? (long long)p * ldb + j : (long long)j * ldb + p));
         for (int j = 0; j < n; j++) {
+            const Accumulator *column = cols.data() + (size_t)j * k;
             for (int i = 0; i < m; i++) {
+                const Accumulator *row = rows.data() + (size_t)i * k;
                 Accumulator sum = 0;
-                for (int p = 0; p < k; p++) {
-                    long long ia = ta == opT ? (long long)i * lda + p : (long long)p * lda + i;
-                    long long ib = tb == opT ? (long long)p * ldb + j : (long long)j * ldb + p;
-                    sum += (Accumulator)load(a, aType, batch * sa + ia) * (Accumulator)load(b, bType, batch * sb + ib);
-                }
+                for (int p = 0; p < k; p++) sum += row[p] * column[p];
                 long long ic = batch * sc + (long long)j * ldc + i;
                 if (cType == realF64) {
                     double *out = (double *)c + ic;

@@ -150,6 +150,7 @@ NK_WIDE static void where_range(void *context, int64_t begin, int64_t end) {
     const binary_job *job = context;
     switch (job->element_size) {
     case 1: WHERE_LOOP(uint8_t) break;
+    case 2: WHERE_LOOP(uint16_t) break;
     case 4: WHERE_LOOP(uint32_t) break;
     default: WHERE_LOOP(uint64_t) break;
     }

@@ -28,6 +28,7 @@ NK_WIDE static void copy_range(void *context, int64_t begin, int64_t end) {
     const copy_job *job = context;
     switch (job->element_size) {
     case 1: COPY_LOOP(uint8_t) break;
+    case 2: COPY_LOOP(uint16_t) break;
     case 4: COPY_LOOP(uint32_t) break;
     default: COPY_LOOP(uint64_t) break;
     }
@@ -44,6 +45,22 @@ void nk_copy(int element_size, int ndim, const int64_t *shape, const void *src,
     nk_parallel_for(nk_layout_count(&job.layout), 65536, copy_range, &job);
 }
 
+// bfloat16 (dtype 4) is the top half of a float32: narrowing rounds to nearest even (NaNs
+// stay quiet NaNs), widening is exact. Other types reach it through float32, as PyTorch does.
+static inline float bf16_to_f32(uint16_t h) {
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+static inline uint16_t f32_to_bf16(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
+}
+
 #define CAST_LOOP(TS, TD)                                                                      \
     {                                                                                          \
         const TS *s = src;                                                                     \
@@ -56,12 +73,26 @@ void nk_copy(int element_size, int ndim, const int64_t *shape, const void *src,
         uint8_t *d = dst;                                                                      \
         for (int64_t i = 0; i < n; i++) d[i] = s[i] != 0;                                      \
     }
+#define CAST_TO_BF16(TS)                                                                       \
+    {                                                                                          \
+        const TS *s = src;                                                                     \
+        uint16_t *d = dst;                                                                     \
+        for (int64_t i = 0; i < n; i++) d[i] = f32_to_bf16((float)s[i]);                      \
+    }
 #define CAST_FROM(TS)                                                                          \
     switch (to) {                                                                              \
     case 0: CAST_LOOP(TS, float) break;                                                        \
     case 1: CAST_LOOP(TS, double) break;                                                       \
     case 2: CAST_LOOP(TS, int64_t) break;                                                      \
+    case 4: CAST_TO_BF16(TS) break;                                                            \
     default: CAST_TO_BOOL(TS) break;                                                           \
+    }
+
+#define CAST_FROM_BF16(TD)                                                                     \
+    {                                                                                          \
+        const uint16_t *s = src;                                                               \
+        TD *d = dst;                                                                           \
+        for (int64_t i = 0; i < n; i++) d[i] = (TD)bf16_to_f32(s[i]);                          \
     }
 
 NK_WIDE void nk_cast(int from, int to, const void *src, void *dst, int64_t n) {
@@ -69,6 +100,19 @@ NK_WIDE void nk_cast(int from, int to, const void *src, void *dst, int64_t n) {
     case 0: CAST_FROM(float) break;
     case 1: CAST_FROM(double) break;
     case 2: CAST_FROM(int64_t) break;
+    case 4:
+        switch (to) {
+        case 0: CAST_FROM_BF16(float) break;
+        case 1: CAST_FROM_BF16(double) break;
+        case 2: CAST_FROM_BF16(int64_t) break;
+        case 4: memcpy(dst, src, (size_t)n * 2); break;
+        default: {
+            const uint16_t *s = src;
+            uint8_t *d = dst;
+            for (int64_t i = 0; i < n; i++) d[i] = (s[i] & 0x7fffu) != 0;
+        }
+        }
+        break;
     default: CAST_FROM(uint8_t) break;
     }
 }
@@ -76,6 +120,12 @@ NK_WIDE void nk_cast(int from, int to, const void *src, void *dst, int64_t n) {
 NK_WIDE void nk_fill(int element_size, void *dst, int64_t n, const void *value) {
     switch (element_size) {
     case 1: memset(dst, *(const uint8_t *)value, (size_t)n); break;
+    case 2: {
+        uint16_t v, *d = dst;
+        memcpy(&v, value, 2);
+        for (int64_t i = 0; i < n; i++) d[i] = v;
+        break;
+    }
     case 4: {
         uint32_t v, *d = dst;
         memcpy(&v, value, 4);

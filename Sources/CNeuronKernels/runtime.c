@@ -141,6 +141,17 @@ static _Thread_local int grad_disabled = 0;
 
 int nk_grad_enabled(void) { return !grad_disabled; }
 
+// autocast's reduced dtype (a DType raw value), or -1: per thread, as PyTorch's.
+static _Thread_local int autocast_dtype = -1;
+
+int nk_autocast_dtype(void) { return autocast_dtype; }
+
+int nk_set_autocast_dtype(int dtype) {
+    int previous = autocast_dtype;
+    autocast_dtype = dtype;
+    return previous;
+}
+
 int nk_set_grad_enabled(int enabled) {
     int previous = !grad_disabled;
     grad_disabled = !enabled;

@@ -129,10 +129,12 @@ public enum NPY {
         case .float64: "<f8"
         case .int64: "<i8"
         case .bool: "|b1"
+        case .bfloat16: "<f4"  // NumPy has no bfloat16: written widened (see encode)
         }
     }
 
     public static func encode(_ tensor: Tensor) -> [UInt8] {
+        let tensor = tensor.dtype == .bfloat16 ? tensor.to(.float32) : tensor
         let shape = tensor.shape.map(String.init).joined(separator: ", ") + (tensor.rank == 1 ? "," : "")
         var header = "{'descr': '\(descr(tensor.dtype))', 'fortran_order': False, 'shape': (\(shape)), }"
         while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }

@@ -14,6 +14,7 @@ public enum SafeTensors {
         case .float64: "F64"
         case .int64: "I64"
         case .bool: "BOOL"
+        case .bfloat16: "BF16"
         }
     }
 
@@ -24,7 +25,8 @@ public enum SafeTensors {
         case "F64": (8, .float64)
         case "I64": (8, .int64)
         case "BOOL": (1, .bool)
-        case "F16", "BF16": (2, .float32)
+        case "BF16": (2, .bfloat16)
+        case "F16": (2, .float32)
         case "I32": (4, .int64)
         case "I16": (2, .int64)
         case "I8", "U8": (1, .int64)
@@ -141,8 +143,8 @@ public enum SafeTensors {
         case "I8": return Tensor(load(Int8.self).map { Int($0) }, shape: shape)
         case "U8": return Tensor(load(UInt8.self).map { Int($0) }, shape: shape)
         case "F16": return Tensor(load(UInt16.self).map { Float(Float16(bitPattern: $0)) }, shape: shape)
-        default:  // BF16: the high half of a float32
-            return Tensor(load(UInt16.self).map { Float(bitPattern: UInt32($0) << 16) }, shape: shape)
+        default:  // BF16, kept as bfloat16
+            return Tensor(bytes: UnsafeRawBufferPointer(rebasing: data[0..<(count * 2)]), shape: shape, dtype: .bfloat16)
         }
     }
 

@@ -262,7 +262,7 @@ final class TorchTensorView {
             case .float32: return Tensor(values(Float.self), shape: shape)
             case .float64: return Tensor(values(Double.self), shape: shape, dtype: .float64)
             case .float16: return Tensor(values(UInt16.self).map { Float(Float16(bitPattern: $0)) }, shape: shape)
-            case .bfloat16: return Tensor(values(UInt16.self).map { Float(bitPattern: UInt32($0) << 16) }, shape: shape)
+            case .bfloat16: return values(UInt16.self).withUnsafeBytes { Tensor(bytes: $0, shape: shape, dtype: .bfloat16) }
             case .int64: return Tensor(values(Int64.self).map { Int($0) }, shape: shape)
             case .int32: return Tensor(values(Int32.self).map { Int($0) }, shape: shape)
             case .int16: return Tensor(values(Int16.self).map { Int($0) }, shape: shape)

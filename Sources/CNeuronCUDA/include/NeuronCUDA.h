@@ -17,6 +17,8 @@ typedef int nvrtcResult;
 typedef struct _nvrtcProgram *nvrtcProgram;
 typedef int cublasStatus_t;
 typedef struct cublasContext *cublasHandle_t;
+typedef struct CUgraph_st *CUgraph;
+typedef struct CUgraphExec_st *CUgraphExec;
 
 /// CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR / _MINOR, _MULTIPROCESSOR_COUNT.
 #define NK_CU_ATTRIBUTE_CC_MAJOR 75
@@ -27,6 +29,13 @@ typedef struct cublasContext *cublasHandle_t;
 #define NK_CUBLAS_OP_T 1
 #define NK_CUBLAS_DEFAULT_MATH 0
 #define NK_CUBLAS_TF32_MATH 3
+/// CUDA_R_32F, CUDA_R_16BF; CUBLAS_COMPUTE_32F; CUBLAS_GEMM_DEFAULT.
+#define NK_CUDA_R_32F 0
+#define NK_CUDA_R_16BF 14
+#define NK_CUBLAS_COMPUTE_32F 68
+#define NK_CUBLAS_GEMM_DEFAULT (-1)
+/// CU_STREAM_CAPTURE_MODE_RELAXED: other threads may allocate while a stream captures.
+#define NK_CU_STREAM_CAPTURE_MODE_RELAXED 2
 
 typedef struct nk_cuda_api {
     // Driver (libcuda.so.1).
@@ -54,6 +63,12 @@ typedef struct nk_cuda_api {
                                unsigned blockX, unsigned blockY, unsigned blockZ, unsigned sharedBytes,
                                CUstream stream, void **parameters, void **extra);
     CUresult (*cuGetErrorString)(CUresult error, const char **text);
+    CUresult (*cuStreamBeginCapture)(CUstream stream, int mode);
+    CUresult (*cuStreamEndCapture)(CUstream stream, CUgraph *graph);
+    CUresult (*cuGraphInstantiateWithFlags)(CUgraphExec *executable, CUgraph graph, unsigned long long flags);
+    CUresult (*cuGraphLaunch)(CUgraphExec executable, CUstream stream);
+    CUresult (*cuGraphExecDestroy)(CUgraphExec executable);
+    CUresult (*cuGraphDestroy)(CUgraph graph);
 
     // NVRTC (libnvrtc.so.13, after libnvrtc-builtins.so.13.* with RTLD_GLOBAL).
     nvrtcResult (*nvrtcVersion)(int *major, int *minor);
@@ -81,6 +96,11 @@ typedef struct nk_cuda_api {
                                                 const double *alpha, const double *a, int lda, long long strideA,
                                                 const double *b, int ldb, long long strideB, const double *beta,
                                                 double *c, int ldc, long long strideC, int batchCount);
+    cublasStatus_t (*cublasGemmStridedBatchedEx)(cublasHandle_t handle, int transa, int transb, int m, int n, int k,
+                                                 const void *alpha, const void *a, int aType, int lda, long long strideA,
+                                                 const void *b, int bType, int ldb, long long strideB, const void *beta,
+                                                 void *c, int cType, int ldc, long long strideC, int batchCount,
+                                                 int computeType, int algo);
 } nk_cuda_api;
 
 /// The process's table; all entries are NULL until a library is loaded.

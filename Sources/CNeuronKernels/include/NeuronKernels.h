@@ -23,6 +23,8 @@ void nk_parallel_for(int64_t n, int64_t grain, nk_range_fn fn, void *context);
 // ---- Autograd recording switch, per thread.
 int nk_grad_enabled(void);
 int nk_set_grad_enabled(int enabled); // returns the previous value
+int nk_autocast_dtype(void);           // -1 when autocast is off
+int nk_set_autocast_dtype(int dtype);  // returns the previous value
 
 // ---- Element-wise.
 typedef enum {

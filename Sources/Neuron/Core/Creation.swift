@@ -89,6 +89,17 @@ extension Tensor {
         self.init(storage: t.storage, shape: t.shape, strides: t.strides, dtype: dtype)
     }
 
+    /// A tensor of `dtype` holding the little-endian element `bytes` in row-major order
+    /// (PyTorch's `frombuffer`), e.g. bfloat16 weights read from a file.
+    public convenience init(bytes: UnsafeRawBufferPointer, shape: [Int], dtype: DType, device: Device = .default) {
+        precondition(
+            bytes.count == shape.reduce(1, *) * dtype.size,
+            "Tensor(bytes:): \(bytes.count) bytes do not fill \(dtype) \(shape) (\(shape.reduce(1, *) * dtype.size) bytes)")
+        let t = Tensor(uninitialized: shape, dtype: dtype, device: device)
+        t.storeBytes(bytes)
+        self.init(storage: t.storage, shape: t.shape, strides: t.strides, dtype: dtype)
+    }
+
     /// A 0-dimensional tensor holding one number.
     public convenience init(_ value: Double, dtype: DType = .float32, device: Device = .default) {
         let t = Tensor.full([], value, dtype: dtype, device: device)

@@ -6,6 +6,9 @@ public enum DType: Int32, Sendable, CustomStringConvertible {
     case int64 = 2
     /// Booleans stored one byte each, for masks.
     case bool = 3
+    /// bfloat16: float32's exponent with an 8-bit significand, 2 bytes. Arithmetic on it runs
+    /// in float32 and rounds back; autocast feeds GEMMs and convolutions with it.
+    case bfloat16 = 4
 
     /// Bytes per element.
     public var size: Int {
@@ -14,10 +17,11 @@ public enum DType: Int32, Sendable, CustomStringConvertible {
         case .float64: 8
         case .int64: 8
         case .bool: 1
+        case .bfloat16: 2
         }
     }
 
-    public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
+    public var isFloatingPoint: Bool { self == .float32 || self == .float64 || self == .bfloat16 }
 
     public var description: String {
         switch self {
@@ -25,6 +29,7 @@ public enum DType: Int32, Sendable, CustomStringConvertible {
         case .float64: "float64"
         case .int64: "int64"
         case .bool: "bool"
+        case .bfloat16: "bfloat16"
         }
     }
 
@@ -33,6 +38,15 @@ public enum DType: Int32, Sendable, CustomStringConvertible {
         if a == b { return a }
         if a == .float64 || b == .float64 { return .float64 }
         if a == .float32 || b == .float32 { return .float32 }
+        if a == .bfloat16 || b == .bfloat16 { return .bfloat16 }
         return .int64
     }
+}
+
+/// The bits of the bfloat16 nearest to `value` (ties to even; NaN stays a quiet NaN).
+func BFloat16Bits(_ value: Float) -> UInt16 {
+    var bits = value.bitPattern
+    if bits & 0x7fff_ffff > 0x7f80_0000 { return UInt16(truncatingIfNeeded: bits >> 16) | 0x40 }
+    bits &+= 0x7fff &+ ((bits >> 16) & 1)
+    return UInt16(truncatingIfNeeded: bits >> 16)
 }

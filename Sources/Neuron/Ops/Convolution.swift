@@ -43,6 +43,12 @@ extension Tensor {
             dtype == weight.dtype && dtype.isFloatingPoint,
             "conv2d: input and weight must share a floating-point type, got \(dtype) and \(weight.dtype)")
         Tensor.checkDevices([self, weight] + [bias, residual].compactMap { $0 }, "conv2d")
+        if dtype == .bfloat16 {
+            return to(.float32).conv2d(
+                weight.to(.float32), bias: bias?.to(.float32), stride: stride, padding: padding, dilation: dilation, groups: groups,
+                residual: residual?.to(.float32), clamp: clamp
+            ).to(.bfloat16)
+        }
         var geometry = ConvGeometry(sh: stride.0, sw: stride.1, dh: dilation.0, dw: dilation.1, groups: groups)
         let (kh, kw) = (weight.shape[2], weight.shape[3])
         switch padding {
@@ -114,6 +120,12 @@ extension Tensor {
             rank == 4 && weight.rank == 4 && shape[1] == weight.shape[0] && groups > 0 && shape[1] % groups == 0,
             "convTranspose2d: input \(shape) and weight [C, OC/groups, KH, KW] \(weight.shape) do not fit groups = \(groups)")
         Tensor.checkDevices([self, weight] + [bias].compactMap { $0 }, "convTranspose2d")
+        if dtype == .bfloat16 {
+            return to(.float32).convTranspose2d(
+                weight.to(.float32), bias: bias?.to(.float32), stride: stride, padding: padding, outputPadding: outputPadding,
+                dilation: dilation, groups: groups
+            ).to(.bfloat16)
+        }
         precondition(
             outputPadding.0 < Swift.max(stride.0, dilation.0) && outputPadding.1 < Swift.max(stride.1, dilation.1),
             "convTranspose2d: output padding \(outputPadding) must be smaller than the stride or dilation")
@@ -134,11 +146,12 @@ extension Tensor {
         let y = x.device.backend.convolution(x.contiguous(), w.contiguous(), geometry, outputShape: outputShape)
         if MultiplyAccumulates.isCounting { MultiplyAccumulates.add(y.count * w.count / w.shape[0]) }
         if recording(x, w) {
+            let precision = Autocast.dtype
             y.record("conv2d", [x, w]) { grad, _ in
-                [
+                Autocast.with(precision) { [
                     x._requiresGrad ? convolutionAdjoint(grad, w, geometry, inputShape: x.shape) : nil,
                     w._requiresGrad ? convolutionWeightGrad(x, grad, geometry, weightShape: w.shape) : nil,
-                ]
+                ] }
             }
         }
         return y
@@ -148,11 +161,12 @@ extension Tensor {
         let x = y.device.backend.convolutionAdjoint(y.contiguous(), w.contiguous(), geometry, inputShape: inputShape)
         if MultiplyAccumulates.isCounting { MultiplyAccumulates.add(y.count * w.count / w.shape[0]) }
         if recording(y, w) {
+            let precision = Autocast.dtype
             x.record("convTranspose2d", [y, w]) { grad, _ in
-                [
+                Autocast.with(precision) { [
                     y._requiresGrad ? convolution(grad, w, geometry, outputShape: y.shape) : nil,
                     w._requiresGrad ? convolutionWeightGrad(grad, y, geometry, weightShape: w.shape) : nil,
-                ]
+                ] }
             }
         }
         return x
@@ -161,11 +175,12 @@ extension Tensor {
     static func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int]) -> Tensor {
         let dw = x.device.backend.convolutionWeightGrad(x.contiguous(), y.contiguous(), geometry, weightShape: weightShape)
         if recording(x, y) {
+            let precision = Autocast.dtype
             dw.record("conv2dWeightGrad", [x, y]) { grad, _ in
-                [
+                Autocast.with(precision) { [
                     x._requiresGrad ? convolutionAdjoint(y, grad, geometry, inputShape: x.shape) : nil,
                     y._requiresGrad ? convolution(x, grad, geometry, outputShape: y.shape) : nil,
-                ]
+                ] }
             }
         }
         return dw

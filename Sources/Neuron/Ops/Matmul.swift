@@ -22,6 +22,9 @@ extension Tensor {
     }
 
     static func matrixProduct(_ a: Tensor, _ b: Tensor) -> Tensor {
+        if a.dtype == .bfloat16 && b.dtype == .bfloat16 {
+            return matrixProduct(a.to(.float32), b.to(.float32)).to(.bfloat16)
+        }
         let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
         let k2 = b.shape[b.rank - 2], n = b.shape[b.rank - 1]
         precondition(k == k2, "matmul: shapes \(a.shape) and \(b.shape) do not match (\(k) ≠ \(k2))")
@@ -44,7 +47,8 @@ extension Tensor {
             }
         }
         if recording(a, b) {
-            out.record("matmul", [a, b]) { g, _ in
+            let precision = Autocast.dtype
+            out.record("matmul", [a, b]) { g, _ in Autocast.with(precision) {
                 // Each gradient is produced in its operand's memory order, so that the gradient
                 // of a transposed view (a Linear layer's Wᵀ) comes out contiguous for W.
                 func gradA() -> Tensor {
@@ -59,7 +63,7 @@ extension Tensor {
                         ? right.transposed().matmul(left).transposed() : left.transposed().matmul(right).sumTo(b.shape)
                 }
                 return [a._requiresGrad ? gradA() : nil, b._requiresGrad ? gradB() : nil]
-            }
+            }}
         }
         return out
     }

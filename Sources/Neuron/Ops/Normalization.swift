@@ -8,6 +8,10 @@ extension Tensor {
     /// the backward pass itself is recorded (`createGraph`), the gradient is built from
     /// differentiable ops instead, so higher orders work too.
     public func batchNormalized(weight: Tensor?, bias: Tensor?, eps: Double) -> (output: Tensor, mean: Tensor, variance: Tensor) {
+        if dtype == .bfloat16 {
+            let wide = to(.float32).batchNormalized(weight: weight?.to(.float32), bias: bias?.to(.float32), eps: eps)
+            return (wide.output.to(.bfloat16), wide.mean, wide.variance)
+        }
         precondition(rank >= 2 && dtype.isFloatingPoint, "batchNormalized: expects a floating-point input [N, C, …], got \(dtype) \(shape)")
         let (n, c) = (shape[0], shape[1]), inner = count / Swift.max(n * c, 1)
         precondition(n * inner > 1, "batchNormalized: needs more than one value per channel, got input \(shape)")

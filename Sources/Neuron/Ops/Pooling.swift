@@ -41,6 +41,10 @@ extension Tensor {
         dilation: (Int, Int) = (1, 1)
     ) -> (values: Tensor, indices: Tensor) {
         precondition(rank == 4 && dtype.isFloatingPoint, "maxPool2d: expects a float input [N, C, H, W], got \(dtype) \(shape)")
+        if dtype == .bfloat16 {
+            let wide = to(.float32).maxPool2d(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+            return (wide.values.to(.bfloat16), wide.indices)
+        }
         let stride = stride ?? kernel
         precondition(padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1, "maxPool2d: padding \(padding) exceeds half the kernel \(kernel)")
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
@@ -89,6 +93,9 @@ extension Tensor {
     /// Means over windows (forward) or the adjoint spreading (backward); each is the other's gradient.
     func windowAverage(_ rows: Windows, _ cols: Windows, backward: Bool = false, inputShape: [Int]? = nil) -> Tensor {
         precondition(dtype.isFloatingPoint, "avgPool2d: expects a floating-point input, got \(dtype)")
+        if dtype == .bfloat16 {
+            return to(.float32).windowAverage(rows, cols, backward: backward, inputShape: inputShape).to(.bfloat16)
+        }
         let source = contiguous()
         let out = device.backend.windowAverage(source, rows, cols, backward: backward, inputShape: backward ? inputShape! : shape)
         if Tensor.recording(source) {

@@ -32,6 +32,12 @@ extension Tensor {
         _ cell: RecurrentCell, projections: Tensor, hiddenWeight: Tensor, hiddenBias: Tensor?,
         h0: Tensor, c0: Tensor?, active: Tensor?
     ) -> Tensor {
+        if projections.dtype == .bfloat16 {
+            return recurrence(
+                cell, projections: projections.to(.float32), hiddenWeight: hiddenWeight.to(.float32),
+                hiddenBias: hiddenBias?.to(.float32), h0: h0.to(.float32), c0: c0?.to(.float32), active: active
+            ).to(.bfloat16)
+        }
         let (steps, n) = (projections.shape[0], projections.shape[1]), h = hiddenWeight.shape.last ?? 0
         let g = cell.gateCount * h, dtype = projections.dtype
         precondition(

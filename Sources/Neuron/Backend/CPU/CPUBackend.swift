@@ -67,6 +67,7 @@ final class CPUBackend: Backend {
     }
 
     func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int], into destination: Tensor?) -> Tensor {
+        if a.dtype == .bfloat16 { return bfloat16Binary(kernel, a, b, shape: shape, into: destination) }
         let out = destination ?? Tensor(uninitialized: shape, dtype: a.dtype)
         withFlatLayout(shape, a, b) { rank, shapePointer, sa, sb in
             switch a.dtype {
@@ -82,7 +83,7 @@ final class CPUBackend: Backend {
                 nk_binary_i64(
                     kernel.rawValue, rank, shapePointer, a.pointer(as: Int64.self), sa,
                     b.pointer(as: Int64.self), sb, out.pointer(as: Int64.self))
-            case .bool:
+            case .bool, .bfloat16:
                 preconditionFailure("binary kernels take float or int64 tensors")
             }
         }
@@ -90,6 +91,7 @@ final class CPUBackend: Backend {
     }
 
     func compare(_ kernel: CompareKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
+        if a.dtype == .bfloat16 { return compare(kernel, cast(a, to: .float32), cast(b, to: .float32), shape: shape) }
         let out = Tensor(uninitialized: shape, dtype: .bool)
         withFlatLayout(shape, a, b) { rank, shapePointer, sa, sb in
             let result = out.pointer(as: UInt8.self)
@@ -106,7 +108,7 @@ final class CPUBackend: Backend {
                 nk_compare_i64(
                     kernel.rawValue, rank, shapePointer, a.pointer(as: Int64.self), sa,
                     b.pointer(as: Int64.self), sb, result)
-            case .bool:
+            case .bool, .bfloat16:
                 nk_compare_u8(
                     kernel.rawValue, rank, shapePointer, a.pointer(as: UInt8.self), sa,
                     b.pointer(as: UInt8.self), sb, result)
@@ -158,6 +160,9 @@ final class CPUBackend: Backend {
         case .bool:
             var v: UInt8 = value != 0 ? 1 : 0
             nk_fill(1, x.pointer, Int64(x.count), &v)
+        case .bfloat16:
+            var v = BFloat16Bits(Float(value))
+            nk_fill(2, x.pointer, Int64(x.count), &v)
         }
     }
 }

@@ -4,6 +4,9 @@ import CNeuronKernels
 // by the caller-facing ops when the kernels need it.
 extension CPUBackend {
     func sum(_ x: Tensor, outer: Int, reduce: Int, inner: Int, shape: [Int]) -> Tensor {
+        if x.dtype == .bfloat16 {
+            return cast(sum(cast(x, to: .float32), outer: outer, reduce: reduce, inner: inner, shape: shape), to: .bfloat16)
+        }
         let out = Tensor(uninitialized: shape, dtype: x.dtype)
         switch x.dtype {
         case .float32:
@@ -12,7 +15,7 @@ extension CPUBackend {
             nk_sum_f64(x.pointer(as: Double.self), out.pointer(as: Double.self), Int64(outer), Int64(reduce), Int64(inner))
         case .int64:
             nk_sum_i64(x.pointer(as: Int64.self), out.pointer(as: Int64.self), Int64(outer), Int64(reduce), Int64(inner))
-        case .bool:
+        case .bool, .bfloat16:
             preconditionFailure("sum: boolean tensors are summed as int64")
         }
         return out
@@ -21,6 +24,10 @@ extension CPUBackend {
     func extreme(_ x: Tensor, outer: Int, reduce: Int, inner: Int, shape: [Int], min: Bool)
         -> (values: Tensor, indices: Tensor)
     {
+        if x.dtype == .bfloat16 {
+            let (values, indices) = extreme(cast(x, to: .float32), outer: outer, reduce: reduce, inner: inner, shape: shape, min: min)
+            return (cast(values, to: .bfloat16), indices)
+        }
         let values = Tensor(uninitialized: shape, dtype: x.dtype)
         let indices = Tensor(uninitialized: shape, dtype: .int64)
         let idx = indices.pointer(as: Int64.self), isMin: Int32 = min ? 1 : 0
@@ -31,7 +38,7 @@ extension CPUBackend {
             nk_extreme_f64(x.pointer(as: Double.self), values.pointer(as: Double.self), idx, Int64(outer), Int64(reduce), Int64(inner), isMin)
         case .int64:
             nk_extreme_i64(x.pointer(as: Int64.self), values.pointer(as: Int64.self), idx, Int64(outer), Int64(reduce), Int64(inner), isMin)
-        case .bool:
+        case .bool, .bfloat16:
             preconditionFailure("max/min: boolean tensors are reduced as int64")
         }
         return (values, indices)

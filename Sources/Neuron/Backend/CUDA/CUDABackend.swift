@@ -175,6 +175,7 @@ extension CUDABackend {
         case .float64: return "f64"
         case .int64: return "i64"
         case .bool: return "u8"
+        case .bfloat16: return "bf16"
         }
     }
 

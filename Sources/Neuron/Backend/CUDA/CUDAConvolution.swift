@@ -2,7 +2,8 @@ import CNeuronCUDA
 
 // Convolutions and pooling of the CUDA backend. A convolution unfolds its input into columns
 // grouped as [group][c·kh·kw][image][oh·ow] (conv.cu) so that each group's product with its
-// weights is one GEMM over a whole chunk of images, batched over the groups.
+// weights is one GEMM over a whole chunk of images, batched over the groups. Under autocast
+// the columns are unfolded as bfloat16 and the GEMMs read bfloat16 operands into float32.
 extension CUDABackend {
     /// Images per chunk: the columns of a chunk stay under this many bytes.
     static let convolutionColumnBudget = 1 << 30
@@ -28,14 +29,16 @@ extension CUDABackend {
         }
     }
 
-    private func unfold(_ x: Tensor, _ plan: ConvPlan, images: Range<Int>) -> Tensor {
-        let cols = Tensor(uninitialized: [plan.c * plan.kh * plan.kw * images.count * plan.patch], dtype: x.dtype, device: device)
+    private func unfold(_ x: Tensor, _ plan: ConvPlan, images: Range<Int>, reduced: Bool) -> Tensor {
+        let cols = Tensor(
+            uninitialized: [plan.c * plan.kh * plan.kw * images.count * plan.patch], dtype: reduced ? .bfloat16 : x.dtype,
+            device: device)
         var args = KernelArguments()
         args.add(x, advancedBy: images.lowerBound * plan.c * plan.h * plan.w)
         args.add(cols)
         args.addWords(plan.words)
         args.add(Int64(images.count))
-        launch("im2col_\(Self.suffix(x.dtype))", in: .conv, elements: cols.count, args)
+        launch("im2col_\(Self.suffix(x.dtype))" + (reduced ? "_bf16" : ""), in: .conv, elements: cols.count, args)
         return cols
     }
 
@@ -52,16 +55,17 @@ extension CUDABackend {
     func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor {
         let plan = ConvPlan(geometry, x: x.shape, weight: w.shape, y: outputShape)
         let y = Tensor(uninitialized: outputShape, dtype: w.dtype, device: device)
+        let reduced = Autocast.reducesGEMM(w.dtype), weights = reduced ? cast(w, to: .bfloat16) : w
         for images in plan.chunks(elementSize: w.dtype.size) {
-            let cols = unfold(x, plan, images: images)
+            let cols = unfold(x, plan, images: images, reduced: reduced)
             let k = images.count * plan.patch
             // yt[group] [ocg, images·patch] = w[group] · cols[group]
             let yt = Tensor(uninitialized: [plan.oc, images.count, plan.patch], dtype: w.dtype, device: device)
             gemm(
                 w.dtype, transA: false, transB: false, m: plan.ocg, n: k, k: plan.ckg,
-                a: address(w), lda: plan.ckg, strideA: plan.ocg * plan.ckg,
+                a: address(weights), lda: plan.ckg, strideA: plan.ocg * plan.ckg,
                 b: address(cols), ldb: k, strideB: plan.ckg * k,
-                c: address(yt), ldc: k, strideC: plan.ocg * k, batches: plan.groups)
+                c: address(yt), ldc: k, strideC: plan.ocg * k, batches: plan.groups, operands: reduced ? .bfloat16 : nil)
             let destination = y.view(
                 shape: [plan.oc, images.count, plan.patch], strides: [plan.patch, plan.oc * plan.patch, 1],
                 offset: images.lowerBound * plan.oc * plan.patch)
@@ -74,16 +78,17 @@ extension CUDABackend {
         let plan = ConvPlan(geometry, x: inputShape, weight: w.shape, y: y.shape)
         let dy = dense(y)
         let dx = Tensor(uninitialized: inputShape, dtype: y.dtype, device: device)
+        let reduced = Autocast.reducesGEMM(y.dtype), weights = reduced ? cast(w, to: .bfloat16) : w
         for images in plan.chunks(elementSize: y.dtype.size) {
-            let dyt = channelsFirst(dy, plan, images: images)
+            let dyt = reduced ? cast(channelsFirst(dy, plan, images: images), to: .bfloat16) : channelsFirst(dy, plan, images: images)
             let k = images.count * plan.patch
             // cols[group] [ckg, images·patch] = w[group]ᵀ · dyt[group]
             let cols = Tensor(uninitialized: [plan.c * plan.kh * plan.kw * k], dtype: y.dtype, device: device)
             gemm(
                 y.dtype, transA: true, transB: false, m: plan.ckg, n: k, k: plan.ocg,
-                a: address(w), lda: plan.ckg, strideA: plan.ocg * plan.ckg,
+                a: address(weights), lda: plan.ckg, strideA: plan.ocg * plan.ckg,
                 b: address(dyt), ldb: k, strideB: plan.ocg * k,
-                c: address(cols), ldc: k, strideC: plan.ckg * k, batches: plan.groups)
+                c: address(cols), ldc: k, strideC: plan.ckg * k, batches: plan.groups, operands: reduced ? .bfloat16 : nil)
             var args = KernelArguments()
             args.add(cols)
             args.add(dx, advancedBy: images.lowerBound * plan.c * plan.h * plan.w)
@@ -98,16 +103,18 @@ extension CUDABackend {
         let plan = ConvPlan(geometry, x: x.shape, weight: weightShape, y: y.shape)
         let dy = dense(y)
         let dw = Tensor(uninitialized: weightShape, dtype: y.dtype, device: device)
+        let reduced = Autocast.reducesGEMM(y.dtype)
         for (index, images) in plan.chunks(elementSize: y.dtype.size).enumerated() {
-            let cols = unfold(x, plan, images: images)
-            let dyt = channelsFirst(dy, plan, images: images)
+            let cols = unfold(x, plan, images: images, reduced: reduced)
+            let dyt = reduced ? cast(channelsFirst(dy, plan, images: images), to: .bfloat16) : channelsFirst(dy, plan, images: images)
             let k = images.count * plan.patch
             // dw[group] [ocg, ckg] (+)= dyt[group] · cols[group]ᵀ
             gemm(
                 y.dtype, transA: false, transB: true, m: plan.ocg, n: plan.ckg, k: k,
                 a: address(dyt), lda: k, strideA: plan.ocg * k,
                 b: address(cols), ldb: k, strideB: plan.ckg * k,
-                beta: index == 0 ? 0 : 1, c: address(dw), ldc: plan.ckg, strideC: plan.ocg * plan.ckg, batches: plan.groups)
+                beta: index == 0 ? 0 : 1, c: address(dw), ldc: plan.ckg, strideC: plan.ocg * plan.ckg, batches: plan.groups,
+                operands: reduced ? .bfloat16 : nil)
         }
         return dw
     }

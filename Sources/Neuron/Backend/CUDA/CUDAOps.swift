@@ -8,12 +8,12 @@ extension CUDABackend {
 
     func dense(_ x: Tensor) -> Tensor { x.isContiguous ? x : contiguousCopy(x) }
 
-    /// Kernels index elements of 1, 4 or 8 bytes.
+    /// Kernels index elements of 1, 2, 4 or 8 bytes.
     private func widthSuffix(_ dtype: DType) -> String { "\(dtype.size)" }
 
     func unary(_ kernel: UnaryKernel, _ x: Tensor, _ p0: Double, _ p1: Double) -> Tensor {
-        guard x.dtype.isFloatingPoint else {
-            // Integer and boolean inputs are computed in float64 and converted back, as on the CPU.
+        guard x.dtype == .float32 || x.dtype == .float64 else {
+            // Integer, boolean and bfloat16 inputs are computed in float64 and converted back, as on the CPU.
             return cast(unary(kernel, cast(x, to: .float64), p0, p1), to: x.dtype)
         }
         let input = dense(x), out = output(x.shape, x.dtype)
@@ -42,12 +42,14 @@ extension CUDABackend {
 
     func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int], into destination: Tensor?) -> Tensor {
         precondition(a.dtype != .bool, "binary kernels take float or int64 tensors")
+        if a.dtype == .bfloat16 { return bfloat16Binary(kernel, a, b, shape: shape, into: destination) }
         let out = destination ?? output(shape, a.dtype)
         launch("binary_\(Self.suffix(a.dtype))", in: .elementwise, elements: out.count, pairArguments(kernel.rawValue, a, b, into: out))
         return out
     }
 
     func compare(_ kernel: CompareKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
+        if a.dtype == .bfloat16 { return compare(kernel, cast(a, to: .float32), cast(b, to: .float32), shape: shape) }
         let out = output(shape, .bool)
         launch("compare_\(Self.suffix(a.dtype))", in: .elementwise, elements: out.count, pairArguments(kernel.rawValue, a, b, into: out))
         return out
@@ -99,6 +101,7 @@ extension CUDABackend {
         case .float64: args.add(value.bitPattern)
         case .int64: args.add(UInt64(bitPattern: Int64(value)))
         case .bool: args.add(UInt8(value != 0 ? 1 : 0))
+        case .bfloat16: args.add(BFloat16Bits(Float(value)))
         }
         launch("fill_\(widthSuffix(x.dtype))", in: .copy, elements: x.count, args)
     }
@@ -107,6 +110,9 @@ extension CUDABackend {
 
     func sum(_ x: Tensor, outer: Int, reduce: Int, inner: Int, shape: [Int]) -> Tensor {
         precondition(x.dtype != .bool, "sum: boolean tensors are summed as int64")
+        if x.dtype == .bfloat16 {
+            return cast(sum(cast(x, to: .float32), outer: outer, reduce: reduce, inner: inner, shape: shape), to: .bfloat16)
+        }
         let input = dense(x), out = output(shape, x.dtype)
         var args = KernelArguments()
         args.add(input)
@@ -125,6 +131,10 @@ extension CUDABackend {
 
     func extreme(_ x: Tensor, outer: Int, reduce: Int, inner: Int, shape: [Int], min: Bool) -> (values: Tensor, indices: Tensor) {
         precondition(x.dtype != .bool, "max/min: boolean tensors are reduced as int64")
+        if x.dtype == .bfloat16 {
+            let (values, indices) = extreme(cast(x, to: .float32), outer: outer, reduce: reduce, inner: inner, shape: shape, min: min)
+            return (cast(values, to: .bfloat16), indices)
+        }
         let input = dense(x), values = output(shape, x.dtype), indices = output(shape, .int64)
         var args = KernelArguments()
         args.add(input)
@@ -204,8 +214,11 @@ extension CUDABackend {
 
     // MARK: Matrix products
 
-    /// Batches whose offsets step evenly run as one strided-batched GEMM.
+    /// Batches whose offsets step evenly run as one strided-batched GEMM; under autocast the
+    /// operands are read as bfloat16 copies of the elements they span.
     func matmul(_ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)], m: Int, n: Int, k: Int) {
+        let reduced = Autocast.reducesGEMM(out.dtype)
+        let sourceA = reduced ? bfloat16Span(a.tensor) : a.tensor, sourceB = reduced ? bfloat16Span(b.tensor) : b.tensor
         var i = 0
         while i < batchOffsets.count {
             var count = 1
@@ -218,19 +231,28 @@ extension CUDABackend {
             }
             gemm(
                 out.dtype, transA: a.transposed, transB: b.transposed, m: m, n: n, k: k,
-                a: address(a.tensor, batchOffsets[i].0), lda: a.leadingDimension, strideA: strideA,
-                b: address(b.tensor, batchOffsets[i].1), ldb: b.leadingDimension, strideB: strideB,
-                c: address(out, i * m * n), ldc: n, strideC: m * n, batches: count)
+                a: address(sourceA, batchOffsets[i].0), lda: a.leadingDimension, strideA: strideA,
+                b: address(sourceB, batchOffsets[i].1), ldb: b.leadingDimension, strideB: strideB,
+                c: address(out, i * m * n), ldc: n, strideC: m * n, batches: count, operands: reduced ? .bfloat16 : nil)
             i += count
         }
     }
 
+    /// A bfloat16 copy of every element `t` can reach from its first one, so that element
+    /// offsets into `t` address the copy too.
+    func bfloat16Span(_ t: Tensor) -> Tensor {
+        var span = 1
+        for (size, stride) in zip(t.shape, t.strides) where size > 1 { span += (size - 1) * stride }
+        return cast(t.view(shape: [span], strides: [1]), to: .bfloat16)
+    }
+
     /// Row-major C = alpha·op(A)·op(B) + beta·C (m×n, k inner) for `batches` matrices at
     /// element strides: cuBLAS's column-major Cᵀ = op(B)ᵀ·op(A)ᵀ, the operands swapped.
+    /// `operands: .bfloat16` reads A and B as bfloat16 into a float32 C, accumulating in float32.
     func gemm(
         _ dtype: DType, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double = 1,
         a: CUdeviceptr, lda: Int, strideA: Int = 0, b: CUdeviceptr, ldb: Int, strideB: Int = 0,
-        beta: Double = 0, c: CUdeviceptr, ldc: Int, strideC: Int = 0, batches: Int = 1
+        beta: Double = 0, c: CUdeviceptr, ldc: Int, strideC: Int = 0, batches: Int = 1, operands: DType? = nil
     ) {
         guard m > 0, n > 0, batches > 0 else { return }
         enter()
@@ -238,6 +260,16 @@ extension CUDABackend {
         let pa = UnsafeRawPointer(bitPattern: UInt(a)), pb = UnsafeRawPointer(bitPattern: UInt(b))
         let pc = UnsafeMutableRawPointer(bitPattern: UInt(c))
         let status: cublasStatus_t
+        if operands == .bfloat16 {
+            precondition(dtype == .float32, "matmul: bfloat16 operands accumulate into float32, not \(dtype)")
+            var one = Float(alpha), zero = Float(beta)
+            status = nk_cuda.cublasGemmStridedBatchedEx!(
+                blas, opB, opA, Int32(n), Int32(m), Int32(k), &one, pb, NK_CUDA_R_16BF, Int32(ldb), Int64(strideB), pa,
+                NK_CUDA_R_16BF, Int32(lda), Int64(strideA), &zero, pc, NK_CUDA_R_32F, Int32(ldc), Int64(strideC),
+                Int32(batches), NK_CUBLAS_COMPUTE_32F, NK_CUBLAS_GEMM_DEFAULT)
+            precondition(status == 0, "matmul: cuBLAS bfloat16 GEMM \(m)×\(n)×\(k) failed with status \(status)")
+            return
+        }
         switch dtype {
         case .float32:
             var one = Float(alpha), zero = Float(beta)

@@ -27,6 +27,7 @@ __device__ void copy_loop(const nk_layout& L, const T* __restrict__ src, T* __re
         copy_loop<T>(L, src, dst, n);                                                          \
     }
 NK_COPY_KERNEL(1, u8)
+NK_COPY_KERNEL(2, u16)
 NK_COPY_KERNEL(4, u32)
 NK_COPY_KERNEL(8, u64)
 
@@ -73,6 +74,27 @@ NK_CAST_FROM(f64, double)
 NK_CAST_FROM(i64, i64)
 NK_CAST_FROM(u8, u8)
 
+// bfloat16 (u16 bits) through float32, as on the CPU.
+#define NK_CAST_TO_BF16(FN, FT)                                                                \
+    extern "C" __global__ void cast_##FN##_bf16(const FT* __restrict__ x, u16* __restrict__ y, i64 n) { \
+        NK_GRID_LOOP(i, n) y[i] = nk_bf16_from_float((float)x[i]);                             \
+    }
+#define NK_CAST_FROM_BF16(TN, TT)                                                              \
+    extern "C" __global__ void cast_bf16_##TN(const u16* __restrict__ x, TT* __restrict__ y, i64 n) { \
+        NK_GRID_LOOP(i, n) y[i] = nk_convert<TT>::from(nk_bf16_to_float(x[i]));                \
+    }
+NK_CAST_TO_BF16(f32, float)
+NK_CAST_TO_BF16(f64, double)
+NK_CAST_TO_BF16(i64, i64)
+NK_CAST_TO_BF16(u8, u8)
+NK_CAST_FROM_BF16(f32, float)
+NK_CAST_FROM_BF16(f64, double)
+NK_CAST_FROM_BF16(i64, i64)
+NK_CAST_FROM_BF16(u8, u8)
+extern "C" __global__ void cast_bf16_bf16(const u16* __restrict__ x, u16* __restrict__ y, i64 n) {
+    NK_GRID_LOOP(i, n) y[i] = x[i];
+}
+
 // ---------------------------------------------------------------- fill
 // The host passes the value's bit pattern.
 #define NK_FILL_KERNEL(SIZE, T)                                                                \
@@ -80,5 +102,6 @@ NK_CAST_FROM(u8, u8)
         NK_GRID_LOOP(i, n) p[i] = value;                                                       \
     }
 NK_FILL_KERNEL(1, u8)
+NK_FILL_KERNEL(2, u16)
 NK_FILL_KERNEL(4, u32)
 NK_FILL_KERNEL(8, u64)

@@ -320,5 +320,6 @@ __device__ void where_loop(const nk_layout& L, const u8* __restrict__ cond, cons
         where_loop<T>(L, cond, a, b, out, n);                                                  \
     }
 NK_WHERE_KERNEL(1, u8)
+NK_WHERE_KERNEL(2, u16)
 NK_WHERE_KERNEL(4, u32)
 NK_WHERE_KERNEL(8, u64)

@@ -51,6 +51,7 @@ __device__ void index_select_loop(const T* __restrict__ x, const i64* __restrict
         index_select_loop<T>(x, index, count, out, outer, axis, inner, err);                   \
     }
 NK_GATHER_KERNELS(1, u8)
+NK_GATHER_KERNELS(2, u16)
 NK_GATHER_KERNELS(4, u32)
 NK_GATHER_KERNELS(8, u64)
 
