@@ -82,12 +82,16 @@ cuda-emulator: nvrtc
 		ln -sf "$$($(SWIFT) build --show-bin-path $(TEST_BUILD_FLAGS))/libNeuronCUDAEmulator.so" $(EMULATOR_DIR)/$$name; done
 
 # The whole suite; the tensor and layer tests again on the simulated device (memory the host
-# cannot read, so nothing bypasses the backend contract); then the style check, the API
+# cannot read, so nothing bypasses the backend contract) and on the emulated GPU (every CUDA
+# kernel against the CPU's fixtures, graph capture, autocast); then the style check, the API
 # reference (broken links fail) and the package check (Neuron as a versioned dependency).
-test: test-deps models photos nvrtc
+test: test-deps models photos nvrtc cuda-emulator
 	$(SWIFT) build --build-tests $(TEST_BUILD_FLAGS)
 	NEURON_CUDA_LIBDIR=$(NVRTC_LIBDIR) $(SWIFT) test --skip-build $(TEST_BUILD_FLAGS)
 	NEURON_CUDA_LIBDIR=$(NVRTC_LIBDIR) NEURON_DEFAULT_DEVICE=simulated $(SWIFT) test --skip-build $(TEST_BUILD_FLAGS) --filter "NeuronTests|NeuronNNTests"
+	NEURON_CUDA_LIBDIR=$(EMULATOR_DIR):$(NVRTC_LIBDIR) NEURON_CUDA_CACHE=$(CURDIR)/.build/cuda-emulator/kernels NEURON_DEFAULT_DEVICE=cuda \
+		$(SWIFT) test --skip-build $(TEST_BUILD_FLAGS) --filter "NeuronTests|NeuronNNTests|StepGraphTests|CUDAZooTests" \
+		--skip "CUDABackendTests|mlpTrainingStepHasNoHeapGrowth"
 	$(MAKE) lint docs check-package
 
 # swift-format with the committed .swift-format: `make format` rewrites, `make lint` checks.

@@ -12,21 +12,28 @@ public enum ModelBench {
     /// The models it times: every registered classifier, the dense autoencoder and the MLP GAN.
     public static var models: [String] { ModelRegistry.names(in: [.classifier]) + ["autoencoder", "gan"] }
 
-    public static func run(_ name: String, directory: String? = nil, batches: Int? = nil, device: Device = .cpu) throws -> BenchResult {
+    /// `cudaGraphs: false` runs every step op by op on a GPU (to compare with graph replay).
+    public static func run(
+        _ name: String, directory: String? = nil, batches: Int? = nil, device: Device = .cpu, cudaGraphs: Bool = true
+    ) throws -> BenchResult {
         Random.seed(0)
         let train = try FashionMNIST.load(.train, directory: directory)
         let test = try FashionMNIST.load(.test, directory: directory)
         if name == "autoencoder" {
             // The peers' dense autoencoder (784-128-32-128-784) on raw [0, 1] pixels, MSE.
             let model = DenseAutoencoder().to(device)
-            let (seen, seconds) = trainEpoch(model, train, batches: batches, device: device) { mseLoss($0, $1.inputs) }
+            let (seen, seconds) = trainEpoch(model, train, batches: batches, device: device, cudaGraphs: cudaGraphs) {
+                mseLoss($0, $1.inputs)
+            }
             let inputs = test.inputs.to(device)
             let mse: Double = noGrad { mseLoss(model(inputs), inputs).item() }
             return result(name, seen, seconds, metric: ("test_mse", mse))
         }
         if name == "gan" { return try gan(train, batches: batches, device: device) }
         let model = try ModelRegistry.network(name).to(device)
-        let (seen, seconds) = trainEpoch(model, train, batches: batches, device: device) { crossEntropy($0, $1.targets) }
+        let (seen, seconds) = trainEpoch(model, train, batches: batches, device: device, cudaGraphs: cudaGraphs) {
+            crossEntropy($0, $1.targets)
+        }
         model.eval()
         let accuracy: Double = noGrad {
             let loader = DataLoader(test, batchSize: 1000, prefetch: false)
@@ -61,19 +68,28 @@ public enum ModelBench {
     }
 
     /// The bare loop: forward, `loss(outputs, batch)`, backward, Adam 1e-3, over one shuffled
-    /// epoch of batches of 64. Returns the examples seen and the seconds it took.
+    /// epoch of batches of 64 (on a GPU replayed as a CUDA graph, as `neuron train` does).
+    /// Returns the examples seen and the seconds it took.
     static func trainEpoch(
-        _ model: any Layer, _ train: TensorDataset, batches: Int?, device: Device,
+        _ model: any Layer, _ train: TensorDataset, batches: Int?, device: Device, cudaGraphs: Bool,
         loss: (Tensor, Batch) -> Tensor
     ) -> (seen: Int, seconds: Double) {
+        let graphs = StepGraph(enabled: cudaGraphs)
+        let parameters = model.parameters()
         let optimizer = Adam(model.parameters(), lr: 1e-3)
         let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 0)
         loader.device = device
         let start = now()
         var seen = 0
         for batch in loader.batches(epoch: 0).prefix(batches ?? Int.max) {
-            optimizer.zeroGrad()
-            loss(model(batch.inputs), batch).backward()
+            let replayed = graphs.run(batch, parameters: parameters, zeroGrad: optimizer.zeroGrad) { b in
+                let value = loss(model(b.inputs), b)
+                return (value, value)
+            }
+            if replayed == nil {
+                optimizer.zeroGrad()
+                loss(model(batch.inputs), batch).backward()
+            }
             optimizer.step()
             seen += batch.size
         }

@@ -121,6 +121,20 @@ public final class Trainer {
         return value
     }
 
+    /// What `backward` does after back-propagating, for a step whose backward already ran (a
+    /// replayed `StepGraph`): returns the loss's value, notes it when it is not finite (the
+    /// step's update is then skipped) and otherwise runs the after-backward hooks.
+    @discardableResult
+    public func backwardReplayed(_ loss: Tensor) -> Double {
+        let value = loss.item()
+        guard value.isFinite else {
+            if nonFiniteLoss == nil { nonFiniteLoss = value }
+            return value
+        }
+        for callback in activeCallbacks { callback.afterBackward(self) }
+        return value
+    }
+
     /// Runs the before-step hooks for `optimizer`'s parameters (clipping, gradient all-reduce),
     /// then `optimizer.step()`; skipped once a loss of this step was not finite. Returns
     /// whether the update ran.

@@ -57,6 +57,9 @@ public final class SupervisedStep: TrainingStep {
     /// Stepped once per epoch, after validation (or per batch, with `scheduleInterval`).
     public var scheduler: LRScheduler?
     public var scheduleInterval = ScheduleInterval.epoch
+    /// On a CUDA device, forward and backward replay as a CUDA graph once batch shapes repeat
+    /// (`graphs.enabled = false` runs every step op by op).
+    public let graphs = StepGraph()
 
     public init(
         model: any Layer, optimizer: Optimizer, loss: @escaping (Tensor, Tensor) -> Tensor,
@@ -76,6 +79,14 @@ public final class SupervisedStep: TrainingStep {
     }
 
     public func train(_ batch: Batch, trainer: Trainer) throws -> [String: Double] {
+        if let replayed = graphs.run(batch, parameters: model.parameters(), zeroGrad: optimizer.zeroGrad, { b in
+            let outputs = model(b.inputs)
+            return (loss(outputs, b.targets), outputs)
+        }) {
+            let value = trainer.backwardReplayed(replayed.loss)
+            trainer.update(optimizer)
+            return figures(loss: value, outputs: replayed.outputs, targets: batch.targets)
+        }
         optimizer.zeroGrad()
         let outputs = model(batch.inputs)
         let value = trainer.backward(loss(outputs, batch.targets))

@@ -38,6 +38,8 @@ public struct Device: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether this is host memory.
     public var isCPU: Bool { kind == .cpu }
+    /// Whether this is an NVIDIA GPU.
+    public var isCUDA: Bool { kind == .cuda }
 
     /// Parses "cpu", "cuda" (device 0) or "cuda:N"; nil for anything else.
     public init?(_ text: String) {

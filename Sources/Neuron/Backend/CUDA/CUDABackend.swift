@@ -39,6 +39,11 @@ final class CUDABackend: Backend, @unchecked Sendable {
     /// A pinned staging buffer for transfers, grown on demand.
     private var staging: (pointer: UnsafeMutableRawPointer, bytes: Int)?
     private let lock = NSRecursiveLock()
+    /// The graph being captured on the stream (its memory pool), and whether it drew random
+    /// numbers; see `CUDAGraph`.
+    var capture: (pool: Int, drewRandomNumbers: Bool)?
+    /// -1, -1 in pinned memory: what a captured step copies into the index error word.
+    private var errorReset: UnsafeMutableRawPointer?
     /// Averaging windows already on the device (see `windowAverage`), under `cacheLock`.
     var windowCache: [WindowKey: (bounds: Tensor, divisors: Tensor)] = [:]
     let cacheLock = NSLock()
@@ -100,6 +105,9 @@ final class CUDABackend: Backend, @unchecked Sendable {
         guard byteCount > 0 else { return }
         lock.lock()
         defer { lock.unlock() }
+        precondition(
+            capture == nil,
+            "CUDA graph capture: host data was copied to \(device) during the capture; copy new inputs into the tensors the captured work reads (assign) before replay()")
         enter()
         let buffer = stagingBuffer(byteCount)
         buffer.copyMemory(from: source, byteCount: byteCount)
@@ -121,6 +129,9 @@ final class CUDABackend: Backend, @unchecked Sendable {
     }
 
     func synchronize() {
+        precondition(
+            capture == nil,
+            "CUDA graph capture: a value was read (item, toArray, a copy to the host) during the capture; read outputs after replay()")
         enter()
         cudaCheck(nk_cuda.cuStreamSynchronize!(stream), "cuStreamSynchronize")
         guard errorWordArmed else { return }
@@ -136,7 +147,20 @@ final class CUDABackend: Backend, @unchecked Sendable {
 
     /// The device word index kernels report into, reset to -1 before a launch that may write it.
     func indexErrorWord() -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
         if errorWord == 0 { errorWord = allocator.allocate(16).address }
+        if !errorWordArmed, capture != nil {
+            // A captured step resets the word itself at every replay, without waiting.
+            if errorReset == nil {
+                var pinned: UnsafeMutableRawPointer?
+                cudaCheck(nk_cuda.cuMemAllocHost!(&pinned, 16), "cuMemAllocHost(16)")
+                pinned!.storeBytes(of: (Int64(-1), Int64(-1)), as: (Int64, Int64).self)
+                errorReset = pinned
+            }
+            cudaCheck(nk_cuda.cuMemcpyHtoDAsync!(CUdeviceptr(errorWord), errorReset, 16, stream), "cuMemcpyHtoDAsync(16 bytes)")
+            errorWordArmed = true
+        }
         if !errorWordArmed {
             var word: (Int64, Int64) = (-1, -1)
             _ = withUnsafeBytes(of: &word) { nk_cuda.cuMemcpyHtoDAsync!(CUdeviceptr(errorWord), $0.baseAddress, 16, stream) }
@@ -151,19 +175,69 @@ final class CUDABackend: Backend, @unchecked Sendable {
         CUdeviceptr(t.storage.address) + CUdeviceptr((t.offset + elements) * t.dtype.size)
     }
 
+    // MARK: Graphs
+
+    /// Starts recording the stream's work into a graph with its own memory pool. Transfers of
+    /// other threads wait until `endCapture`, so that none of them joins the graph.
+    func beginCapture() {
+        lock.lock()
+        enter()
+        let pool = allocator.beginCapture()
+        capture = (pool, false)
+        let begun = nk_cuda.cuStreamBeginCapture!(stream, NK_CU_STREAM_CAPTURE_MODE_RELAXED)
+        if begun != 0 {
+            capture = nil
+            allocator.endCapture()
+            lock.unlock()
+            cudaCheck(begun, "cuStreamBeginCapture")
+        }
+    }
+
+    /// Ends the recording: the instantiated graph, its memory pool and whether it drew random numbers.
+    func endCapture() -> (graph: CUgraph, executable: CUgraphExec, pool: Int, drewRandomNumbers: Bool) {
+        var graph: CUgraph?
+        let ended = nk_cuda.cuStreamEndCapture!(stream, &graph)
+        let (pool, drew) = (capture!.pool, capture!.drewRandomNumbers)
+        capture = nil
+        allocator.endCapture()
+        lock.unlock()
+        cudaCheck(ended, "cuStreamEndCapture")
+        var executable: CUgraphExec?
+        cudaCheck(nk_cuda.cuGraphInstantiateWithFlags!(&executable, graph, 0), "cuGraphInstantiateWithFlags")
+        return (graph!, executable!, pool, drew)
+    }
+
+    func replay(_ executable: CUgraphExec) {
+        lock.withLock {
+            enter()
+            cudaCheck(nk_cuda.cuGraphLaunch!(executable, stream), "cuGraphLaunch")
+        }
+    }
+
     // MARK: Launching
 
     /// Launches `name` of `source` over `elements` work items with a 1-D grid of 256-thread
     /// blocks (grid-stride loops cover the rest); `blocks` overrides the grid size.
     func launch(_ name: String, in source: CUDAKernelSource, elements: Int, blocks: Int? = nil, _ arguments: KernelArguments) {
         guard elements > 0 else { return }
+        lock.lock()
+        defer { lock.unlock() }
         enter()
-        let function = lock.withLock { kernels.function(name, in: source) }
+        let function = kernels.function(name, in: source)
         let grid = blocks ?? Swift.min((elements + 255) / 256, 65535)
         let result = arguments.withParameters {
             nk_cuda.cuLaunchKernel!(function, UInt32(grid), 1, 1, 256, 1, 1, 0, stream, $0, nil)
         }
         cudaCheck(result, "cuLaunchKernel(\(name), \(grid) blocks)")
+    }
+
+    /// Runs `body` holding the stream: work other threads queue waits, so that none of it
+    /// joins a graph being captured.
+    func onStream<R>(_ body: () -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        enter()
+        return body()
     }
 }
 

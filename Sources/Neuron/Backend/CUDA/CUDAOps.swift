@@ -255,7 +255,18 @@ extension CUDABackend {
         beta: Double = 0, c: CUdeviceptr, ldc: Int, strideC: Int = 0, batches: Int = 1, operands: DType? = nil
     ) {
         guard m > 0, n > 0, batches > 0 else { return }
-        enter()
+        onStream {
+            gemmOnStream(
+                dtype, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, strideA: strideA, b: b,
+                ldb: ldb, strideB: strideB, beta: beta, c: c, ldc: ldc, strideC: strideC, batches: batches, operands: operands)
+        }
+    }
+
+    private func gemmOnStream(
+        _ dtype: DType, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double, a: CUdeviceptr, lda: Int,
+        strideA: Int, b: CUdeviceptr, ldb: Int, strideB: Int, beta: Double, c: CUdeviceptr, ldc: Int, strideC: Int,
+        batches: Int, operands: DType?
+    ) {
         let opA = Int32(transA ? NK_CUBLAS_OP_T : NK_CUBLAS_OP_N), opB = Int32(transB ? NK_CUBLAS_OP_T : NK_CUBLAS_OP_N)
         let pa = UnsafeRawPointer(bitPattern: UInt(a)), pb = UnsafeRawPointer(bitPattern: UInt(b))
         let pc = UnsafeMutableRawPointer(bitPattern: UInt(c))
@@ -323,7 +334,8 @@ extension CUDABackend {
     /// Philox counter-based numbers keyed by one draw of `generator`: the same seed gives the
     /// same numbers on every run.
     func fillRandom(_ x: Tensor, _ distribution: RandomDistribution, generator: RandomGenerator) {
-        precondition(x.isContiguous && x.dtype.isFloatingPoint)
+        precondition(x.isContiguous && (x.dtype == .float32 || x.dtype == .float64), "random: float32 or float64 tensors")
+        if capture != nil { capture!.drewRandomNumbers = true }
         let key = generator.exclusive { generator.next() }
         var args = KernelArguments()
         args.add(x)

@@ -1,0 +1,78 @@
+import Neuron
+import NeuronData
+
+/// Replays a training step's forward and backward as a CUDA graph (PyTorch's
+/// `torch.cuda.make_graphed_callables`), so that small models are not bound by the cost of
+/// launching their kernels one by one.
+///
+/// The first two batches of a shape run eagerly (they compile kernels and create optimiser
+/// state); the third is captured into a graph that reads static copies of the batch's fields,
+/// and every later batch of that shape is copied into them and replayed. The optimiser's update
+/// stays outside the graph, so schedules, clipping and gradient all-reduce see every step. A
+/// step that draws random numbers (dropout) is never captured, since its replays would repeat
+/// them; nor is anything off a CUDA device.
+public final class StepGraph {
+    /// Off: every step runs op by op.
+    public var enabled: Bool
+    /// Eager steps before a shape is captured.
+    public var warmup = 2
+
+    private struct Captured {
+        let graph: CUDAGraph
+        let batch: Batch
+        let loss: Tensor, outputs: Tensor
+        /// The gradients the graph writes, re-attached after every replay.
+        let gradients: [(parameter: Tensor, gradient: Tensor)]
+    }
+    /// Per batch shape: the eager steps seen and, after them, the graph.
+    private var captured: [[String]: Captured] = [:]
+    private var eagerSteps: [[String]: Int] = [:]
+    /// Set once a capture drew random numbers: the step is not replayable.
+    public private(set) var refused = false
+
+    public init(enabled: Bool = true) { self.enabled = enabled }
+
+    /// Whether the last `run` replayed the graph.
+    public private(set) var lastReplayed = false
+
+    /// Runs forward and backward of `batch` from the graph, once one exists for its shape, and
+    /// returns the loss and outputs (whose values are current after the replay); nil tells the
+    /// caller to run the step eagerly itself. `forward` maps a batch to (loss, outputs); the
+    /// gradients of `parameters` are reset before the capture.
+    public func run(
+        _ batch: Batch, parameters: [Tensor], zeroGrad: () -> Void, _ forward: (Batch) -> (loss: Tensor, outputs: Tensor)
+    ) -> (loss: Tensor, outputs: Tensor)? {
+        lastReplayed = false
+        guard enabled, !refused, let device = parameters.first?.device, device.isCUDA else { return nil }
+        let key = batch.fields.keys.sorted().map { "\($0):\(batch.fields[$0]!.dtype)\(batch.fields[$0]!.shape)" }
+        if captured[key] == nil {
+            guard eagerSteps[key, default: 0] >= warmup else {
+                eagerSteps[key, default: 0] += 1
+                return nil
+            }
+            var fields: [String: Tensor] = [:]
+            for (name, tensor) in batch.fields { fields[name] = Tensor.zeros(tensor.shape, dtype: tensor.dtype, device: device) }
+            let inputs = Batch(fields)
+            zeroGrad()
+            var result: (loss: Tensor, outputs: Tensor)!
+            let graph = CUDAGraph(device: device) {
+                result = forward(inputs)
+                result.loss.backward()
+            }
+            guard !graph.drewRandomNumbers else {
+                refused = true
+                zeroGrad()
+                return nil
+            }
+            captured[key] = Captured(
+                graph: graph, batch: inputs, loss: result.loss, outputs: result.outputs.detach(),
+                gradients: parameters.compactMap { p in p.grad.map { (p, $0) } })
+        }
+        let step = captured[key]!
+        for (name, tensor) in batch.fields { step.batch.fields[name]!.assign(tensor) }
+        step.graph.replay()
+        for (parameter, gradient) in step.gradients { parameter.grad = gradient }
+        lastReplayed = true
+        return (step.loss, step.outputs)
+    }
+}

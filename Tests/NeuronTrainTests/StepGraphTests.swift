@@ -1,0 +1,51 @@
+import Foundation
+import Neuron
+import NeuronData
+import NeuronNN
+import NeuronTrain
+import Testing
+
+/// Training steps replayed as CUDA graphs give the same training as op-by-op steps: `make test`
+/// runs these on the emulated GPU.
+@Suite(.enabled(if: Device.default.isCUDA, "needs a CUDA device (make test uses the emulated one)"))
+struct StepGraphTests {
+    func run(graphs: Bool) throws -> (losses: [Double], weights: [Float], replayed: [Bool]) {
+        let initialiser = RandomGenerator(seed: 11)
+        let model = Sequential(
+            Linear(6, 8, generator: initialiser), BatchNorm1d(8), ReLU(), Linear(8, 3, generator: initialiser))
+        let step = SupervisedStep(model: model, optimizer: Adam(model.parameters(), lr: 0.01), loss: { crossEntropy($0, $1) })
+        step.graphs.enabled = graphs
+        let trainer = Trainer(step: step)
+        let data = RandomGenerator(seed: 12)
+        var losses: [Double] = [], replayed: [Bool] = []
+        // Five batches of 10, a short one of 4 (op by op), then two more of 10 (replayed again).
+        for size in [10, 10, 10, 10, 10, 4, 10, 10] {
+            let batch = Batch(
+                inputs: Tensor.normal([size, 6], generator: data),
+                targets: Tensor((0..<size).map { $0 % 3 }))
+            losses.append(try step.train(batch, trainer: trainer)["loss"]!)
+            replayed.append(step.graphs.lastReplayed)
+        }
+        let weights = model.parameters().flatMap { $0.toArray(Float.self) } + model.buffers().flatMap { $0.to(.float32).toArray(Float.self) }
+        return (losses, weights, replayed)
+    }
+
+    @Test func replayedStepsTrainExactlyAsOpByOpSteps() throws {
+        let eager = try run(graphs: false), graphed = try run(graphs: true)
+        #expect(eager.replayed.allSatisfy { !$0 })
+        #expect(graphed.replayed == [false, false, true, true, true, false, true, true])
+        #expect(graphed.losses == eager.losses)
+        #expect(graphed.weights == eager.weights)
+    }
+
+    @Test func stepsWithDropoutAreNotCaptured() throws {
+        let model = Sequential(Linear(4, 4), Dropout(0.5), Linear(4, 2))
+        let step = SupervisedStep(model: model, optimizer: SGD(model.parameters(), lr: 0.1), loss: { crossEntropy($0, $1) })
+        let trainer = Trainer(step: step)
+        for _ in 0..<4 {
+            _ = try step.train(Batch(inputs: Tensor.normal([6, 4]), targets: Tensor([0, 1, 0, 1, 0, 1])), trainer: trainer)
+            #expect(!step.graphs.lastReplayed)
+        }
+        #expect(step.graphs.refused)
+    }
+}
