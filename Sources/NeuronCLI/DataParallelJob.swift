@@ -104,5 +104,7 @@ final class DataParallelReport: Callback {
 @discardableResult
 func prepareTraining(_ trainer: Trainer, _ options: Options) -> DataParallelTraining? {
     trainer.stepsPerEpoch = CommonOptions.stepsPerEpoch(options)
+    let device = CommonOptions.device(options, command: options.command)
+    for model in trainer.step.models { model.module.to(device) }
     return joinTraining(trainer, overlap: !options.flag("no-overlap"), syncBatchNorm: options.flag("sync-batchnorm"))
 }

@@ -17,7 +17,9 @@ func runEmbed(_ arguments: [String]) {
             .init(name: "input", value: "FILE", help: "sentences, one per line"),
             .init(name: "output", value: "X.npy", help: "where to write the embeddings, float32 [N, hidden]"),
             .init(name: "batch-size", value: "B", help: "sentences per batch (default 32)"),
+            CommonOptions.device,
         ], arguments: arguments)
+    let device = CommonOptions.device(options, command: "embed")
     let input = options.required("input"), output = options.required("output")
     let batchSize = options.int("batch-size", default: 32)
     do {
@@ -25,6 +27,7 @@ func runEmbed(_ arguments: [String]) {
         var sentences = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if sentences.last == "" { sentences.removeLast() }
         let encoder = try SentenceEncoder(directory: options.string("model-dir") ?? SentenceEncoder.defaultDirectory)
+        encoder.model.to(device)
         let start = ProgressBar.now()
         let embeddings = encoder.encode(sentences, batchSize: batchSize)
         let seconds = ProgressBar.now() - start

@@ -31,11 +31,14 @@ func loadClassifier(_ options: Options, command: String) -> any Layer {
 func runEvaluate(_ arguments: [String]) {
     let options = Options(
         command: "evaluate",
-        specs: classifierFileSpecs + [fashionDataSpec], arguments: arguments)
+        specs: classifierFileSpecs + [fashionDataSpec, CommonOptions.device], arguments: arguments)
     let model = loadClassifier(options, command: "evaluate")
+    model.to(CommonOptions.device(options, command: "evaluate"))
     do {
         let test = try FashionMNIST.load(.test, directory: options.string("data"), normalized: true)
-        let outputs = noGrad { Tensor.concat(DataLoader(test, batchSize: 1000, prefetch: false).batches(epoch: 0).map { model($0.inputs) }) }
+        let loader = DataLoader(test, batchSize: 1000, prefetch: false)
+        loader.device = model.device
+        let outputs = noGrad { Tensor.concat(loader.batches(epoch: 0).map { model($0.inputs).to(.cpu) }) }
         let matrix = confusionMatrix(outputs: outputs, targets: test.targets, classes: 10)
         let correct = (0..<10).reduce(0) { $0 + matrix[$1][$1] }
         print("confusion matrix (rows: true class, columns: predicted class)")

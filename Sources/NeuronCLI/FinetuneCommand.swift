@@ -69,7 +69,7 @@ let finetuneSpecs: [Options.Spec] = [
     .init(name: "categories", value: "LIST", help: "fortune topics"),
     .init(name: "text-dir", value: "DIR", help: "fortunes folder"),
     .init(name: "model-dir", value: "DIR", help: "MiniLM folder"),
-    CommonOptions.out, CommonOptions.stepsPerEpoch, CommonOptions.noOverlap, CommonOptions.syncBatchNorm,
+    CommonOptions.out, CommonOptions.stepsPerEpoch, CommonOptions.noOverlap, CommonOptions.syncBatchNorm, CommonOptions.device,
 ]
 
 func runFinetune(_ arguments: [String]) {
@@ -160,7 +160,8 @@ func score(_ model: any Layer, _ test: TensorDataset, classes: Int, transform: (
     // Each process of a job scores its part of every batch; the counts are summed.
     noGrad {
         for batch in DataLoader(test, batchSize: 64, prefetch: false, shard: processShard).batches(epoch: 0) where !batch.isStandIn {
-            let matrix = confusionMatrix(outputs: model(transform(batch.inputs)), targets: batch.targets, classes: classes)
+            let outputs = model(transform(batch.inputs).to(model.device)).to(.cpu)
+            let matrix = confusionMatrix(outputs: outputs, targets: batch.targets.to(.cpu), classes: classes)
             for i in 0..<classes { for j in 0..<classes { confusion[i][j] += matrix[i][j] } }
         }
     }

@@ -59,9 +59,11 @@ public final class SentenceEncoder {
         noGrad {
             for start in stride(from: 0, to: order.count, by: batchSize) {
                 let members = Array(order[start..<min(start + batchSize, order.count)])
-                let (ids, mask) = tokenizer.padded(members.map { encodings[$0] })
+                let (hostIds, hostMask) = tokenizer.padded(members.map { encodings[$0] })
+                let (ids, mask) = (hostIds.to(model.device), hostMask.to(model.device))
                 var pooled = meanPooled(model(ids, attentionMask: mask), mask: mask)
                 if normalizes { pooled = pooled / (pooled.square().sum(axis: 1, keepDims: true).sqrt().maximum(1e-12)) }
+                pooled = pooled.to(.cpu)
                 for (row, index) in members.enumerated() { rows[index] = pooled[row] }
             }
         }

@@ -14,7 +14,8 @@ extension CharLSTM {
             var context = corpus.encode(prompt)
             if context.isEmpty { context = [corpus.encode("\n").first ?? 0] }
             var generated: [Int] = []
-            var (logits, state) = step(Tensor(context, shape: [1, context.count]), state: nil)
+            let device = self.device
+            var (logits, state) = step(Tensor(context, shape: [1, context.count], device: device), state: nil)
             for _ in 0..<length {
                 let next: Int
                 if temperature == 0 {
@@ -32,7 +33,7 @@ extension CharLSTM {
                     next = chosen
                 }
                 generated.append(next)
-                (logits, state) = step(Tensor([next], shape: [1, 1]), state: state)
+                (logits, state) = step(Tensor([next], shape: [1, 1], device: device), state: state)
             }
             return corpus.decode(context) + corpus.decode(generated)
         }

@@ -150,8 +150,8 @@ public final class GeneratorQuality {
             for i in 0..<dimension { sums[i] += featureSum[i] }
             for i in 0..<outer.count { sums[dimension + i] += outer[i] }
             if let chunkLabels {
-                let predicted = noGrad { classifier.head(features.to(.float32)) }.argmax(axis: 1)
-                sums[sums.count - 1] += (predicted .== chunkLabels).to(.float64).sum().item()
+                let predicted = noGrad { classifier.head(features.to(.float32).to(classifier.device)) }.argmax(axis: 1)
+                sums[sums.count - 1] += (predicted .== chunkLabels.to(predicted.device)).to(.float64).sum().item()
             }
         }
         if let group { sums = group.sum(sums) }

@@ -33,12 +33,13 @@ public final class VariationalAutoencoderStep: TrainingStep {
 
     func images(_ batch: Batch) -> Tensor {
         let x = batch.inputs
-        return binarize ? (Tensor.uniform(x.shape, dtype: x.dtype, generator: noise) .< x).to(x.dtype) : x
+        // Drawn on the CPU and moved, so that a run draws the same numbers on every device.
+        return binarize ? (Tensor.uniform(x.shape, dtype: x.dtype, device: .cpu, generator: noise).to(x.device) .< x).to(x.dtype) : x
     }
 
     /// The batch's loss (−ELBO per image, with β) and its two parts.
     func losses(_ images: Tensor) -> (loss: Tensor, parts: [String: Double]) {
-        let draw = Tensor.normal([images.shape[0], model.latentSize], dtype: images.dtype, generator: noise)
+        let draw = Tensor.normal([images.shape[0], model.latentSize], dtype: images.dtype, device: .cpu, generator: noise).to(images.device)
         let (elbo, reconstruction, kl) = model.elbo(images, noise: draw, beta: beta)
         return (-elbo.mean(), ["reconstruction": reconstruction.mean().item(), "kl": kl.mean().item()])
     }

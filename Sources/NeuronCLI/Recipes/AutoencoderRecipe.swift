@@ -53,7 +53,7 @@ func trainAutoencoder(_ run: TrainRun) {
                 .merging(noise.map { ["noise": $0.kind, "noise_level": "\($0.level)"] } ?? [:]) { a, _ in a },
             prepare: { trainer in
                 // Each epoch: originals above their reconstructions (the denoising model: clean, noisy, denoised).
-                let originals = test.inputs[..<16], seen = testInputs[..<16]
+                let originals = test.inputs[..<16].to(model.device), seen = testInputs[..<16].to(model.device)
                 let board = trainer.callbacks.compactMap { $0 as? TensorBoardLogger }.first
                 trainer.callbacks.append(
                     EpochImages(path: "\(settings.out)/reconstructions.png", tag: "reconstructions/test", board: board) { _ in
@@ -114,8 +114,8 @@ func trainVariationalAutoencoder(_ run: TrainRun) {
             prepare: { trainer in
                 // Each epoch: samples from fixed noise, and test images above their reconstructions.
                 let board = trainer.callbacks.compactMap { $0 as? TensorBoardLogger }.first
-                let fixedNoise = Tensor.normal([32, latent], generator: RandomGenerator(seed: 3))
-                let originals = test.inputs[..<16]
+                let fixedNoise = Tensor.normal([32, latent], generator: RandomGenerator(seed: 3)).to(model.device)
+                let originals = test.inputs[..<16].to(model.device)
                 trainer.callbacks.append(
                     EpochImages(path: "\(settings.out)/samples.png", tag: "samples/prior", board: board) { _ in
                         model.decodeLogits(fixedNoise).sigmoid().reshaped([32, 1, 28, 28])
@@ -152,7 +152,7 @@ func trainVariationalAutoencoder(_ run: TrainRun) {
         let part = processShard?.slice(of: 0..<images.shape[0]) ?? 0..<images.shape[0]
         for start in stride(from: part.lowerBound, to: part.upperBound, by: 500) {
             let chunk = images.narrowed(axis: 0, start: start, length: min(500, part.upperBound - start))
-            logLikelihood += model.importanceWeightedLogLikelihood(chunk, samples: samples, generator: generator).sum().item()
+            logLikelihood += model.importanceWeightedLogLikelihood(chunk.to(model.device), samples: samples, generator: generator).sum().item()
         }
         logLikelihood = job?.sum([logLikelihood])[0] ?? logLikelihood
         let nll = -logLikelihood / Double(images.shape[0])

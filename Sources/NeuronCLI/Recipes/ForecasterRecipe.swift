@@ -59,7 +59,7 @@ func trainForecaster(_ run: TrainRun) {
             train: DataLoader(train, batchSize: settings.batchSize, shuffle: true, seed: UInt64(settings.seed)),
             validation: DataLoader(validation, batchSize: 256), metadata: metadata)
         model.eval()
-        let forecast = noGrad { model(test.inputs) }.toArray(Double.self).map { $0 * std + mean }
+        let forecast = noGrad { model(test.inputs.to(model.device)) }.toArray(Double.self).map { $0 * std + mean }
         let truth = Array(series.values[trainEnd...])
         let naive = Array(series.values[(trainEnd - 1)..<(count - 1)])
         let seasonal = Array(series.values[(trainEnd - season)..<(count - season)])

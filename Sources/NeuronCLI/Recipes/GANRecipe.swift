@@ -112,7 +112,8 @@ func trainGAN(_ run: TrainRun) {
                         path: "\(settings.out)/samples.png", tag: "samples/fixed_noise", board: board,
                         columns: conditional ? 10 : 8
                     ) { _ in
-                        (step.sampler.generate(fixedNoise, labels: labels) + 1) * 0.5
+                        let device = step.sampler.device
+                        return (step.sampler.generate(fixedNoise.to(device), labels: labels?.to(device)) + 1) * 0.5
                     })
             })
         let last = trainer.history.last ?? [:]

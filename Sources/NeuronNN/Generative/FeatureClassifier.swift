@@ -6,6 +6,8 @@ public struct FeatureClassifier {
     public let features: (Tensor) -> Tensor
     public let head: (Tensor) -> Tensor
     public let name: String
+    /// Where the classifier's parameters are: images are moved there.
+    public var device: Device = .cpu
 
     public init(name: String, features: @escaping (Tensor) -> Tensor, head: @escaping (Tensor) -> Tensor) {
         (self.name, self.features, self.head) = (name, features, head)
@@ -16,7 +18,7 @@ public struct FeatureClassifier {
         noGrad {
             Tensor.concat(
                 stride(from: 0, to: images.shape[0], by: 1000).map { start in
-                    features(images.narrowed(axis: 0, start: start, length: min(1000, images.shape[0] - start)))
+                    features(images.narrowed(axis: 0, start: start, length: min(1000, images.shape[0] - start)).to(device))
                 })
         }
     }

@@ -28,7 +28,8 @@ extension ImageGenerator {
         sample(noise: Tensor.normal([count, latentSize], generator: generator), labels: labels)
     }
 
-    /// Images in [0, 1] from given noise [N, latentSize], in evaluation mode and without recording.
+    /// Images in [0, 1] from given noise [N, latentSize], in evaluation mode and without recording,
+    /// on the generator's device (noise and labels are moved there).
     public func sample(noise: Tensor, labels: Tensor? = nil) -> Tensor {
         precondition(
             (classCount == nil) == (labels == nil),
@@ -38,6 +39,7 @@ extension ImageGenerator {
         let mode = isTraining
         eval()
         defer { train(mode) }
-        return noGrad { (generate(noise, labels: labels) + 1) * 0.5 }
+        let device = self.device
+        return noGrad { (generate(noise.to(device), labels: labels?.to(device)) + 1) * 0.5 }
     }
 }
