@@ -9,7 +9,7 @@ import PackageDescription
 //   NeuronViz → NeuronData             plots, image grids, TensorBoard (cairo)
 //   NeuronTrain → NeuronNN, NeuronData, NeuronViz   the training loop, steps, callbacks
 //   NeuronBench, NeuronCLI → all of the above
-//   NeuronCUDACheck → Neuron, NeuronNN, NeuronData, NeuronModels   the GPU machine's check
+//   NeuronCUDACheck → Neuron, NeuronNN, NeuronData, NeuronModels, NeuronBench   the GPU machine's check
 //   CNeuronCUDAEmulator (no dependencies)   a CUDA driver and cuBLAS on the host, for tests
 // No target uses unsafe flags: the C kernels pick their wide code (AVX2, AVX-512) at run
 // time, so the package builds on any Linux and can be used as a versioned dependency.
@@ -67,10 +67,10 @@ let package = Package(
             ],
             path: "Sources/NeuronCLI"
         ),
-        // The CUDA backend against the CPU on a GPU machine (scripts/gpu-check.sh); no cairo, so
-        // the binary travels with few libraries.
+        // The CUDA backend against the CPU and PyTorch on a GPU machine (scripts/gpu-check.sh),
+        // its model epochs through the benchmark's code.
         .executableTarget(
-            name: "NeuronCUDACheck", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels"],
+            name: "NeuronCUDACheck", dependencies: ["Neuron", "NeuronNN", "NeuronData", "NeuronModels", "NeuronBench"],
             path: "Sources/NeuronCUDACheck"),
         .testTarget(
             name: "NeuronNNTests",

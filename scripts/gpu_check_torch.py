@@ -22,7 +22,7 @@ def read_safetensors(path):
     (length,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8 : 8 + length])
     body = data[8 + length :]
-    types = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64, "BOOL": torch.bool, "U8": torch.uint8}
+    types = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64, "BOOL": torch.bool, "U8": torch.uint8, "BF16": torch.bfloat16}
     tensors = {}
     for name, info in header.items():
         if name == "__metadata__":
@@ -59,6 +59,23 @@ OPS = {
     "cast_f64_i64": lambda x: (x[0] * 10).double().long().float(), "concat_slices": lambda x: torch.cat([x[0][2:9], x[1][:3]]),
     "matmul": lambda x: x[0] @ x[1].T, "matmul_batched_broadcast": lambda x: x[1] @ x[0], "matmul_f64": lambda x: x[0] @ x[1],
     "linear_mlp": lambda x: F.relu(x[0] @ x[1].T + x[2]),
+    "conv2d_groups_dilation": lambda x: F.conv2d(x[0], x[1], x[2], stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2),
+    "conv2d_1x1": lambda x: F.conv2d(x[0], x[1]),
+    "conv_transpose2d": lambda x: F.conv_transpose2d(x[0], x[1], x[2], stride=2, padding=1),
+    "max_pool2d": lambda x: F.max_pool2d(x[0], 3, 2, 1),
+    "avg_pool2d": lambda x: F.avg_pool2d(x[0], 3, 2, 1, count_include_pad=False),
+    "adaptive_avg_pool2d": lambda x: F.adaptive_avg_pool2d(x[0], (4, 3)),
+    "batch_norm_train": lambda x: F.batch_norm(x[0], None, None, x[1], x[2], training=True, eps=1e-5),
+    "layer_norm": lambda x: F.layer_norm(x[0], (20,), x[1], x[2], 1e-5),
+    "group_norm": lambda x: F.group_norm(x[0], 2, x[1], x[2], 1e-5),
+    "lstm": lambda x: torch.lstm(x[0], (x[0].new_zeros(1, 5, 16), x[0].new_zeros(1, 5, 16)), x[1:5], True, 1, 0.0, False, False, False)[0],
+    "gru": lambda x: torch.gru(x[0], x[0].new_zeros(1, 5, 16), x[1:5], True, 1, 0.0, False, False, False)[0],
+    "rnn_tanh": lambda x: torch.rnn_tanh(x[0], x[0].new_zeros(1, 5, 16), x[1:5], True, 1, 0.0, False, False, False)[0],
+    "attention_causal": lambda x: F.scaled_dot_product_attention(x[0], x[1], x[2], is_causal=True),
+    "cast_bfloat16": lambda x: x[0].bfloat16().float(),
+    # autocast's GEMM: bfloat16 operands, float32 accumulation and result (PyTorch's bf16 GEMM
+    # would round its result to bfloat16 too).
+    "autocast_matmul": lambda x: x[0].bfloat16().float() @ x[1].bfloat16().float().T,
 }
 
 
@@ -72,7 +89,8 @@ def compare_ops(dump, device):
             failures.append(f"{name}: no PyTorch counterpart")
             continue
         theirs = OPS[name](inputs).double().reshape(ours.shape)
-        error = ((ours - theirs).abs() / theirs.abs().clamp(min=1)).max().item() if ours.numel() else 0.0
+        # Normwise: the largest difference over the reference's largest magnitude (at least 1).
+        error = ((ours - theirs).abs().max() / theirs.abs().max().clamp(min=1)).item() if ours.numel() else 0.0
         tolerance = 1e-10 if inputs[0].dtype == torch.float64 else 1e-5
         print(f"{'ok  ' if error <= tolerance else 'FAIL'} torch {name}: {error:.2e}")
         worst = max(worst, error)

@@ -12,16 +12,25 @@ public enum ModelBench {
     /// The models it times: every registered classifier, the dense autoencoder and the MLP GAN.
     public static var models: [String] { ModelRegistry.names(in: [.classifier]) + ["autoencoder", "gan"] }
 
-    /// `cudaGraphs: false` runs every step op by op on a GPU (to compare with graph replay).
+    /// `cudaGraphs: false` runs every step op by op on a GPU (to compare with graph replay);
+    /// `autocast: true` runs forward and backward under `autocast(.bfloat16)`. Besides
+    /// `models`, it runs "conv-autoencoder" and the other GANs of the registry ("cgan", "dcgan").
     public static func run(
-        _ name: String, directory: String? = nil, batches: Int? = nil, device: Device = .cpu, cudaGraphs: Bool = true
+        _ name: String, directory: String? = nil, batches: Int? = nil, device: Device = .cpu, cudaGraphs: Bool = true,
+        autocast reduced: Bool = false
     ) throws -> BenchResult {
+        try autocast(.bfloat16, enabled: reduced) {
+            try runModel(name, directory: directory, batches: batches, device: device, cudaGraphs: cudaGraphs)
+        }
+    }
+
+    static func runModel(_ name: String, directory: String?, batches: Int?, device: Device, cudaGraphs: Bool) throws -> BenchResult {
         Random.seed(0)
         let train = try FashionMNIST.load(.train, directory: directory)
         let test = try FashionMNIST.load(.test, directory: directory)
-        if name == "autoencoder" {
-            // The peers' dense autoencoder (784-128-32-128-784) on raw [0, 1] pixels, MSE.
-            let model = DenseAutoencoder().to(device)
+        if name == "autoencoder" || name == "conv-autoencoder" {
+            // The peers' dense autoencoder (784-128-32-128-784) on raw [0, 1] pixels, MSE (or the zoo's convolutional one).
+            let model: any Layer = name == "autoencoder" ? DenseAutoencoder().to(device) : try ModelRegistry.network(name).to(device)
             let (seen, seconds) = trainEpoch(model, train, batches: batches, device: device, cudaGraphs: cudaGraphs) {
                 mseLoss($0, $1.inputs)
             }
@@ -29,7 +38,7 @@ public enum ModelBench {
             let mse: Double = noGrad { mseLoss(model(inputs), inputs).item() }
             return result(name, seen, seconds, metric: ("test_mse", mse))
         }
-        if name == "gan" { return try gan(train, batches: batches, device: device) }
+        if ["gan", "dcgan", "cgan"].contains(name) { return try gan(name, train, batches: batches, device: device) }
         let model = try ModelRegistry.network(name).to(device)
         let (seen, seconds) = trainEpoch(model, train, batches: batches, device: device, cudaGraphs: cudaGraphs) {
             crossEntropy($0, $1.targets)
@@ -49,8 +58,11 @@ public enum ModelBench {
     /// `AdversarialStep` that `neuron train --model gan` runs: batch 64, Adam 2e-4 with betas
     /// (0.5, 0.999), one discriminator and one generator update per batch, binary
     /// cross-entropy on logits. Reports the last batch's discriminator loss.
-    static func gan(_ train: TensorDataset, batches: Int?, device: Device) throws -> BenchResult {
-        let (generator, discriminator) = (MLPGenerator().to(device), MLPDiscriminator().to(device))
+    static func gan(_ name: String, _ train: TensorDataset, batches: Int?, device: Device) throws -> BenchResult {
+        let (generator, discriminator) =
+            name == "gan" ? (MLPGenerator() as any ImageGenerator, MLPDiscriminator() as any ImageDiscriminator) : try ModelRegistry.adversarialPair(name)
+        generator.to(device)
+        discriminator.to(device)
         let step = AdversarialStep(
             generator: generator, discriminator: discriminator,
             generatorOptimizer: Adam(generator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),
@@ -64,7 +76,8 @@ public enum ModelBench {
             lastLoss = try step.train(batch, trainer: trainer)["d_loss"]!
             seen += batch.size
         }
-        return result("gan", seen, now() - start, metric: ("final_d_loss", lastLoss))
+        device.synchronize()
+        return result(name, seen, now() - start, metric: ("final_d_loss", lastLoss))
     }
 
     /// The bare loop: forward, `loss(outputs, batch)`, backward, Adam 1e-3, over one shuffled

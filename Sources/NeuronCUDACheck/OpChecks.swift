@@ -7,6 +7,8 @@ struct OpCheck {
     let name: String
     let inputs: [Tensor]
     let differentiable: Bool
+    /// Relative error allowed against the CPU (float32; float64 checks use 1e-10).
+    var tolerance = 1e-5
     let run: ([Tensor]) -> Tensor
 }
 
@@ -80,13 +82,75 @@ enum OpChecks {
         add("matmul_batched_broadcast", [batched, square]) { $0[1].matmul($0[0]) }
         add("matmul_f64", [a.to(.float64), b.to(.float64).reshaped([33, 1])]) { $0[0].matmul($0[1]) }
         add("linear_mlp", [a, seeded([16, 33], 9), seeded([16], 10)]) { ($0[0].matmul($0[1].transposed()) + $0[2]).relu() }
+        checks += layerChecks
         return checks
     }
 
+    /// Convolutions, pooling, normalisation, recurrences, attention, bfloat16 and autocast.
+    static var layerChecks: [OpCheck] {
+        var checks: [OpCheck] = []
+        func add(_ name: String, _ inputs: [Tensor], differentiable: Bool = true, _ run: @escaping ([Tensor]) -> Tensor) {
+            checks.append(OpCheck(name: name, inputs: inputs, differentiable: differentiable, run: run))
+        }
+        let images = seeded([4, 6, 13, 11], 20), small = seeded([2, 4, 5, 6], 21)
+        add("conv2d_groups_dilation", [images, seeded([8, 3, 3, 3], 22), seeded([8], 23)]) {
+            $0[0].conv2d($0[1], bias: $0[2], stride: (2, 1), padding: .explicit(1, 2), dilation: (1, 2), groups: 2)
+        }
+        add("conv2d_1x1", [images, seeded([5, 6, 1, 1], 24)]) { $0[0].conv2d($0[1]) }
+        add("conv_transpose2d", [small, seeded([4, 3, 4, 4], 25), seeded([3], 26)]) {
+            $0[0].convTranspose2d($0[1], bias: $0[2], stride: (2, 2), padding: (1, 1))
+        }
+        add("max_pool2d", [images]) { $0[0].maxPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1)).values }
+        add("avg_pool2d", [images]) { $0[0].avgPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1), countIncludePad: false) }
+        add("adaptive_avg_pool2d", [images]) { $0[0].adaptiveAvgPool2d((4, 3)) }
+        add("batch_norm_train", [seeded([8, 5, 4, 4], 27), seeded([5], 28), seeded([5], 29)]) {
+            $0[0].batchNormalized(weight: $0[1], bias: $0[2], eps: 1e-5).output
+        }
+        add("layer_norm", [seeded([6, 7, 20], 30), seeded([20], 31), seeded([20], 32)]) {
+            let centred = $0[0] - $0[0].mean(axes: [2], keepDims: true)
+            return centred * (centred.square().mean(axes: [2], keepDims: true) + 1e-5).rsqrt() * $0[1] + $0[2]
+        }
+        add("group_norm", [seeded([3, 6, 5, 4], 33), seeded([6], 34), seeded([6], 35)]) {
+            let grouped = $0[0].reshaped([3, 2, -1])
+            let centred = grouped - grouped.mean(axis: 2, keepDims: true)
+            let normed = (centred * (centred.square().mean(axis: 2, keepDims: true) + 1e-5).rsqrt()).reshaped([3, 6, 5, 4])
+            return normed * $0[1].reshaped([1, 6, 1, 1]) + $0[2].reshaped([1, 6, 1, 1])
+        }
+        // Recurrences over [T, N, I] from zero states; outputs every step's h, as torch.lstm/gru/rnn_tanh.
+        for (name, cell) in [("lstm", RecurrentCell.lstm), ("gru", .gru), ("rnn_tanh", .rnnTanh)] {
+            let gates = cell.gateCount * 16
+            add(name, [seeded([7, 5, 9], 36, low: -1, high: 1), seeded([gates, 9], 37, low: -0.3, high: 0.3),
+                seeded([gates, 16], 38, low: -0.3, high: 0.3), seeded([gates], 39, low: -0.3, high: 0.3), seeded([gates], 40, low: -0.3, high: 0.3)]) { x in
+                let projections = x[0].matmul(x[1].transposed()) + x[3]
+                let zeros = Tensor.zeros([5, 16], device: x[0].device)
+                let states = Tensor.recurrence(
+                    cell, projections: projections, hiddenWeight: x[2], hiddenBias: x[4], h0: zeros, c0: cell == .lstm ? zeros : nil, active: nil)
+                return states.narrowed(axis: 1, start: 0, length: 1).reshaped([7, 5, 16])
+            }
+        }
+        add("attention_causal", [seeded([2, 3, 6, 8], 41), seeded([2, 3, 6, 8], 42), seeded([2, 3, 6, 8], 43)]) {
+            scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], isCausal: true).output
+        }
+        add("cast_bfloat16", [seeded([64, 33], 44)], differentiable: false) { $0[0].to(.bfloat16).to(.float32) }
+        // On the GPU under autocast; its CPU reference rounds the operands explicitly.
+        var mixed = OpCheck(name: "autocast_matmul", inputs: [seeded([64, 48], 45), seeded([40, 48], 46)], differentiable: false) { x in
+            x[0].device.isCUDA
+                ? autocast { x[0].matmul(x[1].transposed()) }
+                : x[0].to(.bfloat16).to(.float32).matmul(x[1].to(.bfloat16).to(.float32).transposed())
+        }
+        mixed.tolerance = 1e-5
+        checks.append(mixed)
+        return checks
+    }
+
+    /// The largest difference relative to the reference's largest magnitude (at least 1): the
+    /// normwise error, so that long float32 sums in another order (GEMMs, convolutions) are
+    /// judged by their scale, not by elements that cancel to near zero.
     static func relativeError(_ x: Tensor, _ reference: Tensor) -> Double {
         let u = x.to(.cpu).to(.float64).toArray(Double.self), v = reference.to(.cpu).to(.float64).toArray(Double.self)
         guard u.count == v.count else { return .infinity }
-        return zip(u, v).map { Swift.abs($0 - $1) / Swift.max(Swift.abs($1), 1) }.max() ?? 0
+        let scale = Swift.max(v.map { Swift.abs($0) }.max() ?? 0, 1)
+        return (zip(u, v).map { Swift.abs($0 - $1) }.max() ?? 0) / scale
     }
 
     /// Runs one check on the CPU and on `device`.

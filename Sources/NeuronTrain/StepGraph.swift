@@ -9,8 +9,9 @@ import NeuronData
 /// state); the third is captured into a graph that reads static copies of the batch's fields,
 /// and every later batch of that shape is copied into them and replayed. The optimiser's update
 /// stays outside the graph, so schedules, clipping and gradient all-reduce see every step. A
-/// step that draws random numbers (dropout) is never captured, since its replays would repeat
-/// them; nor is anything off a CUDA device.
+/// step that draws random numbers (dropout) or reads values on the host mid-way is not
+/// replayable: its capture runs once as a normal step and the step runs op by op from then on;
+/// nor is anything off a CUDA device.
 public final class StepGraph {
     /// Off: every step runs op by op.
     public var enabled: Bool
@@ -51,7 +52,7 @@ public final class StepGraph {
                 return nil
             }
             var fields: [String: Tensor] = [:]
-            for (name, tensor) in batch.fields { fields[name] = Tensor.zeros(tensor.shape, dtype: tensor.dtype, device: device) }
+            for (name, tensor) in batch.fields { fields[name] = tensor.to(device).contiguous().copy() }
             let inputs = Batch(fields)
             zeroGrad()
             var result: (loss: Tensor, outputs: Tensor)!
@@ -59,10 +60,11 @@ public final class StepGraph {
                 result = forward(inputs)
                 result.loss.backward()
             }
-            guard !graph.drewRandomNumbers else {
+            guard let graph, !graph.drewRandomNumbers else {
+                // Not replayable; this batch's step ran (or runs now) once all the same.
                 refused = true
-                zeroGrad()
-                return nil
+                graph?.replay()
+                return (result.loss, result.outputs.detach())
             }
             captured[key] = Captured(
                 graph: graph, batch: inputs, loss: result.loss, outputs: result.outputs.detach(),

@@ -11,6 +11,10 @@ import Testing
     @Test func withoutADriverCUDAIsReportedUnavailableInOneLine() throws {
         CUDARuntime.shared.reload()
         try #require(!FileManager.default.fileExists(atPath: "/dev/nvidiactl"), "this machine has a GPU")
+        let folders = ProcessInfo.processInfo.environment["NEURON_CUDA_LIBDIR"] ?? ""
+        try #require(
+            !folders.split(separator: ":").contains { FileManager.default.fileExists(atPath: "\($0)/libcuda.so.1") },
+            "a driver (the emulated GPU) is on NEURON_CUDA_LIBDIR")
         #expect(!Device.cudaAvailable)
         #expect(Device.cudaDeviceCount == 0)
         #expect(Device.cudaStatus.hasPrefix("CUDA not available: no driver (libcuda.so.1)"))
@@ -45,14 +49,19 @@ import Testing
 
     static let kernelNames: [CUDAKernelSource: [String]] = [
         .elementwise: ["unary_f32", "unary_f64", "binary_f32", "binary_f64", "binary_i64"]
-            + ["f32", "f64", "i64", "u8"].map { "compare_\($0)" } + ["where_1", "where_4", "where_8"],
-        .copy: ["copy_1", "copy_4", "copy_8", "fill_1", "fill_4", "fill_8"]
-            + ["f32", "f64", "i64", "u8"].flatMap { a in ["f32", "f64", "i64", "u8"].map { "cast_\(a)_\($0)" } },
+            + ["f32", "f64", "i64", "u8"].map { "compare_\($0)" } + ["where_1", "where_2", "where_4", "where_8"],
+        .copy: ["copy_1", "copy_2", "copy_4", "copy_8", "fill_1", "fill_2", "fill_4", "fill_8", "cast_bf16_bf16"]
+            + ["f32", "f64", "i64", "u8"].flatMap { a in ["f32", "f64", "i64", "u8"].map { "cast_\(a)_\($0)" } }
+            + ["f32", "f64", "i64", "u8"].flatMap { ["cast_\($0)_bf16", "cast_bf16_\($0)"] },
         .reduce: ["f32", "f64", "i64"].flatMap { ["sum_rows_\($0)", "sum_cols_\($0)", "extreme_\($0)"] },
-        .index: ["gather_1", "gather_4", "gather_8", "scatter_add_f32", "scatter_add_f64", "index_select_1", "index_select_4"]
-            + ["index_select_8", "index_add_f32", "index_add_f64", "one_hot"],
+        .index: ["gather_1", "gather_2", "gather_4", "gather_8", "scatter_add_f32", "scatter_add_f64", "index_select_1"]
+            + ["index_select_2", "index_select_4", "index_select_8", "index_add_f32", "index_add_f64", "one_hot"],
         .optim: ["adam_f32", "adam_f64", "sgd_f32", "sgd_f64"],
         .random: ["uniform_f32", "uniform_f64", "normal_f32", "normal_f64", "bernoulli_f32", "bernoulli_f64"],
+        .conv: ["im2col_f32", "im2col_f64", "im2col_f32_bf16", "col2im_f32", "col2im_f64", "conv_epilogue_f32"],
+        .pool: ["f32", "f64"].flatMap { ["max_pool_\($0)", "window_average_\($0)", "window_spread_\($0)"] },
+        .norm: ["f32", "f64"].flatMap { ["channel_stats_\($0)", "channel_grad_sums_\($0)", "channel_affine_\($0)"] },
+        .recurrence: ["f32", "f64"].flatMap { ["rnn_step_forward_\($0)", "rnn_step_backward_\($0)"] },
     ]
 
     @Test func launchesAllocationsAndTheKernelCacheAgainstAFakeDriver() throws {

@@ -37,7 +37,7 @@ func attention(
     // 1 where a query may attend, 0 where it may not; nil when every key is allowed.
     var allowed = allowedMask.map { $0.to(scores.dtype) }
     if isCausal {
-        let causal = Tensor(Array((0..<(l * s)).map { $0 % s <= $0 / s ? 1.0 : 0.0 }), shape: [l, s], dtype: scores.dtype)
+        let causal = Tensor(Array((0..<(l * s)).map { $0 % s <= $0 / s ? 1.0 : 0.0 }), shape: [l, s], dtype: scores.dtype, device: scores.device)
         allowed = allowed.map { $0 * causal } ?? causal
     }
     // Everything added to the scores, kept at the masks' (broadcast) shape: excluded keys sink

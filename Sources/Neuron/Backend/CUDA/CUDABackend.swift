@@ -42,6 +42,8 @@ final class CUDABackend: Backend, @unchecked Sendable {
     /// The graph being captured on the stream (its memory pool), and whether it drew random
     /// numbers; see `CUDAGraph`.
     var capture: (pool: Int, drewRandomNumbers: Bool)?
+    /// Set when the host needed results during a capture (see `abandonCapture`).
+    private var captureAbandoned = false
     /// -1, -1 in pinned memory: what a captured step copies into the index error word.
     private var errorReset: UnsafeMutableRawPointer?
     /// Averaging windows already on the device (see `windowAverage`), under `cacheLock`.
@@ -105,9 +107,7 @@ final class CUDABackend: Backend, @unchecked Sendable {
         guard byteCount > 0 else { return }
         lock.lock()
         defer { lock.unlock() }
-        precondition(
-            capture == nil,
-            "CUDA graph capture: host data was copied to \(device) during the capture; copy new inputs into the tensors the captured work reads (assign) before replay()")
+        abandonCapture()
         enter()
         let buffer = stagingBuffer(byteCount)
         buffer.copyMemory(from: source, byteCount: byteCount)
@@ -129,9 +129,7 @@ final class CUDABackend: Backend, @unchecked Sendable {
     }
 
     func synchronize() {
-        precondition(
-            capture == nil,
-            "CUDA graph capture: a value was read (item, toArray, a copy to the host) during the capture; read outputs after replay()")
+        abandonCapture()
         enter()
         cudaCheck(nk_cuda.cuStreamSynchronize!(stream), "cuStreamSynchronize")
         guard errorWordArmed else { return }
@@ -193,8 +191,33 @@ final class CUDABackend: Backend, @unchecked Sendable {
         }
     }
 
-    /// Ends the recording: the instantiated graph, its memory pool and whether it drew random numbers.
-    func endCapture() -> (graph: CUgraph, executable: CUgraphExec, pool: Int, drewRandomNumbers: Bool) {
+    /// Ends a capture early because the host needs the GPU's results (a value read, host data
+    /// copied in): the work recorded so far runs once, and the rest runs op by op.
+    private func abandonCapture() {
+        guard let current = capture else { return }
+        var graph: CUgraph?
+        let ended = nk_cuda.cuStreamEndCapture!(stream, &graph)
+        capture = nil
+        captureAbandoned = true
+        allocator.endCapture()
+        cudaCheck(ended, "cuStreamEndCapture")
+        var executable: CUgraphExec?
+        cudaCheck(nk_cuda.cuGraphInstantiateWithFlags!(&executable, graph, 0), "cuGraphInstantiateWithFlags")
+        cudaCheck(nk_cuda.cuGraphLaunch!(executable, stream), "cuGraphLaunch")
+        _ = nk_cuda.cuGraphExecDestroy!(executable)
+        _ = nk_cuda.cuGraphDestroy!(graph)
+        // Later kernels reuse the blocks in stream order, after the launch.
+        allocator.releaseGraph(current.pool)
+    }
+
+    /// Ends the recording: the instantiated graph, its memory pool and whether it drew random
+    /// numbers; nil when the capture was abandoned (its work has run op by op).
+    func endCapture() -> (graph: CUgraph, executable: CUgraphExec, pool: Int, drewRandomNumbers: Bool)? {
+        if captureAbandoned {
+            captureAbandoned = false
+            lock.unlock()
+            return nil
+        }
         var graph: CUgraph?
         let ended = nk_cuda.cuStreamEndCapture!(stream, &graph)
         let (pool, drew) = (capture!.pool, capture!.drewRandomNumbers)

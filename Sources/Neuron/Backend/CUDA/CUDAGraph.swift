@@ -5,10 +5,11 @@ import CNeuronCUDA
 ///
 /// Capturing runs `body` without executing its GPU work; `replay()` executes it, on the same
 /// memory each time. Feed new inputs by copying them into the tensors the body read
-/// (`input.assign(batch)`), and read the tensors it produced after `replay()`. The body may not
-/// read values (`item`, `toArray`) nor copy host data to the GPU. Tensors allocated during the
-/// capture keep their memory for the graph's lifetime; random numbers drawn during it would be
-/// the same at every replay, which `drewRandomNumbers` reports.
+/// (`input.assign(batch)`), and read the tensors it produced after `replay()`. Tensors allocated
+/// during the capture keep their memory for the graph's lifetime. Random numbers drawn during
+/// it would be the same at every replay, which `drewRandomNumbers` reports. A body that needs
+/// results on the host (`item`, `toArray`, a host copy to the GPU) cannot be replayed: the
+/// capture stops there, the work so far runs, the rest runs op by op, and `init` returns nil.
 ///
 /// ```swift
 /// let input = Tensor.zeros([64, 784], device: .cuda(0))
@@ -25,15 +26,17 @@ public final class CUDAGraph {
     private let backend: CUDABackend
     private let graph: CUgraph, executable: CUgraphExec, pool: Int
 
-    /// Records the work `body` queues on `device`.
-    public init(device: Device, _ body: () -> Void) {
+    /// Records the work `body` queues on `device`; nil when the body needed results on the host
+    /// (it has then run op by op, to its end).
+    public init?(device: Device, _ body: () -> Void) {
         precondition(device.kind == .cuda, "CUDAGraph: graphs record CUDA work; \(device) is not a CUDA device")
         guard let backend = device.backend as? CUDABackend else { preconditionFailure("CUDAGraph: \(device) has no CUDA backend") }
         self.device = device
         self.backend = backend
         backend.beginCapture()
         body()
-        (graph, executable, pool, drewRandomNumbers) = backend.endCapture()
+        guard let recorded = backend.endCapture() else { return nil }
+        (graph, executable, pool, drewRandomNumbers) = recorded
     }
 
     /// Runs the recorded work again (queued on the device's stream, like any op).
