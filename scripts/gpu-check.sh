@@ -6,11 +6,13 @@
 #                                     libraries it needs and Fashion-MNIST, into .build/gpu-check
 #   scripts/gpu-check.sh run [OUT]    there (no Swift, no network; PyTorch in /opt/torch/.venv):
 #                                     every op and gradient against the CPU backend and PyTorch,
-#                                     one MLP epoch and matmul TFLOP/s next to PyTorch's
+#                                     one epoch of each model of the GPU table (graph replay, op by
+#                                     op, bfloat16 autocast, the CPU's accuracy) next to PyTorch
+#                                     eager and torch.compile, and matmul TFLOP/s
 #
-# The bundle is about 50 MB (the check executable and oneDNN compressed with xz, unpacked by the
-# run with Python's lzma). The run takes about two minutes; its results land in OUT (default
-# $OUT or gpu-check-results).
+# The bundle is about 55 MB (the check executable and the libraries it links, compressed with
+# xz and unpacked by the run with Python's lzma). The run takes under ten minutes; its results
+# land in OUT (default $OUT or gpu-check-results). MODELS=lenet,cgan limits the model epochs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUNDLE=.build/gpu-check
@@ -21,7 +23,7 @@ bundle)
     swift build -c release --static-swift-stdlib --product neuron-cuda-check
     rm -rf "$BUNDLE"
     mkdir -p "$BUNDLE/lib" "$BUNDLE/fashion"
-    cp .build/release/neuron-cuda-check scripts/gpu_check_torch.py "$BUNDLE/"
+    cp .build/release/neuron-cuda-check scripts/gpu_check_torch.py scripts/gpu_models_torch.py "$BUNDLE/"
     # Everything it links beyond glibc, libstdc++ and libgcc (oneDNN, OpenMP, zlib), compressed.
     ldd .build/release/neuron-cuda-check | awk '/=> \// { print $3 }' |
         grep -Ev '/(libc|libm|libdl|libpthread|librt|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' |
@@ -34,6 +36,7 @@ bundle)
 run)
     RESULTS=${2:-${OUT:-gpu-check-results}}
     mkdir -p "$RESULTS" "$RESULTS/lib"
+    RESULTS=$(cd "$RESULTS" && pwd)
     PYTHON=/opt/torch/.venv/bin/python
     [ -x "$PYTHON" ] || PYTHON=python3
     "$PYTHON" - "$BUNDLE" "$RESULTS" <<'PY'
@@ -49,9 +52,12 @@ PY
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
     status=0
     LD_LIBRARY_PATH="$RESULTS/lib:/usr/local/nvidia/lib64:${LD_LIBRARY_PATH:-}" \
-        "$RESULTS/neuron-cuda-check" --data "$BUNDLE/fashion" --out "$RESULTS" | tee "$RESULTS/neuron.log" || status=1
+        "$RESULTS/neuron-cuda-check" --data "$BUNDLE/fashion" --out "$RESULTS" ${MODELS:+--models "$MODELS"} |
+        tee "$RESULTS/neuron.log" || status=1
     "$PYTHON" "$BUNDLE/gpu_check_torch.py" --dump "$RESULTS/cuda_ops.safetensors" --data "$BUNDLE/fashion" \
         --neuron "$RESULTS/neuron_cuda.json" | tee "$RESULTS/torch.log" || status=1
+    (cd "$BUNDLE" && "$PYTHON" gpu_models_torch.py --data fashion --neuron "$RESULTS/neuron_cuda.json" --minilm "$RESULTS" \
+        ${MODELS:+--models "$MODELS"}) | tee "$RESULTS/torch_models.log" || status=1
     exit $status
     ;;
 *)

@@ -60,7 +60,8 @@ public enum ModelBench {
     /// cross-entropy on logits. Reports the last batch's discriminator loss.
     static func gan(_ name: String, _ train: TensorDataset, batches: Int?, device: Device) throws -> BenchResult {
         let (generator, discriminator) =
-            name == "gan" ? (MLPGenerator() as any ImageGenerator, MLPDiscriminator() as any ImageDiscriminator) : try ModelRegistry.adversarialPair(name)
+            name == "gan"
+            ? (MLPGenerator() as any ImageGenerator, MLPDiscriminator() as any ImageDiscriminator) : try ModelRegistry.adversarialPair(name)
         generator.to(device)
         discriminator.to(device)
         let step = AdversarialStep(

@@ -119,8 +119,14 @@ enum OpChecks {
         // Recurrences over [T, N, I] from zero states; outputs every step's h, as torch.lstm/gru/rnn_tanh.
         for (name, cell) in [("lstm", RecurrentCell.lstm), ("gru", .gru), ("rnn_tanh", .rnnTanh)] {
             let gates = cell.gateCount * 16
-            add(name, [seeded([7, 5, 9], 36, low: -1, high: 1), seeded([gates, 9], 37, low: -0.3, high: 0.3),
-                seeded([gates, 16], 38, low: -0.3, high: 0.3), seeded([gates], 39, low: -0.3, high: 0.3), seeded([gates], 40, low: -0.3, high: 0.3)]) { x in
+            add(
+                name,
+                [
+                    seeded([7, 5, 9], 36, low: -1, high: 1), seeded([gates, 9], 37, low: -0.3, high: 0.3),
+                    seeded([gates, 16], 38, low: -0.3, high: 0.3), seeded([gates], 39, low: -0.3, high: 0.3),
+                    seeded([gates], 40, low: -0.3, high: 0.3),
+                ]
+            ) { x in
                 let projections = x[0].matmul(x[1].transposed()) + x[3]
                 let zeros = Tensor.zeros([5, 16], device: x[0].device)
                 let states = Tensor.recurrence(

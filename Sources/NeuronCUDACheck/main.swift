@@ -93,7 +93,7 @@ if arguments.contains("--ops-only") {
 }
 
 // One epoch of each model of the GPU table: graph replay, op by op, bfloat16, and the CPU.
-let only = option("models").map { $0.split(separator: ",").map(String.init) } ?? ModelChecks.models
+let only = option("models").map { $0.split(separator: ",").map(String.init).filter { $0 != "minilm" } } ?? ModelChecks.models
 for name in only {
     do {
         try ModelChecks.run(name, data: dataDirectory, gpu: gpu, figures: &figures, check: check)
@@ -102,8 +102,17 @@ for name in only {
     }
 }
 
-// Float32 GEMM throughput (no TF32).
-for n in [1024, 2048, 4096, 8192] {
+// Sentence embeddings with MiniLM-L6's encoder.
+if option("models") == nil || option("models")!.contains("minilm") {
+    do {
+        try EmbeddingCheck.run(out: out, gpu: gpu, sentences: Int(option("sentences") ?? "") ?? 1000, figures: &figures, check: check)
+    } catch {
+        check(false, "minilm: \(error)")
+    }
+}
+
+// Float32 GEMM throughput (no TF32); `--no-matmul` skips it.
+for n in arguments.contains("--no-matmul") ? [] : [1024, 2048, 4096, 8192] {
     let a = Tensor.normal([n, n], device: gpu), b = Tensor.normal([n, n], device: gpu)
     _ = a.matmul(b)
     gpu.synchronize()

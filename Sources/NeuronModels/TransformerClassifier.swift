@@ -33,7 +33,8 @@ public final class TransformerClassifier: Module, Layer {
         precondition(ids.rank == 2 && ids.dtype == .int64, "TransformerClassifier: expects int64 ids [N, T], got \(ids.dtype) \(ids.shape)")
         let padding = paddingId.map { ids .== Double($0) }
         let hidden = encoder(positions(embedding(ids)), keyPaddingMask: padding)
-        let keep = (padding.map { ($0 .== 0).to(hidden.dtype) } ?? Tensor.ones(ids.shape, dtype: hidden.dtype, device: hidden.device)).unsqueezed(axis: 2)
+        let keep = (padding.map { ($0 .== 0).to(hidden.dtype) } ?? Tensor.ones(ids.shape, dtype: hidden.dtype, device: hidden.device)).unsqueezed(
+            axis: 2)
         return head((hidden * keep).sum(axis: 1) / keep.sum(axis: 1).maximum(1))
     }
 }

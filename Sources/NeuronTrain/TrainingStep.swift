@@ -79,10 +79,13 @@ public final class SupervisedStep: TrainingStep {
     }
 
     public func train(_ batch: Batch, trainer: Trainer) throws -> [String: Double] {
-        if let replayed = graphs.run(batch, parameters: model.parameters(), zeroGrad: optimizer.zeroGrad, { b in
-            let outputs = model(b.inputs)
-            return (loss(outputs, b.targets), outputs)
-        }) {
+        if let replayed = graphs.run(
+            batch, parameters: model.parameters(), zeroGrad: optimizer.zeroGrad,
+            { b in
+                let outputs = model(b.inputs)
+                return (loss(outputs, b.targets), outputs)
+            })
+        {
             let value = trainer.backwardReplayed(replayed.loss)
             trainer.update(optimizer)
             return figures(loss: value, outputs: replayed.outputs, targets: batch.targets)

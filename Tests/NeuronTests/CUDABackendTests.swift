@@ -53,7 +53,8 @@ import Testing
         .copy: ["copy_1", "copy_2", "copy_4", "copy_8", "fill_1", "fill_2", "fill_4", "fill_8", "cast_bf16_bf16"]
             + ["f32", "f64", "i64", "u8"].flatMap { a in ["f32", "f64", "i64", "u8"].map { "cast_\(a)_\($0)" } }
             + ["f32", "f64", "i64", "u8"].flatMap { ["cast_\($0)_bf16", "cast_bf16_\($0)"] },
-        .reduce: ["f32", "f64", "i64"].flatMap { ["sum_rows_\($0)", "sum_cols_\($0)", "extreme_\($0)"] },
+        .reduce: ["f32", "f64", "i64"].flatMap { ["sum_rows_\($0)", "sum_cols_\($0)", "extreme_\($0)"] }
+            + ["softmax_f32", "softmax_f64", "log_softmax_f32", "log_softmax_f64"],
         .index: ["gather_1", "gather_2", "gather_4", "gather_8", "scatter_add_f32", "scatter_add_f64", "index_select_1"]
             + ["index_select_2", "index_select_4", "index_select_8", "index_add_f32", "index_add_f64", "one_hot"],
         .optim: ["adam_f32", "adam_f64", "sgd_f32", "sgd_f64"],

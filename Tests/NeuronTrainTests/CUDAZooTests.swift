@@ -18,9 +18,10 @@ struct CUDAZooTests {
             let pixels = set.inputs.narrowed(axis: 0, start: 0, length: count).toArray(Float.self).map { UInt8(($0 * 255).rounded()) }
             let labels = set.targets.narrowed(axis: 0, start: 0, length: count).toArray(Int.self).map { UInt8($0) }
             func header(_ words: [UInt32]) -> [UInt8] { words.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (24 - 8 * $0)) } } }
-            FileManager.default.createFile(
+            _ = FileManager.default.createFile(
                 atPath: "\(folder)/\(prefix)-images-idx3-ubyte", contents: Data(header([2051, UInt32(count), 28, 28]) + pixels))
-            FileManager.default.createFile(atPath: "\(folder)/\(prefix)-labels-idx1-ubyte", contents: Data(header([2049, UInt32(count)]) + labels))
+            _ = FileManager.default.createFile(
+                atPath: "\(folder)/\(prefix)-labels-idx1-ubyte", contents: Data(header([2049, UInt32(count)]) + labels))
         }
         return folder
     }()
@@ -50,7 +51,9 @@ struct CUDAZooTests {
         #expect(trained.status == 0, "\(trained.stderr.suffix(600))")
         let accuracy = trained.stdout.split(separator: "\n").last { $0.hasPrefix("test_accuracy=") }
         for device in ["cpu", "cuda"] {
-            let scored = try neuron(["evaluate", "--model", "lenet", "--checkpoint", out + "/model.safetensors", "--data", Self.data, "--device", device])
+            let scored = try neuron([
+                "evaluate", "--model", "lenet", "--checkpoint", out + "/model.safetensors", "--data", Self.data, "--device", device,
+            ])
             #expect(scored.status == 0 && accuracy != nil, "\(scored.stderr.suffix(600))")
             #expect(scored.stdout.split(separator: "\n").last { $0.hasPrefix("test_accuracy=") } == accuracy, "\(device)")
         }

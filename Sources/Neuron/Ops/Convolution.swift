@@ -148,10 +148,12 @@ extension Tensor {
         if recording(x, w) {
             let precision = Autocast.dtype
             y.record("conv2d", [x, w]) { grad, _ in
-                Autocast.with(precision) { [
-                    x._requiresGrad ? convolutionAdjoint(grad, w, geometry, inputShape: x.shape) : nil,
-                    w._requiresGrad ? convolutionWeightGrad(x, grad, geometry, weightShape: w.shape) : nil,
-                ] }
+                Autocast.with(precision) {
+                    [
+                        x._requiresGrad ? convolutionAdjoint(grad, w, geometry, inputShape: x.shape) : nil,
+                        w._requiresGrad ? convolutionWeightGrad(x, grad, geometry, weightShape: w.shape) : nil,
+                    ]
+                }
             }
         }
         return y
@@ -163,10 +165,12 @@ extension Tensor {
         if recording(y, w) {
             let precision = Autocast.dtype
             x.record("convTranspose2d", [y, w]) { grad, _ in
-                Autocast.with(precision) { [
-                    y._requiresGrad ? convolution(grad, w, geometry, outputShape: y.shape) : nil,
-                    w._requiresGrad ? convolutionWeightGrad(grad, y, geometry, weightShape: w.shape) : nil,
-                ] }
+                Autocast.with(precision) {
+                    [
+                        y._requiresGrad ? convolution(grad, w, geometry, outputShape: y.shape) : nil,
+                        w._requiresGrad ? convolutionWeightGrad(grad, y, geometry, weightShape: w.shape) : nil,
+                    ]
+                }
             }
         }
         return x
@@ -177,10 +181,12 @@ extension Tensor {
         if recording(x, y) {
             let precision = Autocast.dtype
             dw.record("conv2dWeightGrad", [x, y]) { grad, _ in
-                Autocast.with(precision) { [
-                    x._requiresGrad ? convolutionAdjoint(y, grad, geometry, inputShape: x.shape) : nil,
-                    y._requiresGrad ? convolution(x, grad, geometry, outputShape: y.shape) : nil,
-                ] }
+                Autocast.with(precision) {
+                    [
+                        x._requiresGrad ? convolutionAdjoint(y, grad, geometry, inputShape: x.shape) : nil,
+                        y._requiresGrad ? convolution(x, grad, geometry, outputShape: y.shape) : nil,
+                    ]
+                }
             }
         }
         return dw

@@ -48,22 +48,24 @@ extension Tensor {
         }
         if recording(a, b) {
             let precision = Autocast.dtype
-            out.record("matmul", [a, b]) { g, _ in Autocast.with(precision) {
-                // Each gradient is produced in its operand's memory order, so that the gradient
-                // of a transposed view (a Linear layer's Wᵀ) comes out contiguous for W.
-                func gradA() -> Tensor {
-                    a.gemmLayout()?.transposed == true && a.rank == 2 && b.rank == 2
-                        ? b.matmul(g.transposed()).transposed() : g.matmul(b.transposed()).sumTo(a.shape)
+            out.record("matmul", [a, b]) { g, _ in
+                Autocast.with(precision) {
+                    // Each gradient is produced in its operand's memory order, so that the gradient
+                    // of a transposed view (a Linear layer's Wᵀ) comes out contiguous for W.
+                    func gradA() -> Tensor {
+                        a.gemmLayout()?.transposed == true && a.rank == 2 && b.rank == 2
+                            ? b.matmul(g.transposed()).transposed() : g.matmul(b.transposed()).sumTo(a.shape)
+                    }
+                    func gradB() -> Tensor {
+                        // A 2-D right operand shared by a batch (a Linear layer on [N, T, F]): fold the
+                        // batch into rows, one GEMM that sums over it.
+                        let (left, right) = b.rank == 2 && a.rank > 2 ? (a.reshaped([-1, k]), g.reshaped([-1, n])) : (a, g)
+                        return b.gemmLayout()?.transposed == true && b.rank == 2 && left.rank == 2
+                            ? right.transposed().matmul(left).transposed() : left.transposed().matmul(right).sumTo(b.shape)
+                    }
+                    return [a._requiresGrad ? gradA() : nil, b._requiresGrad ? gradB() : nil]
                 }
-                func gradB() -> Tensor {
-                    // A 2-D right operand shared by a batch (a Linear layer on [N, T, F]): fold the
-                    // batch into rows, one GEMM that sums over it.
-                    let (left, right) = b.rank == 2 && a.rank > 2 ? (a.reshaped([-1, k]), g.reshaped([-1, n])) : (a, g)
-                    return b.gemmLayout()?.transposed == true && b.rank == 2 && left.rank == 2
-                        ? right.transposed().matmul(left).transposed() : left.transposed().matmul(right).sumTo(b.shape)
-                }
-                return [a._requiresGrad ? gradA() : nil, b._requiresGrad ? gradB() : nil]
-            }}
+            }
         }
         return out
     }

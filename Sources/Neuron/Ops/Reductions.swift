@@ -143,6 +143,7 @@ extension Tensor {
 
     /// exp(x) / sum(exp(x)) along `axis`, stable for large inputs.
     public func softmax(axis: Int = -1) -> Tensor {
+        if let fused = fusedSoftmax(axis: axis, log: false) { return fused }
         let x = floatingPoint
         let shifted = x - x.detach().max(axis: axis, keepDims: true).values
         let e = shifted.exp()
@@ -151,9 +152,25 @@ extension Tensor {
 
     /// x − logSumExp(x) along `axis`.
     public func logSoftmax(axis: Int = -1) -> Tensor {
+        if let fused = fusedSoftmax(axis: axis, log: true) { return fused }
         let x = floatingPoint
         let shifted = x - x.detach().max(axis: axis, keepDims: true).values
         return shifted - shifted.exp().sum(axis: axis, keepDims: true).log()
+    }
+
+    /// The backend's one-pass softmax over the last axis, where it has one; the gradient is
+    /// composed (y·(g − Σ g·y), or g − exp(y)·Σ g), so it can be differentiated again.
+    func fusedSoftmax(axis: Int, log: Bool) -> Tensor? {
+        guard rank > 0, axis == -1 || axis == rank - 1, dtype == .float32 || dtype == .float64, let width = shape.last, width > 0
+        else { return nil }
+        let x = contiguous()
+        guard let y = device.backend.fusedSoftmax(x, rows: count / width, width: width, log: log) else { return nil }
+        if Tensor.recording(x) {
+            y.record(log ? "logSoftmax" : "softmax", [x]) { g, out in
+                log ? [g - out.exp() * g.sum(axis: -1, keepDims: true)] : [out * (g - (g * out).sum(axis: -1, keepDims: true))]
+            }
+        }
+        return y
     }
 
     func squeezedAxes(_ axes: [Int]) -> Tensor {

@@ -148,6 +148,18 @@ extension CUDABackend {
         return (values, indices)
     }
 
+    /// One warp per row.
+    func fusedSoftmax(_ x: Tensor, rows: Int, width: Int, log: Bool) -> Tensor? {
+        let out = output(x.shape, x.dtype)
+        var args = KernelArguments()
+        args.add(x)
+        args.add(out)
+        args.add(Int64(rows))
+        args.add(Int64(width))
+        launch((log ? "log_softmax_" : "softmax_") + Self.suffix(x.dtype), in: .reduce, elements: rows * 32, args)
+        return out
+    }
+
     // MARK: Indexing
 
     func gather(_ x: Tensor, _ index: Tensor, outer: Int, axisSize: Int, inner: Int) -> Tensor {

@@ -91,3 +91,38 @@ __device__ void extreme_loop(const T* __restrict__ x, T* __restrict__ values, i6
 NK_REDUCE_KERNELS(f32, float)
 NK_REDUCE_KERNELS(f64, double)
 NK_REDUCE_KERNELS(i64, i64)
+
+// Softmax and log-softmax over the rows of a contiguous [rows, width]: one warp per row (the
+// host launches 256-thread blocks, 8 rows each). A NaN in a row makes the whole row NaN, and an
+// all −∞ row gives NaN, as the composed ops do; float32 sums accumulate in double.
+template <typename T>
+__device__ __forceinline__ T nk_nan_max(T a, T b) { return (b > a || nk_isnan(b)) ? b : a; }
+
+template <typename T, bool LOG>
+__device__ void softmax_rows(const T* __restrict__ x, T* __restrict__ y, i64 rows, i64 width) {
+    typedef typename nk_accumulator<T>::type A;
+    const i64 warps = blockDim.x >> 5, lane = threadIdx.x & 31;
+    for (i64 row = (i64)blockIdx.x * warps + (threadIdx.x >> 5); row < rows; row += (i64)gridDim.x * warps) {
+        const T* in = x + row * width;
+        T* out = y + row * width;
+        T m = -(T)__int_as_float(0x7f800000);  // −∞
+        for (i64 k = lane; k < width; k += 32) m = nk_nan_max(m, in[k]);
+#pragma unroll
+        for (int delta = 16; delta > 0; delta >>= 1) m = nk_nan_max(m, __shfl_xor_sync(0xffffffffu, m, delta));
+        A sum = 0;
+        for (i64 k = lane; k < width; k += 32) sum += (A)exp(in[k] - m);
+#pragma unroll
+        for (int delta = 16; delta > 0; delta >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, delta);
+        if (LOG) {
+            const T shift = (T)log(sum);
+            for (i64 k = lane; k < width; k += 32) out[k] = (in[k] - m) - shift;
+        } else {
+            for (i64 k = lane; k < width; k += 32) out[k] = (T)((A)exp(in[k] - m) / sum);
+        }
+    }
+}
+
+extern "C" __global__ void softmax_f32(const float* x, float* y, i64 rows, i64 width) { softmax_rows<float, false>(x, y, rows, width); }
+extern "C" __global__ void softmax_f64(const double* x, double* y, i64 rows, i64 width) { softmax_rows<double, false>(x, y, rows, width); }
+extern "C" __global__ void log_softmax_f32(const float* x, float* y, i64 rows, i64 width) { softmax_rows<float, true>(x, y, rows, width); }
+extern "C" __global__ void log_softmax_f64(const double* x, double* y, i64 rows, i64 width) { softmax_rows<double, true>(x, y, rows, width); }
