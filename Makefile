@@ -75,10 +75,12 @@ $(NVRTC_DIR)/nvidia/cu13/lib/libnvrtc.so.13:
 # A GPU emulated on the host (Sources/CNeuronCUDAEmulator): the driver and cuBLAS the CUDA
 # backend loads, with kernels compiled by the real NVRTC and run from the same sources on the CPU.
 EMULATOR_DIR = $(CURDIR)/.build/cuda-emulator
+# The environment of a test run on the emulated GPU (cuda:0 the default device).
+EMULATED = NEURON_CUDA_LIBDIR=$(EMULATOR_DIR):$(NVRTC_LIBDIR) NEURON_CUDA_CACHE=$(EMULATOR_DIR)/kernels NEURON_DEFAULT_DEVICE=cuda
 cuda-emulator: nvrtc
 	$(SWIFT) build --product NeuronCUDAEmulator $(TEST_BUILD_FLAGS)
 	mkdir -p $(EMULATOR_DIR)
-	for name in libcuda.so.1 libcublas.so.13; do \
+	for name in libcuda.so.1 libcublas.so.13 libcudnn.so.9; do \
 		ln -sf "$$($(SWIFT) build --show-bin-path $(TEST_BUILD_FLAGS))/libNeuronCUDAEmulator.so" $(EMULATOR_DIR)/$$name; done
 
 # The whole suite; the tensor and layer tests again on the simulated device (memory the host
@@ -89,9 +91,10 @@ test: test-deps models photos nvrtc cuda-emulator
 	$(SWIFT) build --build-tests $(TEST_BUILD_FLAGS)
 	NEURON_CUDA_LIBDIR=$(NVRTC_LIBDIR) $(SWIFT) test --skip-build $(TEST_BUILD_FLAGS)
 	NEURON_CUDA_LIBDIR=$(NVRTC_LIBDIR) NEURON_DEFAULT_DEVICE=simulated $(SWIFT) test --skip-build $(TEST_BUILD_FLAGS) --filter "NeuronTests|NeuronNNTests"
-	NEURON_CUDA_LIBDIR=$(EMULATOR_DIR):$(NVRTC_LIBDIR) NEURON_CUDA_CACHE=$(CURDIR)/.build/cuda-emulator/kernels NEURON_DEFAULT_DEVICE=cuda \
-		$(SWIFT) test --skip-build $(TEST_BUILD_FLAGS) --filter "NeuronTests|NeuronNNTests|StepGraphTests|CUDAZooTests" \
-		--skip "CUDABackendTests|mlpTrainingStepHasNoHeapGrowth"
+	$(EMULATED) NEURON_CUDA_CONV=im2col $(SWIFT) test --skip-build $(TEST_BUILD_FLAGS) \
+		--filter "NeuronTests|NeuronNNTests|StepGraphTests|CUDAZooTests" --skip "CUDABackendTests|mlpTrainingStepHasNoHeapGrowth"
+	$(EMULATED) NEURON_CUDA_CONV=cudnn $(SWIFT) test --skip-build $(TEST_BUILD_FLAGS) \
+		--filter "NeuronTests.Convolution|NeuronNNTests.CNNLayerTests|NeuronTests.BFloat16Tests"
 	$(MAKE) lint docs check-package
 
 # swift-format with the committed .swift-format: `make format` rewrites, `make lint` checks.

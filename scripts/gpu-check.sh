@@ -51,6 +51,11 @@ PY
     export NEURON_CUDA_LIBDIR NEURON_CUDA_CACHE="$RESULTS/kernel-cache"
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
     status=0
+    # The op checks once with every convolution through cuDNN (when it loads), then everything
+    # with the path chosen per shape by measurement.
+    mkdir -p "$RESULTS/cudnn"
+    NEURON_CUDA_CONV=cudnn LD_LIBRARY_PATH="$RESULTS/lib:/usr/local/nvidia/lib64:${LD_LIBRARY_PATH:-}" \
+        "$RESULTS/neuron-cuda-check" --ops-only --out "$RESULTS/cudnn" | tee "$RESULTS/neuron-cudnn.log" || status=1
     LD_LIBRARY_PATH="$RESULTS/lib:/usr/local/nvidia/lib64:${LD_LIBRARY_PATH:-}" \
         "$RESULTS/neuron-cuda-check" --data "$BUNDLE/fashion" --out "$RESULTS" ${MODELS:+--models "$MODELS"} |
         tee "$RESULTS/neuron.log" || status=1

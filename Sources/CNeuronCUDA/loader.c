@@ -64,10 +64,34 @@ const char *nk_cuda_load(nk_cuda_library library, const char *path) {
         E(cublasDgemmStridedBatched, "cublasDgemmStridedBatched"),
         E(cublasGemmStridedBatchedEx, "cublasGemmStridedBatchedEx"),
     };
+    static const entry cudnn[] = {
+        E(cudnnGetVersion, "cudnnGetVersion"), E(cudnnCreate, "cudnnCreate"), E(cudnnSetStream, "cudnnSetStream"),
+        E(cudnnCreateTensorDescriptor, "cudnnCreateTensorDescriptor"),
+        E(cudnnSetTensor4dDescriptor, "cudnnSetTensor4dDescriptor"),
+        E(cudnnDestroyTensorDescriptor, "cudnnDestroyTensorDescriptor"),
+        E(cudnnCreateFilterDescriptor, "cudnnCreateFilterDescriptor"),
+        E(cudnnSetFilter4dDescriptor, "cudnnSetFilter4dDescriptor"),
+        E(cudnnDestroyFilterDescriptor, "cudnnDestroyFilterDescriptor"),
+        E(cudnnCreateConvolutionDescriptor, "cudnnCreateConvolutionDescriptor"),
+        E(cudnnSetConvolution2dDescriptor, "cudnnSetConvolution2dDescriptor"),
+        E(cudnnSetConvolutionGroupCount, "cudnnSetConvolutionGroupCount"),
+        E(cudnnSetConvolutionMathType, "cudnnSetConvolutionMathType"),
+        E(cudnnDestroyConvolutionDescriptor, "cudnnDestroyConvolutionDescriptor"),
+        E(cudnnGetConvolutionForwardAlgorithm_v7, "cudnnGetConvolutionForwardAlgorithm_v7"),
+        E(cudnnGetConvolutionBackwardDataAlgorithm_v7, "cudnnGetConvolutionBackwardDataAlgorithm_v7"),
+        E(cudnnGetConvolutionBackwardFilterAlgorithm_v7, "cudnnGetConvolutionBackwardFilterAlgorithm_v7"),
+        E(cudnnGetConvolutionForwardWorkspaceSize, "cudnnGetConvolutionForwardWorkspaceSize"),
+        E(cudnnGetConvolutionBackwardDataWorkspaceSize, "cudnnGetConvolutionBackwardDataWorkspaceSize"),
+        E(cudnnGetConvolutionBackwardFilterWorkspaceSize, "cudnnGetConvolutionBackwardFilterWorkspaceSize"),
+        E(cudnnConvolutionForward, "cudnnConvolutionForward"),
+        E(cudnnConvolutionBackwardData, "cudnnConvolutionBackwardData"),
+        E(cudnnConvolutionBackwardFilter, "cudnnConvolutionBackwardFilter"),
+    };
     switch (library) {
     case NK_CUDA_DRIVER: return resolve(handle, driver, sizeof driver / sizeof *driver, path);
     case NK_CUDA_NVRTC: return resolve(handle, nvrtc, sizeof nvrtc / sizeof *nvrtc, path);
     case NK_CUDA_CUBLAS: return resolve(handle, cublas, sizeof cublas / sizeof *cublas, path);
+    case NK_CUDA_CUDNN: return resolve(handle, cudnn, sizeof cudnn / sizeof *cudnn, path);
     }
     return "unknown library";
 }

@@ -33,11 +33,12 @@ enum CommonOptions {
         help: "check every op for NaN/infinity on every step (slow); by default only a failing step is re-run to name the op")
 
     static let device = Options.Spec(
-        name: "device", value: "DEV", help: "cpu (default), cuda or cuda:N (see `neuron devices`)")
+        name: "device", value: "DEV", help: "cpu (default, or NEURON_DEFAULT_DEVICE), cuda or cuda:N (see `neuron devices`)")
 
     /// `--device`, checked: a CUDA device that is not there stops with one line saying why.
+    /// Without it, `Device.default` (the CPU unless NEURON_DEFAULT_DEVICE says otherwise).
     static func device(_ options: Options, command: String) -> Device {
-        guard let text = options.string("device") else { return .cpu }
+        guard let text = options.string("device") else { return .default }
         guard let device = Device(text) else { fail("\(command): --device must be cpu, cuda or cuda:N, got '\(text)'") }
         if device.isCPU { return device }
         guard Device.cudaAvailable else { fail("\(command): --device \(text): \(Device.cudaStatus)") }

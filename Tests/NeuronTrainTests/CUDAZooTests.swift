@@ -61,14 +61,14 @@ struct CUDAZooTests {
 
     @Test func sequenceFamiliesTrainOnTheGPU() throws {
         let text = (0..<400).map { "line \($0): the quick brown fox jumps over the lazy dog\n" }.joined()
-        FileManager.default.createFile(atPath: Self.data + "/text.txt", contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: Self.data + "/text.txt", contents: Data(text.utf8))
         let language = try neuron([
             "train", "--model", "char-lstm", "--text", Self.data + "/text.txt", "--device", "cuda", "--epochs", "1", "--steps-per-epoch", "2",
             "--hidden", "32", "--layers", "1", "--out", Self.data + "/runs/char",
         ])
         #expect(language.status == 0 && language.stdout.contains("test_bpc="), "\(language.stderr.suffix(600))")
         let series = "sales\n" + (0..<300).map { "\(($0 % 17) + $0 / 10)\n" }.joined()
-        FileManager.default.createFile(atPath: Self.data + "/series.csv", contents: Data(series.utf8))
+        _ = FileManager.default.createFile(atPath: Self.data + "/series.csv", contents: Data(series.utf8))
         let forecast = try neuron([
             "train", "--model", "forecaster", "--csv", Self.data + "/series.csv", "--column", "sales", "--device", "cuda", "--epochs", "1",
             "--out", Self.data + "/runs/forecaster",

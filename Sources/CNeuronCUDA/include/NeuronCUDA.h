@@ -18,6 +18,23 @@ typedef struct _nvrtcProgram *nvrtcProgram;
 typedef int cublasStatus_t;
 typedef struct cublasContext *cublasHandle_t;
 typedef struct CUgraph_st *CUgraph;
+typedef int cudnnStatus_t;
+typedef struct cudnnContext *cudnnHandle_t;
+typedef struct cudnnTensorStruct *cudnnTensorDescriptor_t;
+typedef struct cudnnFilterStruct *cudnnFilterDescriptor_t;
+typedef struct cudnnConvolutionStruct *cudnnConvolutionDescriptor_t;
+
+/// cudnnConvolutionFwdAlgoPerf_t, cudnnConvolutionBwdDataAlgoPerf_t and
+/// cudnnConvolutionBwdFilterAlgoPerf_t share this layout.
+typedef struct {
+    int algo;
+    cudnnStatus_t status;
+    float time;
+    size_t memory;
+    int determinism;
+    int mathType;
+    int reserved[3];
+} nk_cudnn_algo_perf;
 typedef struct CUgraphExec_st *CUgraphExec;
 
 /// CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR / _MINOR, _MULTIPROCESSOR_COUNT.
@@ -34,6 +51,12 @@ typedef struct CUgraphExec_st *CUgraphExec;
 #define NK_CUDA_R_16BF 14
 #define NK_CUBLAS_COMPUTE_32F 68
 #define NK_CUBLAS_GEMM_DEFAULT (-1)
+/// CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT/DOUBLE, CUDNN_CROSS_CORRELATION, CUDNN_FMA_MATH (no TF32).
+#define NK_CUDNN_NCHW 0
+#define NK_CUDNN_FLOAT 0
+#define NK_CUDNN_DOUBLE 1
+#define NK_CUDNN_CROSS_CORRELATION 1
+#define NK_CUDNN_FMA_MATH 3
 /// CU_STREAM_CAPTURE_MODE_RELAXED: other threads may allocate while a stream captures.
 #define NK_CU_STREAM_CAPTURE_MODE_RELAXED 2
 
@@ -101,13 +124,66 @@ typedef struct nk_cuda_api {
                                                  const void *b, int bType, int ldb, long long strideB, const void *beta,
                                                  void *c, int cType, int ldc, long long strideC, int batchCount,
                                                  int computeType, int algo);
+
+    // cuDNN 9 (libcudnn.so.9), optional: the legacy convolution API.
+    size_t (*cudnnGetVersion)(void);
+    cudnnStatus_t (*cudnnCreate)(cudnnHandle_t *handle);
+    cudnnStatus_t (*cudnnSetStream)(cudnnHandle_t handle, CUstream stream);
+    cudnnStatus_t (*cudnnCreateTensorDescriptor)(cudnnTensorDescriptor_t *descriptor);
+    cudnnStatus_t (*cudnnSetTensor4dDescriptor)(cudnnTensorDescriptor_t descriptor, int format, int dataType, int n, int c,
+                                                int h, int w);
+    cudnnStatus_t (*cudnnDestroyTensorDescriptor)(cudnnTensorDescriptor_t descriptor);
+    cudnnStatus_t (*cudnnCreateFilterDescriptor)(cudnnFilterDescriptor_t *descriptor);
+    cudnnStatus_t (*cudnnSetFilter4dDescriptor)(cudnnFilterDescriptor_t descriptor, int dataType, int format, int k, int c,
+                                                int h, int w);
+    cudnnStatus_t (*cudnnDestroyFilterDescriptor)(cudnnFilterDescriptor_t descriptor);
+    cudnnStatus_t (*cudnnCreateConvolutionDescriptor)(cudnnConvolutionDescriptor_t *descriptor);
+    cudnnStatus_t (*cudnnSetConvolution2dDescriptor)(cudnnConvolutionDescriptor_t descriptor, int padH, int padW, int strideH,
+                                                     int strideW, int dilationH, int dilationW, int mode, int computeType);
+    cudnnStatus_t (*cudnnSetConvolutionGroupCount)(cudnnConvolutionDescriptor_t descriptor, int groups);
+    cudnnStatus_t (*cudnnSetConvolutionMathType)(cudnnConvolutionDescriptor_t descriptor, int mathType);
+    cudnnStatus_t (*cudnnDestroyConvolutionDescriptor)(cudnnConvolutionDescriptor_t descriptor);
+    cudnnStatus_t (*cudnnGetConvolutionForwardAlgorithm_v7)(cudnnHandle_t handle, cudnnTensorDescriptor_t x,
+                                                            cudnnFilterDescriptor_t w, cudnnConvolutionDescriptor_t conv,
+                                                            cudnnTensorDescriptor_t y, int requested, int *returned,
+                                                            nk_cudnn_algo_perf *results);
+    cudnnStatus_t (*cudnnGetConvolutionBackwardDataAlgorithm_v7)(cudnnHandle_t handle, cudnnFilterDescriptor_t w,
+                                                                 cudnnTensorDescriptor_t dy, cudnnConvolutionDescriptor_t conv,
+                                                                 cudnnTensorDescriptor_t dx, int requested, int *returned,
+                                                                 nk_cudnn_algo_perf *results);
+    cudnnStatus_t (*cudnnGetConvolutionBackwardFilterAlgorithm_v7)(cudnnHandle_t handle, cudnnTensorDescriptor_t x,
+                                                                   cudnnTensorDescriptor_t dy, cudnnConvolutionDescriptor_t conv,
+                                                                   cudnnFilterDescriptor_t dw, int requested, int *returned,
+                                                                   nk_cudnn_algo_perf *results);
+    cudnnStatus_t (*cudnnGetConvolutionForwardWorkspaceSize)(cudnnHandle_t handle, cudnnTensorDescriptor_t x,
+                                                             cudnnFilterDescriptor_t w, cudnnConvolutionDescriptor_t conv,
+                                                             cudnnTensorDescriptor_t y, int algo, size_t *bytes);
+    cudnnStatus_t (*cudnnGetConvolutionBackwardDataWorkspaceSize)(cudnnHandle_t handle, cudnnFilterDescriptor_t w,
+                                                                  cudnnTensorDescriptor_t dy, cudnnConvolutionDescriptor_t conv,
+                                                                  cudnnTensorDescriptor_t dx, int algo, size_t *bytes);
+    cudnnStatus_t (*cudnnGetConvolutionBackwardFilterWorkspaceSize)(cudnnHandle_t handle, cudnnTensorDescriptor_t x,
+                                                                    cudnnTensorDescriptor_t dy,
+                                                                    cudnnConvolutionDescriptor_t conv,
+                                                                    cudnnFilterDescriptor_t dw, int algo, size_t *bytes);
+    cudnnStatus_t (*cudnnConvolutionForward)(cudnnHandle_t handle, const void *alpha, cudnnTensorDescriptor_t xDesc,
+                                             const void *x, cudnnFilterDescriptor_t wDesc, const void *w,
+                                             cudnnConvolutionDescriptor_t conv, int algo, void *workspace, size_t bytes,
+                                             const void *beta, cudnnTensorDescriptor_t yDesc, void *y);
+    cudnnStatus_t (*cudnnConvolutionBackwardData)(cudnnHandle_t handle, const void *alpha, cudnnFilterDescriptor_t wDesc,
+                                                  const void *w, cudnnTensorDescriptor_t dyDesc, const void *dy,
+                                                  cudnnConvolutionDescriptor_t conv, int algo, void *workspace, size_t bytes,
+                                                  const void *beta, cudnnTensorDescriptor_t dxDesc, void *dx);
+    cudnnStatus_t (*cudnnConvolutionBackwardFilter)(cudnnHandle_t handle, const void *alpha, cudnnTensorDescriptor_t xDesc,
+                                                    const void *x, cudnnTensorDescriptor_t dyDesc, const void *dy,
+                                                    cudnnConvolutionDescriptor_t conv, int algo, void *workspace,
+                                                    size_t bytes, const void *beta, cudnnFilterDescriptor_t dwDesc, void *dw);
 } nk_cuda_api;
 
 /// The process's table; all entries are NULL until a library is loaded.
 extern nk_cuda_api nk_cuda;
 
 /// The libraries `nk_cuda_load` knows.
-typedef enum { NK_CUDA_DRIVER = 0, NK_CUDA_NVRTC = 1, NK_CUDA_CUBLAS = 2 } nk_cuda_library;
+typedef enum { NK_CUDA_DRIVER = 0, NK_CUDA_NVRTC = 1, NK_CUDA_CUBLAS = 2, NK_CUDA_CUDNN = 3 } nk_cuda_library;
 
 /// dlopens `path` (with RTLD_GLOBAL, so that later libraries find it) and resolves the entries
 /// of `library` into `nk_cuda`. Returns NULL, or a message naming the file or the missing symbol

@@ -48,6 +48,10 @@ final class CUDABackend: Backend, @unchecked Sendable {
     private var errorReset: UnsafeMutableRawPointer?
     /// Averaging windows already on the device (see `windowAverage`), under `cacheLock`.
     var windowCache: [WindowKey: (bounds: Tensor, divisors: Tensor)] = [:]
+    /// Each convolution shape's measured choice (nil: im2col), under `cacheLock`.
+    var convPlans: [ConvShape: CuDNNPlan?] = [:]
+    private var cudnn: cudnnHandle_t?
+    private var cudnnTried = false
     let cacheLock = NSLock()
 
     init(index: Int) {
@@ -78,6 +82,20 @@ final class CUDABackend: Backend, @unchecked Sendable {
                 return nk_cuda.cuMemAlloc!(&pointer, bytes) == 0 ? UInt(pointer) : nil
             },
             free: { address in _ = nk_cuda.cuMemFree!(CUdeviceptr(address)) })
+    }
+
+    /// The cuDNN handle on this stream, created on first use; nil without cuDNN.
+    func cudnnHandle() -> cudnnHandle_t? {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        if cudnnTried { return cudnn }
+        cudnnTried = true
+        guard CUDARuntime.shared.cudnnVersion != nil, let create = nk_cuda.cudnnCreate else { return nil }
+        enter()
+        var handle: cudnnHandle_t?
+        guard create(&handle) == 0, let handle, nk_cuda.cudnnSetStream!(handle, stream) == 0 else { return nil }
+        cudnn = handle
+        return handle
     }
 
     /// Makes the context current on the calling thread.

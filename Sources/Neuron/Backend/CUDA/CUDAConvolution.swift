@@ -53,6 +53,26 @@ extension CUDABackend {
     }
 
     func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor {
+        let im2col = { self.im2colConvolution(x, w, geometry, outputShape: outputShape) }
+        return cudnnConvolution(
+            .forward, x: x.shape, w: w.shape, y: outputShape, geometry, dtype: w.dtype, operands: (x, w), im2col: im2col) ?? im2col()
+    }
+
+    func convolutionAdjoint(_ y: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int]) -> Tensor {
+        let im2col = { self.im2colAdjoint(y, w, geometry, inputShape: inputShape) }
+        return cudnnConvolution(
+            .inputGradient, x: inputShape, w: w.shape, y: y.shape, geometry, dtype: y.dtype, operands: (y, w), im2col: im2col)
+            ?? im2col()
+    }
+
+    func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int]) -> Tensor {
+        let im2col = { self.im2colWeightGrad(x, y, geometry, weightShape: weightShape) }
+        return cudnnConvolution(
+            .weightGradient, x: x.shape, w: weightShape, y: y.shape, geometry, dtype: y.dtype, operands: (x, y), im2col: im2col)
+            ?? im2col()
+    }
+
+    private func im2colConvolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor {
         let plan = ConvPlan(geometry, x: x.shape, weight: w.shape, y: outputShape)
         let y = Tensor(uninitialized: outputShape, dtype: w.dtype, device: device)
         let reduced = Autocast.reducesGEMM(w.dtype), weights = reduced ? cast(w, to: .bfloat16) : w
@@ -74,7 +94,7 @@ extension CUDABackend {
         return y
     }
 
-    func convolutionAdjoint(_ y: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int]) -> Tensor {
+    private func im2colAdjoint(_ y: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int]) -> Tensor {
         let plan = ConvPlan(geometry, x: inputShape, weight: w.shape, y: y.shape)
         let dy = dense(y)
         let dx = Tensor(uninitialized: inputShape, dtype: y.dtype, device: device)
@@ -99,7 +119,7 @@ extension CUDABackend {
         return dx
     }
 
-    func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int]) -> Tensor {
+    private func im2colWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int]) -> Tensor {
         let plan = ConvPlan(geometry, x: x.shape, weight: weightShape, y: y.shape)
         let dy = dense(y)
         let dw = Tensor(uninitialized: weightShape, dtype: y.dtype, device: device)

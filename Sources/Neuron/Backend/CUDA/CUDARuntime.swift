@@ -21,7 +21,8 @@ final class CUDARuntime: @unchecked Sendable {
             switch self {
             case .available(let driver, let nvrtc, let devices):
                 let version = "\(driver / 1000).\(driver % 1000 / 10)"
-                return "CUDA \(version) driver, NVRTC \(nvrtc), \(devices.count) device(s): \(devices.joined(separator: "; "))"
+                let cudnn = CUDARuntime.shared.cudnnVersion.map { ", cuDNN \($0 / 10000).\($0 % 10000 / 100)" } ?? ", no cuDNN"
+                return "CUDA \(version) driver, NVRTC \(nvrtc)\(cudnn), \(devices.count) device(s): \(devices.joined(separator: "; "))"
             case .unavailable(let reason): return "CUDA not available: \(reason)"
             }
         }
@@ -34,6 +35,9 @@ final class CUDARuntime: @unchecked Sendable {
     lazy var status: Status = load()
     /// Whether NVRTC alone loaded (it compiles kernels without a GPU); nil, or why not.
     lazy var nvrtcProblem: String? = loadNVRTC()
+    /// cuDNN 9's version when `libcudnn.so.9` loaded with every entry point (it is optional:
+    /// convolutions then take the backend's own kernels), else nil.
+    private(set) var cudnnVersion: Int?
 
     /// Forgets every entry point and loads the libraries again on next use.
     func reload() {
@@ -60,7 +64,8 @@ final class CUDARuntime: @unchecked Sendable {
             let pythons = (try? FileManager.default.contentsOfDirectory(atPath: lib))?.filter { $0.hasPrefix("python3") }.sorted() ?? []
             for python in pythons {
                 let nvidia = "\(lib)/\(python)/site-packages/nvidia"
-                for sub in ["cu13/lib", "cuda_nvrtc/lib", "cublas/lib"] where FileManager.default.fileExists(atPath: "\(nvidia)/\(sub)") {
+                for sub in ["cu13/lib", "cuda_nvrtc/lib", "cublas/lib", "cudnn/lib"] where FileManager.default.fileExists(atPath: "\(nvidia)/\(sub)")
+                {
                     folders.append("\(nvidia)/\(sub)")
                 }
             }
@@ -111,6 +116,10 @@ final class CUDARuntime: @unchecked Sendable {
         _ = nk_cuda_preload(Self.locate("libcublasLt.so.13", in: folders))
         if let problem = nk_cuda_load(NK_CUDA_CUBLAS, Self.locate("libcublas.so.13", in: folders)) {
             return .unavailable("cuBLAS (libcublas.so.13): " + String(cString: problem))
+        }
+        cudnnVersion = nil
+        if nk_cuda_load(NK_CUDA_CUDNN, Self.locate("libcudnn.so.9", in: folders)) == nil {
+            cudnnVersion = Int(nk_cuda.cudnnGetVersion!())
         }
         var devices: [String] = []
         for i in 0..<count {
