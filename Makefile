@@ -83,14 +83,14 @@ cuda-emulator: nvrtc
 	for name in libcuda.so.1 libcublas.so.13 libcudnn.so.9; do \
 		ln -sf "$$($(SWIFT) build --show-bin-path $(TEST_BUILD_FLAGS))/libNeuronCUDAEmulator.so" $(EMULATOR_DIR)/$$name; done
 
-# The whole suite; the tensor and layer tests again on the simulated device (memory the host
-# cannot read, so nothing bypasses the backend contract) and on the emulated GPU (every CUDA
-# kernel against the CPU's fixtures, graph capture, autocast); then the style check, the API
-# reference (broken links fail) and the package check (Neuron as a versioned dependency).
+# The whole suite; the tensor and layer tests again with the emulated GPU as the default device
+# (every CUDA kernel against the CPU's fixtures and gradient checks, and nothing reaching a
+# tensor's memory past the backend contract: host pointers stop off the CPU), with the graph and
+# `--device cuda` CLI tests, and the convolution tests through its cuDNN; then the style check,
+# the API reference (broken links fail) and the package check (Neuron as a versioned dependency).
 test: test-deps models photos nvrtc cuda-emulator
 	$(SWIFT) build --build-tests $(TEST_BUILD_FLAGS)
 	NEURON_CUDA_LIBDIR=$(NVRTC_LIBDIR) $(SWIFT) test --skip-build $(TEST_BUILD_FLAGS)
-	NEURON_CUDA_LIBDIR=$(NVRTC_LIBDIR) NEURON_DEFAULT_DEVICE=simulated $(SWIFT) test --skip-build $(TEST_BUILD_FLAGS) --filter "NeuronTests|NeuronNNTests"
 	$(EMULATED) NEURON_CUDA_CONV=im2col $(SWIFT) test --skip-build $(TEST_BUILD_FLAGS) \
 		--filter "NeuronTests|NeuronNNTests|StepGraphTests|CUDAZooTests" --skip "CUDABackendTests|mlpTrainingStepHasNoHeapGrowth"
 	$(EMULATED) NEURON_CUDA_CONV=cudnn $(SWIFT) test --skip-build $(TEST_BUILD_FLAGS) \

@@ -97,6 +97,5 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
     ],
-    swiftLanguageModes: [.v5],
-    cxxLanguageStandard: .cxx17
+    swiftLanguageModes: [.v5]
 )

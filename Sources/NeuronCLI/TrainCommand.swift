@@ -92,8 +92,9 @@ struct RunSettings {
     /// batch-norm statistics over every process.
     let overlap: Bool, syncBatchNorm: Bool
     let stepsPerEpoch: Int?
-    /// Where the model trains (`--device`).
+    /// Where the model trains (`--device`), and whether its steps replay as CUDA graphs there.
     let device: Device
+    let cudaGraphs: Bool
 
     /// The common options over the model's training defaults.
     init(_ options: Options, entry: ModelEntry) {
@@ -113,6 +114,7 @@ struct RunSettings {
         overlap = !options.flag("no-overlap")
         syncBatchNorm = options.flag("sync-batchnorm")
         device = CommonOptions.device(options, command: "train")
+        cudaGraphs = !options.flag("no-cuda-graphs")
         if let job, job.size > 1, batchSize < job.size {
             fail("train: --batch-size \(batchSize) is the batch of all \(job.size) processes together; give at least \(job.size)")
         }
@@ -163,6 +165,7 @@ func runFit(
     ]
     if let clipNorm = settings.clipNorm { callbacks.append(GradientClipping(maxNorm: clipNorm)) }
     for model in step.models { model.module.to(settings.device) }
+    (step as? SupervisedStep)?.graphs.enabled = settings.cudaGraphs
     let trainer = Trainer(step: step, callbacks: callbacks)
     var (train, validation) = (train, validation)
     let parallel = joinTraining(trainer, overlap: settings.overlap, syncBatchNorm: settings.syncBatchNorm)

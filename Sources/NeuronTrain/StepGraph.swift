@@ -41,10 +41,13 @@ public final class StepGraph {
     /// caller to run the step eagerly itself. `forward` maps a batch to (loss, outputs); the
     /// gradients of `parameters` are reset before the capture.
     public func run(
-        _ batch: Batch, parameters: [Tensor], zeroGrad: () -> Void, _ forward: (Batch) -> (loss: Tensor, outputs: Tensor)
+        _ batch: Batch, parameters: @autoclosure () -> [Tensor], zeroGrad: () -> Void,
+        _ forward: (Batch) -> (loss: Tensor, outputs: Tensor)
     ) -> (loss: Tensor, outputs: Tensor)? {
         lastReplayed = false
-        guard enabled, !refused, let device = parameters.first?.device, device.isCUDA else { return nil }
+        // The batch is on the model's device (the loop moves it there): off a GPU, nothing to do.
+        guard enabled, !refused, let device = batch.fields.values.first?.device, device.isCUDA else { return nil }
+        let parameters = parameters()
         let key = batch.fields.keys.sorted().map { "\($0):\(batch.fields[$0]!.dtype)\(batch.fields[$0]!.shape)" }
         if captured[key] == nil {
             guard eagerSteps[key, default: 0] >= warmup else {

@@ -59,6 +59,24 @@ struct CUDAZooTests {
         }
     }
 
+    @Test func aCheckpointTrainedOnTheCPUScoresTheSameOnTheGPU() throws {
+        let out = Self.data + "/runs/lenet-cpu"
+        let trained = try neuron(["train", "--model", "lenet", "--data", Self.data, "--epochs", "1", "--out", out])
+        #expect(trained.status == 0, "\(trained.stderr.suffix(600))")
+        let accuracy = trained.stdout.split(separator: "\n").last { $0.hasPrefix("test_accuracy=") }
+        let scored = try neuron(["evaluate", "--model", "lenet", "--checkpoint", out + "/model.safetensors", "--data", Self.data, "--device", "cuda"])
+        #expect(scored.status == 0 && accuracy != nil, "\(scored.stderr.suffix(600))")
+        #expect(scored.stdout.split(separator: "\n").last { $0.hasPrefix("test_accuracy=") } == accuracy)
+    }
+
+    @Test func graphReplayCanBeTurnedOff() throws {
+        let result = try neuron([
+            "train", "--model", "mlp", "--data", Self.data, "--device", "cuda", "--epochs", "1", "--no-cuda-graphs", "--out",
+            Self.data + "/runs/mlp-eager",
+        ])
+        #expect(result.status == 0, "\(result.stderr.suffix(600))")
+    }
+
     @Test func sequenceFamiliesTrainOnTheGPU() throws {
         let text = (0..<400).map { "line \($0): the quick brown fox jumps over the lazy dog\n" }.joined()
         _ = FileManager.default.createFile(atPath: Self.data + "/text.txt", contents: Data(text.utf8))

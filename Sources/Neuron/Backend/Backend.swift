@@ -106,8 +106,8 @@ protocol Backend: DeviceBackend {
     func recurrenceForward(_ cell: RecurrentCell, _ io: RecurrenceTensors) -> (states: Tensor, saved: Tensor)
     /// Backward through time from dy = ∂L/∂states into the gradients of the step's inputs.
     func recurrenceBackward(_ cell: RecurrentCell, _ io: RecurrenceTensors, dy: Tensor, grads: RecurrenceGradients)
-    /// Softmax (or log-softmax) over the last axis of a contiguous float tensor as [rows, width]
-    /// in one pass, or nil where the backend composes it from other ops instead.
+    /// Softmax (or log-softmax) over the last axis of a float tensor seen as [rows, width] in
+    /// one pass, or nil where the backend composes it from other ops instead.
     func fusedSoftmax(_ x: Tensor, rows: Int, width: Int, log: Bool) -> Tensor?
 }
 

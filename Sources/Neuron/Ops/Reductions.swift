@@ -163,10 +163,9 @@ extension Tensor {
     func fusedSoftmax(axis: Int, log: Bool) -> Tensor? {
         guard rank > 0, axis == -1 || axis == rank - 1, dtype == .float32 || dtype == .float64, let width = shape.last, width > 0
         else { return nil }
-        let x = contiguous()
-        guard let y = device.backend.fusedSoftmax(x, rows: count / width, width: width, log: log) else { return nil }
-        if Tensor.recording(x) {
-            y.record(log ? "logSoftmax" : "softmax", [x]) { g, out in
+        guard let y = device.backend.fusedSoftmax(self, rows: count / width, width: width, log: log) else { return nil }
+        if Tensor.recording(self) {
+            y.record(log ? "logSoftmax" : "softmax", [self]) { g, out in
                 log ? [g - out.exp() * g.sum(axis: -1, keepDims: true)] : [out * (g - (g * out).sum(axis: -1, keepDims: true))]
             }
         }

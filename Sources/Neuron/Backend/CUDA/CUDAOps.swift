@@ -152,7 +152,7 @@ extension CUDABackend {
     func fusedSoftmax(_ x: Tensor, rows: Int, width: Int, log: Bool) -> Tensor? {
         let out = output(x.shape, x.dtype)
         var args = KernelArguments()
-        args.add(x)
+        args.add(dense(x))
         args.add(out)
         args.add(Int64(rows))
         args.add(Int64(width))
