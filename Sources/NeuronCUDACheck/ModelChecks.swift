@@ -15,12 +15,20 @@ enum ModelChecks {
         let graphed = try ModelBench.run(name, directory: data, device: gpu)
         let eager = try ModelBench.run(name, directory: data, device: gpu, cudaGraphs: false)
         let mixed = try ModelBench.run(name, directory: data, device: gpu, autocast: true)
-        let cpu = try ModelBench.run(name, directory: data, device: .cpu)
-        for (variant, result) in [("cuda", graphed), ("cuda_eager", eager), ("cuda_bf16", mixed), ("cpu", cpu)] {
+        // The CPU's epoch is the reference figure; a GAN's loss is not one (and its epoch is slow).
+        let cpu = name.hasSuffix("gan") ? nil : try ModelBench.run(name, directory: data, device: .cpu)
+        let variants = [("cuda", graphed), ("cuda_eager", eager), ("cuda_bf16", mixed)] + (cpu.map { [("cpu", $0)] } ?? [])
+        for (variant, result) in variants {
             figures["\(name)_\(variant)_samples_per_s"] = result.samplesPerSecond
             if let metric = result.metric { figures["\(name)_\(variant)_\(metric.0)"] = metric.1 }
         }
-        guard let reference = cpu.metric, let ours = graphed.metric, let bf16 = mixed.metric else { return }
+        guard let ours = graphed.metric, let bf16 = mixed.metric else { return }
+        guard let reference = cpu?.metric else {
+            let summary = String(
+                format: "%@: %.0f samples/s on the GPU (%.0f op by op, %.0f bf16), %@ %.4f (bf16 %.4f)", name, graphed.samplesPerSecond,
+                eager.samplesPerSecond, mixed.samplesPerSecond, ours.0, ours.1, bf16.1)
+            return check(ours.1.isFinite && bf16.1.isFinite, summary)
+        }
         let summary = String(
             format: "%@: %.0f samples/s on the GPU (%.0f op by op, %.0f bf16), %@ %.4f (op by op %.4f, bf16 %.4f, CPU %.4f)", name,
             graphed.samplesPerSecond, eager.samplesPerSecond, mixed.samplesPerSecond, ours.0, ours.1, eager.metric?.1 ?? .nan, bf16.1,
