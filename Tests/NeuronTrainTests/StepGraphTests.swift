@@ -1,6 +1,7 @@
 import Foundation
 import Neuron
 import NeuronData
+import NeuronModels
 import NeuronNN
 import NeuronTrain
 import Testing
@@ -36,6 +37,29 @@ struct StepGraphTests {
         #expect(graphed.replayed == [false, false, true, true, true, false, true, true])
         #expect(graphed.losses == eager.losses)
         #expect(graphed.weights == eager.weights)
+    }
+
+    /// A transformer without dropout (padding masks, attention) replays too: nothing in its step
+    /// reads values on the host.
+    @Test func attentionModelsReplay() throws {
+        func run(graphs: Bool) throws -> ([Double], [Bool]) {
+            let model = TransformerClassifier(
+                vocabularySize: 20, classes: 3, dimension: 8, heads: 2, layers: 1, feedForward: 16, maxLength: 6, dropout: 0,
+                generator: RandomGenerator(seed: 21))
+            let step = SupervisedStep(model: model, optimizer: Adam(model.parameters(), lr: 0.01), loss: { crossEntropy($0, $1) })
+            step.graphs.enabled = graphs
+            let trainer = Trainer(step: step)
+            var losses: [Double] = [], replayed: [Bool] = []
+            for k in 0..<4 {
+                let ids = Tensor((0..<24).map { ($0 * 7 + k) % 20 }, shape: [4, 6])
+                losses.append(try step.train(Batch(inputs: ids, targets: Tensor([0, 1, 2, 1])), trainer: trainer)["loss"]!)
+                replayed.append(step.graphs.lastReplayed)
+            }
+            return (losses, replayed)
+        }
+        let (eager, _) = try run(graphs: false), (graphed, replayed) = try run(graphs: true)
+        #expect(replayed == [false, false, true, true])
+        #expect(graphed == eager)
     }
 
     @Test func stepsWithDropoutAreNotCaptured() throws {

@@ -37,7 +37,9 @@ func attention(
     // 1 where a query may attend, 0 where it may not; nil when every key is allowed.
     var allowed = allowedMask.map { $0.to(scores.dtype) }
     if isCausal {
-        let causal = Tensor(Array((0..<(l * s)).map { $0 % s <= $0 / s ? 1.0 : 0.0 }), shape: [l, s], dtype: scores.dtype, device: scores.device)
+        let causal = DeviceConstants.shared.tensor("causal \(l)x\(s) \(scores.dtype)", device: scores.device) {
+            Tensor(Array((0..<(l * s)).map { $0 % s <= $0 / s ? 1.0 : 0.0 }), shape: [l, s], dtype: scores.dtype, device: $0)
+        }
         allowed = allowed.map { $0 * causal } ?? causal
     }
     // Everything added to the scores, kept at the masks' (broadcast) shape: excluded keys sink
@@ -52,8 +54,11 @@ func attention(
     }
     if let bias { scores = scores + bias }
     var weights = scores.softmax(axis: -1)
-    // A query with no allowed key got uniform weights; zero them (checked on the small mask).
-    if let allowed, allowed.sum(axis: -1).min().item() == 0 { weights = weights * allowed }
+    // A query with no allowed key got uniform weights; zero them. Elsewhere the excluded keys'
+    // weights are exactly 0 already, so the product changes nothing: on the CPU it is skipped
+    // unless a row needs it (checked on the small mask); on a GPU it always runs, since the check
+    // would wait for the device (and keep a step from replaying as a CUDA graph).
+    if let allowed, !weights.device.isCPU || allowed.sum(axis: -1).min().item() == 0 { weights = weights * allowed }
     if dropout > 0 {
         weights =
             weights

@@ -31,7 +31,10 @@ public final class Embedding: Module, Layer {
         precondition(indices.dtype == .int64, "Embedding: indices must be int64, got \(indices.dtype) of shape \(indices.shape)")
         var rows = table
         if let paddingIndex {
-            let trainable = Tensor.arange(0, Double(table.shape[0]), dtype: .int64, device: table.device) .!= Double(paddingIndex)
+            let count = table.shape[0]
+            let trainable = DeviceConstants.shared.tensor("padding \(paddingIndex) of \(count)", device: table.device) {
+                Tensor.arange(0, Double(count), dtype: .int64, device: $0) .!= Double(paddingIndex)
+            }
             rows = Tensor.where(trainable.unsqueezed(axis: 1), table, table.detach())
         }
         return rows.indexSelect(axis: 0, index: indices.reshaped([-1])).reshaped(indices.shape + [table.shape[1]])
