@@ -60,7 +60,7 @@ const char *nk_cuda_load(nk_cuda_library library, const char *path) {
     };
     static const entry cublas[] = {
         E(cublasCreate, "cublasCreate_v2"), E(cublasSetStream, "cublasSetStream_v2"),
-        E(cublasSetMathMode, "cublasSetMathMode"), E(cublasSgemmStridedBatched, "cublasSgemmStridedBatched"),
+        E(cublasSetMathMode, "cublasSetMathMode"), E(cublasSetWorkspace, "cublasSetWorkspace_v2"), E(cublasSgemmStridedBatched, "cublasSgemmStridedBatched"),
         E(cublasDgemmStridedBatched, "cublasDgemmStridedBatched"),
         E(cublasGemmStridedBatchedEx, "cublasGemmStridedBatchedEx"),
     };

@@ -111,6 +111,7 @@ typedef struct nk_cuda_api {
     cublasStatus_t (*cublasCreate)(cublasHandle_t *handle);
     cublasStatus_t (*cublasSetStream)(cublasHandle_t handle, CUstream stream);
     cublasStatus_t (*cublasSetMathMode)(cublasHandle_t handle, int mode);
+    cublasStatus_t (*cublasSetWorkspace)(cublasHandle_t handle, void *workspace, size_t bytes);
     cublasStatus_t (*cublasSgemmStridedBatched)(cublasHandle_t handle, int transa, int transb, int m, int n, int k,
                                                 const float *alpha, const float *a, int lda, long long strideA,
                                                 const float *b, int ldb, long long strideB, const float *beta,

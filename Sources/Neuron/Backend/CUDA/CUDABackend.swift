@@ -27,6 +27,9 @@ final class CUDABackend: Backend, @unchecked Sendable {
         backends.withLock { $0[index] = backend }
     }
 
+    /// cuBLAS's workspace (PyTorch's default size on Hopper).
+    static let blasWorkspaceBytes = 32 << 20
+
     let device: Device
     let context: CUcontext
     let stream: CUstream
@@ -72,6 +75,11 @@ final class CUDABackend: Backend, @unchecked Sendable {
         _ = nk_cuda.cublasSetStream!(blas, stream)
         // Float32 GEMMs in full precision; TF32 would change results against the CPU.
         _ = nk_cuda.cublasSetMathMode!(blas, NK_CUBLAS_DEFAULT_MATH)
+        // A fixed workspace, so that cuBLAS allocates nothing while a graph is captured.
+        var workspace: CUdeviceptr = 0
+        if let setWorkspace = nk_cuda.cublasSetWorkspace, nk_cuda.cuMemAlloc!(&workspace, Self.blasWorkspaceBytes) == 0 {
+            _ = setWorkspace(blas, UnsafeMutableRawPointer(bitPattern: UInt(workspace)), Self.blasWorkspaceBytes)
+        }
         var major: Int32 = 0, minor: Int32 = 0
         _ = nk_cuda.cuDeviceGetAttribute!(&major, NK_CU_ATTRIBUTE_CC_MAJOR, cuDevice)
         _ = nk_cuda.cuDeviceGetAttribute!(&minor, NK_CU_ATTRIBUTE_CC_MINOR, cuDevice)
@@ -222,6 +230,7 @@ final class CUDABackend: Backend, @unchecked Sendable {
         var executable: CUgraphExec?
         cudaCheck(nk_cuda.cuGraphInstantiateWithFlags!(&executable, graph, 0), "cuGraphInstantiateWithFlags")
         cudaCheck(nk_cuda.cuGraphLaunch!(executable, stream), "cuGraphLaunch")
+        cudaCheck(nk_cuda.cuStreamSynchronize!(stream), "cuStreamSynchronize")
         _ = nk_cuda.cuGraphExecDestroy!(executable)
         _ = nk_cuda.cuGraphDestroy!(graph)
         // Later kernels reuse the blocks in stream order, after the launch.

@@ -43,6 +43,8 @@ public final class CUDAGraph {
     public func replay() { backend.replay(executable) }
 
     deinit {
+        // A replay may still run: destroy the graph once the stream has finished it.
+        backend.synchronize()
         backend.enter()
         _ = nk_cuda.cuGraphExecDestroy!(executable)
         _ = nk_cuda.cuGraphDestroy!(graph)
