@@ -61,7 +61,10 @@ import Testing
         .random: ["uniform_f32", "uniform_f64", "normal_f32", "normal_f64", "bernoulli_f32", "bernoulli_f64"],
         .conv: ["im2col_f32", "im2col_f64", "im2col_f32_bf16", "col2im_f32", "col2im_f64", "conv_epilogue_f32"],
         .pool: ["f32", "f64"].flatMap { ["max_pool_\($0)", "window_average_\($0)", "window_spread_\($0)"] },
-        .norm: ["f32", "f64"].flatMap { ["channel_stats_\($0)", "channel_grad_sums_\($0)", "channel_affine_\($0)"] },
+        .norm: ["f32", "f64"].flatMap {
+            ["channel_stats_\($0)", "channel_grad_sums_\($0)", "channel_affine_\($0)", "layer_norm_forward_\($0)"]
+                + ["layer_norm_backward_\($0)", "layer_norm_parameter_grads_\($0)"]
+        },
         .recurrence: ["f32", "f64"].flatMap { ["rnn_step_forward_\($0)", "rnn_step_backward_\($0)"] },
     ]
 

@@ -109,10 +109,24 @@ protocol Backend: DeviceBackend {
     /// Softmax (or log-softmax) over the last axis of a float tensor seen as [rows, width] in
     /// one pass, or nil where the backend composes it from other ops instead.
     func fusedSoftmax(_ x: Tensor, rows: Int, width: Int, log: Bool) -> Tensor?
+    /// Layer norm of a float tensor seen as [rows, width] with optional weight and bias [width]
+    /// in one pass: the output and each row's mean and 1/√(var + eps); nil where composed.
+    func fusedLayerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, rows: Int, width: Int, eps: Double)
+        -> (output: Tensor, mean: Tensor, rstd: Tensor)?
+    /// Its first-order gradients for the output gradient `g`: dx, and dweight and dbias when
+    /// weight is given.
+    func fusedLayerNormBackward(_ g: Tensor, _ x: Tensor, weight: Tensor?, mean: Tensor, rstd: Tensor, rows: Int, width: Int)
+        -> (dx: Tensor, dweight: Tensor?, dbias: Tensor?)
 }
 
 extension Backend {
     func fusedSoftmax(_ x: Tensor, rows: Int, width: Int, log: Bool) -> Tensor? { nil }
+    func fusedLayerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, rows: Int, width: Int, eps: Double)
+        -> (output: Tensor, mean: Tensor, rstd: Tensor)?
+    { nil }
+    func fusedLayerNormBackward(_ g: Tensor, _ x: Tensor, weight: Tensor?, mean: Tensor, rstd: Tensor, rows: Int, width: Int)
+        -> (dx: Tensor, dweight: Tensor?, dbias: Tensor?)
+    { preconditionFailure("layerNorm: \(device) has no fused layer norm") }
 
     /// A binary op on bfloat16 operands: computed in float32, rounded back (into `destination`
     /// when given).

@@ -69,3 +69,53 @@ extension Tensor {
         return grads
     }
 }
+
+extension Tensor {
+    /// Layer normalisation over the last `lastDimensions` dimensions (PyTorch's `layer_norm`):
+    /// (x − mean) / √(var + eps) · weight + bias, the variance biased; weight and bias have those
+    /// dimensions' shape. One pass forward and backward where the backend fuses it (CUDA), else
+    /// composed; a recorded backward (`createGraph`) is composed, so it differentiates again.
+    public func layerNormalized(lastDimensions: Int, weight: Tensor?, bias: Tensor?, eps: Double) -> Tensor {
+        precondition(
+            lastDimensions >= 1 && lastDimensions <= rank, "layerNormalized: \(lastDimensions) dimensions of an input \(shape)")
+        let axes = Array((rank - lastDimensions)..<rank)
+        let width = axes.reduce(1) { $0 * shape[$1] }
+        if dtype == .float32 || dtype == .float64, width > 0, weight.map({ $0.dtype == dtype }) ?? true,
+            bias.map({ $0.dtype == dtype }) ?? true,
+            let (output, mean, rstd) = device.backend.fusedLayerNorm(
+                self, weight: weight, bias: bias, rows: count / width, width: width, eps: eps)
+        {
+            let inputs = [self] + [weight, bias].compactMap { $0 }
+            if Tensor.recording(inputs) {
+                let x = self
+                output.record("layerNorm", inputs) { g, _ in
+                    if GradMode.isEnabled || (weight == nil && bias != nil) { return x.composedLayerNormGradients(g, axes: axes, weight: weight, hasBias: bias != nil, eps: eps) }
+                    let grads = x.device.backend.fusedLayerNormBackward(
+                        g, x, weight: weight, mean: mean, rstd: rstd, rows: x.count / width, width: width)
+                    return [grads.dx] + (weight == nil ? [] : [grads.dweight]) + (bias == nil ? [] : [grads.dbias])
+                }
+            }
+            return output
+        }
+        let centred = self - mean(axes: axes, keepDims: true)
+        var out = centred * (centred.square().mean(axes: axes, keepDims: true) + eps).rsqrt()
+        if let weight { out = out * weight }
+        if let bias { out = out + bias }
+        return out
+    }
+
+    /// The gradients of layer norm as differentiable ops (for `createGraph`).
+    func composedLayerNormGradients(_ g: Tensor, axes: [Int], weight: Tensor?, hasBias: Bool, eps: Double) -> [Tensor?] {
+        let centred = self - mean(axes: axes, keepDims: true)
+        let rstd = (centred.square().mean(axes: axes, keepDims: true) + eps).rsqrt()
+        let normed = centred * rstd
+        let gw = weight.map { g * $0 } ?? g
+        let dx = rstd * (gw - gw.mean(axes: axes, keepDims: true) - normed * (gw * normed).mean(axes: axes, keepDims: true))
+        let batchAxes = Array(0..<(rank - axes.count))
+        var grads: [Tensor?] = [dx]
+        let total = { (t: Tensor) in batchAxes.isEmpty ? t : t.sum(axes: batchAxes) }
+        if weight != nil { grads.append(total(g * normed)) }
+        if hasBias { grads.append(total(g)) }
+        return grads
+    }
+}

@@ -109,12 +109,7 @@ public final class LayerNorm: Module, Layer {
         precondition(
             Array(input.shape.suffix(normalizedShape.count)) == normalizedShape,
             "LayerNorm: input \(input.shape) does not end in \(normalizedShape)")
-        let axes = Array((input.rank - normalizedShape.count)..<input.rank)
-        let centred = input - input.mean(axes: axes, keepDims: true)
-        var out = centred * (centred.square().mean(axes: axes, keepDims: true) + eps).rsqrt()
-        if let weight { out = out * weight }
-        if let bias { out = out + bias }
-        return out
+        return input.layerNormalized(lastDimensions: normalizedShape.count, weight: weight, bias: bias, eps: eps)
     }
 }
 

@@ -44,3 +44,57 @@ extension CUDABackend {
         return out
     }
 }
+
+// Layer norm in one pass each way (norm.cu), one warp per row.
+extension CUDABackend {
+    func fusedLayerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, rows: Int, width: Int, eps: Double)
+        -> (output: Tensor, mean: Tensor, rstd: Tensor)?
+    {
+        let out = Tensor(uninitialized: x.shape, dtype: x.dtype, device: device)
+        let mean = Tensor(uninitialized: [rows], dtype: x.dtype, device: device)
+        let rstd = Tensor(uninitialized: [rows], dtype: x.dtype, device: device)
+        var args = KernelArguments()
+        args.add(dense(x))
+        args.add(weight.map(dense))
+        args.add(bias.map(dense))
+        args.add(out)
+        args.add(mean)
+        args.add(rstd)
+        args.add(Int64(rows))
+        args.add(Int64(width))
+        args.add(eps)
+        launch("layer_norm_forward_\(Self.suffix(x.dtype))", in: .norm, elements: rows * 32, args)
+        return (out, mean, rstd)
+    }
+
+    func fusedLayerNormBackward(_ g: Tensor, _ x: Tensor, weight: Tensor?, mean: Tensor, rstd: Tensor, rows: Int, width: Int)
+        -> (dx: Tensor, dweight: Tensor?, dbias: Tensor?)
+    {
+        let (gradient, input) = (dense(g), dense(x))
+        let dx = Tensor(uninitialized: x.shape, dtype: x.dtype, device: device)
+        var args = KernelArguments()
+        args.add(gradient)
+        args.add(input)
+        args.add(weight.map(dense))
+        args.add(mean)
+        args.add(rstd)
+        args.add(dx)
+        args.add(Int64(rows))
+        args.add(Int64(width))
+        launch("layer_norm_backward_\(Self.suffix(x.dtype))", in: .norm, elements: rows * 32, args)
+        guard let weight else { return (dx, nil, nil) }
+        let dweight = Tensor(uninitialized: weight.shape, dtype: x.dtype, device: device)
+        let dbias = Tensor(uninitialized: weight.shape, dtype: x.dtype, device: device)
+        var sums = KernelArguments()
+        sums.add(gradient)
+        sums.add(input)
+        sums.add(mean)
+        sums.add(rstd)
+        sums.add(dweight)
+        sums.add(dbias)
+        sums.add(Int64(rows))
+        sums.add(Int64(width))
+        launch("layer_norm_parameter_grads_\(Self.suffix(x.dtype))", in: .norm, elements: width, sums)
+        return (dx, dweight, dbias)
+    }
+}
