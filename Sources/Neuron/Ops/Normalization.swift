@@ -89,7 +89,9 @@ extension Tensor {
             if Tensor.recording(inputs) {
                 let x = self
                 output.record("layerNorm", inputs) { g, _ in
-                    if GradMode.isEnabled || (weight == nil && bias != nil) { return x.composedLayerNormGradients(g, axes: axes, weight: weight, hasBias: bias != nil, eps: eps) }
+                    if GradMode.isEnabled || (weight == nil && bias != nil) {
+                        return x.composedLayerNormGradients(g, axes: axes, weight: weight, hasBias: bias != nil, eps: eps)
+                    }
                     let grads = x.device.backend.fusedLayerNormBackward(
                         g, x, weight: weight, mean: mean, rstd: rstd, rows: x.count / width, width: width)
                     return [grads.dx] + (weight == nil ? [] : [grads.dweight]) + (bias == nil ? [] : [grads.dbias])

@@ -175,6 +175,12 @@ struct KernelArguments {
         add(UInt64(tensor.map { $0.storage.address + UInt($0.offset * $0.dtype.size) } ?? 0))
     }
 
+    /// Consecutive tensor parameters (0 for nil), then consecutive 64-bit sizes.
+    mutating func add(_ tensors: [Tensor?], sizes: [Int] = []) {
+        for tensor in tensors { add(tensor) }
+        for size in sizes { add(Int64(size)) }
+    }
+
     /// A struct of 64-bit integers passed by value (the kernels' geometry structs).
     mutating func addWords(_ words: [Int64]) {
         align(8)
