@@ -128,16 +128,6 @@ extension Backend {
         -> (dx: Tensor, dweight: Tensor?, dbias: Tensor?)
     { preconditionFailure("layerNorm: \(device) has no fused layer norm") }
 
-    /// A binary op on bfloat16 operands: computed in float32, rounded back (into `destination`
-    /// when given).
-    func bfloat16Binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int], into destination: Tensor?) -> Tensor {
-        let wide = binary(kernel, cast(a, to: .float32), cast(b, to: .float32), shape: shape, into: nil)
-        let result = cast(wide, to: .bfloat16)
-        guard let destination else { return result }
-        copy(result, into: destination)
-        return destination
-    }
-
     /// A dense copy of `x` on this device.
     func contiguousCopy(_ x: Tensor) -> Tensor {
         let out = Tensor(uninitialized: x.shape, dtype: x.dtype, device: device)

@@ -12,9 +12,12 @@ extension Tensor {
         {
             dtype = .float32
         }
-        let x = a.dtype == dtype ? a : a.device.backend.cast(a, to: dtype)
-        let y = b.dtype == dtype ? b : b.device.backend.cast(b, to: dtype)
-        return a.device.backend.binary(kernel, x, y, shape: shape, into: nil)
+        // bfloat16 is computed in float32 and rounded back.
+        let computed = dtype == .bfloat16 ? DType.float32 : dtype
+        let x = a.dtype == computed ? a : a.device.backend.cast(a, to: computed)
+        let y = b.dtype == computed ? b : b.device.backend.cast(b, to: computed)
+        let out = a.device.backend.binary(kernel, x, y, shape: shape, into: nil)
+        return computed == dtype ? out : a.device.backend.cast(out, to: dtype)
     }
 
     /// A 0-dimensional tensor holding `value`, typed to combine with `self` without promotion
@@ -124,7 +127,8 @@ extension Tensor {
     static func comparison(_ kernel: CompareKernel, _ a: Tensor, _ b: Tensor, _ op: String) -> Tensor {
         a.checkDevice(b, op)
         let shape = broadcastShape(a.shape, b.shape, op)
-        let dtype = DType.promote(a.dtype, b.dtype)
+        // bfloat16 values compare exactly as float32.
+        let promoted = DType.promote(a.dtype, b.dtype), dtype = promoted == .bfloat16 ? DType.float32 : promoted
         let x = a.dtype == dtype ? a : a.device.backend.cast(a, to: dtype)
         let y = b.dtype == dtype ? b : b.device.backend.cast(b, to: dtype)
         return a.device.backend.compare(kernel, x, y, shape: shape)

@@ -33,6 +33,7 @@ extension Tensor {
     func addInPlace(_ other: Tensor) {
         precondition(isContiguous && other.shape == shape && other.dtype == dtype, "addInPlace: \(other.shape) into \(shape)")
         storage.version &+= 1
+        if dtype == .bfloat16 { return device.backend.copy(Tensor.compute(.add, self, other, "add"), into: self) }
         _ = device.backend.binary(.add, self, other, shape: shape, into: self)
     }
 

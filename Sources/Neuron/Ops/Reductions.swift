@@ -24,6 +24,7 @@ extension Tensor {
     /// Sum over `axes` (all axes when empty).
     public func sum(axes: [Int] = [], keepDims: Bool = false) -> Tensor {
         if rank == 0 { return self.dtype == .bool ? to(.int64) : self }
+        if dtype == .bfloat16 { return to(.float32).sum(axes: axes, keepDims: keepDims).to(.bfloat16) }
         let reduced = axes.isEmpty ? Array(0..<rank) : normalisedAxes(axes, "sum")
         let input = (dtype == .bool ? to(.int64) : self).contiguous()
         // Reduce one contiguous run of axes per kernel call, last run first.
@@ -107,6 +108,10 @@ extension Tensor {
     func extreme(axis: Int, keepDims: Bool, min: Bool) -> (values: Tensor, indices: Tensor) {
         let op = min ? "min" : "max"
         if rank == 0 { return (self, Tensor.zeros([], dtype: .int64, device: device)) }
+        if dtype == .bfloat16 {
+            let wide = to(.float32).extreme(axis: axis, keepDims: keepDims, min: min)
+            return (wide.values.to(.bfloat16), wide.indices)
+        }
         let a = self.axis(axis, op)
         precondition(shape[a] > 0, "\(op): axis \(axis) of shape \(shape) is empty")
         let input = (dtype == .bool ? to(.int64) : self).contiguous()

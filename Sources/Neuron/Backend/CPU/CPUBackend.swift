@@ -67,7 +67,6 @@ final class CPUBackend: Backend {
     }
 
     func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int], into destination: Tensor?) -> Tensor {
-        if a.dtype == .bfloat16 { return bfloat16Binary(kernel, a, b, shape: shape, into: destination) }
         let out = destination ?? Tensor(uninitialized: shape, dtype: a.dtype)
         withFlatLayout(shape, a, b) { rank, shapePointer, sa, sb in
             switch a.dtype {
@@ -91,7 +90,6 @@ final class CPUBackend: Backend {
     }
 
     func compare(_ kernel: CompareKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
-        if a.dtype == .bfloat16 { return compare(kernel, cast(a, to: .float32), cast(b, to: .float32), shape: shape) }
         let out = Tensor(uninitialized: shape, dtype: .bool)
         withFlatLayout(shape, a, b) { rank, shapePointer, sa, sb in
             let result = out.pointer(as: UInt8.self)
@@ -108,7 +106,9 @@ final class CPUBackend: Backend {
                 nk_compare_i64(
                     kernel.rawValue, rank, shapePointer, a.pointer(as: Int64.self), sa,
                     b.pointer(as: Int64.self), sb, result)
-            case .bool, .bfloat16:
+            case .bfloat16:
+                preconditionFailure("compare: bfloat16 operands are compared as float32")
+            case .bool:
                 nk_compare_u8(
                     kernel.rawValue, rank, shapePointer, a.pointer(as: UInt8.self), sa,
                     b.pointer(as: UInt8.self), sb, result)

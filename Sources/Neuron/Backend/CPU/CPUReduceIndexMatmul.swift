@@ -4,9 +4,6 @@ import CNeuronKernels
 // by the caller-facing ops when the kernels need it.
 extension CPUBackend {
     func sum(_ x: Tensor, outer: Int, reduce: Int, inner: Int, shape: [Int]) -> Tensor {
-        if x.dtype == .bfloat16 {
-            return cast(sum(cast(x, to: .float32), outer: outer, reduce: reduce, inner: inner, shape: shape), to: .bfloat16)
-        }
         let out = Tensor(uninitialized: shape, dtype: x.dtype)
         switch x.dtype {
         case .float32:
@@ -24,10 +21,6 @@ extension CPUBackend {
     func extreme(_ x: Tensor, outer: Int, reduce: Int, inner: Int, shape: [Int], min: Bool)
         -> (values: Tensor, indices: Tensor)
     {
-        if x.dtype == .bfloat16 {
-            let (values, indices) = extreme(cast(x, to: .float32), outer: outer, reduce: reduce, inner: inner, shape: shape, min: min)
-            return (cast(values, to: .bfloat16), indices)
-        }
         let values = Tensor(uninitialized: shape, dtype: x.dtype)
         let indices = Tensor(uninitialized: shape, dtype: .int64)
         let idx = indices.pointer(as: Int64.self), isMin: Int32 = min ? 1 : 0

@@ -42,14 +42,12 @@ extension CUDABackend {
 
     func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int], into destination: Tensor?) -> Tensor {
         precondition(a.dtype != .bool, "binary kernels take float or int64 tensors")
-        if a.dtype == .bfloat16 { return bfloat16Binary(kernel, a, b, shape: shape, into: destination) }
         let out = destination ?? output(shape, a.dtype)
         launch("binary_\(Self.suffix(a.dtype))", in: .elementwise, elements: out.count, pairArguments(kernel.rawValue, a, b, into: out))
         return out
     }
 
     func compare(_ kernel: CompareKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
-        if a.dtype == .bfloat16 { return compare(kernel, cast(a, to: .float32), cast(b, to: .float32), shape: shape) }
         let out = output(shape, .bool)
         launch("compare_\(Self.suffix(a.dtype))", in: .elementwise, elements: out.count, pairArguments(kernel.rawValue, a, b, into: out))
         return out
@@ -110,9 +108,6 @@ extension CUDABackend {
 
     func sum(_ x: Tensor, outer: Int, reduce: Int, inner: Int, shape: [Int]) -> Tensor {
         precondition(x.dtype != .bool, "sum: boolean tensors are summed as int64")
-        if x.dtype == .bfloat16 {
-            return cast(sum(cast(x, to: .float32), outer: outer, reduce: reduce, inner: inner, shape: shape), to: .bfloat16)
-        }
         let input = dense(x), out = output(shape, x.dtype)
         var args = KernelArguments()
         args.add(input)
@@ -131,10 +126,6 @@ extension CUDABackend {
 
     func extreme(_ x: Tensor, outer: Int, reduce: Int, inner: Int, shape: [Int], min: Bool) -> (values: Tensor, indices: Tensor) {
         precondition(x.dtype != .bool, "max/min: boolean tensors are reduced as int64")
-        if x.dtype == .bfloat16 {
-            let (values, indices) = extreme(cast(x, to: .float32), outer: outer, reduce: reduce, inner: inner, shape: shape, min: min)
-            return (cast(values, to: .bfloat16), indices)
-        }
         let input = dense(x), values = output(shape, x.dtype), indices = output(shape, .int64)
         var args = KernelArguments()
         args.add(input)
