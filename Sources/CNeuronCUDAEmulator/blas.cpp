@@ -66,7 +66,6 @@ int cublasCreate_v2(void **handle) {
     *handle = (void *)0x4;
     return 0;
 }
-int cublasDestroy_v2(void *) { return 0; }
 int cublasSetStream_v2(void *, void *) { return 0; }
 int cublasSetMathMode(void *, int) { return 0; }
 int cublasSetWorkspace_v2(void *, void *, size_t) { return 0; }

@@ -1,9 +1,7 @@
 // The driver and cuBLAS entry points Neuron loads, over host memory. Streams run their work
 // at once (so synchronising only reports); a capturing stream records it into a graph that
 // cuGraphLaunch replays, and refuses what CUDA refuses while capturing (synchronising).
-#include "NeuronCUDAEmulator.h"
 #include "emulator.h"
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -15,10 +13,8 @@ typedef unsigned long long CUdeviceptr;
 
 namespace {
 constexpr CUresult success = 0, invalidValue = 1, notFound = 500, captureUnsupported = 900, captureInvalidated = 901;
-constexpr int stateSyncNone = 0;
 
 std::recursive_mutex queueLock;
-std::atomic<long long> launches{0};
 
 struct Graph {
     std::vector<std::function<void()>> work;
@@ -40,8 +36,6 @@ void enqueue(std::function<void()> work) {
 }  // namespace nk_emu
 
 extern "C" {
-long long nk_emulator_launch_count(void) { return launches.load(); }
-
 CUresult cuInit(unsigned) { return success; }
 CUresult cuDriverGetVersion(int *version) {
     *version = 13000;
@@ -117,10 +111,6 @@ CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr destination, CUdeviceptr source, size_
     nk_emu::enqueue([=] { memmove(pointer(destination), pointer(source), bytes); });
     return success;
 }
-CUresult cuMemsetD8Async(CUdeviceptr destination, unsigned char value, size_t count, void *) {
-    nk_emu::enqueue([=] { memset(pointer(destination), value, count); });
-    return success;
-}
 
 CUresult cuModuleLoadData(void **module, const void *) {
     *module = (void *)0x3;
@@ -140,10 +130,7 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz, u
     if (sharedBytes != 0 || gx == 0 || gy == 0 || gz == 0) return invalidValue;
     nk_emu::ThreadBody body = ((nk_emu::Binder)function)(parameters);
     nk_emu::dim3 grid{gx, gy, gz}, block{bx, by, bz};
-    nk_emu::enqueue([body, grid, block] {
-        launches++;
-        nk_emu::run_grid(body, grid, block);
-    });
+    nk_emu::enqueue([body, grid, block] { nk_emu::run_grid(body, grid, block); });
     return success;
 }
 CUresult cuGetErrorString(CUresult error, const char **text) {
@@ -168,11 +155,6 @@ CUresult cuStreamEndCapture(void *, void **graph) {
     if (!recording) return captureInvalidated;
     *graph = recording;
     recording = nullptr;
-    return success;
-}
-CUresult cuStreamIsCapturing(void *, int *status) {
-    std::lock_guard<std::recursive_mutex> guard(queueLock);
-    *status = recording ? 1 : stateSyncNone;
     return success;
 }
 CUresult cuGraphInstantiateWithFlags(void **executable, void *graph, unsigned long long) {

@@ -147,10 +147,7 @@ extension CUDABackend {
         let y = convolution(x, w, geometry, outputShape: outputShape)
         guard bias != nil || residual != nil || clamp != nil else { return y }
         var args = KernelArguments()
-        args.add(y)
-        args.add(bias.map(dense))
-        args.add(residual.map(dense))
-        for size in [outputShape[0], outputShape[1], outputShape[2] * outputShape[3]] { args.add(Int64(size)) }
+        args.add(tensors: [y, bias.map(dense), residual.map(dense)], sizes: [outputShape[0], outputShape[1], outputShape[2] * outputShape[3]])
         args.add(Int32(clamp == nil ? 0 : 1))
         args.add(Float(clamp?.lowerBound ?? 0))
         args.add(Float(clamp?.upperBound ?? 0))
@@ -165,9 +162,7 @@ extension CUDABackend {
         let values = Tensor(uninitialized: [n, c, outputSize.0, outputSize.1], dtype: x.dtype, device: device)
         let indices = Tensor(uninitialized: values.shape, dtype: .int64, device: device)
         var args = KernelArguments()
-        args.add(dense(x))
-        args.add(values)
-        args.add(indices)
+        args.add(tensors: [dense(x), values, indices])
         args.addWords(
             [
                 n * c, h, w, outputSize.0, outputSize.1, p.kernel.0, p.kernel.1, p.stride.0, p.stride.1, p.padding.0, p.padding.1,
@@ -200,11 +195,8 @@ extension CUDABackend {
             uninitialized: backward ? inputShape : [n, c, rows.count, cols.count], dtype: source.dtype, device: device)
         let windows = deviceWindows(rows, cols)
         var args = KernelArguments()
-        args.add(dense(source))
-        args.add(out)
-        for size in [n * c, h, w, rows.count, cols.count] { args.add(Int64(size)) }
-        args.add(windows.bounds)
-        args.add(windows.divisors)
+        args.add(tensors: [dense(source), out], sizes: [n * c, h, w, rows.count, cols.count])
+        args.add(tensors: [windows.bounds, windows.divisors])
         let name = backward ? "window_spread_" : "window_average_"
         launch(name + Self.suffix(source.dtype), in: .pool, elements: out.count, args)
         return out

@@ -175,8 +175,9 @@ struct KernelArguments {
         add(UInt64(tensor.map { $0.storage.address + UInt($0.offset * $0.dtype.size) } ?? 0))
     }
 
-    /// Consecutive tensor parameters (0 for nil), then consecutive 64-bit sizes.
-    mutating func add(_ tensors: [Tensor?], sizes: [Int] = []) {
+    /// Consecutive tensor parameters (0 for nil), then consecutive 64-bit sizes. (Labelled: an
+    /// array would otherwise match the generic `add` and pass the array itself.)
+    mutating func add(tensors: [Tensor?], sizes: [Int] = []) {
         for tensor in tensors { add(tensor) }
         for size in sizes { add(Int64(size)) }
     }

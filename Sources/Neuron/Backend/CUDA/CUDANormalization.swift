@@ -7,10 +7,7 @@ extension CUDABackend {
         let mean = Tensor(uninitialized: [c], dtype: .float64, device: device)
         let variance = Tensor(uninitialized: [c], dtype: .float64, device: device)
         var args = KernelArguments()
-        args.add(dense(x))
-        args.add(mean)
-        args.add(variance)
-        for size in [n, c, inner] { args.add(Int64(size)) }
+        args.add(tensors: [dense(x), mean, variance], sizes: [n, c, inner])
         launch("channel_stats_\(Self.suffix(x.dtype))", in: .norm, elements: channelBlocks(c), blocks: Swift.min(c, 65535), args)
         return (mean, variance)
     }
@@ -19,12 +16,7 @@ extension CUDABackend {
         let sum = Tensor(uninitialized: [c], dtype: .float64, device: device)
         let dot = Tensor(uninitialized: [c], dtype: .float64, device: device)
         var args = KernelArguments()
-        args.add(dense(gy))
-        args.add(dense(x))
-        args.add(mean)
-        args.add(sum)
-        args.add(dot)
-        for size in [n, c, inner] { args.add(Int64(size)) }
+        args.add(tensors: [dense(gy), dense(x), mean, sum, dot], sizes: [n, c, inner])
         launch(
             "channel_grad_sums_\(Self.suffix(gy.dtype))", in: .norm, elements: channelBlocks(c), blocks: Swift.min(c, 65535), args)
         return (sum, dot)
@@ -33,13 +25,7 @@ extension CUDABackend {
     func channelAffine(_ u: Tensor, _ v: Tensor?, a: Tensor, b: Tensor?, d: Tensor, n: Int, c: Int, inner: Int) -> Tensor {
         let out = Tensor(uninitialized: u.shape, dtype: u.dtype, device: device)
         var args = KernelArguments()
-        args.add(dense(u))
-        args.add(v.map(dense))
-        args.add(a)
-        args.add(b)
-        args.add(d)
-        args.add(out)
-        for size in [n, c, inner] { args.add(Int64(size)) }
+        args.add(tensors: [dense(u), v.map(dense), a, b, d, out], sizes: [n, c, inner])
         launch("channel_affine_\(Self.suffix(u.dtype))", in: .norm, elements: out.count, args)
         return out
     }
@@ -54,7 +40,7 @@ extension CUDABackend {
         let mean = Tensor(uninitialized: [rows], dtype: x.dtype, device: device)
         let rstd = Tensor(uninitialized: [rows], dtype: x.dtype, device: device)
         var args = KernelArguments()
-        args.add([dense(x), weight.map(dense), bias.map(dense), out, mean, rstd], sizes: [rows, width])
+        args.add(tensors: [dense(x), weight.map(dense), bias.map(dense), out, mean, rstd], sizes: [rows, width])
         args.add(eps)
         launch("layer_norm_forward_\(Self.suffix(x.dtype))", in: .norm, elements: rows * 32, args)
         return (out, mean, rstd)
@@ -66,13 +52,13 @@ extension CUDABackend {
         let (gradient, input) = (dense(g), dense(x))
         let dx = Tensor(uninitialized: x.shape, dtype: x.dtype, device: device)
         var args = KernelArguments()
-        args.add([gradient, input, weight.map(dense), mean, rstd, dx], sizes: [rows, width])
+        args.add(tensors: [gradient, input, weight.map(dense), mean, rstd, dx], sizes: [rows, width])
         launch("layer_norm_backward_\(Self.suffix(x.dtype))", in: .norm, elements: rows * 32, args)
         guard let weight else { return (dx, nil, nil) }
         let dweight = Tensor(uninitialized: weight.shape, dtype: x.dtype, device: device)
         let dbias = Tensor(uninitialized: weight.shape, dtype: x.dtype, device: device)
         var sums = KernelArguments()
-        sums.add([gradient, input, mean, rstd, dweight, dbias], sizes: [rows, width])
+        sums.add(tensors: [gradient, input, mean, rstd, dweight, dbias], sizes: [rows, width])
         launch("layer_norm_parameter_grads_\(Self.suffix(x.dtype))", in: .norm, elements: width, sums)
         return (dx, dweight, dbias)
     }

@@ -143,10 +143,7 @@ extension CUDABackend {
     func fusedSoftmax(_ x: Tensor, rows: Int, width: Int, log: Bool) -> Tensor? {
         let out = output(x.shape, x.dtype)
         var args = KernelArguments()
-        args.add(dense(x))
-        args.add(out)
-        args.add(Int64(rows))
-        args.add(Int64(width))
+        args.add(tensors: [dense(x), out], sizes: [rows, width])
         launch((log ? "log_softmax_" : "softmax_") + Self.suffix(x.dtype), in: .reduce, elements: rows * 32, args)
         return out
     }
@@ -157,10 +154,7 @@ extension CUDABackend {
         let out = output(index.shape, x.dtype)
         let indexAxis = index.shape.isEmpty ? 1 : index.count / Swift.max(outer * inner, 1)
         var args = KernelArguments()
-        args.add(dense(x))
-        args.add(dense(index))
-        args.add(out)
-        for size in [outer, axisSize, indexAxis, inner] { args.add(Int64(size)) }
+        args.add(tensors: [dense(x), dense(index), out], sizes: [outer, axisSize, indexAxis, inner])
         args.add(indexErrorWord())
         launch("gather_\(widthSuffix(x.dtype))", in: .index, elements: index.count, args)
         return out
@@ -169,10 +163,7 @@ extension CUDABackend {
     func scatterAdd(into out: Tensor, _ index: Tensor, _ source: Tensor, outer: Int, axisSize: Int, inner: Int) {
         precondition(out.dtype.isFloatingPoint, "scatterAdd: only floating-point tensors")
         var args = KernelArguments()
-        args.add(out)
-        args.add(dense(index))
-        args.add(dense(source))
-        for size in [outer, axisSize, index.count / Swift.max(outer * inner, 1), inner] { args.add(Int64(size)) }
+        args.add(tensors: [out, dense(index), dense(source)], sizes: [outer, axisSize, index.count / Swift.max(outer * inner, 1), inner])
         args.add(indexErrorWord())
         launch("scatter_add_\(Self.suffix(out.dtype))", in: .index, elements: index.count, args)
     }
@@ -180,11 +171,8 @@ extension CUDABackend {
     func indexSelect(_ x: Tensor, _ index: Tensor, outer: Int, axisSize: Int, inner: Int, shape: [Int]) -> Tensor {
         let out = output(shape, x.dtype)
         var args = KernelArguments()
-        args.add(dense(x))
-        args.add(dense(index))
-        args.add(Int64(index.count))
-        args.add(out)
-        for size in [outer, axisSize, inner] { args.add(Int64(size)) }
+        args.add(tensors: [dense(x), dense(index)], sizes: [index.count])
+        args.add(tensors: [out], sizes: [outer, axisSize, inner])
         args.add(indexErrorWord())
         launch("index_select_\(widthSuffix(x.dtype))", in: .index, elements: out.count, args)
         return out
@@ -193,11 +181,8 @@ extension CUDABackend {
     func indexAdd(into out: Tensor, _ index: Tensor, _ source: Tensor, outer: Int, axisSize: Int, inner: Int) {
         precondition(out.dtype.isFloatingPoint, "indexAdd: only floating-point tensors")
         var args = KernelArguments()
-        args.add(out)
-        args.add(dense(index))
-        args.add(Int64(index.count))
-        args.add(dense(source))
-        for size in [outer, axisSize, inner] { args.add(Int64(size)) }
+        args.add(tensors: [out, dense(index)], sizes: [index.count])
+        args.add(tensors: [dense(source)], sizes: [outer, axisSize, inner])
         args.add(indexErrorWord())
         launch("index_add_\(Self.suffix(out.dtype))", in: .index, elements: outer * index.count * inner, args)
     }
@@ -206,10 +191,7 @@ extension CUDABackend {
         let out = output([classes.count, width], .int64)
         fill(out, with: 0)
         var args = KernelArguments()
-        args.add(dense(classes))
-        args.add(out)
-        args.add(Int64(classes.count))
-        args.add(Int64(width))
+        args.add(tensors: [dense(classes), out], sizes: [classes.count, width])
         args.add(indexErrorWord())
         launch("one_hot", in: .index, elements: classes.count, args)
         return out
