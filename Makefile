@@ -8,7 +8,7 @@ DEB_PACKAGES = libopenblas-dev libdnnl-dev zlib1g-dev libcairo2-dev dataset-fash
 TEST_PACKAGES = $(DEB_PACKAGES) libc6-dev-arm64-cross git iproute2
 BENCH_PACKAGES = $(DEB_PACKAGES) gcc python3-venv
 
-.PHONY: deps test-deps nvrtc cuda-emulator gpu-check build test lint format docs check-package models photos demo demo-distributed demo-two-hosts demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train demo-autoencoders demo-gans check-interop venv clean
+.PHONY: deps test-deps nvrtc cuda-emulator gpu-check build test lint format docs check-package models photos demo demo-distributed demo-two-hosts demo-mlp demo-sequences bench bench-ops bench-mlp bench-cnn bench-rnn bench-autoencoder bench-gan bench-embed bench-finetune bench-train bench-peers demo-autoencoders demo-gans check-interop venv clean
 
 # Installs the Debian packages the build links against, once, only when one is missing.
 deps:
@@ -169,6 +169,17 @@ bench-rnn: build venv
 
 bench-autoencoder: build venv
 	$(PYTHON) bench/compare_models.py --neuron .build/release/neuron --python $(PYTHON) --rounds 3 autoencoder
+
+# JAX (CPU) in its own environment, for bench-peers.
+JAX_VENV ?= .venv-jax
+$(JAX_VENV)/bin/python:
+	python3 -m venv $(JAX_VENV) && $(JAX_VENV)/bin/pip install -q "jax[cpu]" numpy
+
+# Every benchmark model next to PyTorch eager and jitted JAX, 3 interleaved rounds, with
+# `neuron train` on the same batches and each run's peak memory; prints the processor and the table.
+bench-peers: build venv $(JAX_VENV)/bin/python
+	$(PYTHON) bench/compare_peers.py --neuron .build/release/neuron --torch $(PYTHON) --jax $(JAX_VENV)/bin/python \
+		--rounds 3 $(if $(ONLY),--only $(ONLY)) --log .build/bench-peers.jsonl
 
 # `neuron train --epochs 1` next to `neuron bench` (the CLI's loop against the bare one), 5 interleaved rounds.
 bench-train: build

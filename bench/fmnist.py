@@ -1,9 +1,9 @@
-"""Data and timing helpers that ../shared/peers/jax_bench.py imports as `fmnist`: Fashion-MNIST
+"""Data and timing helpers that bench/jax_bench.py imports as `fmnist`: Fashion-MNIST
 from Debian's package, standardised (mean 0.2860, std 0.3530); a seeded shuffled batch order;
 a clock that times the first step apart (compilation) and the rest as the training rate; one
 JSON line in `neuron bench`'s format.
 
-    PYTHONPATH=bench JAX_VENV/bin/python ../shared/peers/jax_bench.py gan --batches 300
+    JAX_VENV/bin/python bench/jax_bench.py gan --batches 300
 """
 import gzip, json, time
 import numpy as np

@@ -27,8 +27,8 @@ def main():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 32),
                           nn.Linear(32, 128), nn.ReLU(), nn.Linear(128, 784), nn.Sigmoid())
-    x = load_split(args.data, "train")[0].flatten(1)
-    tx = load_split(args.data, "t10k")[0].flatten(1)
+    x = load_split(args.data, "train", standardized=False)[0].flatten(1)
+    tx = load_split(args.data, "t10k", standardized=False)[0].flatten(1)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     order = torch.randperm(len(x))
     start = time.perf_counter()

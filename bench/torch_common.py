@@ -1,5 +1,6 @@
 """Shared protocol of the PyTorch model benchmarks (torch_mlp.py, torch_lenet.py,
-torch_resnet20.py): 2 threads, Fashion-MNIST preloaded as float32 tensors in [0, 1], one
+torch_resnet20.py): 2 threads, Fashion-MNIST preloaded as float32 tensors, scaled to [0, 1] and
+standardised with the training set's mean 0.2860 and standard deviation 0.3530, one
 epoch over the 60,000 training images in a torch.randperm order, batch 64, cross-entropy,
 Adam lr 1e-3, only the training loop timed; then test accuracy in batches of 1,000 under
 torch.no_grad() and model.eval(). Prints one JSON line in the format of `neuron bench`.
@@ -16,8 +17,11 @@ import torch.nn.functional as F
 from fmnist import read_idx
 
 
-def load_split(folder, prefix):
+def load_split(folder, prefix, standardized=True):
+    """Images [N, 1, 28, 28] (standardised unless `standardized` is false: raw [0, 1]) and labels."""
     images = torch.from_numpy(read_idx(f"{folder}/{prefix}-images-idx3-ubyte.gz").astype(np.float32) / 255)
+    if standardized:
+        images = (images - 0.2860) / 0.3530
     labels = torch.from_numpy(read_idx(f"{folder}/{prefix}-labels-idx1-ubyte.gz").astype(np.int64))
     return images.reshape(-1, 1, 28, 28), labels
 

@@ -32,7 +32,7 @@ def main():
                                   nn.Linear(256, 1))
     g_optimizer = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
     d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    images = load_split(args.data, "train")[0].flatten(1) * 2 - 1
+    images = load_split(args.data, "train", standardized=False)[0].flatten(1) * 2 - 1
     order = torch.randperm(len(images))
     ones, zeros = torch.ones(64, 1), torch.zeros(64, 1)
     start = time.perf_counter()

@@ -5,7 +5,7 @@
     nn.Linear(128, 10)
 
 State-dict names lstm.* and fc.*, as Neuron's RowLSTM. Same protocol as
-bench/torch_mlp.py: 2 threads, data preloaded as float32 tensors in [0, 1], one epoch,
+bench/torch_mlp.py: 2 threads, data preloaded as standardised float32 tensors, one epoch,
 batch 64, cross-entropy, Adam lr 1e-3, only the training loop timed; then test accuracy.
 
     .venv/bin/python bench/torch_lstm.py [--data /usr/share/datasets/fashion-mnist]

@@ -6,6 +6,8 @@ import NeuronTrain
 
 /// One epoch of training a zoo model (batch 64, Adam 1e-3) on Fashion-MNIST, then test accuracy
 /// (for the autoencoder: MSE on raw pixels, then test MSE); `batches` cuts the epoch short.
+/// Classifiers see pixels standardised with the training set's mean and deviation, as the
+/// peers' benchmarks and `neuron train` feed them; autoencoders and GANs see raw pixels.
 /// On a GPU the batches are uploaded as the loader assembles them, and the clock stops after the
 /// device has finished the last step.
 public enum ModelBench {
@@ -26,8 +28,9 @@ public enum ModelBench {
 
     static func runModel(_ name: String, directory: String?, batches: Int?, device: Device, cudaGraphs: Bool) throws -> BenchResult {
         Random.seed(0)
-        let train = try FashionMNIST.load(.train, directory: directory)
-        let test = try FashionMNIST.load(.test, directory: directory)
+        let rawPixels = ["autoencoder", "conv-autoencoder", "gan", "dcgan", "cgan"].contains(name)
+        let train = try FashionMNIST.load(.train, directory: directory, normalized: !rawPixels)
+        let test = try FashionMNIST.load(.test, directory: directory, normalized: !rawPixels)
         if name == "autoencoder" || name == "conv-autoencoder" {
             // The peers' dense autoencoder (784-128-32-128-784) on raw [0, 1] pixels, MSE (or the zoo's convolutional one).
             let model: any Layer = name == "autoencoder" ? DenseAutoencoder().to(device) : try ModelRegistry.network(name).to(device)

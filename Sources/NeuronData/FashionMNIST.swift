@@ -38,14 +38,18 @@ public enum FashionMNIST {
             }
             throw DataError("Fashion-MNIST file \(prefix)-\(stem)[.gz] not found in \(folder)")
         }
-        let images = try IDX.read(try locate("images-idx3-ubyte"), asFloat: true)
+        // Each byte's pixel value, scaled (and standardised) as `images / 255` and `normalize` would.
+        let byteValues = (0...255).map { byte -> Float in
+            let pixel = Float(byte) / 255
+            return normalized ? (pixel - Float(pixelMean)) / Float(pixelStd) : pixel
+        }
+        let images = try IDX.read(try locate("images-idx3-ubyte"), byteValues: byteValues)
         let labels = try IDX.read(try locate("labels-idx1-ubyte"))
         guard images.rank == 3, images.shape[1] == 28, images.shape[2] == 28, labels.rank == 1,
             labels.shape[0] == images.shape[0]
         else {
             throw DataError("Fashion-MNIST files in \(folder) have unexpected shapes \(images.shape) and \(labels.shape)")
         }
-        let pixels = (images / 255).reshaped([-1, 1, 28, 28])
-        return TensorDataset(inputs: normalized ? normalize(pixels) : pixels, targets: labels)
+        return TensorDataset(inputs: images.reshaped([-1, 1, 28, 28]), targets: labels)
     }
 }

@@ -5,18 +5,21 @@ import Neuron
 /// decompressed transparently.
 public enum IDX {
     /// Reads a `.idx` or `.idx.gz` file. Unsigned bytes become int64 (labels) unless
-    /// `asFloat`, which gives float32 (pixel values unscaled).
-    public static func read(_ path: String, asFloat: Bool = false) throws -> Tensor {
+    /// `asFloat`, which gives float32 (pixel values unscaled), or `byteValues` (256 floats),
+    /// which gives float32 with each byte mapped through that table in one pass (scaling and
+    /// standardising pixels without a temporary the size of the dataset).
+    public static func read(_ path: String, asFloat: Bool = false, byteValues: [Float]? = nil) throws -> Tensor {
         do {
             var bytes = try readFileBytes(path)
             if Compression.isGzip(bytes) { bytes = try Compression.inflate(bytes, windowBits: 31) }
-            return try decode(bytes, asFloat: asFloat)
+            return try decode(bytes, asFloat: asFloat, byteValues: byteValues)
         } catch let error as DataError {
             throw error.message.hasPrefix(path) ? error : DataError("\(path): \(error.message)")
         }
     }
 
-    public static func decode(_ bytes: [UInt8], asFloat: Bool = false) throws -> Tensor {
+    public static func decode(_ bytes: [UInt8], asFloat: Bool = false, byteValues: [Float]? = nil) throws -> Tensor {
+        precondition(byteValues == nil || byteValues!.count == 256, "IDX.decode: byteValues needs 256 entries")
         guard bytes.count >= 4 else { throw DataError("too short for an IDX header (\(bytes.count) bytes)") }
         guard bytes[0] == 0, bytes[1] == 0 else { throw DataError("not an IDX file (bad magic number)") }
         let (size, kind): (Int, String)
@@ -55,6 +58,14 @@ public enum IDX {
             return v
         }
         switch kind {
+        case "u8" where byteValues != nil:
+            let table = byteValues!
+            let values = Tensor.zeros(shape, device: .cpu)
+            values.withUnsafeMutableBytes { raw in
+                let out = raw.bindMemory(to: Float.self)
+                for i in 0..<count { out[i] = table[Int(bytes[dataStart + i])] }
+            }
+            return values
         case "u8":
             return asFloat ? Tensor(bytes[dataStart...].map { Float($0) }, shape: shape) : Tensor(bytes[dataStart...].map { Int($0) }, shape: shape)
         case "i8": return Tensor((0..<count).map { Int(Int8(bitPattern: bytes[dataStart + $0])) }, shape: shape)
