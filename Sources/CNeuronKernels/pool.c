@@ -14,30 +14,41 @@ typedef struct {
     int backward;
 } pool_job;
 
+// The common 2×2 window with stride 2, without bounds checks or branches: each output is the
+// first of its four values that is NaN or greater than those before it (the general loop's
+// rule), chosen with selects so the row vectorises.
+#define DEFINE_MAX2X2(SUFFIX, T)                                                               \
+    NK_WIDE static void max2x2_range_##SUFFIX(void *context, int64_t begin, int64_t end) {    \
+        const pool_job *j = context;                                                           \
+        const int64_t w = j->w;                                                                \
+        for (int64_t row = begin * j->oh; row < end * j->oh; row++) { /* plane · oh + oy */    \
+            const int64_t plane = row / j->oh, oy = row % j->oh;                               \
+            const T *r0 = (const T *)j->x + (plane * j->h + 2 * oy) * w, *r1 = r0 + w;         \
+            T *yr = (T *)j->y + row * j->ow;                                                   \
+            int64_t *ir = j->indices + row * j->ow;                                            \
+            for (int64_t ox = 0; ox < j->ow; ox++) {                                           \
+                T a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];      \
+                T best = a;                                                                    \
+                int64_t at = 0;                                                                \
+                int take = (b > best) | (b != b);                                              \
+                best = take ? b : best; at = take ? 1 : at;                                    \
+                take = (best == best) & ((c > best) | (c != c));                               \
+                best = take ? c : best; at = take ? w : at;                                    \
+                take = (best == best) & ((d > best) | (d != d));                               \
+                best = take ? d : best; at = take ? w + 1 : at;                                \
+                yr[ox] = best;                                                                 \
+                ir[ox] = 2 * oy * w + 2 * ox + at;                                             \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
 #define DEFINE_MAX(SUFFIX, T)                                                                  \
     NK_WIDE_AVX2 static void max_range_##SUFFIX(void *context, int64_t begin, int64_t end) {   \
         const pool_job *j = context;                                                           \
-        const int simple2 = j->kh == 2 && j->kw == 2 && j->sh == 2 && j->sw == 2 && j->ph == 0 &&      \
-                            j->pw == 0 && j->dh == 1 && j->dw == 1;                            \
         for (int64_t plane = begin; plane < end; plane++) {                                    \
             const T *x = (const T *)j->x + plane * j->h * j->w;                                \
             T *y = (T *)j->y + plane * j->oh * j->ow;                                          \
             int64_t *idx = j->indices + plane * j->oh * j->ow;                                 \
-            if (simple2) { /* the common 2×2, stride 2 window, without bounds checks */        \
-                for (int64_t oy = 0; oy < j->oh; oy++) {                                       \
-                    const T *r0 = x + 2 * oy * j->w, *r1 = r0 + j->w;                          \
-                    for (int64_t ox = 0; ox < j->ow; ox++) {                                   \
-                        int64_t c = 2 * ox, at = c;                                            \
-                        T best = r0[c];                                                        \
-                        if (r0[c + 1] > best || r0[c + 1] != r0[c + 1]) { best = r0[c + 1]; at = c + 1; } \
-                        if (best == best && (r1[c] > best || r1[c] != r1[c])) { best = r1[c]; at = j->w + c; } \
-                        if (best == best && (r1[c + 1] > best || r1[c + 1] != r1[c + 1])) { best = r1[c + 1]; at = j->w + c + 1; } \
-                        y[oy * j->ow + ox] = best;                                             \
-                        idx[oy * j->ow + ox] = 2 * oy * j->w + at;                             \
-                    }                                                                          \
-                }                                                                              \
-                continue;                                                                      \
-            }                                                                                  \
             for (int64_t oy = 0; oy < j->oh; oy++)                                             \
                 for (int64_t ox = 0; ox < j->ow; ox++) {                                       \
                     T best = 0;                                                                \
@@ -65,7 +76,8 @@ typedef struct {
                               int64_t dw) {                                                    \
         pool_job job = { x, y, indices, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw,          \
                          0, 0, 0, 0, 0, 0, 0 };                                                \
-        nk_parallel_for(planes, 64, max_range_##SUFFIX, &job);                                 \
+        int simple2 = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1; \
+        nk_parallel_for(planes, 64, simple2 ? max2x2_range_##SUFFIX : max_range_##SUFFIX, &job); \
     }
 
 #define DEFINE_AVERAGE(SUFFIX, T)                                                              \
@@ -103,6 +115,8 @@ typedef struct {
         nk_parallel_for(planes, 64, average_range_##SUFFIX, &job);                             \
     }
 
+DEFINE_MAX2X2(f32, float)
+DEFINE_MAX2X2(f64, double)
 DEFINE_MAX(f32, float)
 DEFINE_MAX(f64, double)
 DEFINE_AVERAGE(f32, float)

@@ -1,0 +1,97 @@
+import Testing
+
+@testable import Neuron
+
+/// The CPU's fast paths against plain loops on the same inputs: the branch-free 2×2 max
+/// pooling, and the convolution weight gradient computed a few images at a time per thread.
+@Suite struct FastPathTests {
+    /// Max pooling by the rule of the general window loop: the first value that is NaN or
+    /// greater than every value before it, with its flat position in the plane.
+    static func plainMaxPool(_ x: [Float], planes: Int, h: Int, w: Int) -> (values: [Float], indices: [Int]) {
+        var values: [Float] = [], indices: [Int] = []
+        for plane in 0..<planes {
+            for oy in 0..<h / 2 {
+                for ox in 0..<w / 2 {
+                    var best: Float = 0, at = -1
+                    window: for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                        let position = (2 * oy + dy) * w + 2 * ox + dx
+                        let v = x[plane * h * w + position]
+                        if at < 0 || v > best || v.isNaN { (best, at) = (v, position) }
+                        if v.isNaN { break window }
+                    }
+                    values.append(best)
+                    indices.append(at)
+                }
+            }
+        }
+        return (values, indices)
+    }
+
+    @Test func maxPoolTwoByTwoMatchesTheWindowLoop() {
+        let (planes, h, w) = (6, 10, 14)
+        var x = Tensor.uniform([planes * h * w], low: -1, high: 1, generator: RandomGenerator(seed: 4)).toArray(Float.self)
+        // ties (the first wins), NaNs first, second and last in a window, and two NaNs in one
+        for i in stride(from: 0, to: x.count, by: 7) { x[i] = x[i + 1] }
+        for i in [0, 29, 30 + w + 1, 44, 45, 100 + w] { x[i] = .nan }
+        let input = Tensor(x, shape: [2, 3, h, w])
+        let (values, indices) = input.maxPool2d(kernel: (2, 2))
+        let plain = Self.plainMaxPool(x, planes: planes, h: h, w: w)
+        let got = values.toArray(Float.self)
+        #expect(got.count == plain.values.count)
+        for i in got.indices {
+            #expect(got[i] == plain.values[i] || (got[i].isNaN && plain.values[i].isNaN), "value \(i)")
+        }
+        #expect(indices.toArray(Int.self) == plain.indices)
+    }
+
+    /// dW[o, c, i, j] = Σ over images and outputs of dY · the input under that tap, as plain loops in float64.
+    static func plainWeightGradient(
+        x: [Double], dy: [Double], n: Int, c: Int, h: Int, w: Int, oc: Int, k: Int, pad: Int, groups: Int
+    ) -> [Double] {
+        let (oh, ow) = (h + 2 * pad - k + 1, w + 2 * pad - k + 1)
+        let (cg, ocg) = (c / groups, oc / groups)
+        var dw = [Double](repeating: 0, count: oc * cg * k * k)
+        for o in 0..<oc {
+            let group = o / ocg
+            for ci in 0..<cg {
+                for i in 0..<k {
+                    for j in 0..<k {
+                        var sum = 0.0
+                        for image in 0..<n {
+                            for oy in 0..<oh {
+                                let iy = oy + i - pad
+                                guard iy >= 0, iy < h else { continue }
+                                for ox in 0..<ow {
+                                    let ix = ox + j - pad
+                                    guard ix >= 0, ix < w else { continue }
+                                    sum +=
+                                        dy[((image * oc + o) * oh + oy) * ow + ox]
+                                        * x[((image * c + group * cg + ci) * h + iy) * w + ix]
+                                }
+                            }
+                        }
+                        dw[((o * cg + ci) * k + i) * k + j] = sum
+                    }
+                }
+            }
+        }
+        return dw
+    }
+
+    /// Shapes whose columns span several chunks per thread, with an uneven split of images.
+    @Test(arguments: [(7, 2, 32, 4, 5, 2, 1), (5, 6, 30, 12, 5, 0, 3), (1, 1, 28, 6, 5, 2, 1)])
+    func convolutionWeightGradientMatchesPlainLoops(_ shape: (Int, Int, Int, Int, Int, Int, Int)) {
+        let (n, c, size, oc, k, pad, groups) = shape
+        let x = Tensor.uniform([n, c, size, size], low: -1, high: 1, generator: RandomGenerator(seed: 5))
+        let weight = Tensor.uniform([oc, c / groups, k, k], low: -1, high: 1, generator: RandomGenerator(seed: 6)).requiringGrad()
+        let out = size + 2 * pad - k + 1
+        let upstream = Tensor.uniform([n, oc, out, out], low: -1, high: 1, generator: RandomGenerator(seed: 7))
+        (x.conv2d(weight, padding: .explicit(pad, pad), groups: groups) * upstream).sum().backward()
+        let plain = Self.plainWeightGradient(
+            x: x.toArray(Float.self).map(Double.init), dy: upstream.toArray(Float.self).map(Double.init), n: n, c: c, h: size,
+            w: size, oc: oc, k: k, pad: pad, groups: groups)
+        let got = weight.grad!.toArray(Float.self)
+        let worst = zip(got, plain).map { abs(Double($0) - $1) / max(1, abs($1)) }.max()!
+        #expect(worst < 1e-4, "largest relative difference \(worst)")
+    }
+}
