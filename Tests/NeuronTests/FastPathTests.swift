@@ -2,8 +2,9 @@ import Testing
 
 @testable import Neuron
 
-/// The CPU's fast paths against plain loops on the same inputs: the branch-free 2×2 max
-/// pooling, and the convolution weight gradient computed a few images at a time per thread.
+/// The CPU's fast paths against plain ones on the same inputs: the branch-free 2×2 max
+/// pooling, the convolution weight gradient computed a few images at a time per thread, and
+/// the affine map of a Linear layer as one GEMM onto the broadcast bias.
 @Suite struct FastPathTests {
     /// Max pooling by the rule of the general window loop: the first value that is NaN or
     /// greater than every value before it, with its flat position in the plane.
@@ -93,5 +94,30 @@ import Testing
         let got = weight.grad!.toArray(Float.self)
         let worst = zip(got, plain).map { abs(Double($0) - $1) / max(1, abs($1)) }.max()!
         #expect(worst < 1e-4, "largest relative difference \(worst)")
+    }
+
+    @Test func linearGradients() {
+        let x = randomInput([5, 4]), w = randomInput([3, 4], seed: 2), b = randomInput([3], seed: 3)
+        expectGradients([x, w, b], secondOrder: true, "linear") { $0[0].linear(weight: $0[1], bias: $0[2]) }
+        expectGradients([randomInput([2, 3, 4]), w, b], "linear 3-D") { $0[0].linear(weight: $0[1], bias: $0[2]) }
+        expectGradients([x.transposed().contiguous().transposed(), w], "linear strided, no bias") { $0[0].linear(weight: $0[1], bias: nil) }
+    }
+
+    /// The fused map and `matmul` + `+` give the same values and gradients, float32.
+    @Test func linearMatchesProductPlusBias() {
+        let generator = RandomGenerator(seed: 8)
+        let x = Tensor.uniform([64, 300], low: -1, high: 1, generator: generator).requiringGrad()
+        let w = Tensor.uniform([70, 300], low: -1, high: 1, generator: generator).requiringGrad()
+        let b = Tensor.uniform([70], low: -1, high: 1, generator: generator).requiringGrad()
+        let upstream = Tensor.uniform([64, 70], low: -1, high: 1, generator: generator)
+        (x.linear(weight: w, bias: b) * upstream).sum().backward()
+        let fused = [x.grad!, w.grad!, b.grad!]
+        x.grad = nil
+        w.grad = nil
+        b.grad = nil
+        let plain = x.matmul(w.transposed()) + b
+        (plain * upstream).sum().backward()
+        expectClose(x.linear(weight: w, bias: b), plain, rtol: 1e-5, atol: 1e-5, "values")
+        for (got, expected) in zip(fused, [x.grad!, w.grad!, b.grad!]) { expectClose(got, expected, rtol: 1e-5, atol: 1e-5, "gradients") }
     }
 }

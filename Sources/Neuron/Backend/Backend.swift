@@ -68,10 +68,11 @@ protocol Backend: DeviceBackend {
     func indexAdd(
         into out: Tensor, _ index: Tensor, _ source: Tensor, outer: Int,
         axisSize: Int, inner: Int)
-    /// out[batch] = op(a[batch]) · op(b[batch]) for matrices described by `MatrixOperand`s.
+    /// out[batch] = op(a[batch]) · op(b[batch]) for matrices described by `MatrixOperand`s;
+    /// `accumulate` adds the product to what `out` holds instead.
     func matmul(
         _ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)],
-        m: Int, n: Int, k: Int)
+        m: Int, n: Int, k: Int, accumulate: Bool)
     /// The three products of a 2-D convolution on contiguous NCHW tensors: y = conv(x, w),
     /// its adjoint in x (the transposed convolution) and the weight gradient for x and dy.
     func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor
@@ -154,4 +155,11 @@ struct MatrixOperand {
     let tensor: Tensor
     let transposed: Bool
     let leadingDimension: Int
+}
+
+extension Backend {
+    /// out[batch] = op(a[batch]) · op(b[batch]), overwriting `out`.
+    func matmul(_ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)], m: Int, n: Int, k: Int) {
+        matmul(a, b, into: out, batchOffsets: batchOffsets, m: m, n: n, k: k, accumulate: false)
+    }
 }

@@ -24,7 +24,6 @@ public final class Linear: Module, Layer {
         precondition(
             input.shape.last == weight.shape[1],
             "Linear: input of shape \(input.shape) does not end in \(weight.shape[1]) features")
-        let product = input.matmul(weight.T)
-        return bias.map { product + $0 } ?? product
+        return input.linear(weight: weight, bias: bias)
     }
 }

@@ -92,8 +92,9 @@ extension CPUBackend {
 
     func matmul(
         _ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)],
-        m: Int, n: Int, k: Int
+        m: Int, n: Int, k: Int, accumulate: Bool
     ) {
+        let beta: Double = accumulate ? 1 : 0
         let ta: Int32 = a.transposed ? 1 : 0, tb: Int32 = b.transposed ? 1 : 0
         let lda = Int64(a.leadingDimension), ldb = Int64(b.leadingDimension)
         switch out.dtype {
@@ -103,7 +104,7 @@ extension CPUBackend {
             for (batch, offsets) in batchOffsets.enumerated() {
                 nk_gemm_f32(
                     ta, tb, Int64(m), Int64(n), Int64(k), 1, pa + offsets.0, lda, pb + offsets.1, ldb,
-                    0, pc + batch * m * n, Int64(n))
+                    Float(beta), pc + batch * m * n, Int64(n))
             }
         case .float64:
             let pa = a.tensor.pointer(as: Double.self), pb = b.tensor.pointer(as: Double.self)
@@ -111,7 +112,7 @@ extension CPUBackend {
             for (batch, offsets) in batchOffsets.enumerated() {
                 nk_gemm_f64(
                     ta, tb, Int64(m), Int64(n), Int64(k), 1, pa + offsets.0, lda, pb + offsets.1, ldb,
-                    0, pc + batch * m * n, Int64(n))
+                    beta, pc + batch * m * n, Int64(n))
             }
         default:
             preconditionFailure("matmul: only floating-point tensors")

@@ -201,7 +201,9 @@ extension CUDABackend {
 
     /// Batches whose offsets step evenly run as one strided-batched GEMM; under autocast the
     /// operands are read as bfloat16 copies of the elements they span.
-    func matmul(_ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)], m: Int, n: Int, k: Int) {
+    func matmul(
+        _ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)], m: Int, n: Int, k: Int, accumulate: Bool
+    ) {
         let reduced = Autocast.reducesGEMM(out.dtype)
         let sourceA = reduced ? bfloat16Span(a.tensor) : a.tensor, sourceB = reduced ? bfloat16Span(b.tensor) : b.tensor
         var i = 0
@@ -218,7 +220,7 @@ extension CUDABackend {
                 out.dtype, transA: a.transposed, transB: b.transposed, m: m, n: n, k: k,
                 a: address(sourceA, batchOffsets[i].0), lda: a.leadingDimension, strideA: strideA,
                 b: address(sourceB, batchOffsets[i].1), ldb: b.leadingDimension, strideB: strideB,
-                c: address(out, i * m * n), ldc: n, strideC: m * n, batches: count, operands: reduced ? .bfloat16 : nil)
+                beta: accumulate ? 1 : 0, c: address(out, i * m * n), ldc: n, strideC: m * n, batches: count, operands: reduced ? .bfloat16 : nil)
             i += count
         }
     }

@@ -149,9 +149,11 @@ final class SimulatedBackend: Backend {
         writeBack(target, to: out)
     }
 
-    func matmul(_ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)], m: Int, n: Int, k: Int) {
+    func matmul(
+        _ a: MatrixOperand, _ b: MatrixOperand, into out: Tensor, batchOffsets: [(Int, Int)], m: Int, n: Int, k: Int, accumulate: Bool
+    ) {
         let target = host(out)
-        cpu.matmul(host(a), host(b), into: target, batchOffsets: batchOffsets, m: m, n: n, k: k)
+        cpu.matmul(host(a), host(b), into: target, batchOffsets: batchOffsets, m: m, n: n, k: k, accumulate: accumulate)
         writeBack(target, to: out)
     }
 
