@@ -2,6 +2,7 @@
 // The output is contiguous; inputs are read through strides (0 on broadcast dimensions).
 #include "NeuronKernels.h"
 #include "dispatch.h"
+#include "fastmath.h"
 #include "strided.h"
 #include <math.h>
 
@@ -58,7 +59,13 @@ NK_INLINE int64_t ipow(int64_t base, int64_t exponent) {
     return result;
 }
 
-#define DEFINE_ARITHMETIC(NAME, T, POW)                                                        \
+// GELU's derivative times the incoming gradient x at input y: x · (Φ(y) + y · φ(y)); float32
+// with the forward's vectorised erf and exp, float64 with libm's.
+#define GELU_GRAD_F32(x, y) ((x) * (0.5f * (1.0f + nk_erff_gelu((y) * 0.70710678f)) + (y) * 0.39894228f * nk_expf(-0.5f * (y) * (y))))
+#define GELU_GRAD_F64(x, y) ((x) * (0.5 * (1.0 + erf((y) * 0.70710678118654752)) + (y) * 0.39894228040143268 * exp(-0.5 * (y) * (y))))
+#define GELU_GRAD_I64(x, y) 0
+
+#define DEFINE_ARITHMETIC(NAME, T, POW, GELU_GRAD)                                             \
     NK_WIDE static void NAME(void *context, int64_t begin, int64_t end) {                      \
         const binary_job *job = context;                                                       \
         switch (job->op) {                                                                     \
@@ -70,16 +77,17 @@ NK_INLINE int64_t ipow(int64_t base, int64_t exponent) {
         case NK_MAXIMUM: ROW_LOOP(T, T, MAX_NAN(x, y)) break;                                  \
         case NK_MINIMUM: ROW_LOOP(T, T, MIN_NAN(x, y)) break;                                  \
         case NK_MASK_POSITIVE: ROW_LOOP(T, T, y > 0 ? x : (T)0) break;                          \
+        case NK_GELU_GRAD: ROW_LOOP(T, T, GELU_GRAD(x, y)) break;                              \
         }                                                                                      \
     }
 
 #define DIVIDE(x, y) ((x) / (y))
-DEFINE_ARITHMETIC(binary_f32_range, float, nk_pow)
-DEFINE_ARITHMETIC(binary_f64_range, double, nk_pow)
+DEFINE_ARITHMETIC(binary_f32_range, float, nk_pow, GELU_GRAD_F32)
+DEFINE_ARITHMETIC(binary_f64_range, double, nk_pow, GELU_GRAD_F64)
 #undef DIVIDE
 // Integer division truncates; division by zero gives 0 instead of trapping.
 #define DIVIDE(x, y) ((y) == 0 ? 0 : (x) / (y))
-DEFINE_ARITHMETIC(binary_i64_range, int64_t, ipow)
+DEFINE_ARITHMETIC(binary_i64_range, int64_t, ipow, GELU_GRAD_I64)
 #undef DIVIDE
 
 #define DEFINE_COMPARE(NAME, T)                                                                \

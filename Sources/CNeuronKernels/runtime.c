@@ -25,6 +25,12 @@ static int size_class(size_t bytes, size_t *rounded) {
     return high * 4 + (int)(quarters - 4);
 }
 
+// The bytes of every block in size class `cls` (the inverse of size_class).
+static size_t class_size(int cls) {
+    int high = cls / 4;
+    return (size_t)(4 + cls % 4) << (high - 2);
+}
+
 void *nk_alloc(size_t bytes, size_t *capacity) {
     if (bytes < SMALL_LIMIT) {
         size_t size = bytes < 16 ? 16 : (bytes + 15) & ~(size_t)15;
@@ -36,11 +42,20 @@ void *nk_alloc(size_t bytes, size_t *capacity) {
     int cls = size_class(bytes, &rounded);
     *capacity = rounded;
     __atomic_add_fetch(&live_bytes, (int64_t)rounded, __ATOMIC_RELAXED);
+    // The exact class first, then up to twice the size: batches whose shapes vary (text of
+    // varying length) reuse cached buffers instead of faulting in fresh pages every step.
+    free_block *block = NULL;
     pthread_mutex_lock(&cache_lock);
-    free_block *block = free_lists[cls];
-    if (block) {
-        free_lists[cls] = block->next;
-        cached_bytes -= (int64_t)rounded;
+    for (int c = cls; c < cls + 4 && c < CLASSES && !block; c++) {
+        if ((block = free_lists[c])) {
+            free_lists[c] = block->next;
+            size_t size = class_size(c);
+            cached_bytes -= (int64_t)size;
+            if (c != cls) {
+                __atomic_add_fetch(&live_bytes, (int64_t)(size - rounded), __ATOMIC_RELAXED);
+                *capacity = size;
+            }
+        }
     }
     pthread_mutex_unlock(&cache_lock);
     if (block) return block;

@@ -4,7 +4,7 @@ import Testing
 
 /// The CPU's fast paths against plain ones on the same inputs: the branch-free 2×2 max
 /// pooling, the convolution weight gradient computed a few images at a time per thread, and
-/// the affine map of a Linear layer as one GEMM onto the broadcast bias.
+/// the affine map of a Linear layer as one GEMM onto the broadcast bias, GELU's backward in one pass.
 @Suite struct FastPathTests {
     /// Max pooling by the rule of the general window loop: the first value that is NaN or
     /// greater than every value before it, with its flat position in the plane.
@@ -119,5 +119,15 @@ import Testing
         (plain * upstream).sum().backward()
         expectClose(x.linear(weight: w, bias: b), plain, rtol: 1e-5, atol: 1e-5, "values")
         for (got, expected) in zip(fused, [x.grad!, w.grad!, b.grad!]) { expectClose(got, expected, rtol: 1e-5, atol: 1e-5, "gradients") }
+    }
+
+    /// GELU's one-pass backward (float32, the forward's erf) against the composed derivative.
+    @Test func geluBackwardMatchesTheComposition() {
+        let x = Tensor.uniform([1000], low: -6, high: 6, generator: RandomGenerator(seed: 9)).requiringGrad()
+        let g = Tensor.uniform([1000], low: -1, high: 1, generator: RandomGenerator(seed: 10))
+        (x.gelu() * g).sum().backward()
+        let cdf = ((x.detach() * (1 / 2.0.squareRoot())).erf() + 1) * 0.5
+        let pdf = (x.detach() * x.detach() * -0.5).exp() * (1 / (2 * Double.pi).squareRoot())
+        expectClose(x.grad!, g * (cdf + x.detach() * pdf), rtol: 1e-5, atol: 1e-6)
     }
 }

@@ -37,7 +37,8 @@ void nk_unary_f32(int op, const float *x, float *y, int64_t n, double p0, double
 void nk_unary_f64(int op, const double *x, double *y, int64_t n, double p0, double p1);
 
 /// NK_MASK_POSITIVE: x where y > 0, else 0 (relu's backward in one pass).
-typedef enum { NK_ADD, NK_SUB, NK_MUL, NK_DIV, NK_POW, NK_MAXIMUM, NK_MINIMUM, NK_MASK_POSITIVE } nk_binary_op;
+/// NK_GELU_GRAD: a · GELU′(b), the CPU only.
+typedef enum { NK_ADD, NK_SUB, NK_MUL, NK_DIV, NK_POW, NK_MAXIMUM, NK_MINIMUM, NK_MASK_POSITIVE, NK_GELU_GRAD } nk_binary_op;
 typedef enum { NK_EQ, NK_NE, NK_LT, NK_LE, NK_GT, NK_GE } nk_compare_op;
 /// out (contiguous, shape) = a op b where a and b are read through broadcast strides.
 void nk_binary_f32(int op, int ndim, const int64_t *shape, const float *a, const int64_t *sa,
@@ -167,6 +168,18 @@ void nk_conv2d_fused_f32(const nk_conv_geometry *g, const nk_conv_fusion *f, con
                          const float *bias, const float *residual, float *y);
 int nk_dnnl_conv2d_fused_f32(const nk_conv_geometry *g, const nk_conv_fusion *f, const float *x, const float *w,
                              const float *bias, const float *residual, float *y);
+
+// ---- Layer normalisation over rows of `width` (contiguous). --------------------------------
+/// y = (x − mean)·rstd·w + b per row (w, b may be NULL), with each row's mean and rstd = 1/√(var + eps).
+void nk_layer_norm_f32(const float *x, const float *w, const float *b, float *y, float *mean, float *rstd,
+                       int64_t rows, int64_t width, double eps);
+void nk_layer_norm_f64(const double *x, const double *w, const double *b, double *y, double *mean, double *rstd,
+                       int64_t rows, int64_t width, double eps);
+/// dx for the output gradient g; dw = Σ g·x̂ and db = Σ g over rows unless dw is NULL.
+void nk_layer_norm_backward_f32(const float *g, const float *x, const float *w, const float *mean, const float *rstd,
+                                float *dx, float *dw, float *db, int64_t rows, int64_t width);
+void nk_layer_norm_backward_f64(const double *g, const double *x, const double *w, const double *mean,
+                                const double *rstd, double *dx, double *dw, double *db, int64_t rows, int64_t width);
 
 // ---- Batch normalisation over [n, c, inner] (contiguous). ------------------------------------
 /// Per-channel mean and biased variance.

@@ -43,6 +43,10 @@ extension Tensor {
         switch approximate {
         case .none:
             return x.unary(.gelu, "gelu") { g, _ in
+                // One pass on the CPU; composed where the backward is itself recorded.
+                if !GradMode.isEnabled && x.device.isCPU && g.shape == x.shape && g.dtype == x.dtype {
+                    return Tensor.compute(.geluGrad, g, x, "gelu")
+                }
                 let cdf = ((x * (1 / 2.0.squareRoot())).erf() + 1) * 0.5
                 let pdf = (x * x * -0.5).exp() * (1 / (2 * Double.pi).squareRoot())
                 return g * (cdf + x * pdf)

@@ -1,6 +1,6 @@
 import CNeuronKernels
 
-// Batch-normalisation kernels of the CPU backend.
+// Batch- and layer-normalisation kernels of the CPU backend.
 extension CPUBackend {
     func channelStats(_ x: Tensor, n: Int, c: Int, inner: Int) -> (mean: Tensor, variance: Tensor) {
         let mean = Tensor(uninitialized: [c], dtype: .float64), variance = Tensor(uninitialized: [c], dtype: .float64)
@@ -37,5 +37,46 @@ extension CPUBackend {
                 Int64(n), Int64(c), Int64(inner))
         }
         return out
+    }
+
+    func fusedLayerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, rows: Int, width: Int, eps: Double)
+        -> (output: Tensor, mean: Tensor, rstd: Tensor)?
+    {
+        let x = x.isContiguous ? x : contiguousCopy(x)
+        let weight = weight.map { $0.isContiguous ? $0 : contiguousCopy($0) }, bias = bias.map { $0.isContiguous ? $0 : contiguousCopy($0) }
+        let out = Tensor(uninitialized: x.shape, dtype: x.dtype)
+        let mean = Tensor(uninitialized: [rows], dtype: x.dtype), rstd = Tensor(uninitialized: [rows], dtype: x.dtype)
+        if x.dtype == .float32 {
+            nk_layer_norm_f32(
+                x.pointer(as: Float.self), weight?.pointer(as: Float.self), bias?.pointer(as: Float.self), out.pointer(as: Float.self),
+                mean.pointer(as: Float.self), rstd.pointer(as: Float.self), Int64(rows), Int64(width), eps)
+        } else {
+            nk_layer_norm_f64(
+                x.pointer(as: Double.self), weight?.pointer(as: Double.self), bias?.pointer(as: Double.self), out.pointer(as: Double.self),
+                mean.pointer(as: Double.self), rstd.pointer(as: Double.self), Int64(rows), Int64(width), eps)
+        }
+        return (out, mean, rstd)
+    }
+
+    func fusedLayerNormBackward(_ g: Tensor, _ x: Tensor, weight: Tensor?, mean: Tensor, rstd: Tensor, rows: Int, width: Int)
+        -> (dx: Tensor, dweight: Tensor?, dbias: Tensor?)
+    {
+        let g = g.isContiguous ? g : contiguousCopy(g), x = x.isContiguous ? x : contiguousCopy(x)
+        let weight = weight.map { $0.isContiguous ? $0 : contiguousCopy($0) }
+        let dx = Tensor(uninitialized: x.shape, dtype: x.dtype)
+        let dweight = weight.map { Tensor(uninitialized: $0.shape, dtype: x.dtype) }
+        let dbias = weight.map { Tensor(uninitialized: $0.shape, dtype: x.dtype) }
+        if x.dtype == .float32 {
+            nk_layer_norm_backward_f32(
+                g.pointer(as: Float.self), x.pointer(as: Float.self), weight?.pointer(as: Float.self), mean.pointer(as: Float.self),
+                rstd.pointer(as: Float.self), dx.pointer(as: Float.self), dweight?.pointer(as: Float.self), dbias?.pointer(as: Float.self),
+                Int64(rows), Int64(width))
+        } else {
+            nk_layer_norm_backward_f64(
+                g.pointer(as: Double.self), x.pointer(as: Double.self), weight?.pointer(as: Double.self), mean.pointer(as: Double.self),
+                rstd.pointer(as: Double.self), dx.pointer(as: Double.self), dweight?.pointer(as: Double.self),
+                dbias?.pointer(as: Double.self), Int64(rows), Int64(width))
+        }
+        return (dx, dweight, dbias)
     }
 }
