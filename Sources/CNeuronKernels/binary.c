@@ -78,6 +78,8 @@ NK_INLINE int64_t ipow(int64_t base, int64_t exponent) {
         case NK_MINIMUM: ROW_LOOP(T, T, MIN_NAN(x, y)) break;                                  \
         case NK_MASK_POSITIVE: ROW_LOOP(T, T, y > 0 ? x : (T)0) break;                          \
         case NK_GELU_GRAD: ROW_LOOP(T, T, GELU_GRAD(x, y)) break;                              \
+        case NK_SIGMOID_GRAD: ROW_LOOP(T, T, x * y * (1 - y)) break;                          \
+        case NK_TANH_GRAD: ROW_LOOP(T, T, x * (1 - y * y)) break;                              \
         }                                                                                      \
     }
 

@@ -4,7 +4,7 @@ import Testing
 
 /// The CPU's fast paths against plain ones on the same inputs: the branch-free 2×2 max
 /// pooling, the convolution weight gradient computed a few images at a time per thread, and
-/// the affine map of a Linear layer as one GEMM onto the broadcast bias, GELU's backward in one pass.
+/// the affine map of a Linear layer as one GEMM onto the broadcast bias, GELU's, sigmoid's and tanh's backward in one pass.
 @Suite struct FastPathTests {
     /// Max pooling by the rule of the general window loop: the first value that is NaN or
     /// greater than every value before it, with its flat position in the plane.
@@ -129,5 +129,17 @@ import Testing
         let cdf = ((x.detach() * (1 / 2.0.squareRoot())).erf() + 1) * 0.5
         let pdf = (x.detach() * x.detach() * -0.5).exp() * (1 / (2 * Double.pi).squareRoot())
         expectClose(x.grad!, g * (cdf + x.detach() * pdf), rtol: 1e-5, atol: 1e-6)
+    }
+
+    @Test func sigmoidAndTanhBackwardMatchTheComposition() {
+        let x = Tensor.uniform([999], low: -8, high: 8, generator: RandomGenerator(seed: 11)).requiringGrad()
+        let g = Tensor.uniform([999], low: -1, high: 1, generator: RandomGenerator(seed: 12))
+        (x.sigmoid() * g).sum().backward()
+        let s = x.detach().sigmoid()
+        expectClose(x.grad!, g * s * (1 - s), rtol: 1e-6, atol: 1e-7, "sigmoid")
+        x.grad = nil
+        (x.tanh() * g).sum().backward()
+        let t = x.detach().tanh()
+        expectClose(x.grad!, g * (1 - t * t), rtol: 1e-6, atol: 1e-7, "tanh")
     }
 }

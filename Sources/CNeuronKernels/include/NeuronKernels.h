@@ -37,8 +37,11 @@ void nk_unary_f32(int op, const float *x, float *y, int64_t n, double p0, double
 void nk_unary_f64(int op, const double *x, double *y, int64_t n, double p0, double p1);
 
 /// NK_MASK_POSITIVE: x where y > 0, else 0 (relu's backward in one pass).
-/// NK_GELU_GRAD: a · GELU′(b), the CPU only.
-typedef enum { NK_ADD, NK_SUB, NK_MUL, NK_DIV, NK_POW, NK_MAXIMUM, NK_MINIMUM, NK_MASK_POSITIVE, NK_GELU_GRAD } nk_binary_op;
+/// The CPU only: NK_GELU_GRAD a · GELU′(b); NK_SIGMOID_GRAD a · b · (1 − b) and NK_TANH_GRAD
+/// a · (1 − b²) for the activation's output b.
+typedef enum {
+    NK_ADD, NK_SUB, NK_MUL, NK_DIV, NK_POW, NK_MAXIMUM, NK_MINIMUM, NK_MASK_POSITIVE, NK_GELU_GRAD, NK_SIGMOID_GRAD, NK_TANH_GRAD
+} nk_binary_op;
 typedef enum { NK_EQ, NK_NE, NK_LT, NK_LE, NK_GT, NK_GE } nk_compare_op;
 /// out (contiguous, shape) = a op b where a and b are read through broadcast strides.
 void nk_binary_f32(int op, int ndim, const int64_t *shape, const float *a, const int64_t *sa,

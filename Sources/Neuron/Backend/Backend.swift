@@ -4,9 +4,10 @@ enum UnaryKernel: Int32 {
     case geluTanh, silu, softplus, erf, clamp, step, square, reciprocal, log1p, expm1, sin, cos
 }
 
-/// Element-wise binary kernels; raw values match `nk_binary_op` (`geluGrad`: the CPU only).
+/// Element-wise binary kernels; raw values match `nk_binary_op` (the activations' gradients:
+/// the CPU only).
 enum BinaryKernel: Int32 {
-    case add, sub, mul, div, pow, maximum, minimum, maskPositive, geluGrad
+    case add, sub, mul, div, pow, maximum, minimum, maskPositive, geluGrad, sigmoidGrad, tanhGrad
 }
 
 /// Comparisons; raw values match `nk_compare_op`.

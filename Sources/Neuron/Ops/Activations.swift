@@ -4,11 +4,20 @@ import Glibc
 
 extension Tensor {
     public func sigmoid() -> Tensor {
-        floatingPoint.unary(.sigmoid, "sigmoid") { g, out in g * out * (1 - out) }
+        floatingPoint.unary(.sigmoid, "sigmoid") { g, out in
+            Tensor.fusedGradient(.sigmoidGrad, g, out, "sigmoid") ?? g * out * (1 - out)
+        }
     }
 
     public func tanh() -> Tensor {
-        floatingPoint.unary(.tanh, "tanh") { g, out in g * (1 - out * out) }
+        floatingPoint.unary(.tanh, "tanh") { g, out in Tensor.fusedGradient(.tanhGrad, g, out, "tanh") ?? g * (1 - out * out) }
+    }
+
+    /// An activation's gradient in one pass of `kernel` over the incoming gradient and `x` (the
+    /// input or output it depends on): on the CPU, and unless the backward is itself recorded.
+    static func fusedGradient(_ kernel: BinaryKernel, _ g: Tensor, _ x: Tensor, _ op: String) -> Tensor? {
+        guard !GradMode.isEnabled && x.device.isCPU && g.shape == x.shape && g.dtype == x.dtype else { return nil }
+        return Tensor.compute(kernel, g, x, op)
     }
 
     public func relu() -> Tensor {
@@ -43,10 +52,7 @@ extension Tensor {
         switch approximate {
         case .none:
             return x.unary(.gelu, "gelu") { g, _ in
-                // One pass on the CPU; composed where the backward is itself recorded.
-                if !GradMode.isEnabled && x.device.isCPU && g.shape == x.shape && g.dtype == x.dtype {
-                    return Tensor.compute(.geluGrad, g, x, "gelu")
-                }
+                if let fused = Tensor.fusedGradient(.geluGrad, g, x, "gelu") { return fused }
                 let cdf = ((x * (1 / 2.0.squareRoot())).erf() + 1) * 0.5
                 let pdf = (x * x * -0.5).exp() * (1 / (2 * Double.pi).squareRoot())
                 return g * (cdf + x * pdf)

@@ -95,8 +95,7 @@ public class RecurrentLayer: Module {
                 let index = layer * directions + direction, suffix = direction == 1 ? "_reverse" : ""
                 let sequence = direction == 1 ? reversed(x) : x
                 let wih = parameter("weight_ih_l\(layer)\(suffix)")!, whh = parameter("weight_hh_l\(layer)\(suffix)")!
-                var projections = sequence.reshaped([steps * n, -1]).matmul(wih.T)
-                if let bih = parameter("bias_ih_l\(layer)\(suffix)") { projections = projections + bih }
+                let projections = sequence.reshaped([steps * n, -1]).linear(weight: wih, bias: parameter("bias_ih_l\(layer)\(suffix)"))
                 let states = Tensor.recurrence(
                     cell, projections: projections.reshaped([steps, n, -1]), hiddenWeight: whh,
                     hiddenBias: parameter("bias_hh_l\(layer)\(suffix)"), h0: h0?[index] ?? zeros,

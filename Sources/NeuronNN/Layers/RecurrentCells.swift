@@ -28,8 +28,7 @@ public class RecurrentCellLayer: Module {
             input.rank == 2 && input.shape[1] == inputSize,
             "\(type(of: self)): expects input [N, \(inputSize)], got \(input.shape)")
         let zeros = Tensor.zeros([input.shape[0], hiddenSize], dtype: input.dtype, device: input.device)
-        var projection = input.matmul(weightIh.T)
-        if let biasIh { projection = projection + biasIh }
+        let projection = input.linear(weight: weightIh, bias: biasIh)
         let states = Tensor.recurrence(
             cell, projections: projection.unsqueezed(axis: 0), hiddenWeight: weightHh, hiddenBias: biasHh,
             h0: h ?? zeros, c0: cell == .lstm ? c ?? zeros : nil, active: nil)
