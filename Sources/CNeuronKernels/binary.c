@@ -63,7 +63,7 @@ NK_INLINE int64_t ipow(int64_t base, int64_t exponent) {
 // with the forward's vectorised erf and exp, float64 with libm's.
 #define GELU_GRAD_F32(x, y) ((x) * (0.5f * (1.0f + nk_erff_gelu((y) * 0.70710678f)) + (y) * 0.39894228f * nk_expf(-0.5f * (y) * (y))))
 #define GELU_GRAD_F64(x, y) ((x) * (0.5 * (1.0 + erf((y) * 0.70710678118654752)) + (y) * 0.39894228040143268 * exp(-0.5 * (y) * (y))))
-#define GELU_GRAD_I64(x, y) 0
+#define GELU_GRAD_I64(x, y) ((x) * 0 * (y)) /* no integer GELU; the operands keep the loops uniform */
 
 #define DEFINE_ARITHMETIC(NAME, T, POW, GELU_GRAD)                                             \
     NK_WIDE static void NAME(void *context, int64_t begin, int64_t end) {                      \
