@@ -153,6 +153,8 @@ def main():
               f"**{rate['neuron'] / rate[fastest]:.2f}×** ({'PyTorch' if fastest == 'torch' else 'JAX'}) | "
               f"{runs['neuron'][-1]['metric_name']} {metric[0]:.4f} / {metric[1]:.4f} / {metric[2]:.4f} | {train} | "
               f"{rss['neuron']:.0f} / {rss['torch']:.0f} / {rss['jax']:.0f} |")
+    compile_times = [f"{model} {statistics.median(r.get('compile_seconds', 0) for r in runs['jax']):.2f} s" for model, runs in rows]
+    print(f"\nJAX's compile time, left out of its rate (median): {', '.join(compile_times)}")
 
 
 if __name__ == "__main__":
