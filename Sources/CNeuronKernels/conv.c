@@ -4,7 +4,9 @@
 // 1-D convolutions use h = 1. Float32 goes to oneDNN first where it wins (dnnl_conv.c).
 #include "NeuronKernels.h"
 #include "dispatch.h"
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 // Columns of one sample's group (cg channels) into col, whose rows are `ld` apart.
 #define DEFINE_IM2COL(NAME, T)                                                                 \
@@ -138,6 +140,11 @@ DEFINE_BATCH(f64, double)
 #define TRY_DNNL_f64(pass, g, a, b, out) 0
 
 #define GRAIN(g) ((g)->n > 1 ? 1 : 2)
+static void weight_grad_columns_f32(const nk_conv_geometry *g, const float *x, const float *y, float *dw);
+static void weight_grad_columns_f64(const nk_conv_geometry *g, const double *x, const double *y, double *dw);
+static int dnnl_wins_weight_grad(const nk_conv_geometry *g);
+#define DNNL_WINS_WEIGHT_GRAD_f32(g) dnnl_wins_weight_grad(g)
+#define DNNL_WINS_WEIGHT_GRAD_f64(g) 0
 // Elements of im2col columns per chunk of the weight gradient (512 KB of float32): written and
 // read back from the core's own cache rather than memory (bench lenet: best of 128 KB-2 MB).
 #define WEIGHT_GRAD_CHUNK_ELEMENTS (128 * 1024)
@@ -241,7 +248,12 @@ int64_t nk_conv2d_column_count(const nk_conv_geometry *g) {
         }                                                                                      \
     }                                                                                          \
     void nk_conv2d_weight_grad_##SUFFIX(const nk_conv_geometry *g, const T *x, const T *y, T *dw) { \
-        if ((g->c / g->groups >= 8 || DEPTHWISE(g)) && TRY_DNNL_##SUFFIX(NK_CONV_BACKWARD_WEIGHTS, g, x, y, dw)) return; \
+        if ((g->c / g->groups >= 8 || DEPTHWISE(g) || DNNL_WINS_WEIGHT_GRAD_##SUFFIX(g)) &&        \
+            TRY_DNNL_##SUFFIX(NK_CONV_BACKWARD_WEIGHTS, g, x, y, dw))                          \
+            return;                                                                            \
+        weight_grad_columns_##SUFFIX(g, x, y, dw);                                             \
+    }                                                                                          \
+    static void weight_grad_columns_##SUFFIX(const nk_conv_geometry *g, const T *x, const T *y, T *dw) { \
         const int64_t k = g->c / g->groups * g->kh * g->kw, p = g->oh * g->ow, size = g->oc * k; \
         int64_t shares = nk_num_threads() < g->n ? nk_num_threads() : g->n;                    \
         if (shares < 1) shares = 1;                                                            \
@@ -258,6 +270,57 @@ int64_t nk_conv2d_column_count(const nk_conv_geometry *g) {
 
 DEFINE_CONV(f32, float)
 DEFINE_CONV(f64, double)
+
+// Below 8 input channels per group, whether oneDNN's weight gradient beats the column products
+// depends on the processor: each geometry is timed once both ways on scratch buffers (the
+// second call of each, after oneDNN built its kernel) before its first real use, and every
+// later call in the process takes the faster, so a run never mixes the two.
+typedef struct { nk_conv_geometry g; int dnnl; } weight_grad_choice;
+enum { CHOICES = 64 };
+static weight_grad_choice choices[CHOICES];
+static int choice_count = 0;
+static pthread_mutex_t choice_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static double seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int dnnl_wins_weight_grad(const nk_conv_geometry *g) {
+    pthread_mutex_lock(&choice_lock);
+    for (int i = 0; i < choice_count; i++)
+        if (memcmp(&choices[i].g, g, sizeof *g) == 0) {
+            int dnnl = choices[i].dnnl;
+            pthread_mutex_unlock(&choice_lock);
+            return dnnl;
+        }
+    pthread_mutex_unlock(&choice_lock);
+    const int64_t xs = g->n * g->c * g->h * g->w, ys = g->n * g->oc * g->oh * g->ow;
+    const int64_t ws = g->oc * (g->c / g->groups) * g->kh * g->kw;
+    size_t cx, cy, cw;
+    float *x = nk_alloc(sizeof(float) * xs, &cx), *y = nk_alloc(sizeof(float) * ys, &cy), *w = nk_alloc(sizeof(float) * ws, &cw);
+    for (int64_t i = 0; i < xs; i++) x[i] = (float)(i % 7) - 3;
+    for (int64_t i = 0; i < ys; i++) y[i] = (float)(i % 5) - 2;
+    double dnnl_time = 1e30, columns_time;
+    if (nk_dnnl_conv2d_f32(NK_CONV_BACKWARD_WEIGHTS, g, x, y, w) == 0) {
+        double start = seconds();
+        nk_dnnl_conv2d_f32(NK_CONV_BACKWARD_WEIGHTS, g, x, y, w);
+        dnnl_time = seconds() - start;
+    }
+    weight_grad_columns_f32(g, x, y, w);
+    double start = seconds();
+    weight_grad_columns_f32(g, x, y, w);
+    columns_time = seconds() - start;
+    nk_free(x, cx);
+    nk_free(y, cy);
+    nk_free(w, cw);
+    int dnnl = dnnl_time < columns_time;
+    pthread_mutex_lock(&choice_lock);
+    if (choice_count < CHOICES) choices[choice_count++] = (weight_grad_choice){ *g, dnnl };
+    pthread_mutex_unlock(&choice_lock);
+    return dnnl;
+}
 
 typedef struct {
     const nk_conv_geometry *g;
