@@ -274,11 +274,12 @@ DEFINE_CONV(f64, double)
 // Below 8 input channels per group, whether oneDNN's weight gradient beats the column products
 // depends on the processor: each geometry is timed once both ways on scratch buffers (the
 // second call of each, after oneDNN built its kernel) before its first real use, and every
-// later call in the process takes the faster, so a run never mixes the two.
+// later call in the process takes the faster, so a run never mixes the two. Past CHOICES
+// geometries the oldest choice makes room.
 typedef struct { nk_conv_geometry g; int dnnl; } weight_grad_choice;
 enum { CHOICES = 64 };
 static weight_grad_choice choices[CHOICES];
-static int choice_count = 0;
+static int choice_count = 0, next_choice = 0;
 static pthread_mutex_t choice_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static double seconds(void) {
@@ -317,7 +318,9 @@ static int dnnl_wins_weight_grad(const nk_conv_geometry *g) {
     nk_free(w, cw);
     int dnnl = dnnl_time < columns_time;
     pthread_mutex_lock(&choice_lock);
-    if (choice_count < CHOICES) choices[choice_count++] = (weight_grad_choice){ *g, dnnl };
+    choices[next_choice] = (weight_grad_choice){ *g, dnnl };
+    next_choice = (next_choice + 1) % CHOICES;
+    if (choice_count < CHOICES) choice_count++;
     pthread_mutex_unlock(&choice_lock);
     return dnnl;
 }

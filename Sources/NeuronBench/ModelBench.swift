@@ -28,10 +28,10 @@ public enum ModelBench {
 
     static func runModel(_ name: String, directory: String?, batches: Int?, device: Device, cudaGraphs: Bool) throws -> BenchResult {
         Random.seed(0)
-        let rawPixels = ["autoencoder", "conv-autoencoder", "gan", "dcgan", "cgan"].contains(name)
-        let train = try FashionMNIST.load(.train, directory: directory, normalized: !rawPixels)
-        let test = try FashionMNIST.load(.test, directory: directory, normalized: !rawPixels)
-        if name == "autoencoder" || name == "conv-autoencoder" {
+        let isAutoencoder = name == "autoencoder" || name == "conv-autoencoder", isGAN = ["gan", "dcgan", "cgan"].contains(name)
+        let train = try FashionMNIST.load(.train, directory: directory, normalized: !isAutoencoder && !isGAN)
+        let test = try FashionMNIST.load(.test, directory: directory, normalized: !isAutoencoder && !isGAN)
+        if isAutoencoder {
             // The peers' dense autoencoder (784-128-32-128-784) on raw [0, 1] pixels, MSE (or the zoo's convolutional one).
             let model: any Layer = name == "autoencoder" ? DenseAutoencoder().to(device) : try ModelRegistry.network(name).to(device)
             let (seen, seconds) = trainEpoch(model, train, batches: batches, device: device, cudaGraphs: cudaGraphs) {
@@ -41,7 +41,7 @@ public enum ModelBench {
             let mse: Double = noGrad { mseLoss(model(inputs), inputs).item() }
             return result(name, seen, seconds, metric: ("test_mse", mse))
         }
-        if ["gan", "dcgan", "cgan"].contains(name) { return try gan(name, train, batches: batches, device: device) }
+        if isGAN { return try gan(name, train, batches: batches, device: device) }
         let model = try ModelRegistry.network(name).to(device)
         let (seen, seconds) = trainEpoch(model, train, batches: batches, device: device, cudaGraphs: cudaGraphs) {
             crossEntropy($0, $1.targets)
