@@ -8,13 +8,12 @@ same format as Neuron.
 
 import argparse
 import json
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_common import load_split
+from torch_common import StepClock, load_split
 
 
 def main():
@@ -31,19 +30,18 @@ def main():
     tx = load_split(args.data, "t10k", standardized=False)[0].flatten(1)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     order = torch.randperm(len(x))
-    start = time.perf_counter()
-    seen = 0
+    clock = StepClock()
     for i in range(0, len(x), 64)[:args.batches]:
         batch = x[order[i:i + 64]]
         optimizer.zero_grad(set_to_none=True)
         loss = F.mse_loss(model(batch), batch)
         loss.backward()
         optimizer.step()
-        seen += len(batch)
-    seconds = time.perf_counter() - start
+        clock.stepped(len(batch))
+    timing = clock.fields()
     with torch.no_grad():
         mse = F.mse_loss(model(tx), tx).item()
-    print(json.dumps({"name": "autoencoder", "samples_per_s": seen / seconds, "train_seconds": seconds,
+    print(json.dumps({"name": "autoencoder", **timing,
                       "metric_name": "test_mse", "metric": mse}))
 
 

@@ -9,13 +9,12 @@ one JSON line in the format of `neuron bench` (metric: the last discriminator lo
 
 import argparse
 import json
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_common import load_split
+from torch_common import StepClock, load_split
 
 
 def main():
@@ -35,8 +34,7 @@ def main():
     images = load_split(args.data, "train", standardized=False)[0].flatten(1) * 2 - 1
     order = torch.randperm(len(images))
     ones, zeros = torch.ones(64, 1), torch.zeros(64, 1)
-    start = time.perf_counter()
-    seen = 0
+    clock = StepClock()
     for i in range(0, len(images) - 63, 64)[:args.batches]:
         real = images[order[i:i + 64]]
         fake = generator(torch.randn(64, 64))
@@ -49,9 +47,9 @@ def main():
         g_optimizer.zero_grad(set_to_none=True)
         g_loss.backward()
         g_optimizer.step()
-        seen += len(real)
-    seconds = time.perf_counter() - start
-    print(json.dumps({"name": "gan", "samples_per_s": seen / seconds, "train_seconds": seconds,
+        clock.stepped(len(real))
+    timing = clock.fields()
+    print(json.dumps({"name": "gan", **timing,
                       "metric_name": "final_d_loss", "metric": d_loss.item()}))
 
 

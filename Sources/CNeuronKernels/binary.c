@@ -119,7 +119,7 @@ static void run_binary(int op, int ndim, const int64_t *shape, const void *a, co
     job.b = b;
     job.out = out;
     job.op = op;
-    nk_parallel_for(nk_layout_count(&job.layout), 32768, fn, &job);
+    nk_parallel_for(nk_layout_count(&job.layout), 8192, fn, &job);
 }
 
 #define DEFINE_ENTRY(NAME, T, TOUT, RANGE)                                                     \

@@ -42,7 +42,7 @@ void nk_copy(int element_size, int ndim, const int64_t *shape, const void *src,
     job.src = src;
     job.dst = dst;
     job.element_size = element_size;
-    nk_parallel_for(nk_layout_count(&job.layout), 65536, copy_range, &job);
+    nk_parallel_for(nk_layout_count(&job.layout), 16384, copy_range, &job);
 }
 
 // bfloat16 (dtype 4) is the top half of a float32: narrowing rounds to nearest even (NaNs

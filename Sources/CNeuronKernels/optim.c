@@ -2,6 +2,7 @@
 #include "NeuronKernels.h"
 #include "dispatch.h"
 #include <math.h>
+#include <stdlib.h>
 
 typedef struct {
     float *param, *exp_avg, *exp_avg_sq, *max_sq;
@@ -45,6 +46,45 @@ void nk_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_avg
     adam_job job = { param, exp_avg, exp_avg_sq, max_sq, grad, lr, beta1, beta2, eps, decay,
                      step_size, correction2_sqrt, decoupled };
     nk_parallel_for(n, 16384, adam_range, &job);
+}
+
+typedef struct {
+    const nk_adam_tensor *tensors;
+    const int64_t *starts;  // starts[i]: the first flat index of tensor i; starts[count] = total
+    int64_t count;
+    double lr, beta1, beta2, eps, decay;
+    int decoupled;
+} adam_many_job;
+
+// A share of the concatenation of every tensor: the tensors it overlaps, each in one loop.
+NK_WIDE static void adam_many_range(void *context, int64_t begin, int64_t end) {
+    const adam_many_job *j = context;
+    int64_t lo = 0, hi = j->count - 1;
+    while (lo < hi) {  // the last tensor starting at or before `begin`
+        int64_t mid = (lo + hi + 1) / 2;
+        if (j->starts[mid] <= begin) lo = mid; else hi = mid - 1;
+    }
+    for (int64_t t = lo; t < j->count && j->starts[t] < end; t++) {
+        const nk_adam_tensor *x = &j->tensors[t];
+        int64_t from = begin > j->starts[t] ? begin - j->starts[t] : 0;
+        int64_t to = (end < j->starts[t + 1] ? end : j->starts[t + 1]) - j->starts[t];
+        adam_job one = { x->param, x->exp_avg, x->exp_avg_sq, x->max_sq, x->grad, j->lr, j->beta1, j->beta2,
+                         j->eps, j->decay, x->step_size, x->correction2_sqrt, j->decoupled };
+        if (x->max_sq) adam_loop(&one, from, to, x->max_sq);
+        else adam_loop(&one, from, to, NULL);
+    }
+}
+
+void nk_adam_many_f32(const nk_adam_tensor *tensors, int64_t count, double lr, double beta1, double beta2,
+                      double eps, double decay, int decoupled) {
+    if (count <= 0) return;
+    int64_t stack_starts[65];
+    int64_t *starts = count < 65 ? stack_starts : malloc((size_t)(count + 1) * sizeof(int64_t));
+    starts[0] = 0;
+    for (int64_t i = 0; i < count; i++) starts[i + 1] = starts[i] + tensors[i].n;
+    adam_many_job job = { tensors, starts, count, lr, beta1, beta2, eps, decay, decoupled };
+    nk_parallel_for(starts[count], 16384, adam_many_range, &job);
+    if (starts != stack_starts) free(starts);
 }
 
 #define SGD_BODY(T)                                                                             \

@@ -106,7 +106,7 @@ NK_WIDE static void unary_f64_range(void *context, int64_t begin, int64_t end) {
 static int64_t unary_grain(int op) {
     switch (op) {
     case NK_NEG: case NK_ABS: case NK_RELU: case NK_STEP: case NK_SQUARE: case NK_CLAMP:
-    case NK_SIGN: case NK_LEAKY_RELU: return 32768;
+    case NK_SIGN: case NK_LEAKY_RELU: return 8192;
     default: return 4096;
     }
 }

@@ -140,6 +140,36 @@ extension OptimizerTests {
 }
 
 extension OptimizerTests {
+    /// The one-pass update of all of a group's float32 parameters (shares that cross tensor
+    /// boundaries) gives the same bits as updating each parameter alone, with per-parameter
+    /// step counts that differ (one parameter has no gradient on the first step).
+    @Test(arguments: [false, true])
+    func manyTensorAdamMatchesOneTensorAtATime(_ amsgrad: Bool) {
+        let generator = RandomGenerator(seed: 11)
+        let shapes = [[300, 70], [7], [20_001], [128, 129], [1]]
+        let starts = shapes.map { Tensor.normal($0, generator: generator) }
+        let together = starts.map { $0.copy().requiringGrad() }, alone = starts.map { $0.copy().requiringGrad() }
+        let joint = Adam(together, lr: 0.01, weightDecay: 0.05, amsgrad: amsgrad)
+        let separate = alone.map { Adam([$0], lr: 0.01, weightDecay: 0.05, amsgrad: amsgrad) }
+        for step in 0..<4 {
+            joint.zeroGrad()
+            separate.forEach { $0.zeroGrad() }
+            for (i, (a, b)) in zip(together, alone).enumerated() where !(step == 0 && i == 2) {
+                let grad = Tensor.normal(a.shape, generator: generator)
+                a.grad = grad
+                b.grad = grad.copy()
+            }
+            joint.step()
+            separate.forEach { $0.step() }
+            for (a, b) in zip(together, alone) {
+                #expect(a.detach().toArray(Float.self) == b.detach().toArray(Float.self), "step \(step + 1), shape \(a.shape)")
+            }
+        }
+        #expect(joint.steps[2] == 3 && joint.steps[0] == 4)
+    }
+}
+
+extension OptimizerTests {
     /// Typed hyperparameters keep PyTorch's names in state dicts, and a round trip restores them.
     @Test func stateDictKeepsPyTorchHyperparameterNames() throws {
         let w = Tensor.zeros([2]).requiringGrad(), b = Tensor.zeros([1]).requiringGrad()

@@ -117,6 +117,18 @@ void nk_set_small_gemm_limit(int64_t flops);
 void nk_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_avg_sq, float *max_sq,
                  int64_t n, double lr, double beta1, double beta2, double eps, double decay,
                  int decoupled, double step_size, double correction2_sqrt);
+/// One tensor of a many-tensor Adam step: its own step count enters through `step_size` and
+/// `correction2_sqrt` (as nk_adam_f32's); `max_sq` may be NULL.
+typedef struct {
+    float *param, *exp_avg, *exp_avg_sq, *max_sq;
+    const float *grad;
+    int64_t n;
+    double step_size, correction2_sqrt;
+} nk_adam_tensor;
+/// nk_adam_f32 over every tensor in one pass split over the threads as one flat range (the
+/// shares cross tensor boundaries), so that many small tensors cost one parallel region.
+void nk_adam_many_f32(const nk_adam_tensor *tensors, int64_t count, double lr, double beta1, double beta2,
+                      double eps, double decay, int decoupled);
 /// One SGD step as PyTorch's: g += decay·p; with momentum, buf = first ? g : momentum·buf +
 /// (1 − dampening)·g and g = nesterov ? g + momentum·buf : buf; p −= lr·g. `buf` may be NULL
 /// when momentum is 0.

@@ -97,6 +97,10 @@ protocol Backend: DeviceBackend {
     func adam(
         _ parameter: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?,
         lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, decoupled: Bool, step: Int)
+    /// `adam` for many parameters with shared hyperparameters (each with its own step).
+    func adam(
+        _ tensors: [FusedUpdates.AdamTensors], lr: Double, beta1: Double, beta2: Double, eps: Double,
+        weightDecay: Double, decoupled: Bool)
     /// One fused SGD step in place (PyTorch's arithmetic); `momentumBuffer` is nil without momentum.
     func sgd(
         _ parameter: Tensor, grad: Tensor, momentumBuffer: Tensor?, lr: Double, momentum: Double,
@@ -122,6 +126,18 @@ protocol Backend: DeviceBackend {
 }
 
 extension Backend {
+    /// One tensor after another.
+    func adam(
+        _ tensors: [FusedUpdates.AdamTensors], lr: Double, beta1: Double, beta2: Double, eps: Double,
+        weightDecay: Double, decoupled: Bool
+    ) {
+        for t in tensors {
+            adam(
+                t.parameter, grad: t.grad, expAvg: t.expAvg, expAvgSq: t.expAvgSq, maxExpAvgSq: t.maxExpAvgSq,
+                lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay, decoupled: decoupled, step: t.step)
+        }
+    }
+
     func fusedSoftmax(_ x: Tensor, rows: Int, width: Int, log: Bool) -> Tensor? { nil }
     func fusedLayerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, rows: Int, width: Int, eps: Double)
         -> (output: Tensor, mean: Tensor, rstd: Tensor)?

@@ -25,6 +25,32 @@ public class Adam: Optimizer {
         self.init([ParameterGroup(parameters)], lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad)
     }
 
+    /// Float32 parameters on one device take one fused pass over all of them (one parallel
+    /// region on the CPU, not one per tensor); anything else is updated one at a time.
+    public override func update(_ updates: [ParameterUpdate], group: ParameterGroup) {
+        let amsgrad = group[.amsgrad] != 0
+        var tensors: [FusedUpdates.AdamTensors] = []
+        for item in updates {
+            let slots = state[item.index] ?? [:]
+            let p = item.parameter
+            tensors.append(
+                FusedUpdates.AdamTensors(
+                    parameter: p, grad: item.grad, expAvg: slots["exp_avg"] ?? p.zerosLike(),
+                    expAvgSq: slots["exp_avg_sq"] ?? p.zerosLike(),
+                    maxExpAvgSq: amsgrad ? (slots["max_exp_avg_sq"] ?? p.zerosLike()) : nil, step: item.step))
+        }
+        guard updates.count > 1,
+            FusedUpdates.adam(
+                tensors, lr: group.learningRate, beta1: group[.beta1], beta2: group[.beta2], eps: group[.eps],
+                weightDecay: group.weightDecay, decoupled: decoupled)
+        else { return super.update(updates, group: group) }
+        for (item, t) in zip(updates, tensors) {
+            var slots = ["exp_avg": t.expAvg, "exp_avg_sq": t.expAvgSq]
+            if let maximum = t.maxExpAvgSq { slots["max_exp_avg_sq"] = maximum }
+            state[item.index] = slots
+        }
+    }
+
     public override func update(
         _ parameter: Tensor, grad: Tensor, group: ParameterGroup,
         state: inout [String: Tensor], step: Int

@@ -32,17 +32,29 @@ open class Optimizer {
         noGrad {
             var index = 0
             for group in parameterGroups {
+                var updates: [ParameterUpdate] = []
                 for parameter in group.parameters {
                     defer { index += 1 }
                     guard let grad = parameter.grad else { continue }
                     steps[index, default: 0] += 1
-                    var slots = state[index] ?? [:]
                     // State follows its parameter when the model moved to another device.
-                    for tensor in slots.values where tensor.device != parameter.device { tensor.moveStorage(to: parameter.device) }
-                    update(parameter, grad: grad, group: group, state: &slots, step: steps[index]!)
-                    state[index] = slots
+                    for tensor in (state[index] ?? [:]).values where tensor.device != parameter.device {
+                        tensor.moveStorage(to: parameter.device)
+                    }
+                    updates.append(ParameterUpdate(index: index, parameter: parameter, grad: grad, step: steps[index]!))
                 }
+                update(updates, group: group)
             }
+        }
+    }
+
+    /// Updates a group's parameters that have a gradient; by default one at a time through
+    /// `update(_:grad:group:state:step:)`. A subclass overrides it to update them all in one pass.
+    open func update(_ updates: [ParameterUpdate], group: ParameterGroup) {
+        for item in updates {
+            var slots = state[item.index] ?? [:]
+            update(item.parameter, grad: item.grad, group: group, state: &slots, step: item.step)
+            state[item.index] = slots
         }
     }
 
@@ -105,6 +117,15 @@ open class Optimizer {
         steps = newSteps
         parameterGroups = groups
     }
+}
+
+/// One parameter due for an update: its position among the optimiser's parameters (the key of
+/// its state), the tensors and its step count including this step.
+public struct ParameterUpdate {
+    public let index: Int
+    public let parameter: Tensor
+    public let grad: Tensor
+    public let step: Int
 }
 
 /// An optimiser state dict that does not fit the optimiser.

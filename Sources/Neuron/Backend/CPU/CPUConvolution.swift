@@ -115,6 +115,22 @@ extension CPUBackend {
             lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, stepSize, correction2)
     }
 
+    func adam(
+        _ tensors: [FusedUpdates.AdamTensors], lr: Double, beta1: Double, beta2: Double, eps: Double,
+        weightDecay: Double, decoupled: Bool
+    ) {
+        let items = tensors.map { t in
+            nk_adam_tensor(
+                param: t.parameter.pointer(as: Float.self), exp_avg: t.expAvg.pointer(as: Float.self),
+                exp_avg_sq: t.expAvgSq.pointer(as: Float.self), max_sq: t.maxExpAvgSq?.pointer(as: Float.self),
+                grad: t.grad.pointer(as: Float.self), n: Int64(t.parameter.count),
+                step_size: lr / (1 - pow(beta1, Double(t.step))), correction2_sqrt: (1 - pow(beta2, Double(t.step))).squareRoot())
+        }
+        withExtendedLifetime(tensors) {
+            nk_adam_many_f32(items, Int64(items.count), lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0)
+        }
+    }
+
     func sgd(
         _ parameter: Tensor, grad: Tensor, momentumBuffer: Tensor?, lr: Double, momentum: Double,
         dampening: Double, weightDecay: Double, nesterov: Bool, firstStep: Bool
