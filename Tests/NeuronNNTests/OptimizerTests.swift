@@ -153,14 +153,14 @@ extension OptimizerTests {
         let separate = alone.map { Adam([$0], lr: 0.01, weightDecay: 0.05, amsgrad: amsgrad) }
         for step in 0..<4 {
             joint.zeroGrad()
-            separate.forEach { $0.zeroGrad() }
+            for optimizer in separate { optimizer.zeroGrad() }
             for (i, (a, b)) in zip(together, alone).enumerated() where !(step == 0 && i == 2) {
                 let grad = Tensor.normal(a.shape, generator: generator)
                 a.grad = grad
                 b.grad = grad.copy()
             }
             joint.step()
-            separate.forEach { $0.step() }
+            for optimizer in separate { optimizer.step() }
             for (a, b) in zip(together, alone) {
                 #expect(a.detach().toArray(Float.self) == b.detach().toArray(Float.self), "step \(step + 1), shape \(a.shape)")
             }
