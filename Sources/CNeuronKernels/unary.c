@@ -120,3 +120,26 @@ void nk_unary_f64(int op, const double *x, double *y, int64_t n, double p0, doub
     unary_job job = { op, x, y, p0, p1 };
     nk_parallel_for(n, unary_grain(op) / 4, unary_f64_range, &job);
 }
+
+// ---------------------------------------------------------------- normal samples
+// Box–Muller on uniforms drawn beforehand (u1 in (0, 1], u2 in [0, 1) per element), with the
+// same libm calls and the same order of operations as RandomGenerator.nextNormal, so that a
+// seed gives the same numbers as drawing them one by one; no contraction into FMAs for that.
+typedef struct { const double *uniforms; void *out; double mean, std; int is_double; } normal_job;
+
+static void normal_range(void *context, int64_t begin, int64_t end) {
+#pragma clang fp contract(off)
+    const normal_job *j = context;
+    for (int64_t i = begin; i < end; i++) {
+        double u1 = j->uniforms[2 * i], u2 = j->uniforms[2 * i + 1];
+        double z = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+        double v = j->mean + j->std * z;
+        if (j->is_double) ((double *)j->out)[i] = v;
+        else ((float *)j->out)[i] = (float)v;
+    }
+}
+
+void nk_normal_from_uniforms(const double *uniforms, void *out, int is_double, int64_t n, double mean, double std) {
+    normal_job job = { uniforms, out, mean, std, is_double };
+    nk_parallel_for(n, 1024, normal_range, &job);
+}

@@ -4,7 +4,8 @@ import Testing
 
 /// The CPU's fast paths against plain ones on the same inputs: the branch-free 2×2 max
 /// pooling, the convolution weight gradient computed a few images at a time per thread, and
-/// the affine map of a Linear layer as one GEMM onto the broadcast bias, GELU's, sigmoid's and tanh's backward in one pass.
+/// the affine map of a Linear layer as one GEMM onto the broadcast bias, GELU's, sigmoid's and
+/// tanh's backward in one pass, and normal samples transformed in bulk over threads.
 @Suite struct FastPathTests {
     /// Max pooling by the rule of the general window loop: the first value that is NaN or
     /// greater than every value before it, with its flat position in the plane.
@@ -144,5 +145,20 @@ import Testing
         (x.tanh() * g).sum().backward()
         let t = x.detach().tanh()
         expectClose(x.grad!, g * (1 - t * t), rtol: 1e-6, atol: 1e-7, "tanh")
+    }
+
+    /// `Tensor.normal` draws its uniforms first and transforms them over threads: the same
+    /// numbers, bit for bit, as drawing `nextNormal()` one element at a time.
+    @Test(arguments: [DType.float32, .float64])
+    func bulkNormalSamplesAreTheOneByOneDraws(_ dtype: DType) {
+        let bulk = RandomGenerator(seed: 21), single = RandomGenerator(seed: 21)
+        let x = Tensor.normal([5000], mean: 0.5, std: 2, dtype: dtype, generator: bulk)
+        let expected = (0..<5000).map { _ in 0.5 + 2 * single.nextNormal() }
+        if dtype == .float32 {
+            #expect(x.toArray(Float.self) == expected.map { Float($0) })
+        } else {
+            #expect(x.toArray(Double.self) == expected)
+        }
+        #expect(bulk.next() == single.next(), "both generators end in the same state")
     }
 }

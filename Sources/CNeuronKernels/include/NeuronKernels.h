@@ -70,6 +70,9 @@ void nk_copy(int element_size, int ndim, const int64_t *shape, const void *src,
 /// Element types: 0 float32, 1 float64, 2 int64, 3 bool (uint8). Contiguous.
 void nk_cast(int from, int to, const void *src, void *dst, int64_t n);
 void nk_fill(int element_size, void *dst, int64_t n, const void *value);
+/// out[i] = mean + std·√(−2 ln u₁)·cos(2π u₂) with (u₁, u₂) = uniforms[2i], uniforms[2i + 1]:
+/// float64 out when is_double, else float32 (rounded from float64).
+void nk_normal_from_uniforms(const double *uniforms, void *out, int is_double, int64_t n, double mean, double std);
 
 // ---- Reductions over the middle axis of a contiguous [outer, reduce, inner] block.
 void nk_sum_f32(const float *x, float *out, int64_t outer, int64_t reduce, int64_t inner);

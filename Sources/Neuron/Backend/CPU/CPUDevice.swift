@@ -30,6 +30,19 @@ extension CPUBackend {
     /// One draw per element in order, so a seed gives the numbers it always gave.
     func fillRandom(_ x: Tensor, _ distribution: RandomDistribution, generator: RandomGenerator) {
         let n = x.count
+        if case .normal(let mean, let std) = distribution, x.dtype == .float32 || x.dtype == .float64 {
+            // The uniforms in the order nextNormal draws them, the transform over threads.
+            var uniforms = [Double](repeating: 0, count: 2 * n)
+            generator.exclusive {
+                for i in 0..<n {
+                    uniforms[2 * i] = 1 - generator.nextUnit()
+                    uniforms[2 * i + 1] = generator.nextUnit()
+                }
+            }
+            let out = x.dtype == .float64 ? UnsafeMutableRawPointer(x.pointer(as: Double.self)) : UnsafeMutableRawPointer(x.pointer(as: Float.self))
+            nk_normal_from_uniforms(uniforms, out, x.dtype == .float64 ? 1 : 0, Int64(n), mean, std)
+            return
+        }
         let sample: () -> Double
         switch distribution {
         case .uniform(let low, let high): sample = { low + (high - low) * generator.nextUnit() }
