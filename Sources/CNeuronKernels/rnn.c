@@ -26,7 +26,8 @@ typedef struct {
 typedef struct {
     int kind;
     int64_t steps, n, h;
-    const void *xg, *whh, *bhh, *h0, *c0, *grad;
+    const void *xg, *bhh, *h0, *c0, *grad;
+    const void *whh;  // backward: W_hh [G, H]; forward: its transpose [H, G]
     const uint8_t *active;
     void *states, *gates, *dxg, *dhg, *dh0, *dc0;
 } sequence_job;
@@ -188,7 +189,7 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
             const T *c_prev = kind != NK_LSTM ? NULL                                           \
                               : t ? states + (t - 1) * per_step + n * h + begin * h : (const T *)q->c0 + begin * h; \
             if (bhh) for (int64_t r = 0; r < rows; r++) memcpy(hg + r * g, bhh, sizeof(T) * g); \
-            nk_gemm_##SUFFIX(0, 1, rows, g, h, 1, h_prev, h, q->whh, h, bhh ? 1 : 0, hg, g);    \
+            nk_gemm_##SUFFIX(0, 0, rows, g, h, 1, h_prev, h, q->whh, g, bhh ? 1 : 0, hg, g);    \
             step_job job = { .kind = kind, .h = h, .xg = (const T *)q->xg + (t * n + begin) * g, .hg = hg, \
                              .h_prev = h_prev, .c_prev = c_prev,                               \
                              .active = q->active ? q->active + t * n + begin : NULL,           \
@@ -202,10 +203,20 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
     void nk_rnn_forward_##SUFFIX(int kind, int64_t steps, int64_t n, int64_t h, const T *xg,   \
                                  const T *whh, const T *bhh, const T *h0, const T *c0,         \
                                  const uint8_t *active, T *states, T *gates) {                 \
-        sequence_job job = { .kind = kind, .steps = steps, .n = n, .h = h, .xg = xg, .whh = whh, \
+        /* Every step multiplies by W_hhᵀ: transposed once here, the steps' GEMMs take it    \
+           untransposed, which oneDNN runs about 1.5× faster at these shapes. */                \
+        const int64_t g = projection_blocks(kind) * h;                                         \
+        size_t cap_t;                                                                          \
+        T *whh_t = nk_alloc(sizeof(T) * (size_t)(g * h), &cap_t);                              \
+        for (int64_t r0 = 0; r0 < g; r0 += 16)                                                 \
+            for (int64_t c0_ = 0; c0_ < h; c0_ += 16)                                          \
+                for (int64_t r = r0; r < r0 + 16 && r < g; r++)                                \
+                    for (int64_t c = c0_; c < c0_ + 16 && c < h; c++) whh_t[c * g + r] = whh[r * h + c]; \
+        sequence_job job = { .kind = kind, .steps = steps, .n = n, .h = h, .xg = xg, .whh = whh_t, \
                              .bhh = bhh, .h0 = h0, .c0 = c0, .active = active, .states = states, \
                              .gates = gates };                                                 \
         nk_parallel_for(n, 8, forward_block_##SUFFIX, &job);                                   \
+        nk_free(whh_t, cap_t);                                                                 \
     }                                                                                          \
     NK_WIDE static void backward_block_##SUFFIX(void *context, int64_t begin, int64_t end) {   \
         const sequence_job *q = context;                                                       \
