@@ -117,7 +117,7 @@ NK_WIDE void nk_cast(int from, int to, const void *src, void *dst, int64_t n) {
     }
 }
 
-NK_WIDE void nk_fill(int element_size, void *dst, int64_t n, const void *value) {
+NK_WIDE static void fill_span(int element_size, void *dst, int64_t n, const void *value) {
     switch (element_size) {
     case 1: memset(dst, *(const uint8_t *)value, (size_t)n); break;
     case 2: {
@@ -139,4 +139,16 @@ NK_WIDE void nk_fill(int element_size, void *dst, int64_t n, const void *value) 
         break;
     }
     }
+}
+
+typedef struct { int element_size; char *dst; const void *value; } fill_job;
+
+static void fill_range(void *context, int64_t begin, int64_t end) {
+    const fill_job *j = context;
+    fill_span(j->element_size, j->dst + begin * j->element_size, end - begin, j->value);
+}
+
+void nk_fill(int element_size, void *dst, int64_t n, const void *value) {
+    fill_job job = { element_size, dst, value };
+    nk_parallel_for(n, 32768, fill_range, &job);
 }

@@ -2,36 +2,71 @@
 // [outer, axis, inner] blocks. Each returns the first out-of-range index, or -1.
 #include "NeuronKernels.h"
 #include "dispatch.h"
+#include <stdatomic.h>
 #include <string.h>
+
+// Rows of `outer` are independent (each writes only its own block), so both kernels split
+// them over threads; a share stops at its first out-of-range index and reports it.
+typedef struct {
+    int element_size;
+    const void *x;
+    const int64_t *index;
+    void *out;
+    int64_t x_axis, index_axis, inner;
+    _Atomic int64_t bad;
+} index_job;
+
+#define GATHER_ROWS(T)                                                                         \
+    {                                                                                          \
+        const T *src = j->x;                                                                   \
+        T *dst = j->out;                                                                       \
+        for (int64_t o = begin; o < end; o++)                                                  \
+            for (int64_t a = 0; a < j->index_axis; a++)                                        \
+                for (int64_t i = 0; i < j->inner; i++) {                                       \
+                    int64_t at = (o * j->index_axis + a) * j->inner + i, k = j->index[at];     \
+                    if (k < 0 || k >= j->x_axis) { j->bad = k; return; }                       \
+                    dst[at] = src[(o * j->x_axis + k) * j->inner + i];                         \
+                }                                                                              \
+    }
+
+static void gather_rows(void *context, int64_t begin, int64_t end) {
+    index_job *j = context;
+    switch (j->element_size) {
+    case 1: GATHER_ROWS(uint8_t) break;
+    case 2: GATHER_ROWS(uint16_t) break;
+    case 4: GATHER_ROWS(uint32_t) break;
+    default: GATHER_ROWS(uint64_t) break;
+    }
+}
 
 int64_t nk_gather(int element_size, const void *x, const int64_t *index, void *out, int64_t outer,
                   int64_t x_axis, int64_t index_axis, int64_t inner) {
-    const char *src = x;
-    char *dst = out;
-    for (int64_t o = 0; o < outer; o++)
-        for (int64_t j = 0; j < index_axis; j++)
-            for (int64_t i = 0; i < inner; i++) {
-                int64_t k = index[(o * index_axis + j) * inner + i];
-                if (k < 0 || k >= x_axis) return k;
-                memcpy(dst + ((o * index_axis + j) * inner + i) * element_size,
-                       src + ((o * x_axis + k) * inner + i) * element_size, (size_t)element_size);
-            }
-    return -1;
+    index_job job = { element_size, x, index, out, x_axis, index_axis, inner, -1 };
+    int64_t per_row = index_axis * inner;
+    nk_parallel_for(outer, per_row >= 16384 ? 1 : 16384 / (per_row > 0 ? per_row : 1), gather_rows, &job);
+    return job.bad;
 }
 
 #define SCATTER_ADD(NAME, T)                                                                   \
-    NK_WIDE                                                                                    \
+    NK_WIDE static void NAME##_rows(void *context, int64_t begin, int64_t end) {               \
+        index_job *j = context;                                                                \
+        const T *src = j->x;                                                                   \
+        T *out = j->out;                                                                       \
+        for (int64_t o = begin; o < end; o++)                                                  \
+            for (int64_t a = 0; a < j->index_axis; a++)                                        \
+                for (int64_t i = 0; i < j->inner; i++) {                                       \
+                    int64_t at = (o * j->index_axis + a) * j->inner + i, k = j->index[at];     \
+                    if (k < 0 || k >= j->x_axis) { j->bad = k; return; }                       \
+                    out[(o * j->x_axis + k) * j->inner + i] += src[at];                        \
+                }                                                                              \
+    }                                                                                          \
     int64_t NAME(T *out, const int64_t *index, const T *src, int64_t outer, int64_t out_axis,  \
                  int64_t index_axis, int64_t inner) {                                          \
-        for (int64_t o = 0; o < outer; o++)                                                    \
-            for (int64_t j = 0; j < index_axis; j++)                                           \
-                for (int64_t i = 0; i < inner; i++) {                                          \
-                    int64_t at = (o * index_axis + j) * inner + i;                             \
-                    int64_t k = index[at];                                                     \
-                    if (k < 0 || k >= out_axis) return k;                                      \
-                    out[(o * out_axis + k) * inner + i] += src[at];                            \
-                }                                                                              \
-        return -1;                                                                             \
+        index_job job = { sizeof(T), src, index, out, out_axis, index_axis, inner, -1 };       \
+        int64_t per_row = index_axis * inner;                                                  \
+        nk_parallel_for(outer, per_row >= 16384 ? 1 : 16384 / (per_row > 0 ? per_row : 1),     \
+                        NAME##_rows, &job);                                                    \
+        return job.bad;                                                                        \
     }
 SCATTER_ADD(nk_scatter_add_f32, float)
 SCATTER_ADD(nk_scatter_add_f64, double)

@@ -56,9 +56,16 @@ extension Tensor {
             x, outputSize: (oh, ow),
             PoolGeometry(kernel: kernel, stride: stride, padding: padding, dilation: dilation))
         guard Tensor.recording(x) else { return (values, indices) }
-        // Recorded as a gather of the chosen positions, whose gradient (and its gradient) exist.
-        let picked = x.reshaped([n * c, h * w]).gather(axis: 1, index: indices.reshaped([n * c, oh * ow]))
-        return (picked.reshaped([n, c, oh, ow]), indices)
+        // The gradient of a gather of the chosen positions (the pooled values themselves): a
+        // scatter-add of g, differentiable again, as gather's own.
+        let planes = indices.reshaped([n * c, oh * ow]), inputShape = x.shape
+        values.record("maxPool2d", [x]) { g, _ in
+            [
+                Tensor.zeros([n * c, h * w], dtype: g.dtype, device: g.device)
+                    .scatterAdd(axis: 1, index: planes, source: g.reshaped([n * c, oh * ow])).reshaped(inputShape)
+            ]
+        }
+        return (values, indices)
     }
 
     /// Max pooling over [N, C, L].
