@@ -18,6 +18,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import selectors
 import statistics
 import subprocess
@@ -74,6 +75,10 @@ def timed(command, cwd=None):
     return stdout.decode(), usage.ru_maxrss / 1024, others > 0.05
 
 
+# Models whose share of the compute limit the table reports (the classifiers).
+COMPUTE_LIMITED = {"mlp", "lenet", "lstm", "resnet20"}
+
+
 def last_json(text):
     return json.loads([line for line in text.splitlines() if line.startswith("{")][-1])
 
@@ -104,6 +109,7 @@ def main():
     only = set(args.only.split(",")) if args.only else None
     log = open(args.log, "a") if args.log else None
     print(f"processor: {processor()}", flush=True)
+    gemm_rates = []
     rows = []
     for model, batches, jax_name, lr in MODELS:
         if only and model not in only:
@@ -111,6 +117,11 @@ def main():
         limit = ["--batches", str(batches)] if batches else []
         runs = {"neuron": [], "torch": [], "jax": [], "train": []}
         for round_ in range(1, args.rounds + 1):
+            if model in COMPUTE_LIMITED:
+                # The GEMM rate of this run, between the models' runs: the compute limit's yardstick.
+                wait_idle()
+                out, _, _ = timed([args.neuron, "bench", "ops"])
+                gemm_rates += [json.loads(line)["gflops"] for line in out.splitlines() if '"matmul_1024"' in line]
             commands = {
                 "neuron": [args.neuron, "bench", model] + limit,
                 "torch": [args.torch, os.path.join(HERE, f"torch_{model}.py")] + limit,
@@ -153,6 +164,19 @@ def main():
               f"**{rate['neuron'] / rate[fastest]:.2f}×** ({'PyTorch' if fastest == 'torch' else 'JAX'}) | "
               f"{runs['neuron'][-1]['metric_name']} {metric[0]:.4f} / {metric[1]:.4f} / {metric[2]:.4f} | {train} | "
               f"{rss['neuron']:.0f} / {rss['torch']:.0f} / {rss['jax']:.0f} |")
+    if gemm_rates:
+        best = max(gemm_rates)
+        shares = []
+        for model, runs in rows:
+            if model not in COMPUTE_LIMITED:
+                continue
+            out = subprocess.run([args.neuron, "summary", "--model", model], capture_output=True, text=True, check=True).stdout
+            macs = int(re.search(r"Multiply-accumulates per forward pass: ([0-9,]+)", out).group(1).replace(",", ""))
+            limit = best * 1e9 / (6 * macs)  # training ≈ 3 × the forward's 2·MACs FLOPs
+            rate = statistics.median(r["samples_per_s"] for r in runs["neuron"])
+            shares.append(f"{model} {rate / limit:.1%} (limit {limit:,.0f})")
+        print(f"\nShare of the compute limit at the best GEMM rate of the run ({best:.0f} GFLOP/s, matmul 1024), "
+              f"training = 6 × forward MACs per sample: {', '.join(shares)}")
     def first(runs, key):
         return statistics.median(r.get(key, 0) for r in runs)
     firsts = [f"{model} {first(runs['neuron'], 'first_step_seconds'):.3f} / {first(runs['torch'], 'first_step_seconds'):.3f} / "

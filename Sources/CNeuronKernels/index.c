@@ -43,7 +43,7 @@ int64_t nk_gather(int element_size, const void *x, const int64_t *index, void *o
                   int64_t x_axis, int64_t index_axis, int64_t inner) {
     index_job job = { element_size, x, index, out, x_axis, index_axis, inner, -1 };
     int64_t per_row = index_axis * inner;
-    nk_parallel_for(outer, per_row >= 16384 ? 1 : 16384 / (per_row > 0 ? per_row : 1), gather_rows, &job);
+    nk_parallel_for(outer, per_row >= 4096 ? 1 : 4096 / (per_row > 0 ? per_row : 1), gather_rows, &job);
     return job.bad;
 }
 
@@ -64,7 +64,7 @@ int64_t nk_gather(int element_size, const void *x, const int64_t *index, void *o
                  int64_t index_axis, int64_t inner) {                                          \
         index_job job = { sizeof(T), src, index, out, out_axis, index_axis, inner, -1 };       \
         int64_t per_row = index_axis * inner;                                                  \
-        nk_parallel_for(outer, per_row >= 16384 ? 1 : 16384 / (per_row > 0 ? per_row : 1),     \
+        nk_parallel_for(outer, per_row >= 4096 ? 1 : 4096 / (per_row > 0 ? per_row : 1),     \
                         NAME##_rows, &job);                                                    \
         return job.bad;                                                                        \
     }

@@ -62,6 +62,7 @@ extension Tensor {
             hiddenBias: hiddenBias?.contiguous(), h0: h0.contiguous(), c0: cell == .lstm ? c0!.contiguous() : nil,
             active: active?.contiguous())
         let (states, gates) = backend.recurrenceForward(cell, io)
+        if MultiplyAccumulates.isCounting { MultiplyAccumulates.add(steps * n * g * h) }  // h·W_hhᵀ per step
         io.gates = gates
         let forward = io
         let inputs = [projections, hiddenWeight] + [hiddenBias, h0, cell == .lstm ? c0 : nil].compactMap { $0 }
