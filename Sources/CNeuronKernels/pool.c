@@ -2,6 +2,7 @@
 // adaptive average pooling, and their adjoint), over independent planes.
 #include "NeuronKernels.h"
 #include "dispatch.h"
+#include <stdint.h>
 #include <string.h>
 
 typedef struct {
@@ -12,6 +13,7 @@ typedef struct {
     const int64_t *hs, *he, *ws, *we;
     const double *hdiv, *wdiv;
     int backward;
+    int64_t planes;
 } pool_job;
 
 // The common 2×2 window with stride 2, without bounds checks or branches: each output is the
@@ -76,8 +78,10 @@ typedef struct {
                               int64_t dw) {                                                    \
         pool_job job = { x, y, indices, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw,          \
                          0, 0, 0, 0, 0, 0, 0 };                                                \
+        job.planes = planes;                                                                   \
         int simple2 = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1; \
-        nk_parallel_for(planes, 64, simple2 ? max2x2_range_##SUFFIX : max_range_##SUFFIX, &job); \
+        nk_range_fn two = ow <= 16 && h * w < (1 << 30) ? max2x2_narrow_##SUFFIX : max2x2_range_##SUFFIX; \
+        nk_parallel_for(planes, 64, simple2 ? two : max_range_##SUFFIX, &job);                  \
     }
 
 #define DEFINE_AVERAGE(SUFFIX, T)                                                              \
@@ -117,6 +121,68 @@ typedef struct {
 
 DEFINE_MAX2X2(f32, float)
 DEFINE_MAX2X2(f64, double)
+
+// Float32 output rows of at most 16: one row per iteration in 16-lane vectors (the two input
+// rows loaded whole and split into even and odd columns), the same rule as the scalar loop.
+// Rows up to 16 wide are too short for the compiler to vectorise the loop above.
+typedef float nk_f32x16 __attribute__((ext_vector_type(16)));
+typedef int32_t nk_i32x16 __attribute__((ext_vector_type(16)));
+typedef int64_t nk_i64x16 __attribute__((ext_vector_type(16)));
+
+// Macros, not functions: a 16-lane argument would change the ABI in the clones without AVX-512.
+#define select_f32x16(take, yes, no) ((nk_f32x16)(((nk_i32x16)(yes) & (take)) | ((nk_i32x16)(no) & ~(take))))
+
+NK_WIDE static void max2x2_narrow_f32(void *context, int64_t begin, int64_t end) {
+    const pool_job *j = context;
+    const int64_t w = j->w, ow = j->ow;
+    const float *x_end = (const float *)j->x + j->planes * j->h * w;
+    const nk_i32x16 lane = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+    for (int64_t row = begin * j->oh; row < end * j->oh; row++) { /* plane · oh + oy */
+        const int64_t plane = row / j->oh, oy = row % j->oh;
+        const float *r0 = (const float *)j->x + (plane * j->h + 2 * oy) * w, *r1 = r0 + w;
+        float padded[4][16];
+        const float *p0 = r0, *p1 = r0 + 16, *p2 = r1, *p3 = r1 + 16;
+        if (r1 + 32 > x_end) { /* the last rows: no reading past the input */
+            memset(padded, 0, sizeof padded);
+            memcpy(padded, r0, sizeof(float) * (size_t)(2 * ow));
+            memcpy(padded[2], r1, sizeof(float) * (size_t)(2 * ow));
+            p0 = padded[0]; p1 = padded[1]; p2 = padded[2]; p3 = padded[3];
+        }
+        nk_f32x16 lo0, hi0, lo1, hi1;
+        memcpy(&lo0, p0, sizeof lo0);
+        memcpy(&hi0, p1, sizeof hi0);
+        memcpy(&lo1, p2, sizeof lo1);
+        memcpy(&hi1, p3, sizeof hi1);
+        nk_f32x16 a = __builtin_shufflevector(lo0, hi0, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        nk_f32x16 b = __builtin_shufflevector(lo0, hi0, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+        nk_f32x16 c = __builtin_shufflevector(lo1, hi1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        nk_f32x16 d = __builtin_shufflevector(lo1, hi1, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+        nk_f32x16 best = a;
+        nk_i32x16 at = 0;
+        nk_i32x16 take = (b > best) | (b != b);
+        best = select_f32x16(take, b, best);
+        at = (1 & take) | (at & ~take);
+        take = (best == best) & ((c > best) | (c != c));
+        best = select_f32x16(take, c, best);
+        at = ((int32_t)w & take) | (at & ~take);
+        take = (best == best) & ((d > best) | (d != d));
+        best = select_f32x16(take, d, best);
+        at = ((int32_t)(w + 1) & take) | (at & ~take);
+        nk_i64x16 index = __builtin_convertvector((int32_t)(2 * oy * w) + 2 * lane + at, nk_i64x16);
+        float values[16];
+        int64_t positions[16];
+        memcpy(values, &best, sizeof values);
+        memcpy(positions, &index, sizeof positions);
+        float *yr = (float *)j->y + row * ow;
+        int64_t *ir = j->indices + row * ow;
+        for (int64_t ox = 0; ox < ow; ox++) {
+            yr[ox] = values[ox];
+            ir[ox] = positions[ox];
+        }
+    }
+}
+#define max2x2_narrow_f64 max2x2_range_f64
+
 DEFINE_MAX(f32, float)
 DEFINE_MAX(f64, double)
 DEFINE_AVERAGE(f32, float)

@@ -29,13 +29,18 @@ import Testing
         return (values, indices)
     }
 
-    @Test func maxPoolTwoByTwoMatchesTheWindowLoop() {
-        let (planes, h, w) = (6, 10, 14)
+    /// Rows of at most 16 outputs take the 16-lane kernel (odd sizes leave a column and a row
+    /// out, and the last rows may not read past the input); wider ones the row loop.
+    @Test(arguments: [(6, 10, 14), (3, 9, 33), (2, 8, 40), (4, 3, 3)])
+    func maxPoolTwoByTwoMatchesTheWindowLoop(_ size: (Int, Int, Int)) {
+        let (planes, h, w) = size
         var x = Tensor.uniform([planes * h * w], low: -1, high: 1, generator: RandomGenerator(seed: 4)).toArray(Float.self)
         // ties (the first wins), NaNs first, second and last in a window, and two NaNs in one
-        for i in stride(from: 0, to: x.count, by: 7) { x[i] = x[i + 1] }
-        for i in [0, 29, 30 + w + 1, 44, 45, 100 + w] { x[i] = .nan }
-        let input = Tensor(x, shape: [2, 3, h, w])
+        for i in stride(from: 0, to: x.count - 1, by: 7) { x[i] = x[i + 1] }
+        for i in [0, 29, 30 + w + 1, 44, 45, 100 + w] where i < x.count { x[i] = .nan }
+        // the last window of the input: its bottom-right value the largest
+        x[((planes - 1) * h + 2 * (h / 2) - 1) * w + 2 * (w / 2) - 1] = 5
+        let input = Tensor(x, shape: [planes, 1, h, w])
         let (values, indices) = input.maxPool2d(kernel: (2, 2))
         let plain = Self.plainMaxPool(x, planes: planes, h: h, w: w)
         let got = values.toArray(Float.self)
