@@ -32,6 +32,12 @@ typedef struct {
     void *states, *gates, *dxg, *dhg, *dh0, *dc0;
 } sequence_job;
 
+typedef struct {
+    int64_t steps, n, h, g, per_step;
+    const void *h0, *states, *dhg;
+    void *h_prevs, *dbhh;
+} finish_job;
+
 NK_INLINE float sigmoid_f32(float x) { return nk_sigmoidf(x); }
 NK_INLINE float tanh_f32(float x) { return nk_tanhf(x); }
 NK_INLINE double sigmoid_f64(double x) { return 1.0 / (1.0 + nk_exp(-x)); }
@@ -251,6 +257,24 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
         }                                                                                      \
         nk_free(dh, cap_dh);                                                                   \
     }                                                                                          \
+    /* h_{t−1} of every step as one matrix (h0 first), steps split over threads. */           \
+    static void gather_h_prevs_##SUFFIX(void *context, int64_t begin, int64_t end) {           \
+        const finish_job *f = context;                                                         \
+        const size_t bytes = sizeof(T) * (size_t)(f->n * f->h);                                \
+        for (int64_t t = begin; t < end; t++)                                                  \
+            memcpy((T *)f->h_prevs + t * f->n * f->h,                                          \
+                   t ? (const T *)f->states + (t - 1) * f->per_step : (const T *)f->h0, bytes); \
+    }                                                                                          \
+    /* db_hh = Σ over every step's rows of dhg, in blocks of 16 columns over threads. */       \
+    NK_WIDE static void bias_grad_##SUFFIX(void *context, int64_t begin, int64_t end) {        \
+        const finish_job *f = context;                                                         \
+        const int64_t g = f->g, from = begin * 16, to = end * 16 < g ? end * 16 : g;           \
+        const T *dhg = f->dhg;                                                                 \
+        T *restrict db = f->dbhh;                                                              \
+        for (int64_t k = from; k < to; k++) db[k] = 0;                                         \
+        for (int64_t r = 0; r < f->steps * f->n; r++)                                          \
+            for (int64_t k = from; k < to; k++) db[k] += dhg[r * g + k];                        \
+    }                                                                                          \
     NK_WIDE void nk_rnn_backward_##SUFFIX(int kind, int64_t steps, int64_t n, int64_t h, const T *grad, \
                                   const T *whh, const T *h0, const T *c0, const uint8_t *active, \
                                   const T *states, const T *gates, T *dxg, T *dwhh, T *dbhh,    \
@@ -266,15 +290,11 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
         nk_parallel_for(n, 8, backward_block_##SUFFIX, &job);                                  \
         /* dW_hh = Σ_t dhg_tᵀ·h_{t−1}: one GEMM over every step's rows. */                     \
         T *h_prevs = nk_alloc(sizeof(T) * (size_t)(steps * n * h), &cap_hp);                   \
-        memcpy(h_prevs, h0, sizeof(T) * (size_t)(n * h));                                     \
-        for (int64_t t = 1; t < steps; t++)                                                    \
-            memcpy(h_prevs + t * n * h, states + (t - 1) * per_step, sizeof(T) * (size_t)(n * h)); \
+        finish_job fin = { .steps = steps, .n = n, .h = h, .g = g, .per_step = per_step, .h0 = h0, \
+                           .states = states, .h_prevs = h_prevs, .dhg = dhg, .dbhh = dbhh };    \
+        nk_parallel_for(steps, 4, gather_h_prevs_##SUFFIX, &fin);                              \
         nk_gemm_##SUFFIX(1, 0, g, h, steps * n, 1, dhg, g, h_prevs, h, 0, dwhh, h);             \
-        if (dbhh) {                                                                            \
-            memset(dbhh, 0, sizeof(T) * (size_t)g);                                            \
-            for (int64_t r = 0; r < steps * n; r++)                                            \
-                for (int64_t k = 0; k < g; k++) dbhh[k] += dhg[r * g + k];                      \
-        }                                                                                      \
+        if (dbhh) nk_parallel_for((g + 15) / 16, 1, bias_grad_##SUFFIX, &fin);                  \
         nk_free(h_prevs, cap_hp);                                                              \
         if (kind == NK_GRU) nk_free(dhg, cap_dhg);                                             \
     }
