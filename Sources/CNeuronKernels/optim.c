@@ -2,6 +2,7 @@
 #include "NeuronKernels.h"
 #include "dispatch.h"
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 typedef struct {
@@ -75,6 +76,19 @@ NK_WIDE static void adam_many_range(void *context, int64_t begin, int64_t end) {
     }
 }
 
+enum { ADAM_CHUNK = 8192 };
+typedef struct { const adam_many_job *job; int64_t total; _Atomic int64_t next; } adam_chunks;
+
+static void adam_chunk_worker(void *context, int64_t begin, int64_t end) {
+    (void)begin, (void)end;
+    adam_chunks *c = context;
+    for (;;) {
+        int64_t from = atomic_fetch_add(&c->next, ADAM_CHUNK);
+        if (from >= c->total) return;
+        adam_many_range((void *)c->job, from, from + ADAM_CHUNK < c->total ? from + ADAM_CHUNK : c->total);
+    }
+}
+
 void nk_adam_many_f32(const nk_adam_tensor *tensors, int64_t count, double lr, double beta1, double beta2,
                       double eps, double decay, int decoupled) {
     if (count <= 0) return;
@@ -83,7 +97,12 @@ void nk_adam_many_f32(const nk_adam_tensor *tensors, int64_t count, double lr, d
     starts[0] = 0;
     for (int64_t i = 0; i < count; i++) starts[i + 1] = starts[i] + tensors[i].n;
     adam_many_job job = { tensors, starts, count, lr, beta1, beta2, eps, decay, decoupled };
-    nk_parallel_for(starts[count], 16384, adam_many_range, &job);
+    // Chunks taken in turn rather than one half per thread: the cores do not stream the state
+    // equally fast (whose cache last held which gradient differs), so static halves leave one
+    // waiting for the other.
+    adam_chunks chunks = { &job, starts[count], 0 };
+    int64_t pieces = (starts[count] + ADAM_CHUNK - 1) / ADAM_CHUNK;
+    nk_parallel_for(pieces < nk_num_threads() ? pieces : nk_num_threads(), 1, adam_chunk_worker, &chunks);
     if (starts != stack_starts) free(starts);
 }
 
