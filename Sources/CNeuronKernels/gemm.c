@@ -3,7 +3,6 @@
 #include "NeuronKernels.h"
 #include "dispatch.h"
 #include <oneapi/dnnl/dnnl.h>
-#include <pthread.h>
 
 static int64_t small_gemm_limit = 16 * 16 * 16;
 
@@ -43,29 +42,4 @@ void nk_gemm_f64(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, doub
                  double *c, int64_t ldc) {
     if (m == 0 || n == 0) return;
     PLAIN_GEMM(double)
-}
-
-// oneDNN builds its GEMM kernels on the first call (about 30 ms): a tiny product on a thread of
-// its own does that while the program is still loading its data, instead of in the first
-// training step.
-static void *warm_up(void *unused) {
-    (void)unused;
-    nk_set_num_threads(1);
-    float a[64] = {0}, b[64] = {0}, c[64];
-    dnnl_sgemm('N', 'N', 8, 8, 8, 1.0f, a, 8, b, 8, 0.0f, c, 8);
-    return NULL;
-}
-
-static void start_warm_up(void) {
-    pthread_t thread;
-    pthread_attr_t attributes;
-    if (pthread_attr_init(&attributes) != 0) return;
-    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-    pthread_create(&thread, &attributes, warm_up, NULL);
-    pthread_attr_destroy(&attributes);
-}
-
-void nk_warm_up_gemm(void) {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, start_warm_up);
 }

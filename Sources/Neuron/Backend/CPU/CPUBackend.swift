@@ -4,8 +4,6 @@ import CNeuronKernels
 final class CPUBackend: Backend {
     static let shared = CPUBackend()
 
-    init() { nk_warm_up_gemm() }
-
     /// Runs `body` with a tensor's shape and broadcast strides (towards `shape`) as Int64 arrays.
     @inline(__always)
     func withLayout<R>(
