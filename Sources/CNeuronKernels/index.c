@@ -16,17 +16,25 @@ typedef struct {
     _Atomic int64_t bad;
 } index_job;
 
+// The rows [begin, end) of one kernel: STORE(at, from) moves element `at` of the index-shaped
+// side and element `from` of the axis-sized side.
+#define INDEX_ROWS(STORE)                                                                      \
+    for (int64_t o = begin; o < end; o++)                                                      \
+        for (int64_t a = 0; a < j->index_axis; a++)                                            \
+            for (int64_t i = 0; i < j->inner; i++) {                                           \
+                int64_t at = (o * j->index_axis + a) * j->inner + i, k = j->index[at];         \
+                if (k < 0 || k >= j->x_axis) { j->bad = k; return; }                           \
+                STORE(at, (o * j->x_axis + k) * j->inner + i);                                 \
+            }
+
+#define GATHER_STORE(at, from) dst[at] = src[from]
+#define SCATTER_STORE(at, from) out[from] += src[at]
+
 #define GATHER_ROWS(T)                                                                         \
     {                                                                                          \
         const T *src = j->x;                                                                   \
         T *dst = j->out;                                                                       \
-        for (int64_t o = begin; o < end; o++)                                                  \
-            for (int64_t a = 0; a < j->index_axis; a++)                                        \
-                for (int64_t i = 0; i < j->inner; i++) {                                       \
-                    int64_t at = (o * j->index_axis + a) * j->inner + i, k = j->index[at];     \
-                    if (k < 0 || k >= j->x_axis) { j->bad = k; return; }                       \
-                    dst[at] = src[(o * j->x_axis + k) * j->inner + i];                         \
-                }                                                                              \
+        INDEX_ROWS(GATHER_STORE)                                                               \
     }
 
 static void gather_rows(void *context, int64_t begin, int64_t end) {
@@ -39,11 +47,16 @@ static void gather_rows(void *context, int64_t begin, int64_t end) {
     }
 }
 
+// Rows per share: about 4K elements each.
+static int64_t rows_grain(int64_t index_axis, int64_t inner) {
+    int64_t per_row = index_axis * inner;
+    return per_row >= 4096 ? 1 : 4096 / (per_row > 0 ? per_row : 1);
+}
+
 int64_t nk_gather(int element_size, const void *x, const int64_t *index, void *out, int64_t outer,
                   int64_t x_axis, int64_t index_axis, int64_t inner) {
     index_job job = { element_size, x, index, out, x_axis, index_axis, inner, -1 };
-    int64_t per_row = index_axis * inner;
-    nk_parallel_for(outer, per_row >= 4096 ? 1 : 4096 / (per_row > 0 ? per_row : 1), gather_rows, &job);
+    nk_parallel_for(outer, rows_grain(index_axis, inner), gather_rows, &job);
     return job.bad;
 }
 
@@ -52,20 +65,12 @@ int64_t nk_gather(int element_size, const void *x, const int64_t *index, void *o
         index_job *j = context;                                                                \
         const T *src = j->x;                                                                   \
         T *out = j->out;                                                                       \
-        for (int64_t o = begin; o < end; o++)                                                  \
-            for (int64_t a = 0; a < j->index_axis; a++)                                        \
-                for (int64_t i = 0; i < j->inner; i++) {                                       \
-                    int64_t at = (o * j->index_axis + a) * j->inner + i, k = j->index[at];     \
-                    if (k < 0 || k >= j->x_axis) { j->bad = k; return; }                       \
-                    out[(o * j->x_axis + k) * j->inner + i] += src[at];                        \
-                }                                                                              \
+        INDEX_ROWS(SCATTER_STORE)                                                              \
     }                                                                                          \
     int64_t NAME(T *out, const int64_t *index, const T *src, int64_t outer, int64_t out_axis,  \
                  int64_t index_axis, int64_t inner) {                                          \
         index_job job = { sizeof(T), src, index, out, out_axis, index_axis, inner, -1 };       \
-        int64_t per_row = index_axis * inner;                                                  \
-        nk_parallel_for(outer, per_row >= 4096 ? 1 : 4096 / (per_row > 0 ? per_row : 1),     \
-                        NAME##_rows, &job);                                                    \
+        nk_parallel_for(outer, rows_grain(index_axis, inner), NAME##_rows, &job);              \
         return job.bad;                                                                        \
     }
 SCATTER_ADD(nk_scatter_add_f32, float)

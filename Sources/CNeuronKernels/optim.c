@@ -35,20 +35,6 @@ NK_INLINE void adam_loop(const adam_job *j, int64_t begin, int64_t end, float *r
     }
 }
 
-NK_WIDE static void adam_range(void *context, int64_t begin, int64_t end) {
-    const adam_job *j = context;
-    if (j->max_sq) adam_loop(j, begin, end, j->max_sq);
-    else adam_loop(j, begin, end, NULL);
-}
-
-void nk_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_avg_sq, float *max_sq,
-                 int64_t n, double lr, double beta1, double beta2, double eps, double decay,
-                 int decoupled, double step_size, double correction2_sqrt) {
-    adam_job job = { param, exp_avg, exp_avg_sq, max_sq, grad, lr, beta1, beta2, eps, decay,
-                     step_size, correction2_sqrt, decoupled };
-    nk_parallel_for(n, 16384, adam_range, &job);
-}
-
 typedef struct {
     const nk_adam_tensor *tensors;
     const int64_t *starts;  // starts[i]: the first flat index of tensor i; starts[count] = total

@@ -214,10 +214,8 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
         const int64_t g = projection_blocks(kind) * h;                                         \
         size_t cap_t;                                                                          \
         T *whh_t = nk_alloc(sizeof(T) * (size_t)(g * h), &cap_t);                              \
-        for (int64_t r0 = 0; r0 < g; r0 += 16)                                                 \
-            for (int64_t c0_ = 0; c0_ < h; c0_ += 16)                                          \
-                for (int64_t r = r0; r < r0 + 16 && r < g; r++)                                \
-                    for (int64_t c = c0_; c < c0_ + 16 && c < h; c++) whh_t[c * g + r] = whh[r * h + c]; \
+        const int64_t shape[2] = { h, g }, from[2] = { 1, h }, to[2] = { g, 1 };               \
+        nk_copy(sizeof(T), 2, shape, whh, from, whh_t, to);                                    \
         sequence_job job = { .kind = kind, .steps = steps, .n = n, .h = h, .xg = xg, .whh = whh_t, \
                              .bhh = bhh, .h0 = h0, .c0 = c0, .active = active, .states = states, \
                              .gates = gates };                                                 \

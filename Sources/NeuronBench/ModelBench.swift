@@ -131,30 +131,28 @@ struct WarmupClock {
     }
     let device: Device
     private let began = now()
+    /// When the first step ended, and the examples of the first step and of every later one.
     private var start: Double?
-    private var firstStep = 0.0
-    private var seen = 0, steps = 0, firstExamples = 0
+    private var firstExamples = 0, seen = 0
 
     init(device: Device) { self.device = device }
 
     /// Call after every step with its batch size.
     mutating func stepped(_ examples: Int) {
-        steps += 1
-        if steps == 1 {
-            firstExamples = examples
+        if start == nil {
             device.synchronize()
             start = now()
-            firstStep = start! - began
+            firstExamples = examples
         } else {
             seen += examples
         }
     }
 
     /// Waits for the device and returns the timing; a single step counts as the timed one.
-    mutating func finish() -> Timing {
+    func finish() -> Timing {
         device.synchronize()
         let end = now()
-        guard steps > 1, let start else { return Timing(seen: firstExamples, seconds: end - began, firstStep: end - began) }
-        return Timing(seen: seen, seconds: end - start, firstStep: firstStep)
+        guard let start, seen > 0 else { return Timing(seen: firstExamples, seconds: end - began, firstStep: end - began) }
+        return Timing(seen: seen, seconds: end - start, firstStep: start - began)
     }
 }

@@ -114,24 +114,21 @@ void nk_set_small_gemm_limit(int64_t flops);
 
 
 // ---- Fused optimiser updates (in place, contiguous float32). --------------------------------
-/// One Adam/AdamW step for n elements. `max_sq` may be NULL (no AMSGrad). `step_size` is
-/// lr / (1 − β₁ᵗ), `correction2_sqrt` is √(1 − β₂ᵗ); `decay` is L2 (added to the gradient)
-/// unless `decoupled`, where the parameter is multiplied by (1 − lr·decay) first.
-void nk_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_avg_sq, float *max_sq,
-                 int64_t n, double lr, double beta1, double beta2, double eps, double decay,
-                 int decoupled, double step_size, double correction2_sqrt);
-/// One tensor of a many-tensor Adam step: its own step count enters through `step_size` and
-/// `correction2_sqrt` (as nk_adam_f32's); `max_sq` may be NULL.
+/// One tensor of an Adam/AdamW step: n elements, `max_sq` may be NULL (no AMSGrad).
+/// `step_size` is lr / (1 − β₁ᵗ) and `correction2_sqrt` √(1 − β₂ᵗ) for the tensor's own step t.
 typedef struct {
     float *param, *exp_avg, *exp_avg_sq, *max_sq;
     const float *grad;
     int64_t n;
     double step_size, correction2_sqrt;
 } nk_adam_tensor;
-/// nk_adam_f32 over every tensor in one pass split over the threads as one flat range (the
-/// shares cross tensor boundaries), so that many small tensors cost one parallel region.
+/// One Adam/AdamW step of every tensor in one pass, chunks of the tensors' concatenation handed
+/// to the threads in turn (so many small tensors cost one parallel region). `decay` is L2
+/// (added to the gradient) unless `decoupled`, where the parameter is multiplied by
+/// (1 − lr·decay) first.
 void nk_adam_many_f32(const nk_adam_tensor *tensors, int64_t count, double lr, double beta1, double beta2,
                       double eps, double decay, int decoupled);
+
 /// One SGD step as PyTorch's: g += decay·p; with momentum, buf = first ? g : momentum·buf +
 /// (1 − dampening)·g and g = nesterov ? g + momentum·buf : buf; p −= lr·g. `buf` may be NULL
 /// when momentum is 0.

@@ -8,16 +8,9 @@ public enum FusedUpdates {
         lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double,
         decoupled: Bool, step: Int
     ) -> Bool {
-        let tensors = [parameter, grad, expAvg, expAvgSq] + (maxExpAvgSq.map { [$0] } ?? [])
-        guard tensors.allSatisfy({ $0.dtype == .float32 && $0.isContiguous && $0.count == parameter.count && $0.device == parameter.device }) else {
-            return false
-        }
-        parameter.checkInPlace("adam")
-        parameter.device.backend.adam(
-            parameter, grad: grad, expAvg: expAvg, expAvgSq: expAvgSq, maxExpAvgSq: maxExpAvgSq,
-            lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
-            decoupled: decoupled, step: step)
-        return true
+        adam(
+            [AdamTensors(parameter: parameter, grad: grad, expAvg: expAvg, expAvgSq: expAvgSq, maxExpAvgSq: maxExpAvgSq, step: step)],
+            lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay, decoupled: decoupled)
     }
 
     /// The tensors of one parameter in a many-tensor Adam step, and its step count.

@@ -107,12 +107,9 @@ extension CPUBackend {
         _ parameter: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?,
         lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, decoupled: Bool, step: Int
     ) {
-        let stepSize = lr / (1 - pow(beta1, Double(step)))
-        let correction2 = (1 - pow(beta2, Double(step))).squareRoot()
-        nk_adam_f32(
-            parameter.pointer(as: Float.self), grad.pointer(as: Float.self), expAvg.pointer(as: Float.self),
-            expAvgSq.pointer(as: Float.self), maxExpAvgSq?.pointer(as: Float.self), Int64(parameter.count),
-            lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, stepSize, correction2)
+        adam(
+            [.init(parameter: parameter, grad: grad, expAvg: expAvg, expAvgSq: expAvgSq, maxExpAvgSq: maxExpAvgSq, step: step)],
+            lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay, decoupled: decoupled)
     }
 
     func adam(

@@ -1,7 +1,7 @@
 // Fused optimiser steps, in place over contiguous parameters and state.
-// adam_f32 is optim.c's nk_adam_f32 (bias corrections folded into a step size and 1/√c₂);
-// adam_f64 and sgd_* reproduce, element by element, the tensor ops that NeuronNN's Adam (for
-// float64) and SGD run on the CPU, rounding after every operation as separate ops do (the
+// adam_f32 is optim.c's nk_adam_many_f32 for one tensor (bias corrections folded into a step
+// size and 1/√c₂); adam_f64 and sgd_* reproduce, element by element, the tensor ops that
+// NeuronNN's Adam (for float64) and SGD run on the CPU, rounding after every operation as separate ops do (the
 // _rn intrinsics keep the compiler from fusing a multiply and an add into one FMA).
 
 extern "C" __global__ void adam_f32(float* __restrict__ param, const float* __restrict__ grad,
