@@ -66,7 +66,7 @@ NK_INLINE int64_t ipow(int64_t base, int64_t exponent) {
 #define GELU_GRAD_I64(x, y) ((x) * 0 * (y)) /* no integer GELU; the operands keep the loops uniform */
 
 #define DEFINE_ARITHMETIC(NAME, T, POW, GELU_GRAD)                                             \
-    NK_WIDE static void NAME(void *context, int64_t begin, int64_t end) {                      \
+    NK_WIDE_RANGE(NAME) {                                                                      \
         const binary_job *job = context;                                                       \
         switch (job->op) {                                                                     \
         case NK_ADD: ROW_LOOP(T, T, x + y) break;                                              \
@@ -76,9 +76,9 @@ NK_INLINE int64_t ipow(int64_t base, int64_t exponent) {
         case NK_POW: ROW_LOOP(T, T, POW(x, y)) break;                                          \
         case NK_MAXIMUM: ROW_LOOP(T, T, MAX_NAN(x, y)) break;                                  \
         case NK_MINIMUM: ROW_LOOP(T, T, MIN_NAN(x, y)) break;                                  \
-        case NK_MASK_POSITIVE: ROW_LOOP(T, T, y > 0 ? x : (T)0) break;                          \
+        case NK_MASK_POSITIVE: ROW_LOOP(T, T, y > 0 ? x : (T)0) break;                         \
         case NK_GELU_GRAD: ROW_LOOP(T, T, GELU_GRAD(x, y)) break;                              \
-        case NK_SIGMOID_GRAD: ROW_LOOP(T, T, x * y * (1 - y)) break;                          \
+        case NK_SIGMOID_GRAD: ROW_LOOP(T, T, x * y * (1 - y)) break;                           \
         case NK_TANH_GRAD: ROW_LOOP(T, T, x * (1 - y * y)) break;                              \
         }                                                                                      \
     }
@@ -93,7 +93,7 @@ DEFINE_ARITHMETIC(binary_i64_range, int64_t, ipow, GELU_GRAD_I64)
 #undef DIVIDE
 
 #define DEFINE_COMPARE(NAME, T)                                                                \
-    NK_WIDE static void NAME(void *context, int64_t begin, int64_t end) {                      \
+    NK_WIDE_RANGE(NAME) {                                                                      \
         const binary_job *job = context;                                                       \
         switch (job->op) {                                                                     \
         case NK_EQ: ROW_LOOP(T, uint8_t, x == y) break;                                        \
@@ -156,7 +156,7 @@ DEFINE_ENTRY(nk_compare_u8, uint8_t, uint8_t, compare_u8_range)
         }                                                                                      \
     }
 
-NK_WIDE static void where_range(void *context, int64_t begin, int64_t end) {
+NK_WIDE_RANGE(where_range) {
     const binary_job *job = context;
     switch (job->element_size) {
     case 1: WHERE_LOOP(uint8_t) break;

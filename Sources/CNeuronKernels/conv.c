@@ -28,7 +28,7 @@
                             for (int64_t ox = 0; ox < g->ow; ox++) dst[ox] = from[ox];         \
                             continue;                                                          \
                         }                                                                      \
-                        if (g->sw == 1) { /* zeros, the overlapping run, zeros */             \
+                        if (g->sw == 1) { /* zeros, the overlapping run, zeros */              \
                             int64_t lo = x0 < 0 ? -x0 : 0, hi = g->w - x0;                     \
                             if (hi > g->ow) hi = g->ow;                                        \
                             if (lo > g->ow) lo = g->ow;                                        \
@@ -88,7 +88,7 @@ typedef struct {
 
 // Batched columns [groups][k, n·p] from x, and back (adding into a zeroed x).
 #define DEFINE_BATCH(SUFFIX, T)                                                                \
-    NK_WIDE static void gather_columns_##SUFFIX(void *context, int64_t begin, int64_t end) {   \
+    NK_WIDE_RANGE(gather_columns_##SUFFIX) {                                                   \
         const conv_job *j = context;                                                           \
         const nk_conv_geometry *g = j->g;                                                      \
         const int64_t cg = g->c / g->groups, k = cg * g->kh * g->kw, p = g->oh * g->ow;        \
@@ -97,7 +97,7 @@ typedef struct {
                 im2col_##SUFFIX(g, (const T *)j->image + (n * g->c + gi * cg) * g->h * g->w,   \
                                 (T *)j->columns + gi * k * g->n * p + n * p, g->n * p);        \
     }                                                                                          \
-    NK_WIDE static void scatter_columns_##SUFFIX(void *context, int64_t begin, int64_t end) {  \
+    NK_WIDE_RANGE(scatter_columns_##SUFFIX) {                                                  \
         const conv_job *j = context;                                                           \
         const nk_conv_geometry *g = j->g;                                                      \
         const int64_t cg = g->c / g->groups, k = cg * g->kh * g->kw, p = g->oh * g->ow;        \
@@ -217,8 +217,8 @@ int64_t nk_conv2d_column_count(const nk_conv_geometry *g) {
         nk_free(columns, ccap);                                                                \
         nk_free(outputs, ocap);                                                                \
     }                                                                                          \
-    /* One thread's share of the weight gradient: its images a few at a time, so each chunk's \
-       columns stay in the core's cache between im2col writing and GEMM reading them. */      \
+    /* One thread's share of the weight gradient: its images a few at a time, so each chunk's  \
+       columns stay in the core's cache between im2col writing and GEMM reading them. */       \
     static void weight_grad_share_##SUFFIX(void *context, int64_t begin, int64_t end) {        \
         const weight_grad_job *j = context;                                                    \
         const nk_conv_geometry *g = j->g;                                                      \
@@ -248,7 +248,7 @@ int64_t nk_conv2d_column_count(const nk_conv_geometry *g) {
         }                                                                                      \
     }                                                                                          \
     void nk_conv2d_weight_grad_##SUFFIX(const nk_conv_geometry *g, const T *x, const T *y, T *dw) { \
-        if ((g->c / g->groups >= 8 || DEPTHWISE(g) || DNNL_WINS_WEIGHT_GRAD_##SUFFIX(g)) &&        \
+        if ((g->c / g->groups >= 8 || DEPTHWISE(g) || DNNL_WINS_WEIGHT_GRAD_##SUFFIX(g)) &&    \
             TRY_DNNL_##SUFFIX(NK_CONV_BACKWARD_WEIGHTS, g, x, y, dw))                          \
             return;                                                                            \
         weight_grad_columns_##SUFFIX(g, x, y, dw);                                             \
@@ -264,7 +264,7 @@ int64_t nk_conv2d_column_count(const nk_conv_geometry *g) {
         weight_grad_job job = { g, x, y, dw, partials, shares, chunk };                        \
         nk_parallel_for(shares, 1, weight_grad_share_##SUFFIX, &job);                          \
         for (int64_t share = 1; share < shares; share++)                                       \
-            for (int64_t i = 0; i < size; i++) dw[i] += partials[(share - 1) * size + i];     \
+            for (int64_t i = 0; i < size; i++) dw[i] += partials[(share - 1) * size + i];      \
         nk_free(partials, pcap);                                                               \
     }
 
@@ -333,7 +333,7 @@ typedef struct {
 } fusion_job;
 
 // The fused steps after a plain convolution, over (sample, channel) planes.
-NK_WIDE static void finish_fused(void *context, int64_t begin, int64_t end) {
+NK_WIDE_RANGE(finish_fused) {
     const fusion_job *j = context;
     const int64_t p = j->g->oh * j->g->ow;
     for (int64_t plane = begin; plane < end; plane++) {

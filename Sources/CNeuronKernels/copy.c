@@ -24,7 +24,7 @@ typedef struct { nk_layout layout; const void *src; void *dst; int element_size;
         }                                                                                      \
     }
 
-NK_WIDE static void copy_range(void *context, int64_t begin, int64_t end) {
+NK_WIDE_RANGE(copy_range) {
     const copy_job *job = context;
     switch (job->element_size) {
     case 1: COPY_LOOP(uint8_t) break;
@@ -77,7 +77,7 @@ static inline uint16_t f32_to_bf16(float f) {
     {                                                                                          \
         const TS *s = src;                                                                     \
         uint16_t *d = dst;                                                                     \
-        for (int64_t i = 0; i < n; i++) d[i] = f32_to_bf16((float)s[i]);                      \
+        for (int64_t i = 0; i < n; i++) d[i] = f32_to_bf16((float)s[i]);                       \
     }
 #define CAST_FROM(TS)                                                                          \
     switch (to) {                                                                              \
@@ -95,7 +95,17 @@ static inline uint16_t f32_to_bf16(float f) {
         for (int64_t i = 0; i < n; i++) d[i] = (TD)bf16_to_f32(s[i]);                          \
     }
 
-NK_WIDE void nk_cast(int from, int to, const void *src, void *dst, int64_t n) {
+typedef struct { int from, to; const char *src; char *dst; } cast_job;
+
+// Bytes per element of a DType raw value (float32, float64, int64, bool, bfloat16).
+static int64_t dtype_size(int code) { return code == 0 ? 4 : code == 1 || code == 2 ? 8 : code == 4 ? 2 : 1; }
+
+NK_WIDE_RANGE(cast_range) {
+    const cast_job *j = context;
+    const int from = j->from, to = j->to;
+    const void *src = j->src + begin * dtype_size(from);
+    void *dst = j->dst + begin * dtype_size(to);
+    const int64_t n = end - begin;
     switch (from) {
     case 0: CAST_FROM(float) break;
     case 1: CAST_FROM(double) break;
@@ -117,35 +127,38 @@ NK_WIDE void nk_cast(int from, int to, const void *src, void *dst, int64_t n) {
     }
 }
 
-NK_WIDE static void fill_span(int element_size, void *dst, int64_t n, const void *value) {
-    switch (element_size) {
-    case 1: memset(dst, *(const uint8_t *)value, (size_t)n); break;
+void nk_cast(int from, int to, const void *src, void *dst, int64_t n) {
+    cast_job job = { from, to, src, dst };
+    nk_parallel_for(n, 16384, cast_range, &job);
+}
+
+typedef struct { int element_size; char *dst; const void *value; } fill_job;
+
+NK_WIDE_RANGE(fill_range) {
+    const fill_job *j = context;
+    void *dst = j->dst + begin * j->element_size;
+    const int64_t n = end - begin;
+    switch (j->element_size) {
+    case 1: memset(dst, *(const uint8_t *)j->value, (size_t)n); break;
     case 2: {
         uint16_t v, *d = dst;
-        memcpy(&v, value, 2);
+        memcpy(&v, j->value, 2);
         for (int64_t i = 0; i < n; i++) d[i] = v;
         break;
     }
     case 4: {
         uint32_t v, *d = dst;
-        memcpy(&v, value, 4);
+        memcpy(&v, j->value, 4);
         for (int64_t i = 0; i < n; i++) d[i] = v;
         break;
     }
     default: {
         uint64_t v, *d = dst;
-        memcpy(&v, value, 8);
+        memcpy(&v, j->value, 8);
         for (int64_t i = 0; i < n; i++) d[i] = v;
         break;
     }
     }
-}
-
-typedef struct { int element_size; char *dst; const void *value; } fill_job;
-
-static void fill_range(void *context, int64_t begin, int64_t end) {
-    const fill_job *j = context;
-    fill_span(j->element_size, j->dst + begin * j->element_size, end - begin, j->value);
 }
 
 void nk_fill(int element_size, void *dst, int64_t n, const void *value) {

@@ -1,39 +1,61 @@
-// Wide code without build flags. NK_WIDE compiles a kernel three times on x86-64, for
-// x86-64-v4 (AVX-512), x86-64-v3 (AVX2 + FMA) and the baseline, and the loader picks the
-// widest one the CPU runs (an ifunc, resolved once at load). Elsewhere it does nothing.
-// Helpers of NK_WIDE functions are NK_INLINE, so they run inside each clone.
+// Wide code without build flags. NK_WIDE_RANGE(name) { body } compiles a range kernel (the
+// signature nk_parallel_for takes: context, begin, end) three times on x86-64, for AVX-512
+// (x86-64-v4's features), AVX2 + FMA (x86-64-v3's) and the baseline, and `name` runs the one
+// nk_vector_level() picks: the widest the CPU has, unless NEURON_CPU_ISA or a test asks for a
+// narrower one. The level is per thread and travels with nk_parallel_for to its workers.
+// Elsewhere there is one plain version. Helpers of wide kernels are NK_INLINE, so they run
+// inside each variant.
 #ifndef NEURON_DISPATCH_H
 #define NEURON_DISPATCH_H
 
-// The clones need glibc's ifunc (musl has none) and a compiler whose resolver knows the
-// x86-64-v3/v4 levels (clang 18 and later, GCC 12 and later); elsewhere the baseline code runs.
-#if defined(__has_include)
-#if __has_include(<features.h>)
-#include <features.h>
-#endif
-#endif
-#if defined(__clang__)
-#define NK_CLONES_SUPPORTED (__clang_major__ >= 18)
-#elif defined(__GNUC__)
-#define NK_CLONES_SUPPORTED (__GNUC__ >= 12)
-#else
-#define NK_CLONES_SUPPORTED 0
-#endif
-
-#if defined(__x86_64__) && defined(__ELF__) && defined(__GLIBC__) && NK_CLONES_SUPPORTED && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define NK_WIDE __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-// For scalar loops (argmax, max pooling): AVX-512 would do their selects in mask registers,
-// which lengthens the loop-carried chain, so these stop at AVX2.
-#define NK_WIDE_AVX2 __attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
-#endif
-#ifndef NK_WIDE
-#define NK_WIDE
-#define NK_WIDE_AVX2
-#endif
+#include "NeuronKernels.h"
 
 #define NK_INLINE static inline __attribute__((always_inline))
+
+// Feature lists rather than "arch=x86-64-v4": an arch also sets the tuning, and v4's tuning
+// keeps loops at 256 bits.
+#define NK_FEATURES_AVX2 "avx,avx2,bmi,bmi2,f16c,fma,lzcnt,movbe,popcnt,sse3,ssse3,sse4.1,sse4.2,xsave,cx16"
+#define NK_FEATURES_AVX512 NK_FEATURES_AVX2 ",avx512f,avx512bw,avx512cd,avx512dq,avx512vl"
+
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target)
+#define NK_VARIANTS 1
+#endif
+#endif
+
+#ifdef NK_VARIANTS
+#define NK_VARIANT(NAME, SUFFIX, FEATURES)                                                     \
+    __attribute__((target(FEATURES))) static void NAME##_##SUFFIX(void *c, int64_t b, int64_t e) { \
+        NAME##_body(c, b, e);                                                                  \
+    }
+#define NK_WIDE_RANGE(NAME)                                                                    \
+    NK_INLINE void NAME##_body(void *context, int64_t begin, int64_t end);                     \
+    NK_VARIANT(NAME, avx512, NK_FEATURES_AVX512)                                               \
+    NK_VARIANT(NAME, avx2, NK_FEATURES_AVX2)                                                   \
+    static void NAME##_baseline(void *c, int64_t b, int64_t e) { NAME##_body(c, b, e); }       \
+    static void NAME(void *c, int64_t b, int64_t e) {                                          \
+        switch (nk_vector_level()) {                                                           \
+        case NK_AVX512: NAME##_avx512(c, b, e); break;                                         \
+        case NK_AVX2: NAME##_avx2(c, b, e); break;                                             \
+        default: NAME##_baseline(c, b, e);                                                     \
+        }                                                                                      \
+    }                                                                                          \
+    NK_INLINE void NAME##_body(void *context, int64_t begin, int64_t end)
+// For scalar loops (argmax, max pooling): AVX-512 would do their selects in mask registers,
+// which lengthens the loop-carried chain, so these stop at AVX2.
+#define NK_WIDE_AVX2_RANGE(NAME)                                                               \
+    NK_INLINE void NAME##_body(void *context, int64_t begin, int64_t end);                     \
+    NK_VARIANT(NAME, avx2, NK_FEATURES_AVX2)                                                   \
+    static void NAME##_baseline(void *c, int64_t b, int64_t e) { NAME##_body(c, b, e); }       \
+    static void NAME(void *c, int64_t b, int64_t e) {                                          \
+        if (nk_vector_level() >= NK_AVX2) NAME##_avx2(c, b, e);                                \
+        else NAME##_baseline(c, b, e);                                                         \
+    }                                                                                          \
+    NK_INLINE void NAME##_body(void *context, int64_t begin, int64_t end)
+#else
+#define NK_WIDE_RANGE(NAME) static void NAME(void *context, int64_t begin, int64_t end)
+#define NK_WIDE_AVX2_RANGE(NAME) NK_WIDE_RANGE(NAME)
+#endif
 
 // a * b + c may become one FMA, also across statements (what -ffp-contract=fast did).
 #ifdef __clang__

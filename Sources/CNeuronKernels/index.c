@@ -61,7 +61,7 @@ int64_t nk_gather(int element_size, const void *x, const int64_t *index, void *o
 }
 
 #define SCATTER_ADD(NAME, T)                                                                   \
-    NK_WIDE static void NAME##_rows(void *context, int64_t begin, int64_t end) {               \
+    NK_WIDE_RANGE(NAME##_rows) {                                                               \
         index_job *j = context;                                                                \
         const T *src = j->x;                                                                   \
         T *out = j->out;                                                                       \
@@ -89,18 +89,27 @@ int64_t nk_index_select(int element_size, const void *x, const int64_t *index, i
     return -1;
 }
 
+typedef struct { void *out; const int64_t *index; int64_t count; const void *src; int64_t axis, inner; } index_add_job;
+
+// Outer slices are disjoint in `out`, so they split over threads; within one, repeated
+// indices add up in order.
 #define INDEX_ADD(NAME, T)                                                                     \
-    NK_WIDE                                                                                    \
-    int64_t NAME(T *out, const int64_t *index, int64_t count, const T *src, int64_t outer,     \
-                 int64_t axis, int64_t inner) {                                                \
-        for (int64_t j = 0; j < count; j++)                                                    \
-            if (index[j] < 0 || index[j] >= axis) return index[j];                             \
-        for (int64_t o = 0; o < outer; o++)                                                    \
-            for (int64_t j = 0; j < count; j++) {                                              \
-                T *d = out + (o * axis + index[j]) * inner;                                    \
-                const T *s = src + (o * count + j) * inner;                                    \
+    NK_WIDE_RANGE(NAME##_slices) {                                                             \
+        const index_add_job *j = context;                                                      \
+        const int64_t count = j->count, axis = j->axis, inner = j->inner;                      \
+        for (int64_t o = begin; o < end; o++)                                                  \
+            for (int64_t k = 0; k < count; k++) {                                              \
+                T *d = (T *)j->out + (o * axis + j->index[k]) * inner;                         \
+                const T *s = (const T *)j->src + (o * count + k) * inner;                      \
                 for (int64_t i = 0; i < inner; i++) d[i] += s[i];                              \
             }                                                                                  \
+    }                                                                                          \
+    int64_t NAME(T *out, const int64_t *index, int64_t count, const T *src, int64_t outer,     \
+                 int64_t axis, int64_t inner) {                                                \
+        for (int64_t k = 0; k < count; k++)                                                    \
+            if (index[k] < 0 || index[k] >= axis) return index[k];                             \
+        index_add_job job = { out, index, count, src, axis, inner };                           \
+        nk_parallel_for(outer, 1 + 16384 / (count * inner + 1), NAME##_slices, &job);          \
         return -1;                                                                             \
     }
 INDEX_ADD(nk_index_add_f32, float)

@@ -26,7 +26,7 @@ typedef struct {
     }
 
 #define DEFINE_LAYER_NORM(SUFFIX, T)                                                           \
-    NK_WIDE static void layer_norm_rows_##SUFFIX(void *context, int64_t begin, int64_t end) {  \
+    NK_WIDE_RANGE(layer_norm_rows_##SUFFIX) {                                                  \
         const layer_norm_job *j = context;                                                     \
         const int64_t width = j->width;                                                        \
         const T *w = j->w, *b = j->b;                                                          \
@@ -45,14 +45,14 @@ typedef struct {
             else for (int64_t i = 0; i < width; i++) y[i] = (x[i] - mean) * rstd;              \
         }                                                                                      \
     }                                                                                          \
-    void nk_layer_norm_##SUFFIX(const T *x, const T *w, const T *b, T *y, T *mean, T *rstd,   \
+    void nk_layer_norm_##SUFFIX(const T *x, const T *w, const T *b, T *y, T *mean, T *rstd,    \
                                 int64_t rows, int64_t width, double eps) {                     \
-        layer_norm_job job = { x, w, b, 0, 0, 0, y, mean, rstd, 0, 0, rows, width, 0, eps };    \
+        layer_norm_job job = { x, w, b, 0, 0, 0, y, mean, rstd, 0, 0, rows, width, 0, eps };   \
         nk_parallel_for(rows, 16384 / (width + 1) + 1, layer_norm_rows_##SUFFIX, &job);        \
     }                                                                                          \
     /* dx = rstd · (gw − mean(gw) − x̂ · mean(gw · x̂)) with gw = g · w; each share also sums  \
        g · x̂ and g over its rows into its partial dweight and dbias. */                       \
-    NK_WIDE static void layer_norm_backward_share_##SUFFIX(void *context, int64_t begin, int64_t end) { \
+    NK_WIDE_RANGE(layer_norm_backward_share_##SUFFIX) {                                        \
         const layer_norm_job *j = context;                                                     \
         const int64_t width = j->width;                                                        \
         const T *w = j->w;                                                                     \

@@ -23,8 +23,8 @@ typedef struct {
     return total;
 
 #define DEFINE_NORM(SUFFIX, T)                                                                 \
-    /* Sums over one contiguous run with 16 independent partial sums (vectorisable without  \
-       reassociating). */                                             \
+    /* Sums over one contiguous run with 16 independent partial sums (vectorisable without     \
+       reassociating). */                                                                      \
     NK_INLINE T run_sum_##SUFFIX(const T *restrict p, int64_t count) {                         \
         RUN_SUM(T, p[i])                                                                       \
     }                                                                                          \
@@ -35,7 +35,7 @@ typedef struct {
         RUN_SUM(T, g[i] * (p[i] - m))                                                          \
     }                                                                                          \
     /* first = mean, second = biased variance, for channels [begin, end) */                    \
-    NK_WIDE static void stats_range_##SUFFIX(void *context, int64_t begin, int64_t end) {      \
+    NK_WIDE_RANGE(stats_range_##SUFFIX) {                                                      \
         const norm_job *j = context;                                                           \
         const T *x = j->x;                                                                     \
         const double count = (double)(j->n * j->inner);                                        \
@@ -51,7 +51,7 @@ typedef struct {
         }                                                                                      \
     }                                                                                          \
     /* first = Σ u, second = Σ u·(v − mean) per channel (u: output gradient, v: input) */      \
-    NK_WIDE static void sums_range_##SUFFIX(void *context, int64_t begin, int64_t end) {       \
+    NK_WIDE_RANGE(sums_range_##SUFFIX) {                                                       \
         const norm_job *j = context;                                                           \
         const T *u = j->u, *v = j->v;                                                          \
         for (int64_t ch = begin; ch < end; ch++) {                                             \
@@ -66,7 +66,7 @@ typedef struct {
         }                                                                                      \
     }                                                                                          \
     /* out = a·u + b·v + d per channel (v may be NULL), for rows [begin, end) */               \
-    NK_WIDE static void affine_range_##SUFFIX(void *context, int64_t begin, int64_t end) {     \
+    NK_WIDE_RANGE(affine_range_##SUFFIX) {                                                     \
         const norm_job *j = context;                                                           \
         for (int64_t r = begin; r < end; r++)                                                  \
             for (int64_t ch = 0; ch < j->c; ch++) {                                            \
@@ -77,7 +77,7 @@ typedef struct {
                 if (j->v) {                                                                    \
                     const T *restrict v = (const T *)j->v + at;                                \
                     const T b = (T)j->b[ch];                                                   \
-                    for (int64_t i = 0; i < j->inner; i++) o[i] = a * u[i] + b * v[i] + d;      \
+                    for (int64_t i = 0; i < j->inner; i++) o[i] = a * u[i] + b * v[i] + d;     \
                 } else {                                                                       \
                     for (int64_t i = 0; i < j->inner; i++) o[i] = a * u[i] + d;                \
                 }                                                                              \
@@ -89,7 +89,7 @@ typedef struct {
         nk_parallel_for(c, 1, stats_range_##SUFFIX, &job);                                     \
     }                                                                                          \
     void nk_channel_grad_sums_##SUFFIX(const T *gy, const T *x, const double *mean, int64_t n, \
-                                       int64_t c, int64_t inner, double *sum, double *dot) {  \
+                                       int64_t c, int64_t inner, double *sum, double *dot) {   \
         norm_job job = { .u = gy, .v = x, .mean = mean, .first = sum, .second = dot, .n = n, .c = c, \
                          .inner = inner };                                                     \
         nk_parallel_for(c, 1, sums_range_##SUFFIX, &job);                                      \

@@ -44,7 +44,7 @@ typedef struct {
 } adam_many_job;
 
 // A share of the concatenation of every tensor: the tensors it overlaps, each in one loop.
-NK_WIDE static void adam_many_range(void *context, int64_t begin, int64_t end) {
+NK_WIDE_RANGE(adam_many_range) {
     const adam_many_job *j = context;
     int64_t lo = 0, hi = j->count - 1;
     while (lo < hi) {  // the last tensor starting at or before `begin`
@@ -92,16 +92,16 @@ void nk_adam_many_f32(const nk_adam_tensor *tensors, int64_t count, double lr, d
     if (starts != stack_starts) free(starts);
 }
 
-#define SGD_BODY(T)                                                                             \
+#define SGD_BODY(T)                                                                            \
     for (int64_t i = 0; i < n; i++) {                                                          \
-        T g = grad[i];                                                                          \
-        if (decay != 0) g += param[i] * (T)decay;                                               \
-        if (momentum != 0) {                                                                    \
-            T b = first ? g : buf[i] * (T)momentum + g * (T)(1 - dampening);                    \
-            buf[i] = b;                                                                         \
-            g = nesterov ? g + b * (T)momentum : b;                                             \
-        }                                                                                       \
-        param[i] -= g * (T)lr;                                                                  \
+        T g = grad[i];                                                                         \
+        if (decay != 0) g += param[i] * (T)decay;                                              \
+        if (momentum != 0) {                                                                   \
+            T b = first ? g : buf[i] * (T)momentum + g * (T)(1 - dampening);                   \
+            buf[i] = b;                                                                        \
+            g = nesterov ? g + b * (T)momentum : b;                                            \
+        }                                                                                      \
+        param[i] -= g * (T)lr;                                                                 \
     }
 
 void nk_sgd_f32(float *param, const float *grad, float *buf, int64_t n, double lr, double momentum,

@@ -20,7 +20,7 @@ typedef struct {
 // first of its four values that is NaN or greater than those before it (the general loop's
 // rule), chosen with selects so the row vectorises.
 #define DEFINE_MAX2X2(SUFFIX, T)                                                               \
-    NK_WIDE static void max2x2_range_##SUFFIX(void *context, int64_t begin, int64_t end) {    \
+    NK_WIDE_RANGE(max2x2_range_##SUFFIX) {                                                     \
         const pool_job *j = context;                                                           \
         const int64_t w = j->w;                                                                \
         for (int64_t row = begin * j->oh; row < end * j->oh; row++) { /* plane · oh + oy */    \
@@ -45,7 +45,7 @@ typedef struct {
     }
 
 #define DEFINE_MAX(SUFFIX, T)                                                                  \
-    NK_WIDE_AVX2 static void max_range_##SUFFIX(void *context, int64_t begin, int64_t end) {   \
+    NK_WIDE_AVX2_RANGE(max_range_##SUFFIX) {                                                   \
         const pool_job *j = context;                                                           \
         for (int64_t plane = begin; plane < end; plane++) {                                    \
             const T *x = (const T *)j->x + plane * j->h * j->w;                                \
@@ -81,11 +81,11 @@ typedef struct {
         job.planes = planes;                                                                   \
         int simple2 = kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1; \
         nk_range_fn two = ow <= 16 && h * w < (1 << 30) ? max2x2_narrow_##SUFFIX : max2x2_range_##SUFFIX; \
-        nk_parallel_for(planes, 64, simple2 ? two : max_range_##SUFFIX, &job);                  \
+        nk_parallel_for(planes, 64, simple2 ? two : max_range_##SUFFIX, &job);                 \
     }
 
 #define DEFINE_AVERAGE(SUFFIX, T)                                                              \
-    NK_WIDE static void average_range_##SUFFIX(void *context, int64_t begin, int64_t end) {    \
+    NK_WIDE_RANGE(average_range_##SUFFIX) {                                                    \
         const pool_job *j = context;                                                           \
         for (int64_t plane = begin; plane < end; plane++) {                                    \
             T *x = (T *)j->x + plane * j->h * j->w;                                            \
@@ -132,7 +132,7 @@ typedef int64_t nk_i64x16 __attribute__((ext_vector_type(16)));
 // Macros, not functions: a 16-lane argument would change the ABI in the clones without AVX-512.
 #define select_f32x16(take, yes, no) ((nk_f32x16)(((nk_i32x16)(yes) & (take)) | ((nk_i32x16)(no) & ~(take))))
 
-NK_WIDE static void max2x2_narrow_f32(void *context, int64_t begin, int64_t end) {
+NK_WIDE_RANGE(max2x2_narrow_f32) {
     const pool_job *j = context;
     const int64_t w = j->w, ow = j->ow;
     const float *x_end = (const float *)j->x + j->planes * j->h * w;

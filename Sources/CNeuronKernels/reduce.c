@@ -8,7 +8,7 @@ typedef struct { const void *x; void *out; int64_t *indices; int64_t reduce, inn
 // inner == 1 reduces contiguous rows with 16 independent partial sums (vectorisable without
 // reassociating); inner > 1 accumulates whole rows into the output, also vectorisable.
 #define SUM_RANGE(NAME, T)                                                                     \
-    NK_WIDE static void NAME(void *context, int64_t begin, int64_t end) {                      \
+    NK_WIDE_RANGE(NAME) {                                                                      \
         const reduce_job *job = context;                                                       \
         const int64_t reduce = job->reduce, inner = job->inner;                                \
         for (int64_t o = begin; o < end; o++) {                                                \
@@ -77,7 +77,7 @@ void nk_sum_i64(const int64_t *x, int64_t *out, int64_t outer, int64_t reduce, i
             }                                                                                  \
         }                                                                                      \
     }                                                                                          \
-    NK_WIDE_AVX2 static void NAME(void *context, int64_t begin, int64_t end) {                 \
+    NK_WIDE_AVX2_RANGE(NAME) {                                                                 \
         const reduce_job *job = context;                                                       \
         if (job->is_min) NAME##_rows(job, begin, end, 1);                                      \
         else NAME##_rows(job, begin, end, 0);                                                  \

@@ -109,7 +109,7 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
         const step_job *j = context;                                                           \
         const int64_t h = j->h, g = projection_blocks(j->kind) * h, s = saved_blocks(j->kind) * h; \
         for (int64_t r = begin; r < end; r++) {                                                \
-            const T *xg = (const T *)j->xg + r * g, *hg = (const T *)j->hg + r * g;             \
+            const T *xg = (const T *)j->xg + r * g, *hg = (const T *)j->hg + r * g;            \
             const T *hp = (const T *)j->h_prev + r * h;                                        \
             T *gates = (T *)j->gates_out + r * s, *hn = (T *)j->h_next + r * h;                \
             if (j->active && !j->active[r]) { /* past the end: carry the state */              \
@@ -142,7 +142,7 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
             }                                                                                  \
         }                                                                                      \
     }                                                                                          \
-    /* One step backward for rows [begin, end): from dh (and dc) of this step's outputs to    \
+    /* One step backward for rows [begin, end): from dh (and dc) of this step's outputs to     \
        the gate pre-activations (dxg, dhg), dc of the previous cell state (in place in dc)     \
        and the part of the previous h's gradient that bypasses W_hh (dh_prev). */              \
     NK_INLINE void backward_rows_##SUFFIX(void *context, int64_t begin, int64_t end) {         \
@@ -151,7 +151,7 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
         for (int64_t r = begin; r < end; r++) {                                                \
             const T *gates = (const T *)j->gates + r * s, *dh = (const T *)j->dh + r * h;      \
             T *dxg = (T *)j->dxg + r * g, *dhg = (T *)j->dhg + r * g, *dhp = (T *)j->dh_prev + r * h; \
-            if (j->active && !j->active[r]) { /* state was carried: so is its gradient */     \
+            if (j->active && !j->active[r]) { /* state was carried: so is its gradient */      \
                 memcpy(dhp, dh, sizeof(T) * h);                                                \
                 memset(dxg, 0, sizeof(T) * g);                                                 \
                 if (dhg != dxg) memset(dhg, 0, sizeof(T) * g);                                 \
@@ -178,9 +178,9 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
             }                                                                                  \
         }                                                                                      \
     }                                                                                          \
-    /* Rows are independent through the whole sequence, so each thread runs every step for  \
-       its own block of rows with single-threaded GEMMs: one parallel region per pass. */     \
-    NK_WIDE static void forward_block_##SUFFIX(void *context, int64_t begin, int64_t end) {    \
+    /* Rows are independent through the whole sequence, so each thread runs every step for     \
+       its own block of rows with single-threaded GEMMs: one parallel region per pass. */      \
+    NK_WIDE_RANGE(forward_block_##SUFFIX) {                                                    \
         const sequence_job *q = context;                                                       \
         const int kind = q->kind;                                                              \
         const int64_t n = q->n, h = q->h, rows = end - begin;                                  \
@@ -195,7 +195,7 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
             const T *c_prev = kind != NK_LSTM ? NULL                                           \
                               : t ? states + (t - 1) * per_step + n * h + begin * h : (const T *)q->c0 + begin * h; \
             if (bhh) for (int64_t r = 0; r < rows; r++) memcpy(hg + r * g, bhh, sizeof(T) * g); \
-            nk_gemm_##SUFFIX(0, 0, rows, g, h, 1, h_prev, h, q->whh, g, bhh ? 1 : 0, hg, g);    \
+            nk_gemm_##SUFFIX(0, 0, rows, g, h, 1, h_prev, h, q->whh, g, bhh ? 1 : 0, hg, g);   \
             step_job job = { .kind = kind, .h = h, .xg = (const T *)q->xg + (t * n + begin) * g, .hg = hg, \
                              .h_prev = h_prev, .c_prev = c_prev,                               \
                              .active = q->active ? q->active + t * n + begin : NULL,           \
@@ -209,8 +209,8 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
     void nk_rnn_forward_##SUFFIX(int kind, int64_t steps, int64_t n, int64_t h, const T *xg,   \
                                  const T *whh, const T *bhh, const T *h0, const T *c0,         \
                                  const uint8_t *active, T *states, T *gates) {                 \
-        /* Every step multiplies by W_hhᵀ: transposed once here, the steps' GEMMs take it    \
-           untransposed, which oneDNN runs about 1.5× faster at these shapes. */                \
+        /* Every step multiplies by W_hhᵀ: transposed once here, the steps' GEMMs take it      \
+           untransposed, which oneDNN runs about 1.5× faster at these shapes. */               \
         const int64_t g = projection_blocks(kind) * h;                                         \
         size_t cap_t;                                                                          \
         T *whh_t = nk_alloc(sizeof(T) * (size_t)(g * h), &cap_t);                              \
@@ -222,7 +222,7 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
         nk_parallel_for(n, 8, forward_block_##SUFFIX, &job);                                   \
         nk_free(whh_t, cap_t);                                                                 \
     }                                                                                          \
-    NK_WIDE static void backward_block_##SUFFIX(void *context, int64_t begin, int64_t end) {   \
+    NK_WIDE_RANGE(backward_block_##SUFFIX) {                                                   \
         const sequence_job *q = context;                                                       \
         const int kind = q->kind;                                                              \
         const int64_t n = q->n, h = q->h, rows = end - begin;                                  \
@@ -239,7 +239,7 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
             const T *gh = grad + t * per_step + begin * h;                                     \
             for (int64_t k = 0; k < rows * h; k++) dh[k] = gh[k] + dh_prev[k];                 \
             if (dc)                                                                            \
-                for (int64_t k = 0; k < rows * h; k++) dc[k] += gh[n * h + k];                  \
+                for (int64_t k = 0; k < rows * h; k++) dc[k] += gh[n * h + k];                 \
             const T *h_prev = (t ? states + (t - 1) * per_step : (const T *)q->h0) + begin * h; \
             const T *c_prev = kind != NK_LSTM ? NULL                                           \
                               : t ? states + (t - 1) * per_step + n * h + begin * h : (const T *)q->c0 + begin * h; \
@@ -251,11 +251,11 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
                              .dc = dc, .dxg = (T *)q->dxg + (t * n + begin) * g, .dhg = dhg_t, \
                              .dh_prev = dh_prev };                                             \
             backward_rows_##SUFFIX(&job, 0, rows);                                             \
-            nk_gemm_##SUFFIX(0, 0, rows, h, g, 1, dhg_t, g, q->whh, h, 1, dh_prev, h);          \
+            nk_gemm_##SUFFIX(0, 0, rows, h, g, 1, dhg_t, g, q->whh, h, 1, dh_prev, h);         \
         }                                                                                      \
         nk_free(dh, cap_dh);                                                                   \
     }                                                                                          \
-    /* h_{t−1} of every step as one matrix (h0 first), steps split over threads. */           \
+    /* h_{t−1} of every step as one matrix (h0 first), steps split over threads. */            \
     static void gather_h_prevs_##SUFFIX(void *context, int64_t begin, int64_t end) {           \
         const finish_job *f = context;                                                         \
         const size_t bytes = sizeof(T) * (size_t)(f->n * f->h);                                \
@@ -264,23 +264,23 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
                    t ? (const T *)f->states + (t - 1) * f->per_step : (const T *)f->h0, bytes); \
     }                                                                                          \
     /* db_hh = Σ over every step's rows of dhg, in blocks of 16 columns over threads. */       \
-    NK_WIDE static void bias_grad_##SUFFIX(void *context, int64_t begin, int64_t end) {        \
+    NK_WIDE_RANGE(bias_grad_##SUFFIX) {                                                        \
         const finish_job *f = context;                                                         \
         const int64_t g = f->g, from = begin * 16, to = end * 16 < g ? end * 16 : g;           \
         const T *dhg = f->dhg;                                                                 \
         T *restrict db = f->dbhh;                                                              \
         for (int64_t k = from; k < to; k++) db[k] = 0;                                         \
         for (int64_t r = 0; r < f->steps * f->n; r++)                                          \
-            for (int64_t k = from; k < to; k++) db[k] += dhg[r * g + k];                        \
+            for (int64_t k = from; k < to; k++) db[k] += dhg[r * g + k];                       \
     }                                                                                          \
-    NK_WIDE void nk_rnn_backward_##SUFFIX(int kind, int64_t steps, int64_t n, int64_t h, const T *grad, \
+    void nk_rnn_backward_##SUFFIX(int kind, int64_t steps, int64_t n, int64_t h, const T *grad, \
                                   const T *whh, const T *h0, const T *c0, const uint8_t *active, \
-                                  const T *states, const T *gates, T *dxg, T *dwhh, T *dbhh,    \
+                                  const T *states, const T *gates, T *dxg, T *dwhh, T *dbhh,   \
                                   T *dh0, T *dc0) {                                            \
         const int64_t g = projection_blocks(kind) * h;                                         \
         const int64_t per_step = state_blocks(kind) * n * h;                                   \
         size_t cap_dhg = 0, cap_hp;                                                            \
-        /* Gradients of the hidden projections, all steps (the same as dxg except for GRU). */  \
+        /* Gradients of the hidden projections, all steps (the same as dxg except for GRU). */ \
         T *dhg = kind == NK_GRU ? nk_alloc(sizeof(T) * (size_t)(steps * n * g), &cap_dhg) : dxg; \
         sequence_job job = { .kind = kind, .steps = steps, .n = n, .h = h, .whh = whh, .h0 = h0, \
                              .c0 = c0, .active = active, .states = (T *)states, .gates = (T *)gates, \
@@ -289,10 +289,10 @@ NK_INLINE double tanh_f64(double x) { return nk_tanh(x); }
         /* dW_hh = Σ_t dhg_tᵀ·h_{t−1}: one GEMM over every step's rows. */                     \
         T *h_prevs = nk_alloc(sizeof(T) * (size_t)(steps * n * h), &cap_hp);                   \
         finish_job fin = { .steps = steps, .n = n, .h = h, .g = g, .per_step = per_step, .h0 = h0, \
-                           .states = states, .h_prevs = h_prevs, .dhg = dhg, .dbhh = dbhh };    \
+                           .states = states, .h_prevs = h_prevs, .dhg = dhg, .dbhh = dbhh };   \
         nk_parallel_for(steps, 4, gather_h_prevs_##SUFFIX, &fin);                              \
-        nk_gemm_##SUFFIX(1, 0, g, h, steps * n, 1, dhg, g, h_prevs, h, 0, dwhh, h);             \
-        if (dbhh) nk_parallel_for((g + 15) / 16, 1, bias_grad_##SUFFIX, &fin);                  \
+        nk_gemm_##SUFFIX(1, 0, g, h, steps * n, 1, dhg, g, h_prevs, h, 0, dwhh, h);            \
+        if (dbhh) nk_parallel_for((g + 15) / 16, 1, bias_grad_##SUFFIX, &fin);                 \
         nk_free(h_prevs, cap_hp);                                                              \
         if (kind == NK_GRU) nk_free(dhg, cap_dhg);                                             \
     }

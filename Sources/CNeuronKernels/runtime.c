@@ -1,7 +1,9 @@
 // Memory cache, thread team and the per-thread autograd switch.
 #include "NeuronKernels.h"
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 // ---------------------------------------------------------------- memory
 // Buffers of at least SMALL_LIMIT bytes are rounded up to a size class (four classes per
@@ -129,16 +131,21 @@ int nk_num_threads(void) {
     return thread_count;
 }
 
-typedef struct { nk_range_fn fn; void *context; int64_t n; } range_job;
+typedef struct { nk_range_fn fn; void *context; int64_t n; int level; } range_job;
+
+static _Thread_local int thread_level = -1;
 
 static void run_range_job(void *data) {
     range_job *job = data;
+    int caller_level = thread_level;
+    thread_level = job->level;
     // Work inside a range stays on this thread: a nested oneDNN call would otherwise split
     // its work for the whole team and spin at barriers no other thread will reach.
     omp_set_num_threads(1);
     int64_t threads = omp_get_num_threads(), me = omp_get_thread_num();
     int64_t begin = job->n * me / threads, end = job->n * (me + 1) / threads;
     if (begin < end) job->fn(job->context, begin, end);
+    thread_level = caller_level;
 }
 
 void nk_parallel_for(int64_t n, int64_t grain, nk_range_fn fn, void *context) {
@@ -147,8 +154,53 @@ void nk_parallel_for(int64_t n, int64_t grain, nk_range_fn fn, void *context) {
     int64_t useful = n / grain;
     if (threads > useful) threads = (int)useful;
     if (threads <= 1) { if (n > 0) fn(context, 0, n); return; }
-    range_job job = { fn, context, n };
+    range_job job = { fn, context, n, nk_vector_level() };
     GOMP_parallel(run_range_job, &job, (unsigned)threads, 0);
+}
+
+// ---------------------------------------------------------------- vector level
+static int supported_level = NK_BASELINE, default_level = NK_BASELINE;
+
+extern void nk_limit_dnnl_isa(int level);
+
+// Before main: the level is fixed before any kernel runs, and oneDNN only takes a limit on its
+// instruction set before its first primitive.
+__attribute__((constructor)) static void detect_vector_level(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        supported_level = NK_AVX2;
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+            __builtin_cpu_supports("avx512cd"))
+            supported_level = NK_AVX512;
+    }
+#endif
+    default_level = supported_level;
+    const char *asked = getenv("NEURON_CPU_ISA");
+    if (!asked || !*asked) return;
+    int level = !strcmp(asked, "avx512") ? NK_AVX512
+              : !strcmp(asked, "avx2")   ? NK_AVX2
+              : !strcmp(asked, "baseline") ? NK_BASELINE : -1;
+    if (level < 0) {
+        fprintf(stderr, "neuron: NEURON_CPU_ISA=%s is not one of avx512, avx2, baseline; using the widest\n",
+                asked);
+        return;
+    }
+    if (level < default_level) {
+        default_level = level;
+        nk_limit_dnnl_isa(level);
+    }
+}
+
+int nk_supported_vector_level(void) { return supported_level; }
+
+int nk_vector_level(void) { return thread_level >= 0 ? thread_level : default_level; }
+
+int nk_set_vector_level(int level) {
+    int previous = thread_level;
+    thread_level = level < 0 ? -1 : level > supported_level ? supported_level : level;
+    return previous;
 }
 
 // ---------------------------------------------------------------- autograd switch

@@ -9,7 +9,7 @@ typedef struct { int op; const void *x; void *y; double p0, p1; } unary_job;
 #define SQRT1_2 0.70710678118654752440
 #define SQRT_2_OVER_PI 0.79788456080286535588
 
-NK_WIDE static void unary_f32_range(void *context, int64_t begin, int64_t end) {
+NK_WIDE_RANGE(unary_f32_range) {
     const unary_job *job = context;
     const float *restrict x = (const float *)job->x + begin;
     float *restrict y = (float *)job->y + begin;
@@ -63,7 +63,7 @@ NK_WIDE static void unary_f32_range(void *context, int64_t begin, int64_t end) {
     }
 }
 
-NK_WIDE static void unary_f64_range(void *context, int64_t begin, int64_t end) {
+NK_WIDE_RANGE(unary_f64_range) {
     const unary_job *job = context;
     const double *restrict x = (const double *)job->x + begin;
     double *restrict y = (double *)job->y + begin;

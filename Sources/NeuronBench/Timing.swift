@@ -1,4 +1,5 @@
 import Glibc
+import Neuron
 
 /// Monotonic time in seconds.
 public func now() -> Double {
@@ -20,7 +21,8 @@ public func medianTime(runs: Int, warmup: Int = 3, _ body: () -> Void) -> Double
     return times[times.count / 2]
 }
 
-/// One benchmark result printed as a JSON object on one line.
+/// One benchmark result printed as a JSON object on one line, with the vector level its CPU
+/// kernels ran at (`kernels`: avx512, avx2 or baseline; see ``VectorLevel``).
 public struct BenchResult {
     public let name: String
     public let fields: [(String, Double)]
@@ -36,6 +38,7 @@ public struct BenchResult {
     public var json: String {
         var values = fields.map { "\"\($0.0)\":\(formatNumber($0.1))" }
         if let metric { values += ["\"metric_name\":\"\(metric.0)\"", "\"metric\":\(formatNumber(metric.1))"] }
+        values.append("\"kernels\":\"\(VectorLevel.current)\"")
         return "{\"name\":\"\(name)\"," + values.joined(separator: ",") + "}"
     }
 }

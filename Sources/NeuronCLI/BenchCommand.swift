@@ -31,6 +31,10 @@ var benchUsage: String {
       allreduce
               under mpirun: the sum over the processes of float32 buffers of 4 KB to 64 MB
               (median µs, and the bus bandwidth 2(N−1)/N × bytes ÷ time in GB/s)
+
+    The CPU kernels run at the widest vector level the processor has (AVX-512, AVX2 or the
+    baseline); NEURON_CPU_ISA=avx2 (or baseline) measures a narrower one, oneDNN's included.
+    Each result names its level ("kernels").
     """
 }
 

@@ -20,6 +20,16 @@ typedef void (*nk_range_fn)(void *context, int64_t begin, int64_t end);
 /// Runs fn over [0, n) in contiguous ranges; single-threaded below 2 × grain.
 void nk_parallel_for(int64_t n, int64_t grain, nk_range_fn fn, void *context);
 
+// ---- Vector width of the kernels: the widest the CPU runs, or a narrower one asked for with
+// NEURON_CPU_ISA (avx512, avx2, baseline) or per thread. Workers of nk_parallel_for take the
+// caller's level.
+typedef enum { NK_BASELINE = 0, NK_AVX2 = 1, NK_AVX512 = 2 } nk_vector_level_kind;
+int nk_supported_vector_level(void);
+int nk_vector_level(void);
+/// Sets this thread's level (clamped to what the CPU runs; -1 goes back to the process default)
+/// and returns the previous setting (-1 when it was the default).
+int nk_set_vector_level(int level);
+
 // ---- Autograd recording switch, per thread.
 int nk_grad_enabled(void);
 int nk_set_grad_enabled(int enabled); // returns the previous value
