@@ -96,6 +96,13 @@ def processor():
     return f"{name}, {os.cpu_count()} CPUs, {' '.join(wide) or 'no AVX2'}"
 
 
+def limit_isa(isa):
+    """Narrows every framework's kernels, as on a processor without AVX-512: Neuron's own and
+    oneDNN's (NEURON_CPU_ISA, ONEDNN_MAX_CPU_ISA), PyTorch's ATen, XLA's code generation."""
+    os.environ.update(NEURON_CPU_ISA=isa, ONEDNN_MAX_CPU_ISA=isa.upper(), ATEN_CPU_CAPABILITY=isa,
+                      XLA_FLAGS=(os.environ.get("XLA_FLAGS", "") + f" --xla_cpu_max_isa={isa.upper()}").strip())
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--neuron", required=True)
@@ -105,10 +112,14 @@ def main():
     parser.add_argument("--only", default="", help="comma-separated models")
     parser.add_argument("--no-train", action="store_true", help="skip `neuron train`")
     parser.add_argument("--log", default=None, help="append every run as a JSON line to this file")
+    parser.add_argument("--isa", choices=["avx2"], default=None,
+                        help="limit every framework's CPU kernels to AVX2 (what an AVX2-only processor runs)")
     args = parser.parse_args()
+    if args.isa:
+        limit_isa(args.isa)
     only = set(args.only.split(",")) if args.only else None
     log = open(args.log, "a") if args.log else None
-    print(f"processor: {processor()}", flush=True)
+    print(f"processor: {processor()}" + (f"; kernels limited to {args.isa.upper()}" if args.isa else ""), flush=True)
     gemm_rates = []
     rows = []
     for model, batches, jax_name, lr in MODELS:

@@ -173,6 +173,7 @@ static cache_entry *lookup(const nk_conv_geometry *g, int pass, const nk_conv_fu
 // when there is no output reorder, else reordered into the inner output first).
 static int run(int pass, const nk_conv_geometry *g, const nk_conv_fusion *f, const float *a, const float *b,
                const float *bias, const float *residual, float *out) {
+    nk_wait_for_dnnl_warm_up();
     pthread_mutex_lock(&lock);
     if (disabled) { pthread_mutex_unlock(&lock); return 1; }
     if (!ready) {

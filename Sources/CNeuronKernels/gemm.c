@@ -3,6 +3,7 @@
 #include "NeuronKernels.h"
 #include "dispatch.h"
 #include <oneapi/dnnl/dnnl.h>
+#include <pthread.h>
 
 static int64_t small_gemm_limit = 16 * 16 * 16;
 
@@ -46,6 +47,7 @@ void nk_gemm_f32(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, floa
         plain_gemm_rows_f32(&g, 0, m);
         return;
     }
+    nk_wait_for_dnnl_warm_up();
     dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c,
                ldc);
 }
@@ -64,4 +66,41 @@ void nk_limit_dnnl_isa(int level) {
     dnnl_set_max_cpu_isa(level >= NK_AVX512 ? dnnl_cpu_isa_avx512_core
                          : level == NK_AVX2 ? dnnl_cpu_isa_avx2
                                             : dnnl_cpu_isa_sse41);
+}
+
+// oneDNN builds its GEMM kernels on the first product (about 30 ms). A program that is about to
+// load its data can have a thread of its own do that meanwhile; every oneDNN call, and the
+// program before it exits, waits for that thread first, so the library never runs on two threads
+// at once while it sets itself up.
+static pthread_t warm_up_thread;
+static int warm_up_running = 0;
+static pthread_mutex_t warm_up_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *warm_up(void *unused) {
+    (void)unused;
+    nk_set_num_threads(1);
+    float a[64] = {0}, b[64] = {0}, c[64];
+    dnnl_sgemm('N', 'N', 8, 8, 8, 1.0f, a, 8, b, 8, 0.0f, c, 8);
+    return NULL;
+}
+
+void nk_start_dnnl_warm_up(void) {
+    static int started = 0;
+    pthread_mutex_lock(&warm_up_lock);
+    if (!started) {
+        started = 1;
+        if (pthread_create(&warm_up_thread, NULL, warm_up, NULL) == 0)
+            __atomic_store_n(&warm_up_running, 1, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&warm_up_lock);
+}
+
+void nk_wait_for_dnnl_warm_up(void) {
+    if (!__atomic_load_n(&warm_up_running, __ATOMIC_ACQUIRE)) return;
+    pthread_mutex_lock(&warm_up_lock);
+    if (warm_up_running) {
+        pthread_join(warm_up_thread, NULL);
+        __atomic_store_n(&warm_up_running, 0, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&warm_up_lock);
 }

@@ -1,3 +1,4 @@
+import Neuron
 import NeuronBench
 import NeuronData
 import NeuronModels
@@ -60,6 +61,7 @@ func runBench(_ arguments: [String]) {
         for result in OpsBench.run() { print(result.json) }
     case _ where ModelBench.models.contains(suite):
         let device = CommonOptions.device(options, command: "bench \(suite)")
+        Threads.startWarmUp()  // as `neuron train` does
         do {
             print(
                 try ModelBench.run(

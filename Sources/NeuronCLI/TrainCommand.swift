@@ -73,6 +73,7 @@ func runTrain(_ arguments: [String]) {
     let settings = RunSettings(options, entry: entry)
     var config = ModelConfig(model: entry.name)
     for option in entry.options { config.values[option.name] = option.value(in: options, command: "train") }
+    Threads.startWarmUp()  // oneDNN's kernels get built while the data loads
     recipe.run(TrainRun(entry: entry, options: options, settings: settings, config: config))
 }
 

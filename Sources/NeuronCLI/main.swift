@@ -27,6 +27,7 @@ let usage = """
 
 func fail(_ message: String) -> Never {
     fputs("neuron: \(processLabel)\(message)\n", stderr)
+    Threads.finishWarmUp()
     exit(2)
 }
 
@@ -57,4 +58,5 @@ case "finetune": runFinetune(arguments)
 case "similarity": runSimilarity(arguments)
 default: fail("unknown command '\(command)'; run `neuron --help`")
 }
+Threads.finishWarmUp()
 leaveJob()

@@ -112,6 +112,10 @@ int64_t nk_index_add_f64(double *out, const int64_t *index, int64_t count, const
                          int64_t outer, int64_t axis, int64_t inner);
 
 // ---- GEMM, row-major: C = alpha * op(A) * op(B) + beta * C.
+/// Builds oneDNN's GEMM kernels on a thread of its own (once per process); every oneDNN call
+/// waits for it first, and so must the program before it exits.
+void nk_start_dnnl_warm_up(void);
+void nk_wait_for_dnnl_warm_up(void);
 void nk_gemm_f32(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                  const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                  int64_t ldc);

@@ -19,4 +19,12 @@ public enum Threads {
         get { Int(nk_num_threads()) }
         set { nk_set_num_threads(Int32(newValue)) }
     }
+
+    /// Has a background thread build oneDNN's GEMM kernels (about 30 ms on the first product)
+    /// while the program does other work, such as loading its data. Every oneDNN call waits
+    /// for it; call ``finishWarmUp()`` before the program exits.
+    public static func startWarmUp() { nk_start_dnnl_warm_up() }
+
+    /// Waits for the thread ``startWarmUp()`` started, if it still runs.
+    public static func finishWarmUp() { nk_wait_for_dnnl_warm_up() }
 }
