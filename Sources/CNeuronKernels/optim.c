@@ -62,16 +62,29 @@ NK_WIDE_RANGE(adam_many_range) {
     }
 }
 
-enum { ADAM_CHUNK = 8192 };
-typedef struct { const adam_many_job *job; int64_t total; _Atomic int64_t next; } adam_chunks;
+// Each thread owns a contiguous run of chunks, the same one every step, so that the moments of a
+// model small enough stay in that core's L2 between steps; a thread done with its own run takes
+// chunks from the others' (the cores do not stream equally fast: whose cache last held which
+// gradient differs), so none waits long for another.
+enum { ADAM_CHUNK = 8192, ADAM_OWNERS = 64 };
+typedef struct {
+    const adam_many_job *job;
+    int64_t total, owners;
+    _Atomic int64_t next[ADAM_OWNERS];  // the next chunk of each owner's run
+    int64_t stop[ADAM_OWNERS];          // the end of each owner's run
+} adam_chunks;
 
 static void adam_chunk_worker(void *context, int64_t begin, int64_t end) {
-    (void)begin, (void)end;
+    (void)end;
     adam_chunks *c = context;
-    for (;;) {
-        int64_t from = atomic_fetch_add(&c->next, ADAM_CHUNK);
-        if (from >= c->total) return;
-        adam_many_range((void *)c->job, from, from + ADAM_CHUNK < c->total ? from + ADAM_CHUNK : c->total);
+    for (int64_t k = 0; k < c->owners; k++) {
+        int64_t owner = (begin + k) % c->owners;
+        for (;;) {
+            int64_t chunk = atomic_fetch_add(&c->next[owner], 1);
+            if (chunk >= c->stop[owner]) break;
+            int64_t from = chunk * ADAM_CHUNK, to = from + ADAM_CHUNK < c->total ? from + ADAM_CHUNK : c->total;
+            adam_many_range((void *)c->job, from, to);
+        }
     }
 }
 
@@ -83,12 +96,16 @@ void nk_adam_many_f32(const nk_adam_tensor *tensors, int64_t count, double lr, d
     starts[0] = 0;
     for (int64_t i = 0; i < count; i++) starts[i + 1] = starts[i] + tensors[i].n;
     adam_many_job job = { tensors, starts, count, lr, beta1, beta2, eps, decay, decoupled };
-    // Chunks taken in turn rather than one half per thread: the cores do not stream the state
-    // equally fast (whose cache last held which gradient differs), so static halves leave one
-    // waiting for the other.
-    adam_chunks chunks = { &job, starts[count], 0 };
     int64_t pieces = (starts[count] + ADAM_CHUNK - 1) / ADAM_CHUNK;
-    nk_parallel_for(pieces < nk_num_threads() ? pieces : nk_num_threads(), 1, adam_chunk_worker, &chunks);
+    int64_t threads = nk_num_threads();
+    if (threads > pieces) threads = pieces;
+    if (threads > ADAM_OWNERS) threads = ADAM_OWNERS;
+    adam_chunks chunks = { .job = &job, .total = starts[count], .owners = threads };
+    for (int64_t t = 0; t < threads; t++) {
+        atomic_init(&chunks.next[t], pieces * t / threads);
+        chunks.stop[t] = pieces * (t + 1) / threads;
+    }
+    nk_parallel_for(threads, 1, adam_chunk_worker, &chunks);
     if (starts != stack_starts) free(starts);
 }
 
