@@ -40,13 +40,15 @@ public final class DataLoader {
     public let dropLast: Bool
     public let seed: UInt64
     public let transform: Transform?
-    public let prefetch: Bool
+    /// Whether a thread of its own assembles the next batch during the step; nil: automatic
+    /// (see ``prefetches``).
+    public let prefetch: Bool?
     /// This loader's part of every step; nil: whole steps.
     public let shard: Shard?
 
     public init(
         _ dataset: Dataset, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0,
-        transform: Transform? = nil, prefetch: Bool = true, shard: Shard? = nil
+        transform: Transform? = nil, prefetch: Bool? = nil, shard: Shard? = nil
     ) {
         precondition(batchSize > 0, "DataLoader: batch size must be positive, got \(batchSize)")
         self.dataset = dataset
@@ -65,6 +67,13 @@ public final class DataLoader {
             dataset, batchSize: batchSize, shuffle: shuffle, dropLast: dropLast, seed: seed, transform: transform, prefetch: prefetch,
             shard: shard)
     }
+
+    /// Whether batches are assembled ahead on a thread of their own: as `prefetch` says, or when
+    /// that is nil, whenever assembling one is real work — a transform (augmentation), a dataset
+    /// read from files, a copy to another device. Rows gathered from tensors in memory take
+    /// microseconds, less than handing the batch across threads, and a third busy thread on a
+    /// machine whose cores all run the step's kernels only delays them.
+    public var prefetches: Bool { prefetch ?? (transform != nil || !device.isCPU || !(dataset is TensorDataset)) }
 
     /// Batches in one epoch.
     public var batchesPerEpoch: Int {
@@ -127,7 +136,7 @@ public final class DataLoader {
                 self.epoch = epoch
                 order = loader.order(epoch: epoch)
                 position = start
-                prefetcher = loader.prefetch ? Prefetcher(loader: loader, epoch: epoch, order: order, start: start) : nil
+                prefetcher = loader.prefetches ? Prefetcher(loader: loader, epoch: epoch, order: order, start: start) : nil
             }
 
             public func next() -> Batch? {

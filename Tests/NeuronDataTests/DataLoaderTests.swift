@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func shuffleIsSeededPerEpochAndResumable() {
-        let loader = DataLoader(dataset, batchSize: 3, shuffle: true, seed: 7)
+        let loader = DataLoader(dataset, batchSize: 3, shuffle: true, seed: 7, prefetch: true)
         let first = collect(loader, epoch: 0), second = collect(loader, epoch: 1)
         #expect(first.flatMap { $0 }.sorted() == Array(0..<10))
         #expect(first != second)
@@ -29,10 +29,20 @@ import Testing
         #expect(collect(serial, epoch: 1) == second)
     }
 
+    /// Left to itself, a loader prefetches only batches that take work to assemble.
+    @Test func prefetchesWhenAssemblingIsWork() {
+        let plain = DataLoader(dataset, batchSize: 3)
+        #expect(!plain.prefetches && DataLoader(dataset, batchSize: 3, prefetch: true).prefetches)
+        #expect(DataLoader(dataset, batchSize: 3, transform: { x, _ in x }).prefetches)
+        #expect(!DataLoader(dataset, batchSize: 3, transform: { x, _ in x }, prefetch: false).prefetches)
+        plain.device = .cuda(0)
+        #expect(plain.prefetches)
+    }
+
     @Test func transformsAreDeterministicPerBatch() {
         let images = TensorDataset(inputs: Tensor.uniform([8, 1, 4, 4]), targets: Tensor(Array(0..<8)))
         let augment = Transforms.compose([Transforms.randomCrop(padding: 1), Transforms.horizontalFlip(), Transforms.additiveNoise(std: 0.1)])
-        let a = DataLoader(images, batchSize: 4, seed: 3, transform: augment)
+        let a = DataLoader(images, batchSize: 4, seed: 3, transform: augment, prefetch: true)
         let b = DataLoader(images, batchSize: 4, seed: 3, transform: augment, prefetch: false)
         let first = a.batches(epoch: 2).map { $0.inputs.toArray(Float.self) }
         #expect(first == b.batches(epoch: 2).map { $0.inputs.toArray(Float.self) })
