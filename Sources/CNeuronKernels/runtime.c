@@ -203,6 +203,18 @@ int nk_set_vector_level(int level) {
     return previous;
 }
 
+// ---------------------------------------------------------------- step recording
+// The recording the CPU backend appends this thread's kernels to (an opaque Swift object), or NULL.
+static _Thread_local void *recording = NULL;
+
+void *nk_recording(void) { return recording; }
+
+void *nk_set_recording(void *value) {
+    void *previous = recording;
+    recording = value;
+    return previous;
+}
+
 // ---------------------------------------------------------------- autograd switch
 static _Thread_local int grad_disabled = 0;
 

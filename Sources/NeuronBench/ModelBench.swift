@@ -14,19 +14,19 @@ public enum ModelBench {
     /// The models it times: every registered classifier, the dense autoencoder and the MLP GAN.
     public static var models: [String] { ModelRegistry.names(in: [.classifier]) + ["autoencoder", "gan"] }
 
-    /// `cudaGraphs: false` runs every step op by op on a GPU (to compare with graph replay);
+    /// `graphs: false` runs every step op by op (to compare with replaying recorded graphs);
     /// `autocast: true` runs forward and backward under `autocast(.bfloat16)`. Besides
     /// `models`, it runs "conv-autoencoder" and the other GANs of the registry ("cgan", "dcgan").
     public static func run(
-        _ name: String, directory: String? = nil, batches: Int? = nil, device: Device = .cpu, cudaGraphs: Bool = true,
+        _ name: String, directory: String? = nil, batches: Int? = nil, device: Device = .cpu, graphs: Bool = true,
         autocast reduced: Bool = false
     ) throws -> BenchResult {
         try autocast(.bfloat16, enabled: reduced) {
-            try runModel(name, directory: directory, batches: batches, device: device, cudaGraphs: cudaGraphs)
+            try runModel(name, directory: directory, batches: batches, device: device, graphs: graphs)
         }
     }
 
-    static func runModel(_ name: String, directory: String?, batches: Int?, device: Device, cudaGraphs: Bool) throws -> BenchResult {
+    static func runModel(_ name: String, directory: String?, batches: Int?, device: Device, graphs: Bool) throws -> BenchResult {
         Random.seed(0)
         let isAutoencoder = name == "autoencoder" || name == "conv-autoencoder", isGAN = ["gan", "dcgan", "cgan"].contains(name)
         let train = try FashionMNIST.load(.train, directory: directory, normalized: !isAutoencoder && !isGAN)
@@ -34,16 +34,16 @@ public enum ModelBench {
         if isAutoencoder {
             // The peers' dense autoencoder (784-128-32-128-784) on raw [0, 1] pixels, MSE (or the zoo's convolutional one).
             let model: any Layer = name == "autoencoder" ? DenseAutoencoder().to(device) : try ModelRegistry.network(name).to(device)
-            let timing = trainEpoch(model, train, batches: batches, device: device, cudaGraphs: cudaGraphs) {
+            let timing = trainEpoch(model, train, batches: batches, device: device, graphs: graphs) {
                 mseLoss($0, $1.inputs)
             }
             let inputs = test.inputs.to(device)
             let mse: Double = noGrad { mseLoss(model(inputs), inputs).item() }
             return result(name, timing, metric: ("test_mse", mse))
         }
-        if isGAN { return try gan(name, train, batches: batches, device: device) }
+        if isGAN { return try gan(name, train, batches: batches, device: device, graphs: graphs) }
         let model = try ModelRegistry.network(name).to(device)
-        let timing = trainEpoch(model, train, batches: batches, device: device, cudaGraphs: cudaGraphs) {
+        let timing = trainEpoch(model, train, batches: batches, device: device, graphs: graphs) {
             crossEntropy($0, $1.targets)
         }
         model.eval()
@@ -61,7 +61,7 @@ public enum ModelBench {
     /// `AdversarialStep` that `neuron train --model gan` runs: batch 64, Adam 2e-4 with betas
     /// (0.5, 0.999), one discriminator and one generator update per batch, binary
     /// cross-entropy on logits. Reports the last batch's discriminator loss.
-    static func gan(_ name: String, _ train: TensorDataset, batches: Int?, device: Device) throws -> BenchResult {
+    static func gan(_ name: String, _ train: TensorDataset, batches: Int?, device: Device, graphs: Bool) throws -> BenchResult {
         let (generator, discriminator) =
             name == "gan"
             ? (MLPGenerator() as any ImageGenerator, MLPDiscriminator() as any ImageDiscriminator) : try ModelRegistry.adversarialPair(name)
@@ -71,6 +71,7 @@ public enum ModelBench {
             generator: generator, discriminator: discriminator,
             generatorOptimizer: Adam(generator.parameters(), lr: 2e-4, betas: (0.5, 0.999)),
             discriminatorOptimizer: Adam(discriminator.parameters(), lr: 2e-4, betas: (0.5, 0.999)))
+        step.replays = graphs
         let trainer = Trainer(step: step)
         let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 0)
         loader.device = device
@@ -84,20 +85,21 @@ public enum ModelBench {
     }
 
     /// The bare loop: forward, `loss(outputs, batch)`, backward, Adam 1e-3, over one shuffled
-    /// epoch of batches of 64 (on a GPU replayed as a CUDA graph, as `neuron train` does).
+    /// epoch of batches of 64, replayed as a recorded graph from the third batch as `neuron
+    /// train` does (a CUDA graph on a GPU, a CPUGraph on the CPU).
     /// Returns the timed steps (every one after the first) and the first step's seconds.
     static func trainEpoch(
-        _ model: any Layer, _ train: TensorDataset, batches: Int?, device: Device, cudaGraphs: Bool,
+        _ model: any Layer, _ train: TensorDataset, batches: Int?, device: Device, graphs: Bool,
         loss: (Tensor, Batch) -> Tensor
     ) -> WarmupClock.Timing {
-        let graphs = StepGraph(enabled: cudaGraphs)
+        let stepGraph = StepGraph(enabled: graphs)
         let parameters = model.parameters()
         let optimizer = Adam(model.parameters(), lr: 1e-3)
         let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 0)
         loader.device = device
         var clock = WarmupClock(device: device)
         for batch in loader.batches(epoch: 0).prefix(batches ?? Int.max) {
-            let replayed = graphs.run(batch, parameters: parameters, zeroGrad: optimizer.zeroGrad) { b in
+            let replayed = stepGraph.run(batch, parameters: parameters, zeroGrad: optimizer.zeroGrad) { b in
                 let value = loss(model(b.inputs), b)
                 return (value, value)
             }

@@ -52,7 +52,7 @@ func runBench(_ arguments: [String]) {
             .init(name: "batches", value: "N", help: "batches to train"),
             .init(name: "model-dir", value: "DIR", help: "MiniLM folder"),
             .init(name: "text-dir", value: "DIR", help: "fortunes folder"),
-            CommonOptions.device, CommonOptions.noCUDAGraphs,
+            CommonOptions.device, CommonOptions.noGraphs,
             .init(name: "autocast", value: nil, help: "GEMMs and convolutions in bfloat16 on a GPU (autocast)"),
         ],
         arguments: Array(arguments.dropFirst()))
@@ -66,7 +66,7 @@ func runBench(_ arguments: [String]) {
             print(
                 try ModelBench.run(
                     suite, directory: options.string("data"), batches: options.int("batches", default: Int.max), device: device,
-                    cudaGraphs: !options.flag("no-cuda-graphs"), autocast: options.flag("autocast")
+                    graphs: !options.flag("no-graphs"), autocast: options.flag("autocast")
                 ).json)
         } catch {
             fail("bench: \(error)")

@@ -35,8 +35,9 @@ enum CommonOptions {
     static let device = Options.Spec(
         name: "device", value: "DEV", help: "cpu (default, or NEURON_DEFAULT_DEVICE), cuda or cuda:N (see `neuron devices`)")
 
-    static let noCUDAGraphs = Options.Spec(
-        name: "no-cuda-graphs", value: nil, help: "on a GPU, run every training step op by op instead of replaying CUDA graphs")
+    static let noGraphs = Options.Spec(
+        name: "no-graphs", value: nil,
+        help: "run every training step op by op instead of replaying it as a recorded graph (a CUDA graph on a GPU, a CPUGraph on the CPU)")
 
     /// `--device`, checked: a CUDA device that is not there stops with one line saying why.
     /// Without it, `Device.default` (the CPU unless NEURON_DEFAULT_DEVICE says otherwise).
@@ -66,7 +67,7 @@ enum CommonOptions {
             epochs(default: "\(defaults.epochs)"), batchSize(default: defaults.batchSize), optimizer,
             lr(default: "\(defaults.learningRate) with adam or adamw"), seed, out, schedule(default: defaults.schedule),
             clipNorm(default: defaults.clipNorm), stepsPerEpoch, resume, detectAnomaly, noOverlap,
-            syncBatchNorm, device, noCUDAGraphs,
+            syncBatchNorm, device, noGraphs,
         ]
     }
 

@@ -93,9 +93,9 @@ struct RunSettings {
     /// batch-norm statistics over every process.
     let overlap: Bool, syncBatchNorm: Bool
     let stepsPerEpoch: Int?
-    /// Where the model trains (`--device`), and whether its steps replay as CUDA graphs there.
+    /// Where the model trains (`--device`), and whether its steps replay as recorded graphs.
     let device: Device
-    let cudaGraphs: Bool
+    let graphs: Bool
 
     /// The common options over the model's training defaults.
     init(_ options: Options, entry: ModelEntry) {
@@ -115,7 +115,7 @@ struct RunSettings {
         overlap = !options.flag("no-overlap")
         syncBatchNorm = options.flag("sync-batchnorm")
         device = CommonOptions.device(options, command: "train")
-        cudaGraphs = !options.flag("no-cuda-graphs")
+        graphs = !options.flag("no-graphs")
         if let job, job.size > 1, batchSize < job.size {
             fail("train: --batch-size \(batchSize) is the batch of all \(job.size) processes together; give at least \(job.size)")
         }
@@ -166,7 +166,8 @@ func runFit(
     ]
     if let clipNorm = settings.clipNorm { callbacks.append(GradientClipping(maxNorm: clipNorm)) }
     for model in step.models { model.module.to(settings.device) }
-    (step as? SupervisedStep)?.graphs.enabled = settings.cudaGraphs
+    (step as? SupervisedStep)?.graphs.enabled = settings.graphs
+    (step as? AdversarialStep)?.replays = settings.graphs
     let trainer = Trainer(step: step, callbacks: callbacks)
     var (train, validation) = (train, validation)
     let parallel = joinTraining(trainer, overlap: settings.overlap, syncBatchNorm: settings.syncBatchNorm)

@@ -13,7 +13,7 @@ enum ModelChecks {
         _ name: String, data: String?, gpu: Device, figures: inout [String: Double], check: (Bool, String) -> Void
     ) throws {
         let graphed = try ModelBench.run(name, directory: data, device: gpu)
-        let eager = try ModelBench.run(name, directory: data, device: gpu, cudaGraphs: false)
+        let eager = try ModelBench.run(name, directory: data, device: gpu, graphs: false)
         let mixed = try ModelBench.run(name, directory: data, device: gpu, autocast: true)
         // The CPU's epoch is the reference figure; a GAN's loss is not one (and its epoch is slow).
         let cpu = name.hasSuffix("gan") ? nil : try ModelBench.run(name, directory: data, device: .cpu)

@@ -74,6 +74,11 @@ public final class AdversarialStep: TrainingStep {
     public var quality: GeneratorQuality?
     /// Learning-rate schedules of the two optimisers, by name, stepped after every epoch.
     public var epochSchedules: [(name: String, scheduler: LRScheduler)] = []
+    /// On the CPU, the discriminator's and the generator's forward and backward replay as
+    /// recorded graphs once batch shapes repeat (see `AdversarialReplay.swift`); false runs
+    /// every step op by op.
+    public var replays = true
+    var replay = AdversarialReplayState()
 
     /// `averaged` is a freshly built generator of the same architecture; it starts as a copy.
     public init(
@@ -124,6 +129,7 @@ public final class AdversarialStep: TrainingStep {
         let updatesGenerator = (trainer.globalStep + 1) % discriminatorSteps == 0
         // Drawn on the CPU and moved, so a seed gives the same noise on every device.
         let noiseBatch = Tensor.normal([count, generator.latentSize], dtype: real.dtype, device: .cpu, generator: noise).to(real.device)
+        if let figures = replayedStep(batch, noise: noiseBatch, labels: labels, trainer: trainer) { return figures }
         let fake =
             updatesGenerator
             ? generator.generate(noiseBatch, labels: labels)

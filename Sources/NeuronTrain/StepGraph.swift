@@ -1,25 +1,39 @@
 import Neuron
 import NeuronData
 
-/// Replays a training step's forward and backward as a CUDA graph (PyTorch's
-/// `torch.cuda.make_graphed_callables`), so that small models are not bound by the cost of
-/// launching their kernels one by one.
+/// Replays a training step's forward and backward as a recorded graph — a ``CUDAGraph`` on a
+/// GPU (PyTorch's `torch.cuda.make_graphed_callables`), a ``CPUGraph`` on the CPU — so that
+/// small models are not bound by the cost of issuing their kernels one by one: on a GPU the
+/// launches, on the CPU the Swift around each kernel (tensor objects, autograd nodes,
+/// allocations).
 ///
-/// The first two batches of a shape run eagerly (they compile kernels and create optimiser
-/// state); the third is captured into a graph that reads static copies of the batch's fields,
+/// The first two batches of a shape run eagerly (they build kernels and create optimiser
+/// state); the third is recorded into a graph that reads static copies of the batch's fields,
 /// and every later batch of that shape is copied into them and replayed. The optimiser's update
 /// stays outside the graph, so schedules, clipping and gradient all-reduce see every step. A
 /// step that draws random numbers (dropout) or reads values on the host mid-way is not
-/// replayable: its capture runs once as a normal step and the step runs op by op from then on;
-/// nor is anything off a CUDA device.
+/// replayable: its recording runs once as a normal step and the step runs op by op from then on.
 public final class StepGraph {
     /// Off: every step runs op by op.
     public var enabled: Bool
     /// Eager steps before a shape is captured.
     public var warmup = 2
 
+    /// A recorded step on either kind of device.
+    private enum Graph {
+        case cuda(CUDAGraph)
+        case cpu(CPUGraph)
+
+        func replay() {
+            switch self {
+            case .cuda(let graph): graph.replay()
+            case .cpu(let graph): graph.replay()
+            }
+        }
+    }
+
     private struct Captured {
-        let graph: CUDAGraph
+        let graph: Graph
         let batch: Batch
         let loss: Tensor, outputs: Tensor
         /// The gradients the graph writes, re-attached after every replay.
@@ -33,7 +47,7 @@ public final class StepGraph {
 
     public init(enabled: Bool = true) { self.enabled = enabled }
 
-    /// Whether the last `run` replayed the graph.
+    /// Whether the last `run` ran the step as a graph: a replay, or the recording of one.
     public private(set) var lastReplayed = false
 
     /// Runs forward and backward of `batch` from the graph, once one exists for its shape, and
@@ -45,8 +59,8 @@ public final class StepGraph {
         _ forward: (Batch) -> (loss: Tensor, outputs: Tensor)
     ) -> (loss: Tensor, outputs: Tensor)? {
         lastReplayed = false
-        // The batch is on the model's device (the loop moves it there): off a GPU, nothing to do.
-        guard enabled, !refused, let device = batch.fields.values.first?.device, device.isCUDA else { return nil }
+        // The batch is on the model's device (the loop moves it there).
+        guard enabled, !refused, let device = batch.fields.values.first?.device, device.isCUDA || device.isCPU else { return nil }
         let parameters = parameters()
         let key = batch.fields.keys.sorted().map { "\($0):\(batch.fields[$0]!.dtype)\(batch.fields[$0]!.shape)" }
         if captured[key] == nil {
@@ -59,19 +73,37 @@ public final class StepGraph {
             let inputs = Batch(fields)
             zeroGrad()
             var result: (loss: Tensor, outputs: Tensor)!
-            let graph = CUDAGraph(device: device) {
+            let body = {
                 result = forward(inputs)
                 result.loss.backward()
             }
-            guard let graph, !graph.drewRandomNumbers else {
-                // Not replayable; this batch's step ran (or runs now) once all the same.
-                refused = true
-                graph?.replay()
-                return (result.loss, result.outputs.detach())
+            let graph: Graph
+            if device.isCUDA {
+                // A CUDA capture queues the work without running it.
+                let recorded = CUDAGraph(device: device, body)
+                guard let recorded, !recorded.drewRandomNumbers else {
+                    // Not replayable; this batch's step ran (or runs now) once all the same.
+                    refused = true
+                    recorded?.replay()
+                    return (result.loss, result.outputs.detach())
+                }
+                graph = .cuda(recorded)
+            } else {
+                // A CPU recording runs the work as it records it.
+                guard let recorded = CPUGraph(body), !recorded.drewRandomNumbers else {
+                    refused = true
+                    return (result.loss, result.outputs.detach())
+                }
+                graph = .cpu(recorded)
             }
             captured[key] = Captured(
                 graph: graph, batch: inputs, loss: result.loss, outputs: result.outputs.detach(),
                 gradients: parameters.compactMap { p in p.grad.map { (p, $0) } })
+            if case .cpu = graph {
+                // The recording ran this step already (a CUDA capture only queued it).
+                lastReplayed = true
+                return (result.loss, captured[key]!.outputs)
+            }
         }
         let step = captured[key]!
         for (name, tensor) in batch.fields { step.batch.fields[name]!.assign(tensor) }

@@ -5,7 +5,7 @@ import Testing
 
 /// The AVX-512, AVX2 and baseline variants of the CPU kernels compute the same results on the
 /// same inputs (up to the rounding of fused multiply-adds and of a different summation order).
-@Suite struct VectorLevelTests {
+@Suite(.enabled(if: Device.default.isCPU, "compares CPU kernels")) struct VectorLevelTests {
     /// Forward and backward of a small CNN, an LSTM and a batch of element-wise, reduction and
     /// indexing ops, then two Adam steps: every kernel family with wide variants, at sizes that
     /// split over threads.

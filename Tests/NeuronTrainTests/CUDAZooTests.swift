@@ -71,7 +71,7 @@ struct CUDAZooTests {
 
     @Test func graphReplayCanBeTurnedOff() throws {
         let result = try neuron([
-            "train", "--model", "mlp", "--data", Self.data, "--device", "cuda", "--epochs", "1", "--no-cuda-graphs", "--out",
+            "train", "--model", "mlp", "--data", Self.data, "--device", "cuda", "--epochs", "1", "--no-graphs", "--out",
             Self.data + "/runs/mlp-eager",
         ])
         #expect(result.status == 0, "\(result.stderr.suffix(600))")

@@ -6,10 +6,10 @@ import NeuronNN
 import NeuronTrain
 import Testing
 
-/// Training steps replayed as CUDA graphs give the same training as op-by-op steps: `make test`
-/// runs these on the emulated GPU.
-@Suite(.enabled(if: Device.default.isCUDA, "needs a CUDA device (make test uses the emulated one)"))
-struct StepGraphTests {
+/// Training steps replayed as recorded graphs give the same training as op-by-op steps, on the
+/// default device: `make test` runs these on the CPU (CPU graphs) and on the emulated GPU (CUDA
+/// graphs).
+@Suite struct StepGraphTests {
     func run(graphs: Bool) throws -> (losses: [Double], weights: [Float], replayed: [Bool]) {
         let initialiser = RandomGenerator(seed: 11)
         let model = Sequential(
@@ -71,5 +71,38 @@ struct StepGraphTests {
             #expect(!step.graphs.lastReplayed)
         }
         #expect(step.graphs.refused)
+    }
+
+    /// Convolutions, batch norm, both poolings, an LSTM, gathers and losses: a replayed step
+    /// runs the very kernels of the recorded one on new inputs, so the training is the same to
+    /// the last bit.
+    @Test func convolutionalAndRecurrentStepsReplayExactly() throws {
+        func run(graphs: Bool) throws -> (losses: [Double], weights: [Float], replayed: [Bool]) {
+            let initialiser = RandomGenerator(seed: 31)
+            let cnn = Sequential(
+                Conv2d(1, 4, kernelSize: (3, 3), padding: .explicit(1, 1), generator: initialiser), BatchNorm2d(4), ReLU(),
+                MaxPool2d(2), AvgPool2d(2), Flatten(), Linear(4 * 2 * 2, 3, generator: initialiser))
+            let lstm = RowLSTM(features: 8, hiddenSize: 6, classes: 3, generator: initialiser)
+            var results: [(losses: [Double], weights: [Float], replayed: [Bool])] = []
+            for (model, shape) in [(cnn as any Layer, [5, 1, 8, 8]), (lstm, [5, 8, 8])] {
+                let step = SupervisedStep(model: model, optimizer: Adam(model.parameters(), lr: 0.01), loss: { crossEntropy($0, $1) })
+                step.graphs.enabled = graphs
+                let trainer = Trainer(step: step)
+                let data = RandomGenerator(seed: 32)
+                var losses: [Double] = [], replayed: [Bool] = []
+                for _ in 0..<5 {
+                    let batch = Batch(inputs: Tensor.normal(shape, generator: data), targets: Tensor([0, 1, 2, 1, 0]))
+                    losses.append(try step.train(batch, trainer: trainer)["loss"]!)
+                    replayed.append(step.graphs.lastReplayed)
+                }
+                let weights = model.parameters().flatMap { $0.toArray(Float.self) } + model.buffers().flatMap { $0.to(.float32).toArray(Float.self) }
+                results.append((losses, weights, replayed))
+            }
+            return (results.flatMap(\.losses), results.flatMap(\.weights), results.flatMap(\.replayed))
+        }
+        let eager = try run(graphs: false), graphed = try run(graphs: true)
+        #expect(graphed.replayed == [false, false, true, true, true, false, false, true, true, true])
+        #expect(graphed.losses == eager.losses)
+        #expect(graphed.weights == eager.weights)
     }
 }

@@ -30,6 +30,10 @@ int nk_vector_level(void);
 /// and returns the previous setting (-1 when it was the default).
 int nk_set_vector_level(int level);
 
+// ---- The CPU step recording this thread's kernels join (opaque to C), per thread.
+void *nk_recording(void);
+void *nk_set_recording(void *recording); // returns the previous one
+
 // ---- Autograd recording switch, per thread.
 int nk_grad_enabled(void);
 int nk_set_grad_enabled(int enabled); // returns the previous value

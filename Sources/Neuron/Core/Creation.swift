@@ -137,6 +137,7 @@ extension Tensor {
         let dense = contiguous()
         let byteCount = dense.count * dense.dtype.size
         if device.isCPU {
+            CPUBackend.shared.cannotReplay()
             return try withExtendedLifetime(dense) { try body(UnsafeRawBufferPointer(start: dense.pointer, count: byteCount)) }
         }
         let host = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: 64)
@@ -154,6 +155,7 @@ extension Tensor {
         checkInPlace("withUnsafeMutableBytes")
         let byteCount = count * dtype.size
         if device.isCPU {
+            CPUBackend.shared.cannotReplay()
             return try withExtendedLifetime(self) { try body(UnsafeMutableRawBufferPointer(start: pointer, count: byteCount)) }
         }
         // Elsewhere: a host copy, written back after `body`.

@@ -57,8 +57,11 @@ func attention(
     // A query with no allowed key got uniform weights; zero them. Elsewhere the excluded keys'
     // weights are exactly 0 already, so the product changes nothing: on the CPU it is skipped
     // unless a row needs it (checked on the small mask); on a GPU it always runs, since the check
-    // would wait for the device (and keep a step from replaying as a CUDA graph).
-    if let allowed, !weights.device.isCPU || allowed.sum(axis: -1).min().item() == 0 { weights = weights * allowed }
+    // would wait for the device (and keep a step from replaying as a CUDA graph), as would it a
+    // CPU graph.
+    if let allowed, !weights.device.isCPU || CPUGraph.isRecording || allowed.sum(axis: -1).min().item() == 0 {
+        weights = weights * allowed
+    }
     if dropout > 0 {
         weights =
             weights

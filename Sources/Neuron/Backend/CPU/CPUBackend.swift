@@ -51,13 +51,17 @@ final class CPUBackend: Backend {
         let out = Tensor(uninitialized: x.shape, dtype: x.dtype)
         switch x.dtype {
         case .float32:
-            nk_unary_f32(
-                kernel.rawValue, input.pointer(as: Float.self), out.pointer(as: Float.self),
-                Int64(x.count), p0, p1)
+            launch {
+                nk_unary_f32(
+                    kernel.rawValue, input.pointer(as: Float.self), out.pointer(as: Float.self),
+                    Int64(x.count), p0, p1)
+            }
         case .float64:
-            nk_unary_f64(
-                kernel.rawValue, input.pointer(as: Double.self), out.pointer(as: Double.self),
-                Int64(x.count), p0, p1)
+            launch {
+                nk_unary_f64(
+                    kernel.rawValue, input.pointer(as: Double.self), out.pointer(as: Double.self),
+                    Int64(x.count), p0, p1)
+            }
         default:
             // Integer and boolean inputs are computed in float64 and converted back.
             let wide = unary(kernel, cast(input, to: .float64), p0, p1)
@@ -68,6 +72,11 @@ final class CPUBackend: Backend {
 
     func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int], into destination: Tensor?) -> Tensor {
         let out = destination ?? Tensor(uninitialized: shape, dtype: a.dtype)
+        launch { self.binaryKernel(kernel, a, b, shape: shape, into: out) }
+        return out
+    }
+
+    private func binaryKernel(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int], into out: Tensor) {
         withFlatLayout(shape, a, b) { rank, shapePointer, sa, sb in
             switch a.dtype {
             case .float32:
@@ -86,11 +95,15 @@ final class CPUBackend: Backend {
                 preconditionFailure("binary kernels take float or int64 tensors")
             }
         }
-        return out
     }
 
     func compare(_ kernel: CompareKernel, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
         let out = Tensor(uninitialized: shape, dtype: .bool)
+        launch { self.compareKernel(kernel, a, b, shape: shape, into: out) }
+        return out
+    }
+
+    private func compareKernel(_ kernel: CompareKernel, _ a: Tensor, _ b: Tensor, shape: [Int], into out: Tensor) {
         withFlatLayout(shape, a, b) { rank, shapePointer, sa, sb in
             let result = out.pointer(as: UInt8.self)
             switch a.dtype {
@@ -114,16 +127,17 @@ final class CPUBackend: Backend {
                     b.pointer(as: UInt8.self), sb, result)
             }
         }
-        return out
     }
 
     func select(_ condition: Tensor, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
         let out = Tensor(uninitialized: shape, dtype: a.dtype)
-        withLayout(shape, [condition, a, b]) { shapePointer, strides in
-            nk_where(
-                Int32(a.dtype.size), Int32(shape.count), shapePointer,
-                condition.pointer(as: UInt8.self), strides[0], a.pointer, strides[1],
-                b.pointer, strides[2], out.pointer)
+        launch {
+            self.withLayout(shape, [condition, a, b]) { shapePointer, strides in
+                nk_where(
+                    Int32(a.dtype.size), Int32(shape.count), shapePointer,
+                    condition.pointer(as: UInt8.self), strides[0], a.pointer, strides[1],
+                    b.pointer, strides[2], out.pointer)
+            }
         }
         return out
     }
@@ -131,22 +145,28 @@ final class CPUBackend: Backend {
     func copy(_ source: Tensor, into destination: Tensor) {
         precondition(source.dtype == destination.dtype)
         let shape = destination.shape
-        withLayout(shape, [source, destination]) { shapePointer, strides in
-            nk_copy(
-                Int32(source.dtype.size), Int32(shape.count), shapePointer, source.pointer,
-                strides[0], destination.pointer, strides[1])
+        launch {
+            self.withLayout(shape, [source, destination]) { shapePointer, strides in
+                nk_copy(
+                    Int32(source.dtype.size), Int32(shape.count), shapePointer, source.pointer,
+                    strides[0], destination.pointer, strides[1])
+            }
         }
     }
 
     func cast(_ x: Tensor, to dtype: DType) -> Tensor {
         let input = x.isContiguous ? x : contiguousCopy(x)
         let out = Tensor(uninitialized: x.shape, dtype: dtype)
-        nk_cast(x.dtype.rawValue, dtype.rawValue, input.pointer, out.pointer, Int64(x.count))
+        launch { nk_cast(x.dtype.rawValue, dtype.rawValue, input.pointer, out.pointer, Int64(x.count)) }
         return out
     }
 
     func fill(_ x: Tensor, with value: Double) {
         precondition(x.isContiguous)
+        launch { self.fillKernel(x, with: value) }
+    }
+
+    private func fillKernel(_ x: Tensor, with value: Double) {
         switch x.dtype {
         case .float32:
             var v = Float(value)

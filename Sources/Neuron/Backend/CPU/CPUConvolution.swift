@@ -12,12 +12,15 @@ extension CPUBackend {
     }
 
     func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor {
-        var g = kernelGeometry(geometry, x: x.shape, weight: w.shape, y: outputShape)
+        let geometry = kernelGeometry(geometry, x: x.shape, weight: w.shape, y: outputShape)
         let y = Tensor(uninitialized: outputShape, dtype: w.dtype)
-        if w.dtype == .float32 {
-            nk_conv2d_f32(&g, x.pointer(as: Float.self), w.pointer(as: Float.self), y.pointer(as: Float.self))
-        } else {
-            nk_conv2d_f64(&g, x.pointer(as: Double.self), w.pointer(as: Double.self), y.pointer(as: Double.self))
+        launch {
+            var g = geometry
+            if w.dtype == .float32 {
+                nk_conv2d_f32(&g, x.pointer(as: Float.self), w.pointer(as: Float.self), y.pointer(as: Float.self))
+            } else {
+                nk_conv2d_f64(&g, x.pointer(as: Double.self), w.pointer(as: Double.self), y.pointer(as: Double.self))
+            }
         }
         return y
     }
@@ -28,34 +31,43 @@ extension CPUBackend {
     ) -> Tensor {
         if MultiplyAccumulates.isCounting { MultiplyAccumulates.add(outputShape.reduce(1, *) * w.count / w.shape[0]) }
         precondition(w.dtype == .float32, "fusedConvolution: float32 only, got \(w.dtype)")
-        var g = kernelGeometry(geometry, x: x.shape, weight: w.shape, y: outputShape)
-        var fusion = nk_conv_fusion(
+        let geometry = kernelGeometry(geometry, x: x.shape, weight: w.shape, y: outputShape)
+        let fused = nk_conv_fusion(
             bias: 0, residual: 0, clamp: clamp == nil ? 0 : 1, lo: Float(clamp?.lowerBound ?? 0), hi: Float(clamp?.upperBound ?? 0))
         let y = Tensor(uninitialized: outputShape, dtype: .float32)
-        nk_conv2d_fused_f32(
-            &g, &fusion, x.pointer(as: Float.self), w.pointer(as: Float.self), bias?.pointer(as: Float.self),
-            residual?.pointer(as: Float.self), y.pointer(as: Float.self))
+        launch {
+            var g = geometry, fusion = fused
+            nk_conv2d_fused_f32(
+                &g, &fusion, x.pointer(as: Float.self), w.pointer(as: Float.self), bias?.pointer(as: Float.self),
+                residual?.pointer(as: Float.self), y.pointer(as: Float.self))
+        }
         return y
     }
 
     func convolutionAdjoint(_ y: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int]) -> Tensor {
-        var g = kernelGeometry(geometry, x: inputShape, weight: w.shape, y: y.shape)
+        let geometry = kernelGeometry(geometry, x: inputShape, weight: w.shape, y: y.shape)
         let x = Tensor(uninitialized: inputShape, dtype: y.dtype)
-        if y.dtype == .float32 {
-            nk_conv2d_adjoint_f32(&g, y.pointer(as: Float.self), w.pointer(as: Float.self), x.pointer(as: Float.self))
-        } else {
-            nk_conv2d_adjoint_f64(&g, y.pointer(as: Double.self), w.pointer(as: Double.self), x.pointer(as: Double.self))
+        launch {
+            var g = geometry
+            if y.dtype == .float32 {
+                nk_conv2d_adjoint_f32(&g, y.pointer(as: Float.self), w.pointer(as: Float.self), x.pointer(as: Float.self))
+            } else {
+                nk_conv2d_adjoint_f64(&g, y.pointer(as: Double.self), w.pointer(as: Double.self), x.pointer(as: Double.self))
+            }
         }
         return x
     }
 
     func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int]) -> Tensor {
-        var g = kernelGeometry(geometry, x: x.shape, weight: weightShape, y: y.shape)
+        let geometry = kernelGeometry(geometry, x: x.shape, weight: weightShape, y: y.shape)
         let dw = Tensor(uninitialized: weightShape, dtype: y.dtype)
-        if y.dtype == .float32 {
-            nk_conv2d_weight_grad_f32(&g, x.pointer(as: Float.self), y.pointer(as: Float.self), dw.pointer(as: Float.self))
-        } else {
-            nk_conv2d_weight_grad_f64(&g, x.pointer(as: Double.self), y.pointer(as: Double.self), dw.pointer(as: Double.self))
+        launch {
+            var g = geometry
+            if y.dtype == .float32 {
+                nk_conv2d_weight_grad_f32(&g, x.pointer(as: Float.self), y.pointer(as: Float.self), dw.pointer(as: Float.self))
+            } else {
+                nk_conv2d_weight_grad_f64(&g, x.pointer(as: Double.self), y.pointer(as: Double.self), dw.pointer(as: Double.self))
+            }
         }
         return dw
     }
@@ -68,14 +80,16 @@ extension CPUBackend {
             n * c, h, w, outputSize.0, outputSize.1, p.kernel.0, p.kernel.1, p.stride.0, p.stride.1, p.padding.0,
             p.padding.1, p.dilation.0, p.dilation.1,
         ].map { Int64($0) }
-        if x.dtype == .float32 {
-            nk_max_pool_f32(
-                x.pointer(as: Float.self), values.pointer(as: Float.self), indices.pointer(as: Int64.self),
-                a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12])
-        } else {
-            nk_max_pool_f64(
-                x.pointer(as: Double.self), values.pointer(as: Double.self), indices.pointer(as: Int64.self),
-                a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12])
+        launch {
+            if x.dtype == .float32 {
+                nk_max_pool_f32(
+                    x.pointer(as: Float.self), values.pointer(as: Float.self), indices.pointer(as: Int64.self),
+                    a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12])
+            } else {
+                nk_max_pool_f64(
+                    x.pointer(as: Double.self), values.pointer(as: Double.self), indices.pointer(as: Int64.self),
+                    a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12])
+            }
         }
         return (values, indices)
     }
@@ -91,14 +105,16 @@ extension CPUBackend {
         let hs = rows.start.map { Int64($0) }, he = rows.end.map { Int64($0) }
         let ws = cols.start.map { Int64($0) }, we = cols.end.map { Int64($0) }
         let planes = Int64(n * c), h = Int64(inputShape[2]), w = Int64(inputShape[3])
-        if source.dtype == .float32 {
-            nk_window_average_f32(
-                x.pointer(as: Float.self), y.pointer(as: Float.self), planes, h, w, Int64(rows.count),
-                Int64(cols.count), hs, he, ws, we, rows.divisor, cols.divisor, backward ? 1 : 0)
-        } else {
-            nk_window_average_f64(
-                x.pointer(as: Double.self), y.pointer(as: Double.self), planes, h, w, Int64(rows.count),
-                Int64(cols.count), hs, he, ws, we, rows.divisor, cols.divisor, backward ? 1 : 0)
+        launch {
+            if source.dtype == .float32 {
+                nk_window_average_f32(
+                    x.pointer(as: Float.self), y.pointer(as: Float.self), planes, h, w, Int64(rows.count),
+                    Int64(cols.count), hs, he, ws, we, rows.divisor, cols.divisor, backward ? 1 : 0)
+            } else {
+                nk_window_average_f64(
+                    x.pointer(as: Double.self), y.pointer(as: Double.self), planes, h, w, Int64(rows.count),
+                    Int64(cols.count), hs, he, ws, we, rows.divisor, cols.divisor, backward ? 1 : 0)
+            }
         }
         return out
     }
@@ -116,6 +132,7 @@ extension CPUBackend {
         _ tensors: [FusedUpdates.AdamTensors], lr: Double, beta1: Double, beta2: Double, eps: Double,
         weightDecay: Double, decoupled: Bool
     ) {
+        cannotReplay()  // the step sizes change with the step count
         let items = tensors.map { t in
             nk_adam_tensor(
                 param: t.parameter.pointer(as: Float.self), exp_avg: t.expAvg.pointer(as: Float.self),
@@ -132,6 +149,7 @@ extension CPUBackend {
         _ parameter: Tensor, grad: Tensor, momentumBuffer: Tensor?, lr: Double, momentum: Double,
         dampening: Double, weightDecay: Double, nesterov: Bool, firstStep: Bool
     ) {
+        cannotReplay()  // the first step differs from the others
         if parameter.dtype == .float32 {
             nk_sgd_f32(
                 parameter.pointer(as: Float.self), grad.pointer(as: Float.self), momentumBuffer?.pointer(as: Float.self),

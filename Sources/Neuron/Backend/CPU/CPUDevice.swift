@@ -18,10 +18,12 @@ extension CPUBackend {
     }
 
     func upload(_ source: UnsafeRawPointer, byteCount: Int, into destination: Tensor) {
+        cannotReplay()
         if byteCount > 0 { destination.pointer.copyMemory(from: source, byteCount: byteCount) }
     }
 
     func download(_ source: Tensor, into destination: UnsafeMutableRawPointer, byteCount: Int) {
+        cannotReplay()
         if byteCount > 0 { destination.copyMemory(from: source.pointer, byteCount: byteCount) }
     }
 
@@ -29,6 +31,7 @@ extension CPUBackend {
 
     /// One draw per element in order, so a seed gives the numbers it always gave.
     func fillRandom(_ x: Tensor, _ distribution: RandomDistribution, generator: RandomGenerator) {
+        if let recording = CPURecording.current { recording.drewRandomNumbers = true }
         let n = x.count
         if case .normal(let mean, let std) = distribution, x.dtype == .float32 || x.dtype == .float64 {
             // The uniforms in the order nextNormal draws them, the transform over threads.
@@ -63,11 +66,13 @@ extension CPUBackend {
     func oneHot(_ classes: Tensor, width: Int) -> Tensor {
         let out = Tensor(uninitialized: [classes.count, width], dtype: .int64)
         fill(out, with: 0)
-        let source = classes.pointer(as: Int64.self), pointer = out.pointer(as: Int64.self)
-        for i in 0..<classes.count {
-            let c = Int(source[i])
-            precondition(c >= 0 && c < width, "oneHot: class \(c) is out of range for \(width) classes")
-            pointer[i * width + c] = 1
+        launch {
+            let source = classes.pointer(as: Int64.self), pointer = out.pointer(as: Int64.self)
+            for i in 0..<classes.count {
+                let c = Int(source[i])
+                precondition(c >= 0 && c < width, "oneHot: class \(c) is out of range for \(width) classes")
+                pointer[i * width + c] = 1
+            }
         }
         return out
     }

@@ -4,37 +4,43 @@ import CNeuronKernels
 extension CPUBackend {
     func channelStats(_ x: Tensor, n: Int, c: Int, inner: Int) -> (mean: Tensor, variance: Tensor) {
         let mean = Tensor(uninitialized: [c], dtype: .float64), variance = Tensor(uninitialized: [c], dtype: .float64)
-        let m = mean.pointer(as: Double.self), v = variance.pointer(as: Double.self)
-        if x.dtype == .float32 {
-            nk_channel_stats_f32(x.pointer(as: Float.self), Int64(n), Int64(c), Int64(inner), m, v)
-        } else {
-            nk_channel_stats_f64(x.pointer(as: Double.self), Int64(n), Int64(c), Int64(inner), m, v)
+        launch {
+            let m = mean.pointer(as: Double.self), v = variance.pointer(as: Double.self)
+            if x.dtype == .float32 {
+                nk_channel_stats_f32(x.pointer(as: Float.self), Int64(n), Int64(c), Int64(inner), m, v)
+            } else {
+                nk_channel_stats_f64(x.pointer(as: Double.self), Int64(n), Int64(c), Int64(inner), m, v)
+            }
         }
         return (mean, variance)
     }
 
     func channelGradSums(_ gy: Tensor, _ x: Tensor, mean: Tensor, n: Int, c: Int, inner: Int) -> (sum: Tensor, dot: Tensor) {
         let sum = Tensor(uninitialized: [c], dtype: .float64), dot = Tensor(uninitialized: [c], dtype: .float64)
-        let m = mean.pointer(as: Double.self), s = sum.pointer(as: Double.self), d = dot.pointer(as: Double.self)
-        if x.dtype == .float32 {
-            nk_channel_grad_sums_f32(gy.pointer(as: Float.self), x.pointer(as: Float.self), m, Int64(n), Int64(c), Int64(inner), s, d)
-        } else {
-            nk_channel_grad_sums_f64(gy.pointer(as: Double.self), x.pointer(as: Double.self), m, Int64(n), Int64(c), Int64(inner), s, d)
+        launch {
+            let m = mean.pointer(as: Double.self), s = sum.pointer(as: Double.self), d = dot.pointer(as: Double.self)
+            if x.dtype == .float32 {
+                nk_channel_grad_sums_f32(gy.pointer(as: Float.self), x.pointer(as: Float.self), m, Int64(n), Int64(c), Int64(inner), s, d)
+            } else {
+                nk_channel_grad_sums_f64(gy.pointer(as: Double.self), x.pointer(as: Double.self), m, Int64(n), Int64(c), Int64(inner), s, d)
+            }
         }
         return (sum, dot)
     }
 
     func channelAffine(_ u: Tensor, _ v: Tensor?, a: Tensor, b: Tensor?, d: Tensor, n: Int, c: Int, inner: Int) -> Tensor {
         let out = Tensor(uninitialized: u.shape, dtype: u.dtype)
-        let b = (b ?? a).pointer(as: Double.self), a = a.pointer(as: Double.self), d = d.pointer(as: Double.self)
-        if u.dtype == .float32 {
-            nk_channel_affine_f32(
-                u.pointer(as: Float.self), v?.pointer(as: Float.self), out.pointer(as: Float.self), a, b, d,
-                Int64(n), Int64(c), Int64(inner))
-        } else {
-            nk_channel_affine_f64(
-                u.pointer(as: Double.self), v?.pointer(as: Double.self), out.pointer(as: Double.self), a, b, d,
-                Int64(n), Int64(c), Int64(inner))
+        launch {
+            let bp = (b ?? a).pointer(as: Double.self), ap = a.pointer(as: Double.self), dp = d.pointer(as: Double.self)
+            if u.dtype == .float32 {
+                nk_channel_affine_f32(
+                    u.pointer(as: Float.self), v?.pointer(as: Float.self), out.pointer(as: Float.self), ap, bp, dp,
+                    Int64(n), Int64(c), Int64(inner))
+            } else {
+                nk_channel_affine_f64(
+                    u.pointer(as: Double.self), v?.pointer(as: Double.self), out.pointer(as: Double.self), ap, bp, dp,
+                    Int64(n), Int64(c), Int64(inner))
+            }
         }
         return out
     }
@@ -46,14 +52,16 @@ extension CPUBackend {
         let weight = weight.map { $0.isContiguous ? $0 : contiguousCopy($0) }, bias = bias.map { $0.isContiguous ? $0 : contiguousCopy($0) }
         let out = Tensor(uninitialized: x.shape, dtype: x.dtype)
         let mean = Tensor(uninitialized: [rows], dtype: x.dtype), rstd = Tensor(uninitialized: [rows], dtype: x.dtype)
-        if x.dtype == .float32 {
-            nk_layer_norm_f32(
-                x.pointer(as: Float.self), weight?.pointer(as: Float.self), bias?.pointer(as: Float.self), out.pointer(as: Float.self),
-                mean.pointer(as: Float.self), rstd.pointer(as: Float.self), Int64(rows), Int64(width), eps)
-        } else {
-            nk_layer_norm_f64(
-                x.pointer(as: Double.self), weight?.pointer(as: Double.self), bias?.pointer(as: Double.self), out.pointer(as: Double.self),
-                mean.pointer(as: Double.self), rstd.pointer(as: Double.self), Int64(rows), Int64(width), eps)
+        launch {
+            if x.dtype == .float32 {
+                nk_layer_norm_f32(
+                    x.pointer(as: Float.self), weight?.pointer(as: Float.self), bias?.pointer(as: Float.self), out.pointer(as: Float.self),
+                    mean.pointer(as: Float.self), rstd.pointer(as: Float.self), Int64(rows), Int64(width), eps)
+            } else {
+                nk_layer_norm_f64(
+                    x.pointer(as: Double.self), weight?.pointer(as: Double.self), bias?.pointer(as: Double.self), out.pointer(as: Double.self),
+                    mean.pointer(as: Double.self), rstd.pointer(as: Double.self), Int64(rows), Int64(width), eps)
+            }
         }
         return (out, mean, rstd)
     }
@@ -66,16 +74,18 @@ extension CPUBackend {
         let dx = Tensor(uninitialized: x.shape, dtype: x.dtype)
         let dweight = weight.map { Tensor(uninitialized: $0.shape, dtype: x.dtype) }
         let dbias = weight.map { Tensor(uninitialized: $0.shape, dtype: x.dtype) }
-        if x.dtype == .float32 {
-            nk_layer_norm_backward_f32(
-                g.pointer(as: Float.self), x.pointer(as: Float.self), weight?.pointer(as: Float.self), mean.pointer(as: Float.self),
-                rstd.pointer(as: Float.self), dx.pointer(as: Float.self), dweight?.pointer(as: Float.self), dbias?.pointer(as: Float.self),
-                Int64(rows), Int64(width))
-        } else {
-            nk_layer_norm_backward_f64(
-                g.pointer(as: Double.self), x.pointer(as: Double.self), weight?.pointer(as: Double.self), mean.pointer(as: Double.self),
-                rstd.pointer(as: Double.self), dx.pointer(as: Double.self), dweight?.pointer(as: Double.self),
-                dbias?.pointer(as: Double.self), Int64(rows), Int64(width))
+        launch {
+            if x.dtype == .float32 {
+                nk_layer_norm_backward_f32(
+                    g.pointer(as: Float.self), x.pointer(as: Float.self), weight?.pointer(as: Float.self), mean.pointer(as: Float.self),
+                    rstd.pointer(as: Float.self), dx.pointer(as: Float.self), dweight?.pointer(as: Float.self), dbias?.pointer(as: Float.self),
+                    Int64(rows), Int64(width))
+            } else {
+                nk_layer_norm_backward_f64(
+                    g.pointer(as: Double.self), x.pointer(as: Double.self), weight?.pointer(as: Double.self), mean.pointer(as: Double.self),
+                    rstd.pointer(as: Double.self), dx.pointer(as: Double.self), dweight?.pointer(as: Double.self),
+                    dbias?.pointer(as: Double.self), Int64(rows), Int64(width))
+            }
         }
         return (dx, dweight, dbias)
     }
