@@ -18,6 +18,7 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static int64_t cached_bytes = 0;
 static int64_t cache_limit = (int64_t)2 << 30;
 static int64_t live_bytes = 0;
+static int64_t allocated_bytes = 0;  // every allocation ever, for telling how much a step allocates
 
 static int size_class(size_t bytes, size_t *rounded) {
     int high = 63 - __builtin_clzll((unsigned long long)bytes);
@@ -34,6 +35,7 @@ static size_t class_size(int cls) {
 }
 
 void *nk_alloc(size_t bytes, size_t *capacity) {
+    __atomic_add_fetch(&allocated_bytes, (int64_t)bytes, __ATOMIC_RELAXED);
     if (bytes < SMALL_LIMIT) {
         size_t size = bytes < 16 ? 16 : (bytes + 15) & ~(size_t)15;
         *capacity = size;
@@ -83,6 +85,8 @@ void nk_free(void *pointer, size_t capacity) {
 }
 
 int64_t nk_live_bytes(void) { return __atomic_load_n(&live_bytes, __ATOMIC_RELAXED); }
+
+int64_t nk_allocated_bytes(void) { return __atomic_load_n(&allocated_bytes, __ATOMIC_RELAXED); }
 
 int64_t nk_cached_bytes(void) {
     pthread_mutex_lock(&cache_lock);

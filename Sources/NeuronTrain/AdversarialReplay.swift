@@ -25,11 +25,15 @@ struct RecordedAdversarialStep {
 extension AdversarialStep {
     /// Eager steps before a step is recorded (they build kernels and the optimisers' state).
     static let eagerStepsBeforeRecording = 2
+    /// The most memory the two graphs may keep (as `StepGraph.cpuMemoryLimit`): larger steps
+    /// run op by op, reusing their intermediate results' memory as they go.
+    static let replayMemoryLimit = 64 << 20
 
     /// The step replayed from recorded graphs, or recorded now; nil when it runs op by op: on a
     /// GPU, with the Wasserstein loss (its penalty draws random numbers) or several
     /// discriminator steps per generator step, before the third batch, for a batch of another
-    /// shape than the recorded one (the last, shorter one), or once a recording was refused.
+    /// shape than the recorded one (the last, shorter one), or once a recording was refused
+    /// (random numbers drawn, values read on the host, more memory kept than the limit).
     ///
     /// The discriminator's update and the generator's are two graphs, with each optimiser's
     /// update between them outside any graph, so the generator's pass scores the batch with the
@@ -96,7 +100,9 @@ extension AdversarialStep {
         figures["g_loss"] = trainer.backwardReplayed(generatorLoss)
         if trainer.update(generatorOptimizer) { updateAverage() }
 
-        if let discriminatorPass, let generatorPass, !discriminatorPass.drewRandomNumbers, !generatorPass.drewRandomNumbers {
+        if let discriminatorPass, let generatorPass, !discriminatorPass.drewRandomNumbers, !generatorPass.drewRandomNumbers,
+            discriminatorPass.heldBytes + generatorPass.heldBytes <= Self.replayMemoryLimit
+        {
             replay.recorded = RecordedAdversarialStep(
                 images: images, noise: staticNoise, labels: staticLabels, discriminatorPass: discriminatorPass,
                 generatorPass: generatorPass, realScores: realScores.detach(), fakeScores: fakeScores.detach(),

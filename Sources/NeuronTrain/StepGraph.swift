@@ -18,6 +18,14 @@ public final class StepGraph {
     public var enabled: Bool
     /// Eager steps before a shape is captured.
     public var warmup = 2
+    /// The most host memory a CPU graph may keep, 64 MiB by default: a graph keeps every
+    /// intermediate result of its step, which an op-by-op step frees and reuses as it goes. A
+    /// step that allocates more (measured over the eager steps) has kernels long enough that the
+    /// Swift around them is noise, and runs op by op.
+    public var cpuMemoryLimit = 64 << 20
+    /// Host bytes allocated when `run` was last called, and the most allocated between two calls.
+    private var allocatedAtLastRun: Int?
+    private var allocatedPerStep = 0
 
     /// A recorded step on either kind of device.
     private enum Graph {
@@ -61,11 +69,21 @@ public final class StepGraph {
         lastReplayed = false
         // The batch is on the model's device (the loop moves it there).
         guard enabled, !refused, let device = batch.fields.values.first?.device, device.isCUDA || device.isCPU else { return nil }
+        if device.isCPU {
+            // What one step (with its update and batch) allocates, from call to call.
+            let allocated = Memory.allocatedBytes
+            if let last = allocatedAtLastRun { allocatedPerStep = max(allocatedPerStep, allocated - last) }
+            allocatedAtLastRun = allocated
+        }
         let parameters = parameters()
         let key = batch.fields.keys.sorted().map { "\($0):\(batch.fields[$0]!.dtype)\(batch.fields[$0]!.shape)" }
         if captured[key] == nil {
             guard eagerSteps[key, default: 0] >= warmup else {
                 eagerSteps[key, default: 0] += 1
+                return nil
+            }
+            if device.isCPU && allocatedPerStep > cpuMemoryLimit {
+                refused = true
                 return nil
             }
             var fields: [String: Tensor] = [:]

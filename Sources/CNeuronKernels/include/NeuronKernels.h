@@ -9,6 +9,7 @@
 void *nk_alloc(size_t bytes, size_t *capacity);
 void nk_free(void *pointer, size_t capacity);
 int64_t nk_live_bytes(void);
+int64_t nk_allocated_bytes(void);  // the total of every allocation so far
 int64_t nk_cached_bytes(void);
 void nk_clear_cache(void);
 void nk_set_cache_limit(int64_t bytes);

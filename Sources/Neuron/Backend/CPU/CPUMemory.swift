@@ -4,6 +4,8 @@ import CNeuronKernels
 public enum Memory {
     /// Bytes held by live tensor storage.
     public static var liveBytes: Int { Int(nk_live_bytes()) }
+    /// Bytes allocated for tensor storage since the program started, released or not.
+    public static var allocatedBytes: Int { Int(nk_allocated_bytes()) }
     /// Bytes of released buffers kept for reuse.
     public static var cachedBytes: Int { Int(nk_cached_bytes()) }
     /// Returns every cached buffer to the system.
