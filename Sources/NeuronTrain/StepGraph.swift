@@ -1,8 +1,8 @@
 import Neuron
 import NeuronData
 
-/// Replays a training step's forward and backward as a recorded graph — a ``CUDAGraph`` on a
-/// GPU (PyTorch's `torch.cuda.make_graphed_callables`), a ``CPUGraph`` on the CPU — so that
+/// Replays a training step's forward and backward as a recorded graph — a `CUDAGraph` on a
+/// GPU (PyTorch's `torch.cuda.make_graphed_callables`), a `CPUGraph` on the CPU — so that
 /// small models are not bound by the cost of issuing their kernels one by one: on a GPU the
 /// launches, on the CPU the Swift around each kernel (tensor objects, autograd nodes,
 /// allocations).
