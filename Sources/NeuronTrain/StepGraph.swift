@@ -75,7 +75,6 @@ public final class StepGraph {
             if let last = allocatedAtLastRun { allocatedPerStep = max(allocatedPerStep, allocated - last) }
             allocatedAtLastRun = allocated
         }
-        let parameters = parameters()
         let key = batch.fields.keys.sorted().map { "\($0):\(batch.fields[$0]!.dtype)\(batch.fields[$0]!.shape)" }
         if captured[key] == nil {
             guard eagerSteps[key, default: 0] >= warmup else {
@@ -116,7 +115,7 @@ public final class StepGraph {
             }
             captured[key] = Captured(
                 graph: graph, batch: inputs, loss: result.loss, outputs: result.outputs.detach(),
-                gradients: parameters.compactMap { p in p.grad.map { (p, $0) } })
+                gradients: parameters().compactMap { p in p.grad.map { (p, $0) } })
             if case .cpu = graph {
                 // The recording ran this step already (a CUDA capture only queued it).
                 lastReplayed = true
