@@ -55,6 +55,26 @@ public final class StepGraph {
 
     public init(enabled: Bool = true) { self.enabled = enabled }
 
+    /// The last batch's field shapes and dtypes, and its key: consecutive batches of one shape
+    /// reuse the key instead of formatting it again.
+    private var lastLayout: [String: ([Int], DType)] = [:]
+    private var lastKey: [String] = []
+
+    /// A batch's fields, dtypes and shapes, as the key of its graph.
+    private func key(of batch: Batch) -> [String] {
+        let layout = batch.fields.mapValues { ($0.shape, $0.dtype) }
+        let same =
+            layout.count == lastLayout.count
+            && layout.allSatisfy { name, value in
+                lastLayout[name].map { $0.0 == value.0 && $0.1 == value.1 } ?? false
+            }
+        if !same {
+            lastLayout = layout
+            lastKey = layout.keys.sorted().map { "\($0):\(layout[$0]!.1)\(layout[$0]!.0)" }
+        }
+        return lastKey
+    }
+
     /// Whether the last `run` ran the step as a graph: a replay, or the recording of one.
     public private(set) var lastReplayed = false
 
@@ -75,7 +95,7 @@ public final class StepGraph {
             if let last = allocatedAtLastRun { allocatedPerStep = max(allocatedPerStep, allocated - last) }
             allocatedAtLastRun = allocated
         }
-        let key = batch.fields.keys.sorted().map { "\($0):\(batch.fields[$0]!.dtype)\(batch.fields[$0]!.shape)" }
+        let key = key(of: batch)
         if captured[key] == nil {
             guard eagerSteps[key, default: 0] >= warmup else {
                 eagerSteps[key, default: 0] += 1
