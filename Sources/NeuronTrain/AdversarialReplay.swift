@@ -9,6 +9,7 @@ struct AdversarialReplayState {
     var eagerSteps = 0
     /// Set when a recording turned out not replayable: every later step runs op by op.
     var refused = false
+    var budget = CPUGraphBudget()
     var recorded: RecordedAdversarialStep?
 }
 
@@ -25,15 +26,13 @@ struct RecordedAdversarialStep {
 extension AdversarialStep {
     /// Eager steps before a step is recorded (they build kernels and the optimisers' state).
     static let eagerStepsBeforeRecording = 2
-    /// The most memory the two graphs may keep (as `StepGraph.cpuMemoryLimit`): larger steps
-    /// run op by op, reusing their intermediate results' memory as they go.
-    static let replayMemoryLimit = 64 << 20
 
     /// The step replayed from recorded graphs, or recorded now; nil when it runs op by op: on a
     /// GPU, with the Wasserstein loss (its penalty draws random numbers) or several
     /// discriminator steps per generator step, before the third batch, for a batch of another
-    /// shape than the recorded one (the last, shorter one), or once a recording was refused
-    /// (random numbers drawn, values read on the host, more memory kept than the limit).
+    /// shape than the recorded one (the last, shorter one), for a step that allocates more than
+    /// `CPUGraphBudget` allows, or once a recording was refused (random numbers drawn, values
+    /// read on the host).
     ///
     /// The discriminator's update and the generator's are two graphs, with each optimiser's
     /// update between them outside any graph, so the generator's pass scores the batch with the
@@ -41,6 +40,7 @@ extension AdversarialStep {
     func replayedStep(_ batch: Batch, noise: Tensor, labels: Tensor?, trainer: Trainer) -> [String: Double]? {
         guard replays, !replay.refused, batch.inputs.device.isCPU, discriminatorSteps == 1 else { return nil }
         if case .wasserstein = loss { return nil }
+        replay.budget.stepBegins()
         if let recorded = replay.recorded {
             guard recorded.images.shape == batch.inputs.shape else { return nil }
             recorded.images.assign(batch.inputs)
@@ -50,6 +50,10 @@ extension AdversarialStep {
         }
         guard replay.eagerSteps >= Self.eagerStepsBeforeRecording else {
             replay.eagerSteps += 1
+            return nil
+        }
+        guard replay.budget.allowsRecording else {
+            replay.refused = true
             return nil
         }
         return record(batch, noise: noise, labels: labels, trainer: trainer)
@@ -83,7 +87,7 @@ extension AdversarialStep {
             discriminatorLoss = loss.discriminatorLoss(real: realScores, fake: fakeScores, realTarget: realTarget)
             discriminatorLoss.backward()
         }
-        let discriminatorGradients = discriminatorOptimizer.gradients
+        let discriminatorGradients = gradients(of: discriminatorOptimizer.parameterGroups.flatMap(\.parameters))
         var figures = discriminatorFigures(realScores, fakeScores)
         figures["d_loss"] = trainer.backwardReplayed(discriminatorLoss)
         trainer.update(discriminatorOptimizer)
@@ -96,13 +100,11 @@ extension AdversarialStep {
                 generatorLoss.backward()
             }
         }
-        let generatorGradients = generatorOptimizer.gradients
+        let generatorGradients = gradients(of: generatorOptimizer.parameterGroups.flatMap(\.parameters))
         figures["g_loss"] = trainer.backwardReplayed(generatorLoss)
         if trainer.update(generatorOptimizer) { updateAverage() }
 
-        if let discriminatorPass, let generatorPass, !discriminatorPass.drewRandomNumbers, !generatorPass.drewRandomNumbers,
-            discriminatorPass.heldBytes + generatorPass.heldBytes <= Self.replayMemoryLimit
-        {
+        if let discriminatorPass, let generatorPass, !discriminatorPass.drewRandomNumbers, !generatorPass.drewRandomNumbers {
             replay.recorded = RecordedAdversarialStep(
                 images: images, noise: staticNoise, labels: staticLabels, discriminatorPass: discriminatorPass,
                 generatorPass: generatorPass, realScores: realScores.detach(), fakeScores: fakeScores.detach(),
@@ -112,26 +114,5 @@ extension AdversarialStep {
             replay.refused = true
         }
         return figures
-    }
-
-    /// D(x) and D(G(z)) as the figures show them.
-    func discriminatorFigures(_ realScores: Tensor, _ fakeScores: Tensor) -> [String: Double] {
-        ["d_real": loss.shown(realScores.detach()), "d_fake": loss.shown(fakeScores.detach())]
-    }
-
-    /// Runs `body` with the discriminator's parameters not requiring gradients: the generator's
-    /// update needs gradients through it, not of it.
-    func withDiscriminatorFrozen<Result>(_ body: () -> Result) -> Result {
-        let trainable = discriminator.parameters().map { ($0, $0.requiresGrad) }
-        for (parameter, _) in trainable { parameter.requiresGrad = false }
-        defer { for (parameter, flag) in trainable { parameter.requiresGrad = flag } }
-        return body()
-    }
-}
-
-extension Optimizer {
-    /// Each parameter with its current gradient, for those that have one.
-    var gradients: [(parameter: Tensor, gradient: Tensor)] {
-        parameterGroups.flatMap { group in group.parameters.compactMap { p in p.grad.map { (p, $0) } } }
     }
 }

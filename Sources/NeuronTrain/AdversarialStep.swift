@@ -123,13 +123,14 @@ public final class AdversarialStep: TrainingStep {
     public var sampler: any ImageGenerator { averaged?.generator ?? generator }
 
     public func train(_ batch: Batch, trainer: Trainer) throws -> [String: Double] {
-        let real = batch.inputs * 2 - 1
-        let count = real.shape[0]
+        let images = batch.inputs
+        let count = images.shape[0]
         let labels = generator.classCount == nil ? nil : batch.targets
         let updatesGenerator = (trainer.globalStep + 1) % discriminatorSteps == 0
         // Drawn on the CPU and moved, so a seed gives the same noise on every device.
-        let noiseBatch = Tensor.normal([count, generator.latentSize], dtype: real.dtype, device: .cpu, generator: noise).to(real.device)
+        let noiseBatch = Tensor.normal([count, generator.latentSize], dtype: images.dtype, device: .cpu, generator: noise).to(images.device)
         if let figures = replayedStep(batch, noise: noiseBatch, labels: labels, trainer: trainer) { return figures }
+        let real = images * 2 - 1
         let fake =
             updatesGenerator
             ? generator.generate(noiseBatch, labels: labels)
@@ -138,7 +139,7 @@ public final class AdversarialStep: TrainingStep {
         discriminatorOptimizer.zeroGrad()
         let (realScores, fakeScores) = scoreRealAndFake(real, fake.detach(), labels: labels)
         var discriminatorLoss = loss.discriminatorLoss(real: realScores, fake: fakeScores, realTarget: realTarget)
-        var figures = ["d_real": loss.shown(realScores.detach()), "d_fake": loss.shown(fakeScores.detach())]
+        var figures = discriminatorFigures(realScores, fakeScores)
         if case .wasserstein(let weight) = loss {
             let alpha = Tensor.uniform([count], dtype: real.dtype, device: .cpu, generator: noise).to(real.device)
             let penalty = gradientPenalty(critic: { self.discriminator.score($0, labels: labels) }, real: real, fake: fake, alpha: alpha)
@@ -151,11 +152,9 @@ public final class AdversarialStep: TrainingStep {
 
         if updatesGenerator {
             generatorOptimizer.zeroGrad()
-            // The discriminator's own gradients are not needed here.
-            let trainable = discriminator.parameters().map { ($0, $0.requiresGrad) }
-            for (parameter, _) in trainable { parameter.requiresGrad = false }
-            defer { for (parameter, flag) in trainable { parameter.requiresGrad = flag } }
-            figures["g_loss"] = trainer.backward(loss.generatorLoss(fake: discriminator.score(fake, labels: labels)))
+            figures["g_loss"] = withDiscriminatorFrozen {
+                trainer.backward(loss.generatorLoss(fake: discriminator.score(fake, labels: labels)))
+            }
             if trainer.update(generatorOptimizer) { updateAverage() }
         }
         return figures
@@ -172,6 +171,20 @@ public final class AdversarialStep: TrainingStep {
         let count = real.shape[0]
         let scores = discriminator.score(Tensor.concat([real, fake]), labels: labels.map { Tensor.concat([$0, $0]) })
         return (scores.narrowed(axis: 0, start: 0, length: count), scores.narrowed(axis: 0, start: count, length: count))
+    }
+
+    /// D(x) and D(G(z)) as the figures show them.
+    func discriminatorFigures(_ realScores: Tensor, _ fakeScores: Tensor) -> [String: Double] {
+        ["d_real": loss.shown(realScores.detach()), "d_fake": loss.shown(fakeScores.detach())]
+    }
+
+    /// Runs `body` with the discriminator's parameters not requiring gradients: the generator's
+    /// update needs gradients through it, not of it.
+    func withDiscriminatorFrozen<Result>(_ body: () -> Result) -> Result {
+        let trainable = discriminator.parameters().map { ($0, $0.requiresGrad) }
+        for (parameter, _) in trainable { parameter.requiresGrad = false }
+        defer { for (parameter, flag) in trainable { parameter.requiresGrad = flag } }
+        return body()
     }
 
     /// Moves the averaged generator's weights towards the generator's and copies its buffers.

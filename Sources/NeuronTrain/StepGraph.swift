@@ -18,14 +18,12 @@ public final class StepGraph {
     public var enabled: Bool
     /// Eager steps before a shape is captured.
     public var warmup = 2
-    /// The most host memory a CPU graph may keep, 64 MiB by default: a graph keeps every
-    /// intermediate result of its step, which an op-by-op step frees and reuses as it goes. A
-    /// step that allocates more (measured over the eager steps) has kernels long enough that the
-    /// Swift around them is noise, and runs op by op.
-    public var cpuMemoryLimit = 64 << 20
-    /// Host bytes allocated when `run` was last called, and the most allocated between two calls.
-    private var allocatedAtLastRun: Int?
-    private var allocatedPerStep = 0
+    /// The most host memory a step recorded as a CPU graph may allocate (see `CPUGraphBudget`).
+    public var cpuMemoryLimit: Int {
+        get { budget.limit }
+        set { budget.limit = newValue }
+    }
+    private var budget = CPUGraphBudget()
 
     /// A recorded step on either kind of device.
     private enum Graph {
@@ -89,19 +87,14 @@ public final class StepGraph {
         lastReplayed = false
         // The batch is on the model's device (the loop moves it there).
         guard enabled, !refused, let device = batch.fields.values.first?.device, device.isCUDA || device.isCPU else { return nil }
-        if device.isCPU {
-            // What one step (with its update and batch) allocates, from call to call.
-            let allocated = Memory.allocatedBytes
-            if let last = allocatedAtLastRun { allocatedPerStep = max(allocatedPerStep, allocated - last) }
-            allocatedAtLastRun = allocated
-        }
+        if device.isCPU { budget.stepBegins() }
         let key = key(of: batch)
         if captured[key] == nil {
             guard eagerSteps[key, default: 0] >= warmup else {
                 eagerSteps[key, default: 0] += 1
                 return nil
             }
-            if device.isCPU && allocatedPerStep > cpuMemoryLimit {
+            if device.isCPU && !budget.allowsRecording {
                 refused = true
                 return nil
             }
@@ -135,7 +128,7 @@ public final class StepGraph {
             }
             captured[key] = Captured(
                 graph: graph, batch: inputs, loss: result.loss, outputs: result.outputs.detach(),
-                gradients: parameters().compactMap { p in p.grad.map { (p, $0) } })
+                gradients: gradients(of: parameters()))
             if case .cpu = graph {
                 // The recording ran this step already (a CUDA capture only queued it).
                 lastReplayed = true
@@ -149,4 +142,31 @@ public final class StepGraph {
         lastReplayed = true
         return (step.loss, step.outputs)
     }
+}
+
+/// Whether a training step is small enough to record as a `CPUGraph`. A graph keeps every
+/// intermediate result of its step apart, which an op-by-op step frees and reuses as it goes; a
+/// step that allocates more than `limit` (64 MiB by default, measured between consecutive steps
+/// before any recording, so the recording never raises the peak) has kernels long enough that
+/// the Swift around them is noise, and runs op by op.
+struct CPUGraphBudget {
+    var limit = 64 << 20
+    /// Host bytes allocated when the last step began, and the most one step allocated since.
+    private var allocatedAtLastStep: Int?
+    private var allocatedPerStep = 0
+
+    /// Call as each step begins (its update and batch count with the step before).
+    mutating func stepBegins() {
+        let allocated = Memory.allocatedBytes
+        if let last = allocatedAtLastStep { allocatedPerStep = max(allocatedPerStep, allocated - last) }
+        allocatedAtLastStep = allocated
+    }
+
+    var allowsRecording: Bool { allocatedPerStep <= limit }
+}
+
+/// Each parameter with its current gradient, for those that have one: what a recorded step
+/// writes, re-attached after every replay.
+func gradients(of parameters: [Tensor]) -> [(parameter: Tensor, gradient: Tensor)] {
+    parameters.compactMap { p in p.grad.map { (p, $0) } }
 }

@@ -25,20 +25,15 @@ import CNeuronKernels
 public final class CPUGraph {
     /// Whether the recorded work drew random numbers (dropout, noise).
     public let drewRandomNumbers: Bool
-    /// Host memory the recording left held: the tensors its kernels touched that nothing else
-    /// keeps (intermediate results, which an op-by-op step frees and reuses as it goes).
-    public let heldBytes: Int
     private let kernels: [() -> Void]
 
     /// Runs and records `body`'s CPU kernels; nil when the body needed the host (it has run to
     /// its end all the same).
     public init?(_ body: () -> Void) {
         let recording = CPURecording()
-        let before = Memory.liveBytes
         let previous = nk_set_recording(Unmanaged.passUnretained(recording).toOpaque())
         body()
         nk_set_recording(previous)
-        heldBytes = Swift.max(Memory.liveBytes - before, 0)
         guard !recording.needsHost else { return nil }
         kernels = recording.kernels
         drewRandomNumbers = recording.drewRandomNumbers
