@@ -271,6 +271,19 @@ int64_t nk_conv2d_column_count(const nk_conv_geometry *g) {
 DEFINE_CONV(f32, float)
 DEFINE_CONV(f64, double)
 
+// Which passes oneDNN runs (the others are im2col + GEMM on plain layouts), as in the float32
+// functions above.
+static int runs_on_dnnl(int pass, const nk_conv_geometry *g) {
+    if (pass == NK_CONV_BACKWARD_DATA) return g->c / g->groups >= 4 || DEPTHWISE(g);
+    if (pass == NK_CONV_BACKWARD_WEIGHTS) return g->c / g->groups >= 8 || DEPTHWISE(g) || dnnl_wins_weight_grad(g);
+    return 1;
+}
+
+int nk_conv2d_blocks_f32(int pass, const nk_conv_geometry *g, int *x_block, int *y_block) {
+    if (!runs_on_dnnl(pass, g)) return 1;
+    return nk_dnnl_conv2d_blocks(pass, g, x_block, y_block);
+}
+
 // Below 8 input channels per group, whether oneDNN's weight gradient beats the column products
 // depends on the processor: each geometry is timed once both ways on scratch buffers (the
 // second call of each, after oneDNN built its kernel) before its first real use, and every

@@ -1,9 +1,12 @@
-// Float32 convolutions through oneDNN's direct (JIT) kernels. They need blocked layouts
-// (nChw8c, OIhw8i8o, ...), so each call reorders its NCHW operands into the layouts the
-// primitive chose and its result back; the reorders are memory-bound and cost far less than
-// the im2col work they replace (bench/dnnl_resnet_convs.c). Primitives and reorders are built
-// once per geometry, pass and fusion and kept in a small cache. Inference may fuse a bias, a
-// residual sum and a clamp (ReLU, ReLU6) into the forward pass as oneDNN post-ops.
+// Float32 convolutions through oneDNN's direct (JIT) kernels. They work in blocked layouts
+// (nChw8c, OIhw8i8o, ...): each call reorders its operands from the layouts they are stored in
+// into the ones the primitive chose, and its result back. Activations may be stored plain (NCHW)
+// or channel-blocked (nChw8c, nChw16c); stored in the primitive's own layout they need no
+// reorder, which is how consecutive convolutions, batch norms and ReLUs keep oneDNN's layout
+// (see "Channel-blocked activations" in NeuronKernels.h). The reorders are memory-bound and cost
+// far less than the im2col work they replace (bench/dnnl_resnet_convs.c). Primitives and
+// reorders are built once per geometry, pass and fusion and kept in a small cache. Inference may
+// fuse a bias, a residual sum and a clamp (ReLU, ReLU6) into the forward pass as oneDNN post-ops.
 #include "NeuronKernels.h"
 #include <oneapi/dnnl/dnnl.h>
 #include <pthread.h>
@@ -12,11 +15,20 @@
 
 enum { CACHE_SIZE = 128 };
 
+// Stored layouts of an operand: plain (NCHW, OIHW, GOIHW) and, for activations, nChw8c and nChw16c.
+enum { LAYOUTS = 3 };
+
+static int layout_index(int block) { return block == 16 ? 2 : block == 8 ? 1 : 0; }
+
 typedef struct {
-    int arg;                       // DNNL_ARG_* of this operand
-    dnnl_memory_desc_t user;       // NCHW / OIHW (GOIHW) as Neuron stores it
-    dnnl_memory_desc_t inner;      // the layout the primitive works in
-    dnnl_primitive_t reorder;      // user → inner (inputs) or inner → user (output); NULL if equal
+    int arg;                              // DNNL_ARG_* of this operand
+    int is_output;
+    dnnl_memory_desc_t inner;             // the layout the primitive works in
+    int inner_block;                      // 8 or 16 when `inner` is a stored channel-blocked layout, else 0
+    dnnl_memory_desc_t user[LAYOUTS];     // the layouts Neuron stores it in (only [0] for weights)
+    int valid[LAYOUTS];                   // which of `user` exist for these dimensions
+    int built[LAYOUTS];                   // which of `reorders` were made
+    dnnl_primitive_t reorders[LAYOUTS];   // user → inner (inputs) or inner → user (output); NULL if equal
 } operand;
 
 typedef struct {
@@ -37,9 +49,10 @@ static cache_entry cache[CACHE_SIZE];
 static void release(cache_entry *e) {
     if (!e->used) return;
     if (e->primitive) dnnl_primitive_destroy(e->primitive);
-    for (int i = 0; i < 2; i++)
-        if (e->inputs[i].reorder) dnnl_primitive_destroy(e->inputs[i].reorder);
-    if (e->output.reorder) dnnl_primitive_destroy(e->output.reorder);
+    operand *operands[3] = {&e->inputs[0], &e->inputs[1], &e->output};
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < LAYOUTS; k++)
+            if (operands[i]->reorders[k]) dnnl_primitive_destroy(operands[i]->reorders[k]);
     if (e->residual_reorder) dnnl_primitive_destroy(e->residual_reorder);
     memset(e, 0, sizeof *e);
 }
@@ -56,13 +69,41 @@ static dnnl_status_t make_reorder(const dnnl_memory_desc_t *from, const dnnl_mem
     return s;
 }
 
-static dnnl_status_t setup_operand(operand *o, int arg, const dnnl_memory_desc_t *user,
+static dnnl_status_t reorder_for(operand *o, int k, dnnl_primitive_t *out);
+
+// An operand stored as `plain`; an activation (4-D, `activation`) may also be stored
+// channel-blocked by 8 or 16 where its channels divide into blocks. Reorders are made on first use.
+static dnnl_status_t setup_operand(operand *o, int arg, const dnnl_memory_desc_t *plain, int activation,
                                    const_dnnl_primitive_desc_t pd, dnnl_query_t query, int is_output) {
     o->arg = arg;
-    o->user = *user;
+    o->is_output = is_output;
     o->inner = *dnnl_primitive_desc_query_md(pd, query, 0);
-    return is_output ? make_reorder(&o->inner, &o->user, &o->reorder)
-                     : make_reorder(&o->user, &o->inner, &o->reorder);
+    o->user[0] = *plain;
+    o->valid[0] = 1;
+    if (activation) {
+        const dnnl_format_tag_t tags[LAYOUTS] = {dnnl_nchw, dnnl_nChw8c, dnnl_nChw16c};
+        const int blocks[LAYOUTS] = {1, 8, 16};
+        for (int k = 1; k < LAYOUTS; k++) {
+            if (plain->dims[1] % blocks[k]) continue;
+            dnnl_memory_desc_init_by_tag(&o->user[k], 4, plain->dims, dnnl_f32, tags[k]);
+            o->valid[k] = 1;
+            if (dnnl_memory_desc_equal(&o->user[k], &o->inner)) o->inner_block = blocks[k];
+        }
+    }
+    dnnl_primitive_t plain_reorder;
+    return reorder_for(o, 0, &plain_reorder);
+}
+
+// The reorder between the operand stored in layout `k` and its inner layout (NULL when equal).
+static dnnl_status_t reorder_for(operand *o, int k, dnnl_primitive_t *out) {
+    if (!o->built[k]) {
+        dnnl_status_t s = o->is_output ? make_reorder(&o->inner, &o->user[k], &o->reorders[k])
+                                       : make_reorder(&o->user[k], &o->inner, &o->reorders[k]);
+        if (s != dnnl_success) return s;
+        o->built[k] = 1;
+    }
+    *out = o->reorders[k];
+    return dnnl_success;
 }
 
 // Builds the primitive for one pass; any failure (an unsupported geometry) leaves it unsupported.
@@ -121,26 +162,26 @@ static void build(cache_entry *e) {
     if (e->pass == NK_CONV_FORWARD) {
         pd = forward_pd;
         forward_pd = NULL;
-        s = setup_operand(&e->inputs[0], DNNL_ARG_SRC, &x, pd, dnnl_query_src_md, 0);
-        if (s == dnnl_success) s = setup_operand(&e->inputs[1], DNNL_ARG_WEIGHTS, &w, pd, dnnl_query_weights_md, 0);
-        if (s == dnnl_success) s = setup_operand(&e->output, DNNL_ARG_DST, &y, pd, dnnl_query_dst_md, 1);
-        if (s == dnnl_success && f->residual) s = make_reorder(&e->output.user, &e->output.inner, &e->residual_reorder);
+        s = setup_operand(&e->inputs[0], DNNL_ARG_SRC, &x, 1, pd, dnnl_query_src_md, 0);
+        if (s == dnnl_success) s = setup_operand(&e->inputs[1], DNNL_ARG_WEIGHTS, &w, 0, pd, dnnl_query_weights_md, 0);
+        if (s == dnnl_success) s = setup_operand(&e->output, DNNL_ARG_DST, &y, 1, pd, dnnl_query_dst_md, 1);
+        if (s == dnnl_success && f->residual) s = make_reorder(&e->output.user[0], &e->output.inner, &e->residual_reorder);
     } else if (e->pass == NK_CONV_BACKWARD_DATA) {
         dnnl_convolution_desc_t d;
         s = dnnl_dilated_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &xa, &wa, &ya, strides,
                                                              dilates, left, right);
         if (s == dnnl_success) s = dnnl_primitive_desc_create(&pd, &d, NULL, engine, forward_pd);
-        if (s == dnnl_success) s = setup_operand(&e->inputs[0], DNNL_ARG_DIFF_DST, &y, pd, dnnl_query_diff_dst_md, 0);
-        if (s == dnnl_success) s = setup_operand(&e->inputs[1], DNNL_ARG_WEIGHTS, &w, pd, dnnl_query_weights_md, 0);
-        if (s == dnnl_success) s = setup_operand(&e->output, DNNL_ARG_DIFF_SRC, &x, pd, dnnl_query_diff_src_md, 1);
+        if (s == dnnl_success) s = setup_operand(&e->inputs[0], DNNL_ARG_DIFF_DST, &y, 1, pd, dnnl_query_diff_dst_md, 0);
+        if (s == dnnl_success) s = setup_operand(&e->inputs[1], DNNL_ARG_WEIGHTS, &w, 0, pd, dnnl_query_weights_md, 0);
+        if (s == dnnl_success) s = setup_operand(&e->output, DNNL_ARG_DIFF_SRC, &x, 1, pd, dnnl_query_diff_src_md, 1);
     } else {
         dnnl_convolution_desc_t d;
         s = dnnl_dilated_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct, &xa, &wa, NULL, &ya,
                                                                 strides, dilates, left, right);
         if (s == dnnl_success) s = dnnl_primitive_desc_create(&pd, &d, NULL, engine, forward_pd);
-        if (s == dnnl_success) s = setup_operand(&e->inputs[0], DNNL_ARG_SRC, &x, pd, dnnl_query_src_md, 0);
-        if (s == dnnl_success) s = setup_operand(&e->inputs[1], DNNL_ARG_DIFF_DST, &y, pd, dnnl_query_diff_dst_md, 0);
-        if (s == dnnl_success) s = setup_operand(&e->output, DNNL_ARG_DIFF_WEIGHTS, &w, pd, dnnl_query_diff_weights_md, 1);
+        if (s == dnnl_success) s = setup_operand(&e->inputs[0], DNNL_ARG_SRC, &x, 1, pd, dnnl_query_src_md, 0);
+        if (s == dnnl_success) s = setup_operand(&e->inputs[1], DNNL_ARG_DIFF_DST, &y, 1, pd, dnnl_query_diff_dst_md, 0);
+        if (s == dnnl_success) s = setup_operand(&e->output, DNNL_ARG_DIFF_WEIGHTS, &w, 0, pd, dnnl_query_diff_weights_md, 1);
     }
     if (s == dnnl_success) s = dnnl_primitive_create(&e->primitive, pd);
     if (forward_pd) dnnl_primitive_desc_destroy(forward_pd);
@@ -169,26 +210,35 @@ static cache_entry *lookup(const nk_conv_geometry *g, int pass, const nk_conv_fu
     return e;
 }
 
-// Runs one pass; a fused forward also takes the bias and the residual (already in `out`'s place
-// when there is no output reorder, else reordered into the inner output first).
-static int run(int pass, const nk_conv_geometry *g, const nk_conv_fusion *f, const float *a, const float *b,
-               const float *bias, const float *residual, float *out) {
+// Takes the lock and finds (or builds) the entry of one pass; NULL, unlocked, when oneDNN cannot run it.
+static cache_entry *locked_entry(int pass, const nk_conv_geometry *g, const nk_conv_fusion *f) {
     nk_wait_for_dnnl_warm_up();
     pthread_mutex_lock(&lock);
-    if (disabled) { pthread_mutex_unlock(&lock); return 1; }
+    if (disabled) { pthread_mutex_unlock(&lock); return NULL; }
     if (!ready) {
         if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success ||
             dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) {
             disabled = 1;
             pthread_mutex_unlock(&lock);
-            return 1;
+            return NULL;
         }
         ready = 1;
     }
     cache_entry *e = lookup(g, pass, f);
-    if (!e->supported) { pthread_mutex_unlock(&lock); return 1; }
+    if (!e->supported) { pthread_mutex_unlock(&lock); return NULL; }
+    return e;
+}
+
+// Runs one pass with its activations stored channel-blocked by blocks[i] (0: plain; the weights
+// are always plain); a fused forward also takes the bias and the residual (plain; already in
+// `out`'s place when there is no output reorder, else reordered into the inner output first).
+static int run(int pass, const nk_conv_geometry *g, const nk_conv_fusion *f, const float *a, const float *b,
+               const float *bias, const float *residual, float *out, const int blocks[3]) {
+    cache_entry *e = locked_entry(pass, g, f);
+    if (!e) return 1;
     const void *sources[2] = {a, b};
     dnnl_memory_t user[3] = {NULL}, inner[3] = {NULL}, bias_memory = NULL, residual_memory = NULL;
+    dnnl_primitive_t reorders[3] = {NULL};
     void *scratch[3] = {NULL};
     size_t capacity[3] = {0};
     dnnl_exec_arg_t args[4];
@@ -197,16 +247,19 @@ static int run(int pass, const nk_conv_geometry *g, const nk_conv_fusion *f, con
     for (int i = 0; i < 3 && status == dnnl_success; i++) {
         operand *o = i < 2 ? &e->inputs[i] : &e->output;
         void *data = i < 2 ? (void *)sources[i] : out;
-        status = dnnl_memory_create(&user[i], &o->user, engine, data);
-        if (status == dnnl_success && o->reorder) {
+        const int k = layout_index(blocks[i]);
+        if (!o->valid[k]) { status = dnnl_invalid_arguments; break; }
+        status = reorder_for(o, k, &reorders[i]);
+        if (status == dnnl_success) status = dnnl_memory_create(&user[i], &o->user[k], engine, data);
+        if (status == dnnl_success && reorders[i]) {
             scratch[i] = nk_alloc(dnnl_memory_desc_get_size(&o->inner), &capacity[i]);
             status = dnnl_memory_create(&inner[i], &o->inner, engine, scratch[i]);
         }
         args[i].arg = o->arg;
-        args[i].memory = o->reorder ? inner[i] : user[i];
-        if (status == dnnl_success && i < 2 && o->reorder) {
+        args[i].memory = reorders[i] ? inner[i] : user[i];
+        if (status == dnnl_success && i < 2 && reorders[i]) {
             dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, user[i]}, {DNNL_ARG_TO, inner[i]}};
-            status = dnnl_primitive_execute(o->reorder, stream, 2, r);
+            status = dnnl_primitive_execute(reorders[i], stream, 2, r);
         }
     }
     if (status == dnnl_success && f->bias) {
@@ -219,17 +272,17 @@ static int run(int pass, const nk_conv_geometry *g, const nk_conv_fusion *f, con
     if (status == dnnl_success && f->residual) {
         // The sum post-op adds what the destination holds: the residual, in the inner layout.
         if (e->residual_reorder) {
-            status = dnnl_memory_create(&residual_memory, &e->output.user, engine, (void *)residual);
+            status = dnnl_memory_create(&residual_memory, &e->output.user[0], engine, (void *)residual);
             dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, residual_memory}, {DNNL_ARG_TO, inner[2]}};
             if (status == dnnl_success) status = dnnl_primitive_execute(e->residual_reorder, stream, 2, r);
         } else if (residual != out) {
-            memcpy(out, residual, dnnl_memory_desc_get_size(&e->output.user));
+            memcpy(out, residual, dnnl_memory_desc_get_size(&e->output.user[0]));
         }
     }
     if (status == dnnl_success) status = dnnl_primitive_execute(e->primitive, stream, arg_count, args);
-    if (status == dnnl_success && e->output.reorder) {
+    if (status == dnnl_success && reorders[2]) {
         dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, inner[2]}, {DNNL_ARG_TO, user[2]}};
-        status = dnnl_primitive_execute(e->output.reorder, stream, 2, r);
+        status = dnnl_primitive_execute(reorders[2], stream, 2, r);
     }
     if (status == dnnl_success) status = dnnl_stream_wait(stream);
     if (bias_memory) dnnl_memory_destroy(bias_memory);
@@ -244,9 +297,30 @@ static int run(int pass, const nk_conv_geometry *g, const nk_conv_fusion *f, con
     return status == dnnl_success ? 0 : 1;
 }
 
+int nk_dnnl_conv2d_blocks(int pass, const nk_conv_geometry *g, int *x_block, int *y_block) {
+    const nk_conv_fusion none = {0};
+    cache_entry *e = locked_entry(pass, g, &none);
+    if (!e) return 1;
+    // The activation operands: x-side first (src or diff_src), then y-side (dst or diff_dst).
+    const operand *x = pass == NK_CONV_BACKWARD_DATA ? &e->output : &e->inputs[0];
+    const operand *y = pass == NK_CONV_FORWARD ? &e->output : pass == NK_CONV_BACKWARD_DATA ? &e->inputs[0] : &e->inputs[1];
+    *x_block = x->inner_block;
+    *y_block = y->inner_block;
+    pthread_mutex_unlock(&lock);
+    return 0;
+}
+
+int nk_dnnl_conv2d_blocked_f32(int pass, const nk_conv_geometry *g, const float *a, int a_block, const float *b,
+                               int b_block, float *out, int out_block) {
+    const nk_conv_fusion none = {0};
+    const int blocks[3] = {a_block, b_block, out_block};
+    return run(pass, g, &none, a, b, NULL, NULL, out, blocks);
+}
+
 int nk_dnnl_conv2d_f32(int pass, const nk_conv_geometry *g, const float *a, const float *b, float *out) {
     const nk_conv_fusion none = {0};
-    return run(pass, g, &none, a, b, NULL, NULL, out);
+    const int plain[3] = {0, 0, 0};
+    return run(pass, g, &none, a, b, NULL, NULL, out, plain);
 }
 
 int nk_dnnl_conv2d_fused_f32(const nk_conv_geometry *g, const nk_conv_fusion *f, const float *x, const float *w,
@@ -254,5 +328,6 @@ int nk_dnnl_conv2d_fused_f32(const nk_conv_geometry *g, const nk_conv_fusion *f,
     nk_conv_fusion key = *f;
     key.bias = bias != NULL;
     key.residual = residual != NULL;
-    return run(NK_CONV_FORWARD, g, &key, x, w, bias, residual, y);
+    const int plain[3] = {0, 0, 0};
+    return run(NK_CONV_FORWARD, g, &key, x, w, bias, residual, y, plain);
 }

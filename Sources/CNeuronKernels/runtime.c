@@ -207,6 +207,27 @@ int nk_set_vector_level(int level) {
     return previous;
 }
 
+// ---------------------------------------------------------------- channel-blocked layouts
+// -1: not set on this thread (the process default applies).
+static _Thread_local int thread_blocked = -1;
+static int default_blocked = 1;
+
+__attribute__((constructor)) static void read_conv_layout(void) {
+    const char *asked = getenv("NEURON_CONV_LAYOUT");
+    if (!asked || !*asked) return;
+    if (!strcmp(asked, "plain")) default_blocked = 0;
+    else if (strcmp(asked, "blocked"))
+        fprintf(stderr, "neuron: NEURON_CONV_LAYOUT=%s is not one of blocked, plain; using blocked\n", asked);
+}
+
+int nk_blocked_layouts(void) { return thread_blocked >= 0 ? thread_blocked : default_blocked; }
+
+int nk_set_blocked_layouts(int enabled) {
+    int previous = nk_blocked_layouts();
+    thread_blocked = enabled ? 1 : 0;
+    return previous;
+}
+
 // ---------------------------------------------------------------- step recording
 // The recording the CPU backend appends this thread's kernels to (an opaque Swift object), or NULL.
 static _Thread_local void *recording = NULL;

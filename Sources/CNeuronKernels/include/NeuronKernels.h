@@ -189,6 +189,36 @@ void nk_conv2d_weight_grad_from_columns_f64(const nk_conv_geometry *g, const dou
 enum { NK_CONV_FORWARD = 0, NK_CONV_BACKWARD_DATA = 1, NK_CONV_BACKWARD_WEIGHTS = 2 };
 int nk_dnnl_conv2d_f32(int pass, const nk_conv_geometry *g, const float *a, const float *b, float *out);
 
+// ---- Channel-blocked activations. --------------------------------------------------------
+// oneDNN's convolutions work on activations stored nChw8c or nChw16c ([n][c/B][h·w][B], B = 8
+// or 16): channel blocks of B lanes innermost. Stored that way between a convolution, its batch
+// norm, its ReLU and the next convolution, they skip a reorder at every call. A block of 0
+// means plain NCHW. Only float32, and only channel counts that B divides (no padding).
+
+/// Whether oneDNN runs this pass of a float32 convolution (0) and, if so, the channel block of
+/// the layout it works in for x (or dx) and for y (or dy): 8, 16, or 0 for another layout.
+int nk_conv2d_blocks_f32(int pass, const nk_conv_geometry *g, int *x_block, int *y_block);
+int nk_dnnl_conv2d_blocks(int pass, const nk_conv_geometry *g, int *x_block, int *y_block);
+/// One pass through oneDNN with the operands `a` and `out` (and `b`, unless it is the weights)
+/// stored channel-blocked by the given blocks (0: plain; weights are plain). Returns 0 when done.
+int nk_dnnl_conv2d_blocked_f32(int pass, const nk_conv_geometry *g, const float *a, int a_block, const float *b,
+                               int b_block, float *out, int out_block);
+/// Copies [n, c, inner] between plain and blocked by `block` (to_blocked: plain → blocked).
+void nk_channel_block_f32(const float *from, float *to, int64_t n, int64_t c, int64_t inner, int64_t block,
+                          int to_blocked);
+/// nk_channel_stats_f32, nk_channel_grad_sums_f32 and nk_channel_affine_f32 on operands stored
+/// blocked by `block`.
+void nk_blocked_channel_stats_f32(const float *x, int64_t n, int64_t c, int64_t inner, int64_t block, double *mean,
+                                  double *variance);
+void nk_blocked_channel_grad_sums_f32(const float *gy, const float *x, const double *mean, int64_t n, int64_t c,
+                                      int64_t inner, int64_t block, double *sum, double *dot);
+void nk_blocked_channel_affine_f32(const float *u, const float *v, float *out, const double *a, const double *b,
+                                   const double *d, int64_t n, int64_t c, int64_t inner, int64_t block);
+/// Whether this thread's float32 convolutions may store activations blocked (per thread; the
+/// default is on unless NEURON_CONV_LAYOUT=plain). nk_set_… returns the previous setting.
+int nk_blocked_layouts(void);
+int nk_set_blocked_layouts(int enabled);
+
 /// What an inference convolution fuses after the product: a bias [oc], a residual of y's shape,
 /// and a clamp to [lo, hi] (hi = infinity: ReLU). `bias` and `residual` are set from the pointers.
 typedef struct {

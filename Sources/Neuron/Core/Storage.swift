@@ -8,11 +8,14 @@ final class Storage {
     /// release per tensor otherwise).
     unowned(unsafe) let backend: any Backend
     let device: Device
-    let address: UInt
-    let capacity: Int
+    private(set) var address: UInt
+    private(set) var capacity: Int
     /// Bumped by every in-place write (`assign`, `fill`, optimiser updates), shared by views,
     /// so backward can tell that a tensor it saved has changed since (PyTorch's version counter).
     var version = 0
+    /// Set while a CPU activation is stored channel-blocked (oneDNN's nChw8c / nChw16c) rather
+    /// than row-major; the first host read that is not layout-aware converts it back.
+    var blocking: ChannelBlocking?
 
     init(byteCount: Int, device: Device) {
         let backend = device.backend
@@ -22,4 +25,13 @@ final class Storage {
     }
 
     deinit { backend.release(address: address, capacity: capacity) }
+
+    /// Moves the elements into a new block of memory that `fill` writes (from the old one),
+    /// releasing the old block: how a layout changes under every view of the storage.
+    func replaceMemory(_ fill: (_ from: UnsafeRawPointer, _ to: UnsafeMutableRawPointer) -> Void) {
+        let (newAddress, newCapacity) = backend.allocate(byteCount: capacity)
+        fill(UnsafeRawPointer(bitPattern: address)!, UnsafeMutableRawPointer(bitPattern: newAddress)!)
+        backend.release(address: address, capacity: capacity)
+        (address, capacity) = (newAddress, newCapacity)
+    }
 }

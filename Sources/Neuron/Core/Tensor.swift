@@ -104,6 +104,7 @@ public final class Tensor {
     /// Host address of the first element; only the CPU backend reads memory this way.
     var pointer: UnsafeMutableRawPointer {
         precondition(device.kind == .cpu, "Neuron: a \(device) tensor's memory was read as a host pointer")
+        if storage.blocking != nil { storage.unblock() }
         return UnsafeMutableRawPointer(bitPattern: storage.address)! + offset * dtype.size
     }
 

@@ -50,6 +50,41 @@ extension Tensor {
         return (y, mean.to(dtype), variance.to(dtype))
     }
 
+    /// x · scale + shift per channel for x [N, C, …] and `scale`, `shift` [C]: batch
+    /// normalisation with fixed statistics (inference, a frozen layer). One pass forward over
+    /// x, which keeps the layout a convolution stored it in; differentiable in all three.
+    public func channelScaled(scale: Tensor, shift: Tensor) -> Tensor {
+        precondition(rank >= 2, "channelScaled: expects an input [N, C, …], got \(shape)")
+        let (n, c) = (shape[0], shape[1]), inner = count / Swift.max(n * c, 1)
+        precondition(
+            scale.shape == [c] && shift.shape == [c],
+            "channelScaled: scale and shift must be [\(c)] for input \(shape), got \(scale.shape) and \(shift.shape)")
+        Tensor.checkDevices([self, scale, shift], "channelScaled")
+        var statShape = [Int](repeating: 1, count: rank)
+        statShape[1] = c
+        guard dtype == .float32 || dtype == .float64, scale.dtype == dtype, shift.dtype == dtype, count > 0 else {
+            return self * scale.reshaped(statShape) + shift.reshaped(statShape)
+        }
+        let x = contiguous(), backend = device.backend
+        let (a, d) = noGrad { (scale.to(.float64), shift.to(.float64)) }
+        let y = backend.channelAffine(x, nil, a: a, b: nil, d: d, n: n, c: c, inner: inner)
+        if Tensor.recording([self, scale, shift]) {
+            let dtype = self.dtype
+            y.record("channelScaled", [self, scale, shift]) { grad, _ in
+                if GradMode.isEnabled {
+                    let axes = [0] + Array(2..<self.rank)
+                    return [grad * scale.reshaped(statShape), (grad * self).sum(axes: axes), grad.sum(axes: axes)]
+                }
+                let g = grad.contiguous(), zeros = Tensor.zeros([c], dtype: .float64, device: self.device)
+                let dx = self._requiresGrad ? backend.channelAffine(g, nil, a: a, b: nil, d: zeros, n: n, c: c, inner: inner) : nil
+                guard scale._requiresGrad || shift._requiresGrad else { return [dx, nil, nil] }
+                let (sum, dot) = backend.channelGradSums(g, x, mean: zeros, n: n, c: c, inner: inner)
+                return [dx, dot.to(dtype), sum.to(dtype)]
+            }
+        }
+        return y
+    }
+
     /// The gradients of `batchNormalized` in x, weight and bias from differentiable ops.
     func composedBatchNormGradients(_ grad: Tensor, weight: Tensor?, hasBias: Bool, eps: Double) -> [Tensor?] {
         let axes = [0] + Array(2..<rank)

@@ -44,14 +44,12 @@ public class BatchNorm: Module, Layer {
             }
             return output
         }
-        // y = x · scale + shift with the running statistics: two passes over the input.
-        var statShape = [Int](repeating: 1, count: input.rank)
-        statShape[1] = input.shape[1]
+        // y = x · scale + shift with the running statistics: one pass over the input.
         var scale = (runningVar + eps).rsqrt()
         if let weight { scale = scale * weight }
         var shift = -runningMean * scale
         if let bias { shift = shift + bias }
-        return input * scale.reshaped(statShape) + shift.reshaped(statShape)
+        return input.channelScaled(scale: scale, shift: shift)
     }
 }
 

@@ -50,6 +50,10 @@ final class CPUBackend: Backend {
         let input = x.isContiguous ? x : contiguousCopy(x)
         let out = Tensor(uninitialized: x.shape, dtype: x.dtype)
         switch x.dtype {
+        case .float32 where storedBlock(input) > 0:
+            // Element by element, so a blocked activation's result is blocked alike.
+            out.markBlocked(input.channelBlock)
+            nk_unary_f32(kernel.rawValue, input.storedPointer, out.storedPointer, Int64(x.count), p0, p1)
         case .float32:
             launch {
                 nk_unary_f32(
@@ -71,6 +75,19 @@ final class CPUBackend: Backend {
     }
 
     func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int], into destination: Tensor?) -> Tensor {
+        if a.dtype == .float32, case let block = elementwiseBlock(shape, a, b), block > 0,
+            destination.map({ storedBlock($0) == block }) ?? true
+        {
+            // Operands of a blocked activation's shape are read blocked (a plain one is converted),
+            // element by element; the result is blocked alike.
+            let (a, b) = (blocked(a, block), blocked(b, block))
+            let out = destination ?? Tensor(uninitialized: shape, dtype: .float32)
+            if destination == nil { out.markBlocked(block) }
+            withFlatLayout(shape, a, b) { rank, shapePointer, sa, sb in
+                nk_binary_f32(kernel.rawValue, rank, shapePointer, a.storedPointer, sa, b.storedPointer, sb, out.storedPointer)
+            }
+            return out
+        }
         let out = destination ?? Tensor(uninitialized: shape, dtype: a.dtype)
         launch { self.binaryKernel(kernel, a, b, shape: shape, into: out) }
         return out

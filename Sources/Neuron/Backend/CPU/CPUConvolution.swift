@@ -11,8 +11,39 @@ extension CPUBackend {
             dh: Int64(geometry.dh), dw: Int64(geometry.dw), groups: Int64(geometry.groups))
     }
 
+    /// The channel blocks oneDNN works in for one float32 pass, (x side, y side), when this
+    /// thread's activations may be stored that way and oneDNN runs the pass; nil otherwise.
+    private func blockedPass(_ pass: Int, _ geometry: nk_conv_geometry, _ dtype: DType) -> (x: Int, y: Int)? {
+        guard dtype == .float32, nk_blocked_layouts() != 0, !CPUGraph.isRecording else { return nil }
+        var g = geometry
+        var x: Int32 = 0, y: Int32 = 0
+        guard nk_conv2d_blocks_f32(Int32(pass), &g, &x, &y) == 0 else { return nil }
+        return (Int(x), Int(y))
+    }
+
+    /// One oneDNN pass on `a` and `b` into `out`, each read or written in the layout it is stored
+    /// in (`outBlock` for the new output), or nil when the pass is not one for blocked layouts.
+    private func runBlocked(
+        _ pass: Int, _ geometry: nk_conv_geometry, _ a: Tensor, _ b: Tensor, bIsActivation: Bool, outShape: [Int], outBlock: Int
+    ) -> Tensor? {
+        let out = Tensor(uninitialized: outShape, dtype: .float32)
+        out.markBlocked(outBlock)
+        var g = geometry
+        let aBlock = storedBlock(a), bBlock = bIsActivation ? storedBlock(b) : 0
+        let aPointer = aBlock > 0 ? a.storedPointer : a.pointer(as: Float.self)
+        let bPointer = bBlock > 0 ? b.storedPointer : b.pointer(as: Float.self)
+        let status = nk_dnnl_conv2d_blocked_f32(
+            Int32(pass), &g, aPointer, Int32(aBlock), bPointer, Int32(bBlock), out.storedPointer, Int32(outBlock))
+        return status == 0 ? out : nil
+    }
+
     func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvGeometry, outputShape: [Int]) -> Tensor {
         let geometry = kernelGeometry(geometry, x: x.shape, weight: w.shape, y: outputShape)
+        if let blocks = blockedPass(Int(NK_CONV_FORWARD), geometry, w.dtype),
+            let y = runBlocked(Int(NK_CONV_FORWARD), geometry, x, w, bIsActivation: false, outShape: outputShape, outBlock: blocks.y)
+        {
+            return y
+        }
         let y = Tensor(uninitialized: outputShape, dtype: w.dtype)
         launch {
             var g = geometry
@@ -46,6 +77,12 @@ extension CPUBackend {
 
     func convolutionAdjoint(_ y: Tensor, _ w: Tensor, _ geometry: ConvGeometry, inputShape: [Int]) -> Tensor {
         let geometry = kernelGeometry(geometry, x: inputShape, weight: w.shape, y: y.shape)
+        if let blocks = blockedPass(Int(NK_CONV_BACKWARD_DATA), geometry, y.dtype),
+            let x = runBlocked(
+                Int(NK_CONV_BACKWARD_DATA), geometry, y, w, bIsActivation: false, outShape: inputShape, outBlock: blocks.x)
+        {
+            return x
+        }
         let x = Tensor(uninitialized: inputShape, dtype: y.dtype)
         launch {
             var g = geometry
@@ -60,6 +97,11 @@ extension CPUBackend {
 
     func convolutionWeightGrad(_ x: Tensor, _ y: Tensor, _ geometry: ConvGeometry, weightShape: [Int]) -> Tensor {
         let geometry = kernelGeometry(geometry, x: x.shape, weight: weightShape, y: y.shape)
+        if blockedPass(Int(NK_CONV_BACKWARD_WEIGHTS), geometry, y.dtype) != nil,
+            let dw = runBlocked(Int(NK_CONV_BACKWARD_WEIGHTS), geometry, x, y, bIsActivation: true, outShape: weightShape, outBlock: 0)
+        {
+            return dw
+        }
         let dw = Tensor(uninitialized: weightShape, dtype: y.dtype)
         launch {
             var g = geometry

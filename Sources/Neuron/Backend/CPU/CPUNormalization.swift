@@ -4,6 +4,12 @@ import CNeuronKernels
 extension CPUBackend {
     func channelStats(_ x: Tensor, n: Int, c: Int, inner: Int) -> (mean: Tensor, variance: Tensor) {
         let mean = Tensor(uninitialized: [c], dtype: .float64), variance = Tensor(uninitialized: [c], dtype: .float64)
+        if case let block = storedBlock(x), block > 0 {
+            nk_blocked_channel_stats_f32(
+                x.storedPointer, Int64(n), Int64(c), Int64(inner), Int64(block), mean.pointer(as: Double.self),
+                variance.pointer(as: Double.self))
+            return (mean, variance)
+        }
         launch {
             let m = mean.pointer(as: Double.self), v = variance.pointer(as: Double.self)
             if x.dtype == .float32 {
@@ -17,6 +23,13 @@ extension CPUBackend {
 
     func channelGradSums(_ gy: Tensor, _ x: Tensor, mean: Tensor, n: Int, c: Int, inner: Int) -> (sum: Tensor, dot: Tensor) {
         let sum = Tensor(uninitialized: [c], dtype: .float64), dot = Tensor(uninitialized: [c], dtype: .float64)
+        if x.dtype == .float32, case let block = elementwiseBlock(x.shape, gy, x), block > 0 {
+            let (gy, x) = (blocked(gy, block), blocked(x, block))
+            nk_blocked_channel_grad_sums_f32(
+                gy.storedPointer, x.storedPointer, mean.pointer(as: Double.self), Int64(n), Int64(c), Int64(inner), Int64(block),
+                sum.pointer(as: Double.self), dot.pointer(as: Double.self))
+            return (sum, dot)
+        }
         launch {
             let m = mean.pointer(as: Double.self), s = sum.pointer(as: Double.self), d = dot.pointer(as: Double.self)
             if x.dtype == .float32 {
@@ -30,6 +43,14 @@ extension CPUBackend {
 
     func channelAffine(_ u: Tensor, _ v: Tensor?, a: Tensor, b: Tensor?, d: Tensor, n: Int, c: Int, inner: Int) -> Tensor {
         let out = Tensor(uninitialized: u.shape, dtype: u.dtype)
+        if u.dtype == .float32, case let block = v.map({ elementwiseBlock(u.shape, u, $0) }) ?? storedBlock(u), block > 0 {
+            let (u, v) = (blocked(u, block), v.map { blocked($0, block) })
+            out.markBlocked(block)
+            nk_blocked_channel_affine_f32(
+                u.storedPointer, v?.storedPointer, out.storedPointer, a.pointer(as: Double.self), (b ?? a).pointer(as: Double.self),
+                d.pointer(as: Double.self), Int64(n), Int64(c), Int64(inner), Int64(block))
+            return out
+        }
         launch {
             let bp = (b ?? a).pointer(as: Double.self), ap = a.pointer(as: Double.self), dp = d.pointer(as: Double.self)
             if u.dtype == .float32 {

@@ -64,6 +64,7 @@ final class SimulatedBackend: Backend {
 
     /// A simulated tensor with the CPU result's layout and contents.
     private func adopt(_ h: Tensor) -> Tensor {
+        h.storage.unblock()  // a CPU kernel may have left it channel-blocked
         let storage = Storage(byteCount: h.storage.capacity, device: .simulated)
         block(storage).copyMemory(from: UnsafeRawPointer(bitPattern: h.storage.address)!, byteCount: h.storage.capacity)
         return Tensor(storage: storage, shape: h.shape, strides: h.strides, offset: h.offset, dtype: h.dtype)
@@ -71,6 +72,7 @@ final class SimulatedBackend: Backend {
 
     /// Copies the CPU copy made by `host` back over `t`'s storage, after an op wrote into it.
     private func writeBack(_ h: Tensor, to t: Tensor) {
+        h.storage.unblock()
         block(t.storage).copyMemory(from: UnsafeRawPointer(bitPattern: h.storage.address)!, byteCount: t.storage.capacity)
     }
 
