@@ -75,7 +75,7 @@ final class CPUBackend: Backend {
     }
 
     func binary(_ kernel: BinaryKernel, _ a: Tensor, _ b: Tensor, shape: [Int], into destination: Tensor?) -> Tensor {
-        if a.dtype == .float32, case let block = elementwiseBlock(shape, a, b), block > 0,
+        if a.dtype == .float32, shape.count == 4, case let block = elementwiseBlock(shape, a, b, destination), block > 0,
             destination.map({ storedBlock($0) == block }) ?? true
         {
             // Operands of a blocked activation's shape are read blocked (a plain one is converted),

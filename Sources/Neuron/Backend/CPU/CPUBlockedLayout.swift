@@ -1,4 +1,5 @@
 import CNeuronKernels
+import Synchronization
 
 /// How float32 convolutions on the CPU store the activations they produce.
 ///
@@ -37,16 +38,21 @@ struct ChannelBlocking: Equatable {
     let shape: [Int]
 }
 
+/// Held while a storage changes layout: two threads reading one blocked tensor convert it once.
+private let unblocking = Mutex(())
+
 extension Storage {
     /// Converts a channel-blocked activation back to row-major order, for every view of it.
     func unblock() {
-        guard let blocking else { return }
-        self.blocking = nil
-        let s = blocking.shape
-        replaceMemory { from, to in
-            nk_channel_block_f32(
-                from.assumingMemoryBound(to: Float.self), to.assumingMemoryBound(to: Float.self), Int64(s[0]), Int64(s[1]),
-                Int64(s[2] * s[3]), Int64(blocking.block), 0)
+        unblocking.withLock { _ in
+            guard let blocking else { return }
+            self.blocking = nil
+            let s = blocking.shape
+            replaceMemory { from, to in
+                nk_channel_block_f32(
+                    from.assumingMemoryBound(to: Float.self), to.assumingMemoryBound(to: Float.self), Int64(s[0]), Int64(s[1]),
+                    Int64(s[2] * s[3]), Int64(blocking.block), 0)
+            }
         }
     }
 }
@@ -72,19 +78,31 @@ extension Tensor {
 }
 
 extension CPUBackend {
+    /// Converts every blocked storage that one of `operands` reads only partly (a view, a
+    /// slice, an element) back to NCHW, before a layout-aware op decides how to read them:
+    /// afterwards each operand is either a whole blocked activation or plain memory, so no
+    /// `pointer` call among them changes another one's layout.
+    func settleViews(_ operands: Tensor?...) {
+        for operand in operands {
+            if let operand, operand.storage.blocking != nil, operand.channelBlock == 0 { operand.storage.unblock() }
+        }
+    }
+
     /// The channel block `tensor` is stored with, as the ops of this thread may read it: 0 while
     /// a `CPUGraph` records, whose replays read memory without checking its layout.
     func storedBlock(_ tensor: Tensor) -> Int {
-        CPUGraph.isRecording ? 0 : tensor.channelBlock
+        let block = tensor.channelBlock
+        return block > 0 && !CPUGraph.isRecording ? block : 0
     }
 
     /// The layout an element-wise result of `shape` takes from its operands: a block when one
     /// of them is blocked and the others are blocked alike, plain tensors of `shape`, or
     /// single elements; 0 (plain) otherwise.
-    func elementwiseBlock(_ shape: [Int], _ operands: Tensor...) -> Int {
+    func elementwiseBlock(_ shape: [Int], _ operands: Tensor?...) -> Int {
         guard shape.count == 4 else { return 0 }
+        for operand in operands { settleViews(operand) }
         var block = 0
-        for operand in operands {
+        for case let operand? in operands {
             let b = storedBlock(operand)
             if b > 0 {
                 if block > 0 && b != block { return 0 }
