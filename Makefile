@@ -175,12 +175,13 @@ JAX_VENV ?= .venv-jax
 $(JAX_VENV)/bin/python:
 	python3 -m venv $(JAX_VENV) && $(JAX_VENV)/bin/pip install -q "jax[cpu]" numpy
 
-# Every benchmark model next to PyTorch eager and jitted JAX, 3 interleaved rounds, with
-# `neuron train` on the same batches and each run's peak memory; prints the processor and the table.
-# ISA=avx2 limits every framework to AVX2, as on a processor without AVX-512.
+# Every benchmark model next to PyTorch eager and jitted JAX, interleaved rounds (ROUNDS, 3 by
+# default), with `neuron train` on the same batches and each run's peak memory; prints the
+# processor and the table. ISA=avx2 limits every framework to AVX2, as on a processor without AVX-512.
+ROUNDS ?= 3
 bench-peers: build venv $(JAX_VENV)/bin/python
 	$(PYTHON) bench/compare_peers.py --neuron .build/release/neuron --torch $(PYTHON) --jax $(JAX_VENV)/bin/python \
-		--rounds 3 $(if $(ONLY),--only $(ONLY)) $(if $(ISA),--isa $(ISA)) --log .build/bench-peers.jsonl
+		--rounds $(ROUNDS) $(if $(ONLY),--only $(ONLY)) $(if $(ISA),--isa $(ISA)) --log .build/bench-peers.jsonl
 
 # `neuron train --epochs 1` next to `neuron bench` (the CLI's loop against the bare one), 5 interleaved rounds.
 bench-train: build

@@ -177,6 +177,22 @@ func ringPoints(_ count: Int) -> TensorDataset {
         #expect(abs(all["accuracy"]! - batched["accuracy"]!) < 1e-12 && abs(all["loss"]! - batched["loss"]!) < 1e-6)
     }
 
+    /// Accuracy counts a CPU batch on the host; it agrees with argmax, ties and NaNs included.
+    @Test func accuracyCountsLikeArgmax() {
+        let generator = RandomGenerator(seed: 8)
+        var scores = Tensor.normal([50, 7], generator: generator).toArray(Float.self).map { $0.rounded() }  // many ties
+        scores[3 * 7 + 4] = .nan
+        scores[9 * 7] = .nan
+        let outputs = Tensor(scores, shape: [50, 7])
+        var labels = Tensor.uniform([50], low: 0, high: 7, generator: generator).toArray(Double.self).map { Int($0) }
+        (labels[3], labels[9]) = (4, 0)  // where the NaNs are: argmax picks them
+        let targets = Tensor(labels, shape: [50])
+        let accuracy = Accuracy()
+        accuracy.update(outputs: outputs, targets: targets)
+        let expected = (outputs.argmax(axis: 1) .== targets).sum().item() / 50
+        #expect(accuracy.value == expected && expected > 0)
+    }
+
     @Test func onlyTheMainProcessWritesFiles() throws {
         let folder = temporaryFolder("main")
         let data = syntheticClassification(count: 64)
