@@ -13,6 +13,8 @@ import CNeuronKernels
 /// `drewRandomNumbers` reports. A body that reads values on the host (`item`, `toArray`) or
 /// copies host data in cannot be replayed, since Swift decided something from them: it runs to
 /// its end and `init` returns nil.
+/// While a graph records, convolutions store their activations in NCHW rather than
+/// ``ConvolutionLayout/blocked`` (a replay reads memory without checking its layout).
 ///
 /// ```swift
 /// let input = Tensor.zeros([64, 784])
