@@ -155,6 +155,9 @@ final class CUDABackend: Backend, @unchecked Sendable {
     }
 
     func synchronize() {
+        // Under the lock: another thread's wait (a graph's deinit) must not end this thread's capture.
+        lock.lock()
+        defer { lock.unlock() }
         abandonCapture()
         enter()
         cudaCheck(nk_cuda.cuStreamSynchronize!(stream), "cuStreamSynchronize")
