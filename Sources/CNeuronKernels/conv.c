@@ -136,15 +136,14 @@ DEFINE_BATCH(f64, double)
 // Float32 goes to oneDNN's direct kernels where they win (bench/dnnl_resnet_convs.c): always
 // forward; in x and w only from 4 and 8 input channels per group, below which the blocked
 // layouts waste most of each vector and the column products are faster.
-#define TRY_DNNL_f32(pass, g, a, b, out) (nk_dnnl_conv2d_f32(pass, g, a, b, out) == 0)
+static int runs_on_dnnl(int pass, const nk_conv_geometry *g);
+#define TRY_DNNL_f32(pass, g, a, b, out) (runs_on_dnnl(pass, g) && nk_dnnl_conv2d_f32(pass, g, a, b, out) == 0)
 #define TRY_DNNL_f64(pass, g, a, b, out) 0
 
 #define GRAIN(g) ((g)->n > 1 ? 1 : 2)
 static void weight_grad_columns_f32(const nk_conv_geometry *g, const float *x, const float *y, float *dw);
 static void weight_grad_columns_f64(const nk_conv_geometry *g, const double *x, const double *y, double *dw);
 static int dnnl_wins_weight_grad(const nk_conv_geometry *g);
-#define DNNL_WINS_WEIGHT_GRAD_f32(g) dnnl_wins_weight_grad(g)
-#define DNNL_WINS_WEIGHT_GRAD_f64(g) 0
 // Elements of im2col columns per chunk of the weight gradient (512 KB of float32): written and
 // read back from the core's own cache rather than memory (bench lenet: best of 128 KB-2 MB).
 #define WEIGHT_GRAD_CHUNK_ELEMENTS (128 * 1024)
@@ -202,7 +201,7 @@ int64_t nk_conv2d_column_count(const nk_conv_geometry *g) {
         nk_free(columns, ccap);                                                                \
     }                                                                                          \
     void nk_conv2d_adjoint_##SUFFIX(const nk_conv_geometry *g, const T *y, const T *w, T *x) { \
-        if ((g->c / g->groups >= 4 || DEPTHWISE(g)) && TRY_DNNL_##SUFFIX(NK_CONV_BACKWARD_DATA, g, y, w, x)) return; \
+        if (TRY_DNNL_##SUFFIX(NK_CONV_BACKWARD_DATA, g, y, w, x)) return;                      \
         const int64_t cg = g->c / g->groups, ocg = g->oc / g->groups;                          \
         const int64_t k = cg * g->kh * g->kw, np = g->n * g->oh * g->ow;                       \
         size_t ccap, ocap;                                                                     \
@@ -248,9 +247,7 @@ int64_t nk_conv2d_column_count(const nk_conv_geometry *g) {
         }                                                                                      \
     }                                                                                          \
     void nk_conv2d_weight_grad_##SUFFIX(const nk_conv_geometry *g, const T *x, const T *y, T *dw) { \
-        if ((g->c / g->groups >= 8 || DEPTHWISE(g) || DNNL_WINS_WEIGHT_GRAD_##SUFFIX(g)) &&    \
-            TRY_DNNL_##SUFFIX(NK_CONV_BACKWARD_WEIGHTS, g, x, y, dw))                          \
-            return;                                                                            \
+        if (TRY_DNNL_##SUFFIX(NK_CONV_BACKWARD_WEIGHTS, g, x, y, dw)) return;                  \
         weight_grad_columns_##SUFFIX(g, x, y, dw);                                             \
     }                                                                                          \
     static void weight_grad_columns_##SUFFIX(const nk_conv_geometry *g, const T *x, const T *y, T *dw) { \
@@ -271,8 +268,7 @@ int64_t nk_conv2d_column_count(const nk_conv_geometry *g) {
 DEFINE_CONV(f32, float)
 DEFINE_CONV(f64, double)
 
-// Which passes oneDNN runs (the others are im2col + GEMM on plain layouts), as in the float32
-// functions above.
+// Which float32 passes go to oneDNN (the others are im2col + GEMM on plain layouts).
 static int runs_on_dnnl(int pass, const nk_conv_geometry *g) {
     if (pass == NK_CONV_BACKWARD_DATA) return g->c / g->groups >= 4 || DEPTHWISE(g);
     if (pass == NK_CONV_BACKWARD_WEIGHTS) return g->c / g->groups >= 8 || DEPTHWISE(g) || dnnl_wins_weight_grad(g);

@@ -49,10 +49,11 @@ final class CPUBackend: Backend {
     func unary(_ kernel: UnaryKernel, _ x: Tensor, _ p0: Double, _ p1: Double) -> Tensor {
         let input = x.isContiguous ? x : contiguousCopy(x)
         let out = Tensor(uninitialized: x.shape, dtype: x.dtype)
+        let block = storedBlock(input)
         switch x.dtype {
-        case .float32 where storedBlock(input) > 0:
+        case .float32 where block > 0:
             // Element by element, so a blocked activation's result is blocked alike.
-            out.markBlocked(input.channelBlock)
+            out.markBlocked(block)
             nk_unary_f32(kernel.rawValue, input.storedPointer, out.storedPointer, Int64(x.count), p0, p1)
         case .float32:
             launch {

@@ -82,7 +82,7 @@ extension CPUBackend {
     /// slice, an element) back to NCHW, before a layout-aware op decides how to read them:
     /// afterwards each operand is either a whole blocked activation or plain memory, so no
     /// `pointer` call among them changes another one's layout.
-    func settleViews(_ operands: Tensor?...) {
+    func settleViews(_ operands: [Tensor?]) {
         for operand in operands {
             if let operand, operand.storage.blocking != nil, operand.channelBlock == 0 { operand.storage.unblock() }
         }
@@ -95,12 +95,12 @@ extension CPUBackend {
         return block > 0 && !CPUGraph.isRecording ? block : 0
     }
 
-    /// The layout an element-wise result of `shape` takes from its operands: a block when one
-    /// of them is blocked and the others are blocked alike, plain tensors of `shape`, or
-    /// single elements; 0 (plain) otherwise.
+    /// The layout a per-element (or per-channel) result of `shape` takes from its operands
+    /// (nil ones left out): a block when one of them is blocked and the others are blocked
+    /// alike, plain tensors of `shape`, or single elements; 0 (plain) otherwise.
     func elementwiseBlock(_ shape: [Int], _ operands: Tensor?...) -> Int {
         guard shape.count == 4 else { return 0 }
-        for operand in operands { settleViews(operand) }
+        settleViews(operands)
         var block = 0
         for case let operand? in operands {
             let b = storedBlock(operand)

@@ -29,7 +29,7 @@ extension CPUBackend {
         let out = Tensor(uninitialized: outShape, dtype: .float32)
         out.markBlocked(outBlock)
         var g = geometry
-        settleViews(a, b)
+        settleViews([a, b])
         let aBlock = storedBlock(a), bBlock = bIsActivation ? storedBlock(b) : 0
         let aPointer = aBlock > 0 ? a.storedPointer : a.pointer(as: Float.self)
         let bPointer = bBlock > 0 ? b.storedPointer : b.pointer(as: Float.self)

@@ -4,8 +4,7 @@ import CNeuronKernels
 extension CPUBackend {
     func channelStats(_ x: Tensor, n: Int, c: Int, inner: Int) -> (mean: Tensor, variance: Tensor) {
         let mean = Tensor(uninitialized: [c], dtype: .float64), variance = Tensor(uninitialized: [c], dtype: .float64)
-        settleViews(x)
-        if case let block = storedBlock(x), block > 0 {
+        if x.dtype == .float32, case let block = elementwiseBlock(x.shape, x), block > 0 {
             nk_blocked_channel_stats_f32(
                 x.storedPointer, Int64(n), Int64(c), Int64(inner), Int64(block), mean.pointer(as: Double.self),
                 variance.pointer(as: Double.self))
@@ -44,8 +43,7 @@ extension CPUBackend {
 
     func channelAffine(_ u: Tensor, _ v: Tensor?, a: Tensor, b: Tensor?, d: Tensor, n: Int, c: Int, inner: Int) -> Tensor {
         let out = Tensor(uninitialized: u.shape, dtype: u.dtype)
-        settleViews(u, v)
-        if u.dtype == .float32, case let block = v.map({ elementwiseBlock(u.shape, u, $0) }) ?? storedBlock(u), block > 0 {
+        if u.dtype == .float32, case let block = elementwiseBlock(u.shape, u, v), block > 0 {
             let (u, v) = (blocked(u, block), v.map { blocked($0, block) })
             out.markBlocked(block)
             nk_blocked_channel_affine_f32(
